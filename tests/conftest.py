@@ -1,0 +1,37 @@
+"""Shared test configuration: Hypothesis profiles and the location of the real recorded streams."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# "default" keeps a local run quick; CI selects "ci" (HYPOTHESIS_PROFILE=ci) for a thorough search.
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile(
+    "ci", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+ROOT = Path(__file__).resolve().parent.parent
+# Real third-party recordings live outside the repository; tests using them skip without them.
+REAL_FIXTURES = ROOT.parent / "shared" / "fixtures" / "real"
+PROJECT_FIXTURES = ROOT / "fixtures"
+
+
+def real_fixture_files(*subdirs: str) -> list[Path]:
+    """The real recorded ``.sse`` streams under the given subdirectories (empty if absent)."""
+    found: list[Path] = []
+    for sub in subdirs:
+        base = REAL_FIXTURES / sub
+        if base.is_dir():
+            found.extend(sorted(base.rglob("*.sse")))
+    return found
+
+
+def require_real_fixtures() -> None:
+    """Skip the calling test when the real recordings are not available."""
+    if not REAL_FIXTURES.is_dir():
+        pytest.skip("real recorded streams are not available")
