@@ -1,0 +1,51 @@
+"""Encoding events for servers: the inverse of the decoder."""
+
+from __future__ import annotations
+
+__all__ = ["encode_comment", "encode_event"]
+
+
+def encode_event(
+    data: str, *, event: str | None = None, id: str | None = None, retry: int | None = None
+) -> bytes:
+    """Encode one event as ``text/event-stream`` bytes, ending with the blank line that dispatches it.
+
+    Multi-line ``data`` (split at CRLF, CR or LF, the stream's own line ends) becomes one ``data:``
+    line per line, so the decoder gives back the same text with LF line ends. Decoding the output
+    gives back ``ServerSentEvent(event or "message", data, id, retry)``.
+
+    Raises:
+        ValueError: if ``event`` or ``id`` holds CR or LF (it would end the field early), ``id``
+            holds NUL (the decoder must ignore such an id), or ``retry`` is negative.
+    """
+    lines = []
+    if event is not None:
+        _check_single_line("event", event)
+        lines.append(f"event: {event}")
+    if id is not None:
+        _check_single_line("id", id)
+        if "\0" in id:
+            raise ValueError("id must not contain NUL: the spec ignores such ids")
+        lines.append(f"id: {id}")
+    if retry is not None:
+        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
+            raise ValueError(f"retry must be a non-negative int, not {retry!r}")
+        lines.append(f"retry: {retry}")
+    normalised = data.replace("\r\n", "\n").replace("\r", "\n")
+    lines.extend(f"data: {line}" for line in normalised.split("\n"))
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def encode_comment(text: str = "") -> bytes:
+    """Encode a comment block, such as a keep-alive that stops proxies timing the stream out.
+
+    Multi-line text becomes several comment lines. Decoders ignore comments, and the blank line
+    after it dispatches nothing.
+    """
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return ("".join(f":{line}\n" for line in normalised.split("\n")) + "\n").encode("utf-8")
+
+
+def _check_single_line(field: str, value: str) -> None:
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"{field} must not contain CR or LF: {value!r}")
