@@ -254,11 +254,15 @@ class SSEDecoder:
         first = self._dispatched
 
         interpreted = block
-        oversized = None
-        if self._limit is not None and len(block) > self._limit:
-            oversized = _find_oversized(block, self._limit)
+        too_large = None
+        limit = self._limit
+        if limit is not None and len(block) > limit:
+            oversized = _find_oversized(block, limit)
             if oversized is not None:
                 interpreted = block[:oversized]
+                too_large = EventTooLargeError(
+                    limit, offset=_stream_position(block, block_start, removed, oversized)
+                )
         events = self._interpret(interpreted)
         self._dispatched = first + len(events)
         self._last = (block, block_start, removed, first, len(events))
@@ -269,13 +273,10 @@ class SSEDecoder:
         self._block_start = rest_start
         self._block_removed = 0
         try:
-            if oversized is not None:
-                self._error = EventTooLargeError(
-                    self._limit,
-                    offset=_stream_position(block, block_start, removed, oversized),
-                    event_index=self._dispatched,
-                )
-                raise self._error
+            if too_large is not None:
+                too_large.event_index = self._dispatched
+                self._error = too_large
+                raise too_large
             if rest:
                 self._append(rest, removed_in_rest)
         except EventTooLargeError:

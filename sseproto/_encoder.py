@@ -8,7 +8,7 @@ __all__ = ["encode_comment", "encode_event"]
 def encode_event(
     data: str, *, event: str | None = None, id: str | None = None, retry: int | None = None
 ) -> bytes:
-    """Encode one event as ``text/event-stream`` bytes, ending with the blank line that dispatches it.
+    """Encode one event as ``text/event-stream`` bytes, ending with the blank line that ends it.
 
     Multi-line ``data`` (split at CRLF, CR or LF, the stream's own line ends) becomes one ``data:``
     line per line, so the decoder gives back the same text with LF line ends. Decoding the output
