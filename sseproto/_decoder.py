@@ -1,24 +1,26 @@
 """The incremental Server-Sent Events decoder: bytes in, events out.
 
 Strategy. The WHATWG algorithm ("Interpreting an event stream") is defined line by line, but only
-a *blank line* can make anything observable happen (an event, or the end of a block whose ``id`` /
-``retry`` take effect). So the decoder works a block at a time:
+a *blank line* makes anything observable happen (an event is dispatched, or a block's ``id`` takes
+effect). So the decoder works a block at a time:
 
-1. Each read is brought to a single line-end convention first: CRLF and lone CR become LF (a CR
-   that ends one read and the LF that starts the next are one line end, handled by a flag).
-2. A read with no blank line in it is only appended to a list of pieces (no copying of a growing
-   prefix, so any read size stays linear).
-3. A read that completes one or more blocks is cut after its last blank line; the pending pieces
-   plus that head are joined once, decoded once (UTF-8 with replacement; a line end never falls
-   inside a multi-byte sequence, so whole lines decode exactly as the spec's decoder would), and
-   interpreted. The common LLM shape, runs of ``data: ...`` + blank line, is recognised and split in
-   C; anything else goes through the plain line-by-line interpretation of the spec.
+1. A read with no blank line in it is only appended to a list of pieces: no copying of a growing
+   prefix, so any read size stays linear.
+2. A read that completes one or more blocks is cut just after its last blank line. The pending
+   pieces plus that head are joined once, decoded once (UTF-8 with replacement: a line end never
+   falls inside a multi-byte sequence, so whole lines decode exactly as the spec's decoder would)
+   and interpreted. The common LLM shape, runs of ``data: ...`` + blank line with LF or CRLF line
+   ends, is recognised and split in C; anything else goes through the plain line-by-line
+   interpretation of the spec.
 
-Offsets are tracked in the caller's stream coordinates (before line-end normalisation) so errors
-and :meth:`SSEDecoder.event_offset` can say exactly where an event starts.
+Bytes are kept as received (line ends are not rewritten), so every position the decoder knows is a
+position in the caller's stream: errors and :meth:`SSEDecoder.event_offset` are exact.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
 
 from ._errors import EventTooLargeError
 from ._events import ServerSentEvent
@@ -32,6 +34,8 @@ DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
 _LF = 10
 _CR = 13
+# One line with its line end (spec: CRLF, lone CR or lone LF). Used off the hot path only.
+_LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 
 
 class SSEDecoder:
@@ -50,21 +54,19 @@ class SSEDecoder:
     """
 
     __slots__ = (
-        "_block_removed",
         "_block_start",
         "_closed",
         "_dispatched",
-        "_error",
+        "_failure",
         "_head",
         "_last",
         "_last_event_id",
         "_limit",
         "_offset",
         "_pending",
-        "_pending_ends_lf",
+        "_pending_end",
         "_pieces",
         "_retry",
-        "_skip_lf",
     )
 
     def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
@@ -80,22 +82,20 @@ class SSEDecoder:
         self._retry: int | None = None
         # The first bytes of the stream while they could still be a split BOM; None once decided.
         self._head: bytes | None = b""
-        # The previous read ended with CR: an LF starting the next read completes that CRLF.
-        self._skip_lf = False
-        # The unfinished block: LF-normalised pieces, their total size, whether they end with LF,
-        # where the block starts in the stream and how many CRLF bytes normalisation removed in it.
+        # The unfinished block: its pieces, their total size, their last byte (0 if none) and
+        # where the block starts in the stream.
         self._pieces: list[bytes] = []
         self._pending = 0
-        self._pending_ends_lf = False
+        self._pending_end = 0
         self._block_start = 0
-        self._block_removed = 0
         self._offset = 0
         self._dispatched = 0
         self._closed = False
-        self._error: EventTooLargeError | None = None
+        # Set once the decoder cannot go on: an oversized event, or feed() after close().
+        self._failure: Exception | None = None
         # The block interpreted by the latest feed(), kept so event_offset() can locate its events:
-        # (normalised bytes, stream offset, removed CRLF bytes, index of its first event, count).
-        self._last: tuple[bytes, int, int, int, int] = (b"", 0, 0, 0, 0)
+        # (bytes, stream offset, index of its first event, number of events).
+        self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
 
     @property
     def last_event_id(self) -> str:
@@ -125,14 +125,20 @@ class SSEDecoder:
     def event_offset(self, index: int) -> int | None:
         """The byte offset in the stream where event number ``index`` (counting from 0) starts.
 
-        Available for the events returned by the latest :meth:`feed` call; None for any other
-        index, and for a block that mixed CRLF with other line ends (a stream that does that has
-        no single mapping from its normalised text back to its bytes).
+        Available for the events returned by the latest :meth:`feed` call; None for other indexes.
+        An event starts at the first line of its block (an ``id:`` or comment line before its
+        ``data:`` belongs to it).
         """
-        block, start, removed, first, count = self._last
+        block, start, first, count = self._last
         if not first <= index < first + count:
             return None
-        return _stream_position(block, start, removed, _locate_event(block, index - first))
+        number = index - first
+        for block_start, has_data, _ in _blocks(block):
+            if has_data:
+                if number == 0:
+                    return start + block_start
+                number -= 1
+        raise AssertionError("a dispatched event is missing from its block")
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Decode the next bytes of the stream and return the events they complete.
@@ -140,14 +146,15 @@ class SSEDecoder:
         Raises:
             EventTooLargeError: an event or line exceeds ``max_event_size``. The events completed
                 before it are returned first; the error is raised by this call when nothing
-                precedes it, otherwise by the next call.
+                precedes it, otherwise by the next call (and by every call after that).
             RuntimeError: if called after :meth:`close`.
         """
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            raise RuntimeError("feed() called after close()")
-        data = bytes(data)
+        if self._failure is not None:
+            raise self._failure
+        if data.__class__ is not bytes:
+            data = bytes(data)
+        if not data:
+            return []
         start = self._offset
         self._offset = start + len(data)
         if self._head is not None:
@@ -163,136 +170,115 @@ class SSEDecoder:
                 data = data[3:]
                 start += 3
                 self._block_start = start
-        if not data:
-            return []
-        if self._skip_lf:
-            self._skip_lf = False
-            if data[0] == _LF:
-                # The second half of a CRLF whose CR ended the previous read (already a line end).
-                data = data[1:]
-                start += 1
-                if self._pieces:
-                    self._block_removed += 1
-                else:
-                    self._block_start = start
-                if not data:
-                    return []
-        if _CR in data:
-            # Spec: CRLF, lone CR and lone LF are all line ends; normalising to LF keeps every
-            # later step to one convention. A trailing CR may be the first half of a CRLF.
-            self._skip_lf = data[-1] == _CR
-            text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        else:
-            text = data
-        blank = text.rfind(b"\n\n")
-        if blank >= 0:
-            cut = blank + 2
-        elif self._pending_ends_lf and text[0] == _LF:
-            cut = 1
-        else:
-            self._append(text, len(data) - len(text))
-            return []
-        return self._complete_blocks(data, text, cut, start)
+            if not data:
+                return []
+        cut = _blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
+        if cut < 2:
+            # The blank line may straddle the reads: a line end ending the pending bytes and a
+            # second one starting this read (LF then LF or CR, or CR then CR; CR then LF is one
+            # CRLF line end, so it needs a third byte, which the search above already saw).
+            end = self._pending_end
+            first = data[0]
+            if (end == _LF and first in (_LF, _CR)) or (end == _CR and first == _CR):
+                cut = 2 if data[:2] == b"\r\n" else 1
+            else:
+                size = self._pending + len(data)
+                if self._limit is not None and size > self._limit:
+                    raise self._fail(self._block_start)
+                self._pieces.append(data)
+                self._pending = size
+                self._pending_end = data[-1]
+                return []
+        return self._complete_blocks(data, cut, start)
 
     def close(self) -> list[ServerSentEvent]:
         """Signal the end of the stream.
 
         Spec: an unfinished final block is discarded, so this never dispatches an event; a valid
-        ``retry`` on a complete line of that block still sets the reconnection time. Calling it
-        again does nothing.
+        ``retry`` on a complete line of that block still sets the reconnection time (the spec
+        applies ``retry`` as soon as its line ends). Calling it again does nothing.
+
+        Raises:
+            EventTooLargeError: if the decoder already failed with it.
         """
-        if self._error is not None:
-            raise self._error
         if self._closed:
             return []
+        if self._failure is not None:
+            raise self._failure
         self._closed = True
-        self._last = (b"", 0, 0, 0, 0)
-        if self._pieces:
-            # Everything before the last LF is complete lines (a final CR was normalised to LF).
-            lines = b"".join(self._pieces).split(b"\n")[:-1]
-            for line in lines:
-                name, _, value = line.partition(b":")
-                if name == b"retry":
-                    self._set_retry(value.decode("utf-8", "replace"))
-            self._pieces = []
-            self._pending = 0
-        return []
-
-    def _append(self, text: bytes, removed: int) -> None:
-        """Keep an unfinished part of a block, refusing to buffer past the size limit."""
-        size = self._pending + len(text)
-        if self._limit is not None and size > self._limit:
-            self._error = EventTooLargeError(
-                self._limit, offset=self._block_start, event_index=self._dispatched
-            )
-            self._pieces = []
-            raise self._error
-        self._pieces.append(text)
-        self._pending = size
-        self._pending_ends_lf = text[-1] == _LF
-        self._block_removed += removed
-
-    def _complete_blocks(
-        self, data: bytes, text: bytes, cut: int, start: int
-    ) -> list[ServerSentEvent]:
-        """Interpret the pending pieces plus ``text[:cut]`` (which ends with a blank line)."""
-        rest = text[cut:]
-        if len(data) == len(text):
-            rest_start = start + cut
-            removed_in_rest = 0
-        else:
-            rest_start = start + len(data) - _stream_length(data, rest)
-            removed_in_rest = start + len(data) - rest_start - len(rest)
-        head = text[:cut]
-        if self._pieces:
-            self._pieces.append(head)
-            block = b"".join(self._pieces)
-        else:
-            block = head
-        block_start = self._block_start
-        removed = self._block_removed + (len(data) - len(text)) - removed_in_rest
-        first = self._dispatched
-
-        interpreted = block
-        too_large = None
-        limit = self._limit
-        if limit is not None and len(block) > limit:
-            oversized = _find_oversized(block, limit)
-            if oversized is not None:
-                interpreted = block[:oversized]
-                too_large = EventTooLargeError(
-                    limit, offset=_stream_position(block, block_start, removed, oversized)
-                )
-        events = self._interpret(interpreted)
-        self._dispatched = first + len(events)
-        self._last = (block, block_start, removed, first, len(events))
-
+        self._failure = RuntimeError("feed() called after close()")
+        self._last = (b"", 0, 0, 0)
+        for match in _LINE.finditer(b"".join(self._pieces)):
+            name, _, value = match.group(1).partition(b":")
+            if name == b"retry":
+                self._set_retry(_field_value(value.decode("utf-8", "replace")))
         self._pieces = []
         self._pending = 0
-        self._pending_ends_lf = False
-        self._block_start = rest_start
-        self._block_removed = 0
-        try:
-            if too_large is not None:
-                too_large.event_index = self._dispatched
-                self._error = too_large
-                raise too_large
-            if rest:
-                self._append(rest, removed_in_rest)
-        except EventTooLargeError:
-            # Nothing is lost: the events completed before the oversized one come out first.
-            if not events:
-                raise
+        return []
+
+    def _fail(self, offset: int | None) -> EventTooLargeError:
+        """Record that an event at ``offset`` is over the limit; the decoder stops there."""
+        assert self._limit is not None
+        self._failure = EventTooLargeError(
+            self._limit, offset=offset, event_index=self._dispatched
+        )
+        self._pieces = []
+        self._pending = 0
+        return self._failure
+
+    def _complete_blocks(self, data: bytes, cut: int, start: int) -> list[ServerSentEvent]:
+        """Interpret the pending pieces plus ``data[:cut]``, which ends with a blank line."""
+        if self._pieces:
+            self._pieces.append(data[:cut])
+            block = b"".join(self._pieces)
+            self._pieces = []
+        else:
+            block = data[:cut] if cut < len(data) else data
+        block_start = self._block_start
+        first = self._dispatched
+        limit = self._limit
+        oversized = None
+        if limit is not None and len(block) > limit:
+            oversized = _find_oversized(block, limit)
+        events = self._interpret(block if oversized is None else block[:oversized])
+        self._dispatched = first + len(events)
+        self._last = (block, block_start, first, len(events))
+
+        rest = data[cut:]
+        self._block_start = start + cut
+        self._pending = len(rest)
+        self._pending_end = rest[-1] if rest else 0
+        failure = None
+        if oversized is not None:
+            failure = self._fail(block_start + oversized)
+        elif limit is not None and len(rest) > limit:
+            failure = self._fail(self._block_start)
+        elif rest:
+            self._pieces.append(rest)
+        # Nothing is lost: events completed before an oversized one come out first.
+        if failure is not None and not events:
+            raise failure
         return events
 
     def _interpret(self, block: bytes) -> list[ServerSentEvent]:
         """Interpret whole blocks (``block`` ends with a blank line) and return their events."""
         text = block.decode("utf-8", "replace")
         if text.startswith("data: "):
-            # Fast path: nothing but "data: <value>" + blank line, repeated. Splitting on the
-            # separator is exact when the only LFs are the separators' own.
-            values = text[6:-2].split("\n\ndata: ")
-            if text.count("\n") == 2 * len(values):
+            # Fast path: nothing but "data: <value>" + blank line, repeated, all with LF or all
+            # with CRLF line ends. Splitting on the separator is exact when the only line ends in
+            # the block are the separators' own, which the counts prove.
+            if _CR not in block:
+                values = text[6:-2].split("\n\ndata: ")
+                exact = block.count(b"\n") == 2 * len(values)
+            else:
+                values = text[6:-4].split("\r\n\r\ndata: ")
+                line_ends = 2 * len(values)
+                exact = (
+                    text.endswith("\r\n\r\n")
+                    and block.count(b"\n") == line_ends
+                    and block.count(b"\r") == line_ends
+                )
+            if exact:
                 last_event_id = self._last_event_id
                 return [ServerSentEvent("message", value, last_event_id) for value in values]
         return self._interpret_lines(text)
@@ -304,8 +290,10 @@ class SSEDecoder:
         event_type = ""
         last_event_id = self._last_event_id
         block_retry: int | None = None
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         lines = text.split("\n")
-        lines.pop()  # the empty string after the final LF
+        lines.pop()  # the empty string after the final line end
         for line in lines:
             if not line:
                 # Spec "dispatch the event": nothing is fired for an empty data buffer.
@@ -321,10 +309,8 @@ class SSEDecoder:
                 continue
             if line[0] == ":":
                 continue  # a comment
-            # Spec: split at the first colon and drop exactly one space after it.
             name, _, value = line.partition(":")
-            if value[:1] == " ":
-                value = value[1:]
+            value = _field_value(value)
             if name == "data":
                 data.append(value)
             elif name == "event":
@@ -339,66 +325,51 @@ class SSEDecoder:
 
     def _set_retry(self, value: str) -> bool:
         """Spec: only a non-empty run of ASCII digits sets the reconnection time."""
-        # Longer digit runs than int() accepts by default (centuries of milliseconds) are ignored.
+        # Digit runs longer than int() accepts by default (aeons of milliseconds) are ignored.
         if value.isascii() and value.isdigit() and len(value) <= 4000:
             self._retry = int(value)
             return True
         return False
 
 
-def _stream_length(data: bytes, normalised_suffix: bytes) -> int:
-    """How many bytes at the end of ``data`` normalise to ``normalised_suffix``.
+def _field_value(value: str) -> str:
+    """Spec: the value is everything after the first colon, less exactly one leading space."""
+    return value[1:] if value[:1] == " " else value
 
-    ``data`` holds CRs; the suffix starts right after a line end. Each CRLF in the original suffix
-    is one byte longer than its normalised LF, so grow the guess until it counts its own CRLFs.
+
+def _blank_line_end(data: bytes) -> int:
+    """The index just past the last blank line in ``data`` (which holds a CR), or -1 if none.
+
+    A blank line is two line ends in a row: LF LF, CR CR, or LF CR (CRLF CRLF contains that). The
+    second line end starts one byte after the pattern's start; a CR there may be half of a CRLF.
     """
-    crlfs = 0
-    while True:
-        length = len(normalised_suffix) + crlfs
-        counted = data.count(b"\r\n", len(data) - length)
-        if counted == crlfs:
-            return length
-        crlfs = counted
+    found = data.rfind(b"\n\r")
+    found = max(found, data.rfind(b"\n\n", found + 1), data.rfind(b"\r\r", found + 1))
+    if found < 0:
+        return -1
+    end = found + 2
+    if data[found + 1] == _CR and data[end : end + 1] == b"\n":
+        end += 1
+    return end
 
 
-def _stream_position(block: bytes, start: int, removed: int, position: int) -> int | None:
-    """Map ``position`` in a normalised block back to the stream, or None if that is ambiguous.
-
-    ``removed`` bytes (one per CRLF) were dropped from the block when it was normalised. With none,
-    positions are unchanged; when every line end was a CRLF, each LF before ``position`` stands for
-    two bytes; a mix of CRLF and other line ends cannot be mapped without the original bytes.
-    """
-    if removed == 0:
-        return start + position
-    if removed == block.count(b"\n"):
-        return start + position + block.count(b"\n", 0, position)
-    return None
+def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:
+    """Yield (start, has_data, end) for each blank-line-terminated block within ``block``."""
+    start = 0
+    has_data = False
+    for match in _LINE.finditer(block):
+        line = match.group(1)
+        if not line:
+            yield start, has_data, match.end()
+            start = match.end()
+            has_data = False
+        elif line.partition(b":")[0] == b"data":
+            has_data = True
 
 
 def _find_oversized(block: bytes, limit: int) -> int | None:
-    """Where the first event of ``block`` larger than ``limit`` starts, or None."""
-    position = 0
-    for part in block.split(b"\n\n"):
-        if len(part) > limit:
-            return position + len(part) - len(part.lstrip(b"\n"))
-        position += len(part) + 2
+    """Where the first event in ``block`` larger than ``limit`` bytes starts, or None."""
+    for start, _, end in _blocks(block):
+        if end - start > limit:
+            return start
     return None
-
-
-def _locate_event(block: bytes, number: int) -> int:
-    """The offset in ``block`` where its dispatched event ``number`` (from 0) starts."""
-    position = 0
-    block_start = 0
-    has_data = False
-    for line in block.split(b"\n"):
-        if not line:
-            if has_data:
-                if number == 0:
-                    return block_start
-                number -= 1
-            has_data = False
-            block_start = position + 1
-        elif line.partition(b":")[0] == b"data":
-            has_data = True
-        position += len(line) + 1
-    raise AssertionError("event not in block")
