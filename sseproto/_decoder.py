@@ -20,6 +20,7 @@ position in the caller's stream: errors and :meth:`SSEDecoder.event_offset` are 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
 from ._errors import EventTooLargeError
@@ -58,6 +59,7 @@ class SSEDecoder:
         "_closed",
         "_dispatched",
         "_failure",
+        "_guarded",
         "_head",
         "_last",
         "_last_event_id",
@@ -76,12 +78,15 @@ class SSEDecoder:
             raise ValueError(f"max_event_size must be an int or None, not {max_event_size!r}")
         if max_event_size is not None and max_event_size < 1:
             raise ValueError(f"max_event_size must be positive, not {max_event_size}")
-        self._limit = max_event_size
+        # An int bound on the hot path; the largest index is as unbounded as memory can be.
+        self._limit = sys.maxsize if max_event_size is None else max_event_size
         # Stream-level state of the spec.
         self._last_event_id = ""
         self._retry: int | None = None
-        # The first bytes of the stream while they could still be a split BOM; None once decided.
-        self._head: bytes | None = b""
+        # The first bytes of the stream while they could still be a split BOM.
+        self._head = b""
+        # True until the BOM is decided, and again once the decoder has failed or closed.
+        self._guarded = True
         # The unfinished block: its pieces, their total size, their last byte (0 if none) and
         # where the block starts in the stream.
         self._pieces: list[bytes] = []
@@ -94,8 +99,8 @@ class SSEDecoder:
         # Set once the decoder cannot go on: an oversized event, or feed() after close().
         self._failure: Exception | None = None
         # The block interpreted by the latest feed(), kept so event_offset() can locate its events:
-        # (bytes, stream offset, index of its first event, number of events).
-        self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
+        # (bytes, stream offset, index of its first event); its events end at _dispatched.
+        self._last: tuple[bytes, int, int] = (b"", 0, 0)
 
     @property
     def last_event_id(self) -> str:
@@ -129,8 +134,8 @@ class SSEDecoder:
         An event starts at the first line of its block (an ``id:`` or comment line before its
         ``data:`` belongs to it).
         """
-        block, start, first, count = self._last
-        if not first <= index < first + count:
+        block, start, first = self._last
+        if not first <= index < self._dispatched:
             return None
         number = index - first
         for block_start, has_data, _ in _blocks(block):
@@ -149,29 +154,22 @@ class SSEDecoder:
                 precedes it, otherwise by the next call (and by every call after that).
             RuntimeError: if called after :meth:`close`.
         """
-        if self._failure is not None:
-            raise self._failure
         if data.__class__ is not bytes:
             data = bytes(data)
-        if not data:
-            return []
-        start = self._offset
-        self._offset = start + len(data)
-        if self._head is not None:
-            # Spec: one leading BOM is removed, only at the very start of the stream; it may arrive
-            # a byte at a time, so hold back a prefix of it until it is decided.
-            data = self._head + data
-            start -= len(self._head)
-            if len(data) < 3 and _BOM.startswith(data):
-                self._head = data
-                return []
-            self._head = None
-            if data.startswith(_BOM):
-                data = data[3:]
-                start += 3
-                self._block_start = start
+        self._offset += len(data)
+        if self._guarded:
+            data = self._pass_guard(data)
+        if _LF not in data and _CR not in data:
+            # The most common read of all when reads are small: part of a line.
             if not data:
                 return []
+            size = self._pending + len(data)
+            if size > self._limit:
+                raise self._fail(self._block_start)
+            self._pieces.append(data)
+            self._pending = size
+            self._pending_end = 0
+            return []
         cut = _blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
         if cut < 2:
             # The blank line may straddle the reads: a line end ending the pending bytes and a
@@ -183,13 +181,29 @@ class SSEDecoder:
                 cut = 2 if data[:2] == b"\r\n" else 1
             else:
                 size = self._pending + len(data)
-                if self._limit is not None and size > self._limit:
+                if size > self._limit:
                     raise self._fail(self._block_start)
                 self._pieces.append(data)
                 self._pending = size
                 self._pending_end = data[-1]
                 return []
-        return self._complete_blocks(data, cut, start)
+        return self._complete_blocks(data, cut)
+
+    def _pass_guard(self, data: bytes) -> bytes:
+        """Handle what only the first reads can meet: a failed decoder, and a leading BOM."""
+        if self._failure is not None:
+            raise self._failure
+        # Spec: one leading BOM is removed, only at the very start of the stream; it may arrive a
+        # byte at a time, so hold back a prefix of it until it is decided.
+        data = self._head + data
+        if len(data) < 3 and _BOM.startswith(data):
+            self._head = data
+            return b""
+        self._guarded = False
+        if data.startswith(_BOM):
+            data = data[3:]
+            self._block_start = 3
+        return data
 
     def close(self) -> list[ServerSentEvent]:
         """Signal the end of the stream.
@@ -207,7 +221,8 @@ class SSEDecoder:
             raise self._failure
         self._closed = True
         self._failure = RuntimeError("feed() called after close()")
-        self._last = (b"", 0, 0, 0)
+        self._guarded = True
+        self._last = (b"", 0, self._dispatched)
         for match in _LINE.finditer(b"".join(self._pieces)):
             name, _, value = match.group(1).partition(b":")
             if name == b"retry":
@@ -218,70 +233,104 @@ class SSEDecoder:
 
     def _fail(self, offset: int | None) -> EventTooLargeError:
         """Record that an event at ``offset`` is over the limit; the decoder stops there."""
-        assert self._limit is not None
         self._failure = EventTooLargeError(
             self._limit, offset=offset, event_index=self._dispatched
         )
+        self._guarded = True
         self._pieces = []
         self._pending = 0
         return self._failure
 
-    def _complete_blocks(self, data: bytes, cut: int, start: int) -> list[ServerSentEvent]:
+    def _complete_blocks(self, data: bytes, cut: int) -> list[ServerSentEvent]:
         """Interpret the pending pieces plus ``data[:cut]``, which ends with a blank line."""
-        if self._pieces:
-            self._pieces.append(data[:cut])
-            block = b"".join(self._pieces)
-            self._pieces = []
+        pieces = self._pieces
+        whole = cut == len(data)
+        if pieces:
+            pieces.append(data if whole else data[:cut])
+            block = b"".join(pieces)
+            pieces.clear()
         else:
-            block = data[:cut] if cut < len(data) else data
+            block = data if whole else data[:cut]
+        rest = b"" if whole else data[cut:]
         block_start = self._block_start
+        self._block_start = self._offset - len(rest)
         first = self._dispatched
-        limit = self._limit
-        oversized = None
-        if limit is not None and len(block) > limit:
-            oversized = _find_oversized(block, limit)
+        if len(block) > self._limit:
+            return self._complete_oversized(block, block_start, rest)
+        events = self._interpret(block)
+        self._dispatched = first + len(events)
+        self._last = (block, block_start, first)
+        if not rest:
+            self._pending = 0
+            self._pending_end = 0
+        elif len(rest) > self._limit:
+            failure = self._fail(self._block_start)
+            if not events:
+                raise failure
+        else:
+            pieces.append(rest)
+            self._pending = len(rest)
+            self._pending_end = rest[-1]
+        return events
+
+    def _complete_oversized(
+        self, block: bytes, block_start: int, rest: bytes
+    ) -> list[ServerSentEvent]:
+        """Like the end of :meth:`_complete_blocks` for a block longer than the size limit.
+
+        The events before the first oversized one are still returned (nothing is lost); the
+        error comes first when there are none, else from the next call.
+        """
+        oversized = _find_oversized(block, self._limit)
+        first = self._dispatched
         events = self._interpret(block if oversized is None else block[:oversized])
         self._dispatched = first + len(events)
-        self._last = (block, block_start, first, len(events))
-
-        rest = data[cut:]
-        self._block_start = start + cut
-        self._pending = len(rest)
-        self._pending_end = rest[-1] if rest else 0
-        failure = None
+        self._last = (block, block_start, first)
         if oversized is not None:
             failure = self._fail(block_start + oversized)
-        elif limit is not None and len(rest) > limit:
+        elif len(rest) > self._limit:
             failure = self._fail(self._block_start)
-        elif rest:
-            self._pieces.append(rest)
-        # Nothing is lost: events completed before an oversized one come out first.
-        if failure is not None and not events:
+        else:
+            if rest:
+                self._pieces.append(rest)
+            self._pending = len(rest)
+            self._pending_end = rest[-1] if rest else 0
+            return events
+        if not events:
             raise failure
         return events
 
     def _interpret(self, block: bytes) -> list[ServerSentEvent]:
         """Interpret whole blocks (``block`` ends with a blank line) and return their events."""
-        text = block.decode("utf-8", "replace")
-        if text.startswith("data: "):
+        if block.startswith(b"data: "):
             # Fast path: nothing but "data: <value>" + blank line, repeated, all with LF or all
             # with CRLF line ends. Splitting on the separator is exact when the only line ends in
-            # the block are the separators' own, which the counts prove.
+            # the block are the separators' own, which the counts prove. Each value decodes alone
+            # exactly as it would in the whole block: a line end always ends a UTF-8 sequence.
             if _CR not in block:
-                values = text[6:-2].split("\n\ndata: ")
-                exact = block.count(b"\n") == 2 * len(values)
+                values = block[6:-2].split(b"\n\ndata: ")
+                if len(values) == 1:
+                    exact = _LF not in values[0]
+                else:
+                    exact = block.count(b"\n") == 2 * len(values)
             else:
-                values = text[6:-4].split("\r\n\r\ndata: ")
+                values = block[6:-4].split(b"\r\n\r\ndata: ")
                 line_ends = 2 * len(values)
                 exact = (
-                    text.endswith("\r\n\r\n")
+                    block.endswith(b"\r\n\r\n")
                     and block.count(b"\n") == line_ends
                     and block.count(b"\r") == line_ends
                 )
             if exact:
                 last_event_id = self._last_event_id
-                return [ServerSentEvent("message", value, last_event_id) for value in values]
-        return self._interpret_lines(text)
+                if len(values) == 1:  # the usual block when reads are small: skip the loop
+                    value = values[0].decode("utf-8", "replace")
+                    return [ServerSentEvent("message", value, last_event_id)]
+                return [
+                    ServerSentEvent("message", value.decode("utf-8", "replace"), last_event_id)
+                    for value in values
+                ]
+        return self._interpret_lines(block.decode("utf-8", "replace"))
 
     def _interpret_lines(self, text: str) -> list[ServerSentEvent]:
         """The spec's line-by-line interpretation of whole blocks."""
