@@ -64,7 +64,6 @@ class SSEDecoder:
         "_last",
         "_last_event_id",
         "_limit",
-        "_offset",
         "_pending",
         "_pending_end",
         "_pieces",
@@ -93,7 +92,6 @@ class SSEDecoder:
         self._pending = 0
         self._pending_end = 0
         self._block_start = 0
-        self._offset = 0
         self._dispatched = 0
         self._closed = False
         # Set once the decoder cannot go on: an oversized event, or feed() after close().
@@ -119,8 +117,9 @@ class SSEDecoder:
 
     @property
     def offset(self) -> int:
-        """How many bytes of the stream have been fed so far."""
-        return self._offset
+        """How many bytes of the stream the decoder has consumed (all those fed, until it fails)."""
+        # Every byte is either before the unfinished block, in it, or held back as a BOM prefix.
+        return self._block_start + self._pending + len(self._head)
 
     @property
     def events_dispatched(self) -> int:
@@ -156,7 +155,6 @@ class SSEDecoder:
         """
         if data.__class__ is not bytes:
             data = bytes(data)
-        self._offset += len(data)
         if self._guarded:
             data = self._pass_guard(data)
         if _LF not in data and _CR not in data:
@@ -200,6 +198,7 @@ class SSEDecoder:
             self._head = data
             return b""
         self._guarded = False
+        self._head = b""
         if data.startswith(_BOM):
             data = data[3:]
             self._block_start = 3
@@ -228,7 +227,6 @@ class SSEDecoder:
             if name == b"retry":
                 self._set_retry(_field_value(value.decode("utf-8", "replace")))
         self._pieces = []
-        self._pending = 0
         return []
 
     def _fail(self, offset: int | None) -> EventTooLargeError:
@@ -238,12 +236,12 @@ class SSEDecoder:
         )
         self._guarded = True
         self._pieces = []
-        self._pending = 0
         return self._failure
 
     def _complete_blocks(self, data: bytes, cut: int) -> list[ServerSentEvent]:
         """Interpret the pending pieces plus ``data[:cut]``, which ends with a blank line."""
         pieces = self._pieces
+        end = self._block_start + self._pending + len(data)
         whole = cut == len(data)
         if pieces:
             pieces.append(data if whole else data[:cut])
@@ -253,7 +251,8 @@ class SSEDecoder:
             block = data if whole else data[:cut]
         rest = b"" if whole else data[cut:]
         block_start = self._block_start
-        self._block_start = self._offset - len(rest)
+        self._block_start = end - len(rest)
+        self._pending = len(rest)
         first = self._dispatched
         if len(block) > self._limit:
             return self._complete_oversized(block, block_start, rest)
@@ -261,7 +260,6 @@ class SSEDecoder:
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
         if not rest:
-            self._pending = 0
             self._pending_end = 0
         elif len(rest) > self._limit:
             failure = self._fail(self._block_start)
@@ -269,7 +267,6 @@ class SSEDecoder:
                 raise failure
         else:
             pieces.append(rest)
-            self._pending = len(rest)
             self._pending_end = rest[-1]
         return events
 
@@ -293,7 +290,6 @@ class SSEDecoder:
         else:
             if rest:
                 self._pieces.append(rest)
-            self._pending = len(rest)
             self._pending_end = rest[-1] if rest else 0
             return events
         if not events:
