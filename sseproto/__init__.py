@@ -7,13 +7,15 @@ rebuilt :class:`ChatCompletion`). Everything else is a thin wrapper around those
 
 from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ._encoder import encode_comment, encode_event
-from ._errors import EventTooLargeError, StreamError
+from ._errors import BadResponseError, EventTooLargeError, IdleTimeoutError, StreamError
 from ._events import ServerSentEvent
 from ._stream import aiter_events, iter_events
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "BadResponseError",
     "EventTooLargeError",
+    "IdleTimeoutError",
     "SSEDecoder",
     "ServerSentEvent",
     "StreamError",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._completion import ChatCompletion
 
-__all__ = ["EventTooLargeError", "StreamError"]
+__all__ = ["BadResponseError", "EventTooLargeError", "IdleTimeoutError", "StreamError"]
 
 
 class StreamError(Exception):
@@ -65,3 +65,36 @@ class EventTooLargeError(StreamError):
             event_index=event_index,
         )
         self.limit = limit
+
+
+class BadResponseError(StreamError):
+    """An HTTP response that cannot carry an event stream: a non-2xx status, or a content type
+    other than ``text/event-stream``.
+
+    APIs answer a bad request with a JSON error body, which decoded as an event stream would
+    silently give no events; this error says what came back instead.
+
+    Attributes:
+        status: the HTTP status code.
+        content_type: the response's ``Content-Type`` header, or None if it had none.
+        body: the start of the response body (bounded: at most the first few KiB).
+    """
+
+    def __init__(self, *, status: int, content_type: str | None, body: bytes) -> None:
+        excerpt = body[:200].decode("utf-8", "replace")
+        super().__init__(
+            f"expected a 2xx text/event-stream response, got status {status} with content type "
+            f"{content_type!r} and body {excerpt!r}"
+        )
+        self.status = status
+        self.content_type = content_type
+        self.body = body
+
+
+class IdleTimeoutError(StreamError):
+    """The server sent nothing for longer than the read timeout while the stream was open.
+
+    ``offset`` is the number of body bytes received before the wait began; ``partial`` is the
+    chat completion rebuilt from them when chat updates were being read. The HTTP client's own
+    timeout exception is the ``__cause__``.
+    """

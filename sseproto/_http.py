@@ -1,0 +1,251 @@
+"""What every HTTP-client adapter shares: request headers, the response check, and the reading loop.
+
+Strategy. Each adapter (httpx, aiohttp, requests) only knows how to get four things from its
+client's response: the status and content type, an iterator over the raw body bytes, whether an
+exception is the client's read timeout, and how to close the response. :class:`SyncEventSourceBase`
+and :class:`AsyncEventSourceBase` build everything else on those hooks, once: the check that the
+response is an event stream at all, the translation of read timeouts into
+:class:`IdleTimeoutError` carrying what was received, the close of the response however the
+iteration ends (exhausted, left early, an error, or a cancelled task), and the decoding itself.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from contextlib import aclosing, closing
+from typing import TYPE_CHECKING
+
+from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ._errors import BadResponseError, IdleTimeoutError
+from ._events import ServerSentEvent
+
+if TYPE_CHECKING:
+    from ._completion import ChatCompletion
+
+__all__ = [
+    "MAX_ERROR_BODY",
+    "SSE_REQUEST_HEADERS",
+    "AsyncEventSourceBase",
+    "SyncEventSourceBase",
+    "check_idle_timeout",
+    "head_timeout",
+]
+
+# The request headers of an event-stream request. Cache-Control: no-store keeps caching proxies
+# from answering with (or holding back for) a stored copy of a stream that is never the same twice.
+SSE_REQUEST_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+
+# How much of a rejected response's body is kept on BadResponseError: enough for any JSON error
+# object an API sends, bounded so that a misdirected multi-megabyte download is not read whole.
+MAX_ERROR_BODY = 4096
+
+
+def check_idle_timeout(idle_timeout: float | None) -> None:
+    """Raise ValueError unless ``idle_timeout`` is None or a positive number of seconds."""
+    if idle_timeout is None:
+        return
+    if isinstance(idle_timeout, bool) or not isinstance(idle_timeout, int | float):
+        raise ValueError(f"idle_timeout must be a number of seconds or None, not {idle_timeout!r}")
+    if not idle_timeout > 0:
+        raise ValueError(f"idle_timeout must be positive, not {idle_timeout!r}")
+
+
+def _is_event_stream(status: int, content_type: str | None) -> bool:
+    if not 200 <= status < 300 or content_type is None:
+        return False
+    # RFC 9110 8.3.1: the media type is case-insensitive and may be followed by parameters
+    # (a charset, which for text/event-stream is always UTF-8 whatever it says).
+    return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+
+
+def _no_partial() -> None:
+    return None
+
+
+_Snapshot = Callable[[], "ChatCompletion | None"]
+
+
+class SyncEventSourceBase(ABC):
+    """An event stream read from a blocking HTTP client's response.
+
+    Reading it checks the response first (:class:`BadResponseError` for a non-2xx status or a
+    content type other than ``text/event-stream``), and closes the response however the reading
+    ends: at the end of the stream, on an error, or when the loop is left early. A response can
+    be read once.
+
+    Args:
+        max_event_size: passed to :class:`SSEDecoder`: the largest event buffered.
+
+    Raises:
+        ValueError: if ``max_event_size`` is invalid.
+    """
+
+    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
+        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
+        self._max_event_size = max_event_size
+        self._started = False
+
+    @abstractmethod
+    def _head(self) -> tuple[int, str | None]:
+        """The response's status code and Content-Type header."""
+
+    @abstractmethod
+    def _body(self) -> Iterator[bytes]:
+        """The raw (content-decoded, never charset-decoded) body bytes, as they arrive."""
+
+    @abstractmethod
+    def _is_read_timeout(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body, is the client's read timeout."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the response (and with it the connection, if the body was not read to the end)."""
+
+    def iter_sse(self) -> Iterator[ServerSentEvent]:
+        """The events of the stream, as they arrive.
+
+        Raises:
+            BadResponseError: the response is not an event stream.
+            IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
+            EventTooLargeError: an event exceeds ``max_event_size``.
+            RuntimeError: the stream was already read.
+        """
+        decoder = SSEDecoder(max_event_size=self._max_event_size)
+        with closing(self._chunks(_no_partial)) as chunks:
+            for chunk in chunks:
+                yield from decoder.feed(chunk)
+        yield from decoder.close()
+
+    def _chunks(self, partial: _Snapshot) -> Generator[bytes, None, None]:
+        """The checked body bytes; ``partial`` gives what an idle timeout should carry."""
+        if self._started:
+            raise RuntimeError("this event stream has already been read")
+        self._started = True
+        body: Iterator[bytes] | None = None
+        try:
+            status, content_type = self._head()
+            body = self._body()
+            if not _is_event_stream(status, content_type):
+                raise BadResponseError(
+                    status=status, content_type=content_type, body=_read_start(body)
+                )
+            received = 0
+            try:
+                for chunk in body:
+                    received += len(chunk)
+                    yield chunk
+            except Exception as error:
+                if not self._is_read_timeout(error):
+                    raise
+                raise _idle_timeout(received, partial()) from error
+        finally:
+            if isinstance(body, Generator):
+                body.close()
+            self.close()
+
+
+class AsyncEventSourceBase(ABC):
+    """An event stream read from an asynchronous HTTP client's response.
+
+    The asynchronous twin of :class:`SyncEventSourceBase`: the same check, the same errors, and the
+    response is closed however the reading ends, including when the task is cancelled.
+    """
+
+    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
+        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
+        self._max_event_size = max_event_size
+        self._started = False
+
+    @abstractmethod
+    def _head(self) -> tuple[int, str | None]:
+        """The response's status code and Content-Type header."""
+
+    @abstractmethod
+    def _body(self) -> AsyncIterator[bytes]:
+        """The raw (content-decoded, never charset-decoded) body bytes, as they arrive."""
+
+    @abstractmethod
+    def _is_read_timeout(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body, is the client's read timeout."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Close the response (and with it the connection, if the body was not read to the end)."""
+
+    async def aiter_sse(self) -> AsyncIterator[ServerSentEvent]:
+        """The events of the stream, as they arrive.
+
+        Raises:
+            BadResponseError: the response is not an event stream.
+            IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
+            EventTooLargeError: an event exceeds ``max_event_size``.
+            RuntimeError: the stream was already read.
+        """
+        decoder = SSEDecoder(max_event_size=self._max_event_size)
+        async with aclosing(self._chunks(_no_partial)) as chunks:
+            async for chunk in chunks:
+                for event in decoder.feed(chunk):
+                    yield event
+        for event in decoder.close():
+            yield event
+
+    async def _chunks(self, partial: _Snapshot) -> AsyncGenerator[bytes, None]:
+        """The checked body bytes; ``partial`` gives what an idle timeout should carry."""
+        if self._started:
+            raise RuntimeError("this event stream has already been read")
+        self._started = True
+        body: AsyncIterator[bytes] | None = None
+        try:
+            status, content_type = self._head()
+            body = self._body()
+            if not _is_event_stream(status, content_type):
+                raise BadResponseError(
+                    status=status, content_type=content_type, body=await _aread_start(body)
+                )
+            received = 0
+            try:
+                async for chunk in body:
+                    received += len(chunk)
+                    yield chunk
+            except Exception as error:
+                if not self._is_read_timeout(error):
+                    raise
+                raise _idle_timeout(received, partial()) from error
+        finally:
+            # An abandoned client iterator would otherwise be finalised later by the event loop,
+            # after the response it reads from is gone.
+            if isinstance(body, AsyncGenerator):
+                await body.aclose()
+            await self.aclose()
+
+
+def head_timeout() -> IdleTimeoutError:
+    """The error for an idle timeout that expired before the response head arrived."""
+    return IdleTimeoutError("the server sent no response head within idle_timeout", offset=0)
+
+
+def _idle_timeout(received: int, partial: ChatCompletion | None) -> IdleTimeoutError:
+    return IdleTimeoutError(
+        f"the server sent nothing within the read timeout after {received} bytes",
+        offset=received,
+        partial=partial,
+    )
+
+
+def _read_start(body: Iterator[bytes]) -> bytes:
+    start = bytearray()
+    for chunk in body:
+        start += chunk
+        if len(start) >= MAX_ERROR_BODY:
+            break
+    return bytes(start[:MAX_ERROR_BODY])
+
+
+async def _aread_start(body: AsyncIterator[bytes]) -> bytes:
+    start = bytearray()
+    async for chunk in body:
+        start += chunk
+        if len(start) >= MAX_ERROR_BODY:
+            break
+    return bytes(start[:MAX_ERROR_BODY])

@@ -1,0 +1,121 @@
+"""Event streams over aiohttp: ``connect_sse`` and the :class:`EventSource` of a response.
+
+The body is read with ``response.content.iter_any()``: each read as it arrives, whatever its
+size. aiohttp's line iteration (``async for line in response.content``) would fail on any line
+longer than its 128 KiB limit, and real events (base64 images, large tool results) are longer.
+
+Example::
+
+    async with aiohttp.ClientSession() as session:
+        async with connect_sse(session, "POST", url, json=request) as source:
+            async for event in source.aiter_sse():
+                print(event.data)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDict
+
+from ._decoder import DEFAULT_MAX_EVENT_SIZE
+from ._http import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_idle_timeout, head_timeout
+
+__all__ = ["EventSource", "connect_sse"]
+
+
+class EventSource(AsyncEventSourceBase):
+    """The event stream of an ``aiohttp.ClientResponse`` whose body was not read yet.
+
+    A ``sock_read`` timeout of the session while the body streams raises
+    :class:`IdleTimeoutError`, carrying the bytes received and, when chat updates are read, the
+    completion rebuilt so far. Cancelling the task that reads it releases the response (closing
+    the connection when the body was not read to the end).
+
+    Args:
+        response: the response to read.
+        max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+
+    Attributes:
+        response: the wrapped response (status, headers, ...).
+    """
+
+    def __init__(
+        self,
+        response: aiohttp.ClientResponse,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        super().__init__(max_event_size=max_event_size)
+        self.response = response
+
+    def _head(self) -> tuple[int, str | None]:
+        return self.response.status, self.response.headers.get("Content-Type")
+
+    def _body(self) -> AsyncIterator[bytes]:
+        return self.response.content.iter_any()
+
+    def _is_read_timeout(self, error: Exception) -> bool:
+        # sock_read expiring; a total timeout is the caller's deadline, not idleness, and
+        # surfaces as a plain asyncio timeout.
+        return isinstance(error, aiohttp.SocketTimeoutError)
+
+    async def aclose(self) -> None:
+        """Release the response; aiohttp closes the connection if the body was not read whole."""
+        self.response.release()
+
+
+@asynccontextmanager
+async def connect_sse(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    *,
+    idle_timeout: float | None = None,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    **kwargs: Any,
+) -> AsyncIterator[EventSource]:
+    """Send an event-stream request and yield its :class:`EventSource`; the response is released
+    when the block ends.
+
+    ``kwargs`` go to ``session.request`` (``json=``, ``headers=``, ``timeout=``, ...). The request
+    asks for ``text/event-stream`` and no caching unless the caller's ``headers`` say otherwise;
+    the caller's headers are copied, never modified. Note that aiohttp's default session timeout
+    includes ``total=300`` seconds, which also ends longer streams.
+
+    Args:
+        idle_timeout: the longest wait, in seconds, for the response head and then for each next
+            read of the body; longer raises :class:`IdleTimeoutError`. Replaces ``sock_read`` of
+            the session's timeout for this request. None keeps the session's timeout.
+        max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+
+    Raises:
+        ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
+        IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
+    """
+    check_idle_timeout(idle_timeout)
+    options = dict(kwargs)
+    headers: CIMultiDict[str] = CIMultiDict(options.get("headers") or {})
+    for name, value in SSE_REQUEST_HEADERS.items():
+        headers.setdefault(name, value)
+    options["headers"] = headers
+    if idle_timeout is not None:
+        base = options.get("timeout") or session.timeout
+        options["timeout"] = aiohttp.ClientTimeout(
+            total=base.total,
+            connect=base.connect,
+            sock_read=idle_timeout,
+            sock_connect=base.sock_connect,
+            ceil_threshold=base.ceil_threshold,
+        )
+    async with AsyncExitStack() as stack:
+        try:
+            response = await stack.enter_async_context(session.request(method, url, **options))
+        except aiohttp.SocketTimeoutError as error:
+            if idle_timeout is None:
+                raise
+            raise head_timeout() from error
+        yield EventSource(response, max_event_size=max_event_size)
