@@ -1,0 +1,91 @@
+"""Bytes to final chat completion: sseproto, openai-python's own path, and the ``json.loads`` floor.
+
+Each adapter takes the reads of a stream and returns ``(content, tool arguments)`` of the rebuilt
+completion, so one check proves every path rebuilt the same message before any of them is timed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, cast
+
+import sseproto
+
+__all__ = ["Accumulate", "accumulators", "json_floor", "payloads"]
+
+# (content, arguments of each tool call by index)
+Result = tuple[str, tuple[str, ...]]
+Accumulate = Callable[[list[bytes]], Result]
+
+
+def _message_of(completion: Any) -> Result:
+    """Content and tool arguments of choice 0 of an sseproto or openai completion."""
+    message = completion.choices[0].message
+    calls = message.tool_calls or []
+    return message.content or "", tuple(call.function.arguments for call in calls)
+
+
+def _sseproto() -> Accumulate | None:
+    """sseproto: ``accumulate`` over the reads (None until the chat engine is available)."""
+    accumulate: Callable[[list[bytes]], Any] | None = getattr(sseproto, "accumulate", None)
+    if accumulate is None:
+        return None
+    run = accumulate
+
+    def rebuild(reads: list[bytes]) -> Result:
+        return _message_of(run(reads))
+
+    return rebuild
+
+
+def _openai() -> Accumulate | None:
+    """openai-python: what ``client.chat.completions.stream(...)`` does with the bytes.
+
+    Its ``SSEDecoder`` over the reads; each payload parsed and built into a ``ChatCompletionChunk``
+    with ``construct_type`` (``Stream``'s path without strict response validation);
+    ``ChatCompletionStreamState.handle_chunk`` per chunk (its events consumed); then
+    ``get_final_completion``.
+    """
+    try:
+        from openai._models import construct_type
+        from openai._streaming import SSEDecoder
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+        from openai.types.chat import ChatCompletionChunk
+    except ImportError:
+        return None
+
+    def rebuild(reads: list[bytes]) -> Result:
+        state: ChatCompletionStreamState[None] = ChatCompletionStreamState()
+        for sse in SSEDecoder().iter_bytes(iter(reads)):
+            if sse.data.startswith("[DONE]"):
+                break
+            chunk = cast(
+                ChatCompletionChunk, construct_type(type_=ChatCompletionChunk, value=sse.json())
+            )
+            for _ in state.handle_chunk(chunk):
+                pass
+        return _message_of(state.get_final_completion())
+
+    return rebuild
+
+
+def accumulators() -> dict[str, Accumulate]:
+    """Every available path, sseproto first."""
+    found = {"sseproto": _sseproto(), "openai": _openai()}
+    return {name: run for name, run in found.items() if run is not None}
+
+
+def payloads(data: bytes) -> list[str]:
+    """The JSON payload of every chunk event of a data-only stream, ``[DONE]`` left out."""
+    blocks = data.replace(b"\r\n", b"\n").split(b"\n\n")
+    texts = [block.decode("utf-8")[6:] for block in blocks if block.startswith(b"data: {")]
+    return texts
+
+
+def json_floor(texts: list[str]) -> int:
+    """``json.loads`` of every payload and nothing else: the floor of a json-based accumulator."""
+    loads = json.loads
+    for text in texts:
+        loads(text)
+    return len(texts)

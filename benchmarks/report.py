@@ -1,0 +1,342 @@
+"""Print the benchmark tables: sseproto beside its peers, measured in one run, as ratios.
+
+Usage: ``python benchmarks/report.py [--repeats N] [--only decoder|memory|accumulate] [--markdown]``
+
+Every number is the median of interleaved repeats (see ``timing.py``); ratios compare cases timed in
+the same run, the only comparison a shared machine allows. Before a case is timed its output is
+checked: sseproto's events equal a decode of the whole buffer, every peer finds the same events,
+every accumulator rebuilds the same message. A peer that is not installed is left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from accumulators import Accumulate, accumulators, json_floor, payloads
+from decoders import DecoderCase, decode_sseproto, decoders, normalise, spurious
+from timing import interleaved, peak_memory
+from workloads import (
+    SPLITS,
+    Workload,
+    chat_stream,
+    decoder_workloads,
+    split_reads,
+    stream_of_size,
+    tool_arguments_stream,
+    tool_call_stream,
+)
+
+import sseproto
+
+MB = 1e6
+# Targets (issue: decoder and chunk engine benchmarks).
+PEER_TARGET = 1.5  # network reads of chat and tool calls: x the fastest peer
+OPENAI_TARGET = 4.5  # same reads: x openai's decoder
+TINY_TARGET = 1.0  # tiny reads of chat and tool calls: x the fastest peer
+CRLF_TARGET = 0.85  # CRLF throughput / LF throughput
+MEMORY_TARGET = 1.5  # peak at 100 MB / peak at 10 MB
+ACCUMULATE_OPENAI_TARGET = 40.0
+ACCUMULATE_FLOOR_TARGET = 0.65
+LINEARITY_TARGET = 1.5  # cost per KB at 1 MB / cost per KB at 10 KB
+TARGETED = ("chat", "tool-calls")
+
+
+@dataclass
+class Verdicts:
+    """The targets checked so far, printed together at the end."""
+
+    lines: list[str] = field(default_factory=list)
+    failed: int = 0
+
+    def check(self, what: str, value: float, target: float, *, at_most: bool = False) -> None:
+        ok = value <= target if at_most else value >= target
+        self.failed += not ok
+        sign = "<=" if at_most else ">="
+        self.lines.append(
+            f"{'PASS' if ok else 'FAIL'}  {what}: {value:.2f} (target {sign} {target})"
+        )
+
+
+class Table:
+    """A table printed as aligned text or as Markdown."""
+
+    def __init__(self, headers: Sequence[str], *, markdown: bool) -> None:
+        self.headers = list(headers)
+        self.rows: list[list[str]] = []
+        self.markdown = markdown
+
+    def add(self, *cells: str) -> None:
+        self.rows.append(list(cells))
+
+    def print(self) -> None:
+        if self.markdown:
+            print("| " + " | ".join(self.headers) + " |")
+            print(
+                "|" + "|".join("---" if i < 2 else "---:" for i in range(len(self.headers))) + "|"
+            )
+            for row in self.rows:
+                print("| " + " | ".join(row) + " |")
+        else:
+            widths = [
+                max(len(r[i]) for r in [self.headers, *self.rows]) for i in range(len(self.headers))
+            ]
+            for row in [self.headers, *self.rows]:
+                print(
+                    "  ".join(
+                        cell.ljust(w) if i < 2 else cell.rjust(w)
+                        for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+                    )
+                )
+        print()
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def _verified_cases(
+    cases: list[DecoderCase], reads: list[bytes], expected: int | None
+) -> tuple[list[DecoderCase], list[str]]:
+    """The cases that decode ``reads`` to the same events as sseproto; notes on the others."""
+    ours = decode_sseproto(reads)
+    whole = decode_sseproto([b"".join(reads)])
+    if ours != whole:
+        raise AssertionError("sseproto's events depend on the read boundaries")
+    if expected is not None and len(ours) != expected:
+        raise AssertionError(f"sseproto found {len(ours)} events, the workload has {expected}")
+    reference = normalise(ours)
+    kept = [cases[0]]
+    notes: list[str] = []
+    for case in cases[1:]:
+        theirs = case.decode(reads)
+        if normalise(theirs) != reference:
+            notes.append(f"{case.name} decodes different events: left out")
+            continue
+        extra = spurious(theirs)
+        if extra:
+            notes.append(f"{case.name} also dispatches {extra} empty events (spec: none)")
+        kept.append(case)
+    return kept, notes
+
+
+def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
+    cases = decoders()
+    peers = [case.name for case in cases if case.peer]
+    print("## Decoder: MB/s of input (median of interleaved repeats)\n")
+    table = Table(
+        [
+            "workload",
+            "reads",
+            "sseproto MB/s",
+            "sseproto events/s",
+            *(f"{p} MB/s" for p in peers),
+            "vs fastest peer",
+            "vs openai",
+        ],
+        markdown=markdown,
+    )
+    throughput: dict[tuple[str, str], float] = {}
+    notes: list[str] = []
+    for workload in decoder_workloads():
+        for split in SPLITS:
+            reads = split_reads(workload.data, split)
+            size = sum(map(len, reads))
+            expected = workload.events if split != "bytes" else None
+            kept, case_notes = _verified_cases(cases, reads, expected)
+            notes += [f"{workload.name}/{split}: {note}" for note in case_notes]
+            events = len(decode_sseproto(reads))
+            runs: dict[str, Callable[[], object]] = {
+                case.name: partial(case.decode, reads) for case in kept
+            }
+            medians = interleaved(runs, repeats if split == "network" else max(3, repeats // 2))
+            speed = {name: size / seconds / MB for name, seconds in medians.items()}
+            ours = speed["sseproto"]
+            throughput[workload.name, split] = ours
+            peer_speeds = [speed[p] for p in peers if p in speed]
+            fastest = ours / max(peer_speeds) if peer_speeds else None
+            openai = ours / speed["openai"] if "openai" in speed else None
+            table.add(
+                workload.name,
+                split,
+                f"{ours:.0f}",
+                f"{events / medians['sseproto']:,.0f}",
+                *(f"{speed[p]:.0f}" if p in speed else "-" for p in peers),
+                _ratio(fastest),
+                _ratio(openai),
+            )
+            if workload.name in TARGETED and fastest is not None:
+                if split == "network":
+                    verdicts.check(
+                        f"{workload.name} network reads vs fastest peer", fastest, PEER_TARGET
+                    )
+                    if openai is not None:
+                        verdicts.check(
+                            f"{workload.name} network reads vs openai", openai, OPENAI_TARGET
+                        )
+                elif split == "tiny":
+                    verdicts.check(
+                        f"{workload.name} tiny reads vs fastest peer", fastest, TINY_TARGET
+                    )
+    table.print()
+    for split in ("network", "tiny"):
+        verdicts.check(
+            f"chat CRLF / LF throughput, {split} reads",
+            throughput["chat-crlf", split] / throughput["chat", split],
+            CRLF_TARGET,
+        )
+    for note in notes:
+        print(f"- {note}")
+    if notes:
+        print()
+
+
+def _drain(reads: Iterable[bytes]) -> None:
+    decoder = sseproto.SSEDecoder()
+    for read in reads:
+        decoder.feed(read)
+    decoder.close()
+
+
+def memory_section(verdicts: Verdicts) -> None:
+    print("## Decoder memory: tracemalloc peak while decoding a chat stream in network reads\n")
+    chat = chat_stream()
+    peaks = {}
+    for megabytes in (10, 100):
+        peaks[megabytes] = peak_memory(_drain, stream_of_size(chat, megabytes * 1_000_000))
+        print(f"- {megabytes} MB stream: peak {peaks[megabytes] / 1024:,.0f} KiB")
+    print()
+    verdicts.check(
+        "memory peak 100 MB / 10 MB stream", peaks[100] / peaks[10], MEMORY_TARGET, at_most=True
+    )
+
+
+def _check_same(workload: Workload, results: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    expected = (workload.content, workload.tool_arguments)
+    for name, result in results.items():
+        if result != expected:
+            raise AssertionError(f"{name} rebuilt a different message from {workload.name}")
+
+
+def accumulate_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
+    paths = accumulators()
+    if "sseproto" not in paths:
+        print("## Accumulation: skipped (sseproto.accumulate is not available)\n")
+        return
+    print("## Accumulation: bytes to final completion (median of interleaved repeats)\n")
+    table = Table(
+        [
+            "workload",
+            "reads",
+            "sseproto ms",
+            "openai ms",
+            "json.loads floor ms",
+            "vs openai",
+            "of floor",
+        ],
+        markdown=markdown,
+    )
+    for workload in (chat_stream(), tool_call_stream()):
+        texts = payloads(workload.data)
+        for split in ("network", "tiny"):
+            reads = split_reads(workload.data, split)
+            _check_same(workload, {name: run(reads) for name, run in paths.items()})
+            runs: dict[str, Callable[[], object]] = {
+                name: partial(run, reads) for name, run in paths.items()
+            }
+            runs["floor"] = partial(json_floor, texts)
+            medians = interleaved(runs, repeats, limits={"openai": 2})
+            ours = medians["sseproto"]
+            versus_openai = medians["openai"] / ours if "openai" in medians else None
+            of_floor = medians["floor"] / ours
+            table.add(
+                workload.name,
+                split,
+                f"{ours * 1e3:.1f}",
+                f"{medians['openai'] * 1e3:.0f}" if "openai" in medians else "-",
+                f"{medians['floor'] * 1e3:.1f}",
+                _ratio(versus_openai),
+                f"{of_floor:.2f}",
+            )
+            if split == "network":
+                if versus_openai is not None:
+                    verdicts.check(
+                        f"accumulate {workload.name} vs openai",
+                        versus_openai,
+                        ACCUMULATE_OPENAI_TARGET,
+                    )
+                verdicts.check(
+                    f"accumulate {workload.name} of json.loads floor",
+                    of_floor,
+                    ACCUMULATE_FLOOR_TARGET,
+                )
+    table.print()
+    scaling_section(repeats, markdown, verdicts, paths)
+
+
+def scaling_section(
+    repeats: int, markdown: bool, verdicts: Verdicts, paths: dict[str, Accumulate]
+) -> None:
+    print("## Tool-argument scaling: one call, arguments in 10-character deltas, network reads\n")
+    table = Table(
+        ["arguments", "deltas", "sseproto ms", "sseproto us/KB", "openai ms", "vs openai"],
+        markdown=markdown,
+    )
+    per_kb: dict[int, float] = {}
+    for size in (10_000, 100_000, 1_000_000):
+        workload = tool_arguments_stream(size)
+        reads = split_reads(workload.data, "network")
+        chosen = {n: r for n, r in paths.items() if n == "sseproto" or size <= 100_000}
+        results = {name: run(reads) for name, run in chosen.items()}
+        _check_same(workload, results)
+        runs: dict[str, Callable[[], object]] = {
+            name: partial(run, reads) for name, run in chosen.items()
+        }
+        medians = interleaved(runs, repeats, limits={"openai": 1})
+        ours = medians["sseproto"]
+        per_kb[size] = ours / (size / 1000)
+        theirs = medians.get("openai")
+        table.add(
+            f"{size // 1000:,} KB",
+            f"{-(-size // 10):,}",
+            f"{ours * 1e3:.1f}",
+            f"{per_kb[size] * 1e6:.1f}",
+            "-" if theirs is None else f"{theirs * 1e3:.0f}",
+            _ratio(None if theirs is None else theirs / ours),
+        )
+    table.print()
+    verdicts.check(
+        "tool arguments: cost per KB at 1 MB / at 10 KB",
+        per_kb[1_000_000] / per_kb[10_000],
+        LINEARITY_TARGET,
+        at_most=True,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats per case")
+    parser.add_argument("--only", choices=("decoder", "memory", "accumulate"))
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    verdicts = Verdicts()
+    print(f"sseproto benchmarks, Python {sys.version.split()[0]}, {args.repeats} repeats\n")
+    if args.only in (None, "decoder"):
+        decoder_section(args.repeats, args.markdown, verdicts)
+    if args.only in (None, "memory"):
+        memory_section(verdicts)
+    if args.only in (None, "accumulate"):
+        accumulate_section(args.repeats, args.markdown, verdicts)
+    print("## Targets\n")
+    for line in verdicts.lines:
+        print(f"- {line}")
+    return 1 if verdicts.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
