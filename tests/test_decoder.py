@@ -589,6 +589,17 @@ def test_limit_counts_the_whole_block_under_every_chunking() -> None:
         assert (caught.value.offset, caught.value.event_index) == (0, 0)
 
 
+@pytest.mark.xfail(strict=True, reason="decoder reports offset 0 before the first block ends")
+@pytest.mark.parametrize("blank", [b"\n", b"\r\n", b"\r", b"\n\n\r\n"])
+def test_size_error_offset_skips_leading_blank_lines(blank: bytes) -> None:
+    limit = 50
+    stream = blank + b"data: " + b"x" * 100 + b"\n\n"
+    for chunks in chunkings(stream):
+        with pytest.raises(EventTooLargeError) as caught:
+            decode(chunks, max_event_size=limit)
+        assert (caught.value.offset, caught.value.event_index) == (len(blank), 0), chunks
+
+
 def test_many_short_lines_over_the_limit_raise() -> None:
     limit = 1000
     line = b"data: " + b"b" * 40 + b"\n"

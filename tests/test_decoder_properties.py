@@ -1,0 +1,277 @@
+"""Invariants of the decoder, checked by Hypothesis.
+
+1. Chunking invariance: for any bytes and any split into reads, feeding the pieces gives exactly
+   what feeding the whole gives (events, their offsets, the stream state, and any size error).
+2. Round trip: events encoded with ``encode_event`` (with comments between them and any mix of
+   LF / CR / CRLF line ends) and split anywhere decode to the same events.
+3. The decoder agrees with the plain line-by-line oracle in ``reference_decoder`` on arbitrary input
+   split arbitrarily, which holds whatever fast paths the decoder takes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from reference_decoder import reference_decode
+
+from sseproto import (
+    EventTooLargeError,
+    ServerSentEvent,
+    SSEDecoder,
+    encode_comment,
+    encode_event,
+)
+
+# Pieces that steer random bytes towards the interesting parts of the grammar.
+INTERESTING = [
+    b"data: ",
+    b"data:",
+    b"data",
+    b"event: ",
+    b"id: ",
+    b"id:",
+    b"retry: ",
+    b"retry:",
+    b"12",
+    b":",
+    b" ",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b"\n\n",
+    b"\r\r",
+    b"\xef\xbb\xbf",
+    b"\xef\xbb",
+    b"\x00",
+    "é".encode(),
+    "€".encode(),
+    "😀".encode(),
+    b"\xe2\x82",
+    b"\xf0\x9f\x98",
+    b"\xff",
+    b"\x80",
+    b"\xc0\xaf",
+    "\u2028".encode(),
+    "\x85".encode(),
+    b"\x0b\x0c\x1c",
+]
+
+biased_bytes = st.lists(
+    st.one_of(st.sampled_from(INTERESTING), st.binary(max_size=6)), max_size=40
+).map(b"".join)
+
+arbitrary_bytes = st.one_of(biased_bytes, st.binary(max_size=200))
+
+EOLS = [b"\n", b"\r", b"\r\n"]
+# Any encodable text (surrogates cannot be encoded to UTF-8).
+any_text = st.text(st.characters(codec="utf-8"))
+value_text = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@st.composite
+def sse_like_streams(draw: st.DrawFn) -> bytes:
+    """Mostly well-formed blocks (the shapes a fast path looks for) with occasional oddities."""
+    blocks: list[bytes] = []
+    for _ in range(draw(st.integers(0, 12))):
+        lines: list[bytes] = []
+        for _ in range(draw(st.integers(0, 4))):
+            kind = draw(
+                st.sampled_from(
+                    ["data", "data", "data", "event", "id", "retry", "comment", "other", "raw"]
+                )
+            )
+            value = draw(value_text).encode()
+            if kind == "retry":
+                value = draw(st.sampled_from([b"100", b"7", b"-1", b" 5", value]))
+            if kind == "comment":
+                lines.append(b":" + value)
+            elif kind == "other":
+                lines.append(draw(st.sampled_from([b"Data", b"foo", b"data "])) + b": " + value)
+            elif kind == "raw":
+                lines.append(draw(biased_bytes).replace(b"\r", b"").replace(b"\n", b""))
+            else:
+                sep = draw(st.sampled_from([b": ", b":", b":  "]))
+                lines.append(kind.encode() + sep + value)
+        eol = draw(st.sampled_from(EOLS))
+        blocks.append(b"".join(line + eol for line in lines) + eol)
+    prefix = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
+    tail = draw(st.sampled_from([b"", b"", b"data: unfinished", b"data: x\n", b"\r"]))
+    return prefix + b"".join(blocks) + tail
+
+
+def split(stream: bytes, cuts: list[int]) -> list[bytes]:
+    """Cut ``stream`` at the given positions (in any order, repeats give empty reads)."""
+    bounds = [0, *sorted(cut % (len(stream) + 1) for cut in cuts), len(stream)]
+    return [stream[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+cut_lists = st.lists(st.integers(min_value=0, max_value=10**6), max_size=12)
+
+
+@dataclass
+class Outcome:
+    """Everything observable from feeding one stream."""
+
+    events: list[ServerSentEvent]
+    offsets: list[int]
+    last_event_id: str
+    retry: int | None
+    events_dispatched: int
+    offset: int
+    error: tuple[int | None, int | None] | None = None
+
+
+def run(chunks: list[bytes], max_event_size: int | None = None) -> Outcome:
+    decoder = SSEDecoder(max_event_size=max_event_size)
+    events: list[ServerSentEvent] = []
+    offsets: list[int] = []
+    error: tuple[int | None, int | None] | None = None
+    try:
+        for chunk in chunks:
+            produced = decoder.feed(chunk)
+            first = decoder.events_dispatched - len(produced)
+            for index in range(first, decoder.events_dispatched):
+                offset = decoder.event_offset(index)
+                assert offset is not None
+                offsets.append(offset)
+            events += produced
+        assert decoder.close() == []
+    except EventTooLargeError as exc:
+        error = (exc.offset, exc.event_index)
+    if error is not None:
+        # Once failed, the stream's state is whatever it was; only the events and error matter.
+        return Outcome(events, offsets, "", None, len(events), 0, error)
+    return Outcome(
+        events,
+        offsets,
+        decoder.last_event_id,
+        decoder.retry,
+        decoder.events_dispatched,
+        decoder.offset,
+    )
+
+
+# --- 1. Chunking invariance ----------------------------------------------------------------------
+
+
+@given(stream=arbitrary_bytes, cuts=cut_lists)
+def test_chunking_never_changes_the_result(stream: bytes, cuts: list[int]) -> None:
+    assert run(split(stream, cuts)) == run([stream])
+
+
+@given(stream=sse_like_streams(), cuts=cut_lists)
+def test_chunking_never_changes_the_result_on_event_streams(stream: bytes, cuts: list[int]) -> None:
+    assert run(split(stream, cuts)) == run([stream])
+
+
+@pytest.mark.xfail(strict=True, reason="size error offset before the first block ends")
+@example(stream=b"\ndata: \n\n", cuts=[2], limit=1)
+@given(stream=sse_like_streams(), cuts=cut_lists, limit=st.integers(1, 80))
+def test_chunking_never_changes_where_the_size_limit_fails(
+    stream: bytes, cuts: list[int], limit: int
+) -> None:
+    assert run(split(stream, cuts), limit) == run([stream], limit)
+
+
+@given(stream=arbitrary_bytes)
+def test_single_byte_reads_give_the_same_result(stream: bytes) -> None:
+    assert run([stream[i : i + 1] for i in range(len(stream))]) == run([stream])
+
+
+# --- 2. Round trip -------------------------------------------------------------------------------
+
+field_text = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"))
+
+
+@st.composite
+def encoded_events(draw: st.DrawFn) -> tuple[bytes, list[ServerSentEvent]]:
+    """Encode random events and comments; return the stream and the events it must decode to."""
+    stream: list[bytes] = []
+    expected: list[ServerSentEvent] = []
+    last_id = ""
+    for _ in range(draw(st.integers(0, 8))):
+        if draw(st.booleans()):
+            stream.append(encode_comment(draw(any_text)))
+        data = draw(any_text)
+        event = draw(st.none() | field_text)
+        id = draw(st.none() | field_text.filter(lambda text: "\x00" not in text))
+        retry = draw(st.none() | st.integers(min_value=0, max_value=2**40))
+        stream.append(encode_event(data, event=event, id=id, retry=retry))
+        if id is not None:
+            last_id = id
+        expected.append(
+            ServerSentEvent(
+                event=event or "message",
+                data=re.sub("\r\n|\r", "\n", data),
+                id=last_id,
+                retry=retry,
+            )
+        )
+    return b"".join(stream), expected
+
+
+def with_line_ends(stream: bytes, choices: list[int]) -> bytes:
+    """Replace each LF by LF, CR or CRLF, never putting a lone CR right before a lone LF.
+
+    The encoder ends lines with LF only (CR cannot occur inside its lines), so every LF is a line
+    end. A CR followed by an LF would be read as one CRLF and swallow a blank line.
+    """
+    lines = stream.split(b"\n")
+    out = [lines[0]]
+    previous = b""
+    for line, choice in zip(lines[1:], itertools.cycle(choices or [0]), strict=False):
+        eol = EOLS[choice]
+        if previous == b"\r" and out[-1] == b"" and eol == b"\n":
+            eol = b"\r\n"
+        out.append(eol)
+        out.append(line)
+        previous = eol
+    return b"".join(out)
+
+
+@given(
+    encoded=encoded_events(),
+    eol_choices=st.lists(st.integers(0, 2), max_size=16),
+    cuts=cut_lists,
+)
+def test_encoded_events_decode_to_themselves(
+    encoded: tuple[bytes, list[ServerSentEvent]], eol_choices: list[int], cuts: list[int]
+) -> None:
+    stream, expected = encoded
+    stream = with_line_ends(stream, eol_choices)
+    outcome = run(split(stream, cuts))
+    assert outcome.events == expected
+    assert outcome.last_event_id == (expected[-1].id if expected else "")
+
+
+# --- 3. Agreement with the line-by-line oracle ---------------------------------------------------
+
+
+def assert_agrees_with_oracle(stream: bytes, cuts: list[int]) -> None:
+    outcome = run(split(stream, cuts))
+    oracle = reference_decode(stream)
+    assert outcome.events == oracle.events
+    assert outcome.offsets == oracle.event_offsets
+    assert outcome.last_event_id == oracle.last_event_id
+    assert outcome.retry == oracle.retry
+    assert outcome.offset == len(stream)
+
+
+@given(stream=arbitrary_bytes, cuts=cut_lists)
+def test_agrees_with_the_oracle_on_arbitrary_bytes(stream: bytes, cuts: list[int]) -> None:
+    assert_agrees_with_oracle(stream, cuts)
+
+
+@given(stream=sse_like_streams(), cuts=cut_lists)
+def test_agrees_with_the_oracle_on_event_streams(stream: bytes, cuts: list[int]) -> None:
+    assert_agrees_with_oracle(stream, cuts)
+
+
+@given(stream=sse_like_streams())
+def test_agrees_with_the_oracle_in_one_read(stream: bytes) -> None:
+    assert_agrees_with_oracle(stream, [])
