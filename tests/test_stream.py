@@ -1,0 +1,184 @@
+"""Iterating events out of sync and async sources of byte chunks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator
+
+import pytest
+
+from sseproto import EventTooLargeError, ServerSentEvent, aiter_events, iter_events
+
+STREAM = b"id: 1\ndata: a\n\n: ping\n\nevent: e\ndata: b\r\ndata: c\r\n\r\ndata: \xe2\x82\xac\r\r"
+EXPECTED = [
+    ServerSentEvent(data="a", id="1"),
+    ServerSentEvent(event="e", data="b\nc", id="1"),
+    ServerSentEvent(data="€", id="1"),
+]
+
+
+def pieces(stream: bytes, size: int) -> list[bytes]:
+    return [stream[i : i + size] for i in range(0, len(stream), size)]
+
+
+class Source:
+    """A source of chunks that records how far it has been read and whether it finished."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self.chunks = list(chunks)
+        self.read = 0
+        self.finished = False
+
+    def sync(self) -> Iterator[bytes]:
+        for chunk in self.chunks:
+            self.read += 1
+            yield chunk
+        self.finished = True
+
+    async def asynchronous(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            self.read += 1
+            await asyncio.sleep(0)
+            yield chunk
+        self.finished = True
+
+
+async def collect(source: AsyncIterator[bytes], **kwargs: int | None) -> list[ServerSentEvent]:
+    return [event async for event in aiter_events(source, **kwargs)]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_iter_events_in_any_chunk_size(size: int) -> None:
+    assert list(iter_events(Source(pieces(STREAM, size)).sync())) == EXPECTED
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 1000])
+def test_aiter_events_in_any_chunk_size(size: int) -> None:
+    assert asyncio.run(collect(Source(pieces(STREAM, size)).asynchronous())) == EXPECTED
+
+
+def test_empty_sources_give_no_events() -> None:
+    assert list(iter_events(iter([]))) == []
+    assert list(iter_events([b"", b""])) == []
+    assert asyncio.run(collect(Source([]).asynchronous())) == []
+
+
+def test_iter_events_is_lazy() -> None:
+    source = Source([b"data: 1\n\n", b"data: 2\n\n", b"data: 3\n\n"])
+    events = iter_events(source.sync())
+    assert next(events) == ServerSentEvent(data="1")
+    assert source.read == 1
+    assert next(events) == ServerSentEvent(data="2")
+    assert source.read == 2
+
+
+def test_aiter_events_is_lazy() -> None:
+    source = Source([b"data: 1\n\n", b"data: 2\n\n"])
+
+    async def first() -> ServerSentEvent:
+        return await aiter_events(source.asynchronous()).__anext__()
+
+    assert asyncio.run(first()) == ServerSentEvent(data="1")
+    assert source.read == 1
+
+
+@pytest.mark.parametrize("tail", [b"data: unfinished", b"data: unfinished\n", b"data: x\r"])
+def test_end_of_source_discards_the_unfinished_event(tail: bytes) -> None:
+    chunks = [b"data: done\n\n", tail]
+    source = Source(chunks)
+    assert list(iter_events(source.sync())) == [ServerSentEvent(data="done")]
+    assert source.finished
+    asource = Source(chunks)
+    assert asyncio.run(collect(asource.asynchronous())) == [ServerSentEvent(data="done")]
+    assert asource.finished
+
+
+def test_cr_at_the_end_of_a_chunk_is_joined_with_the_next_lf() -> None:
+    chunks = [b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]
+    expected = [ServerSentEvent(data="a\nb")]
+    assert list(iter_events(chunks)) == expected
+    assert asyncio.run(collect(Source(chunks).asynchronous())) == expected
+
+
+def test_final_cr_ends_the_last_line() -> None:
+    chunks = [b"data: a\n", b"\r"]
+    assert list(iter_events(chunks)) == [ServerSentEvent(data="a")]
+    assert asyncio.run(collect(Source(chunks).asynchronous())) == [ServerSentEvent(data="a")]
+
+
+def test_size_limit_is_passed_through() -> None:
+    chunks = [b"data: ok\n\n", b"data: " + b"x" * 100, b"\n\n"]
+    events: list[ServerSentEvent] = []
+    with pytest.raises(EventTooLargeError) as caught:
+        events.extend(iter_events(chunks, max_event_size=50))
+    assert events == [ServerSentEvent(data="ok")]
+    assert (caught.value.offset, caught.value.event_index) == (10, 1)
+
+    async def read() -> None:
+        async for event in aiter_events(Source(chunks).asynchronous(), max_event_size=50):
+            events.append(event)
+
+    events.clear()
+    with pytest.raises(EventTooLargeError):
+        asyncio.run(read())
+    assert events == [ServerSentEvent(data="ok")]
+    assert list(iter_events(chunks, max_event_size=None))[1].data == "x" * 100
+
+
+def test_size_error_in_the_last_chunk_is_raised_at_the_end() -> None:
+    """The decoder defers an error that follows events in the same read; the end must raise it."""
+    chunks = [b"data: ok\n\ndata: " + b"x" * 100 + b"\n\n"]
+    events: list[ServerSentEvent] = []
+    with pytest.raises(EventTooLargeError):
+        events.extend(iter_events(chunks, max_event_size=50))
+    assert events == [ServerSentEvent(data="ok")]
+    events.clear()
+
+    async def read() -> None:
+        async for event in aiter_events(Source(chunks).asynchronous(), max_event_size=50):
+            events.append(event)
+
+    with pytest.raises(EventTooLargeError):
+        asyncio.run(read())
+    assert events == [ServerSentEvent(data="ok")]
+
+
+def test_errors_from_the_source_propagate_after_the_events_before_them() -> None:
+    def failing() -> Iterator[bytes]:
+        yield b"data: 1\n\ndata: 2"
+        raise ConnectionError("reset")
+
+    events: list[ServerSentEvent] = []
+    with pytest.raises(ConnectionError):
+        events.extend(iter_events(failing()))
+    assert events == [ServerSentEvent(data="1")]
+
+    async def afailing() -> AsyncIterator[bytes]:
+        yield b"data: 1\n\ndata: 2"
+        raise ConnectionError("reset")
+
+    async def read() -> None:
+        async for event in aiter_events(afailing()):
+            events.append(event)
+
+    events.clear()
+    with pytest.raises(ConnectionError):
+        asyncio.run(read())
+    assert events == [ServerSentEvent(data="1")]
+
+
+@pytest.mark.xfail(strict=True, reason="iter_events/aiter_events validate max_event_size lazily")
+@pytest.mark.parametrize("limit", [0, -5])
+def test_size_limit_is_validated_when_called(limit: int) -> None:
+    with pytest.raises(ValueError):
+        iter_events([], max_event_size=limit)
+    with pytest.raises(ValueError):
+        aiter_events(Source([]).asynchronous(), max_event_size=limit)
+
+
+@pytest.mark.parametrize("limit", [0, -5])
+def test_invalid_size_limit_fails_before_any_event(limit: int) -> None:
+    with pytest.raises(ValueError):
+        list(iter_events([b"data: x\n\n"], max_event_size=limit))
+    with pytest.raises(ValueError):
+        asyncio.run(collect(Source([b"data: x\n\n"]).asynchronous(), max_event_size=limit))
