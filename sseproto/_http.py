@@ -102,7 +102,7 @@ class SyncEventSourceBase(ABC):
     def close(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
-    def iter_sse(self) -> Iterator[ServerSentEvent]:
+    def iter_sse(self) -> Generator[ServerSentEvent, None, None]:
         """The events of the stream, as they arrive.
 
         Raises:
@@ -173,7 +173,7 @@ class AsyncEventSourceBase(ABC):
     async def aclose(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
-    async def aiter_sse(self) -> AsyncIterator[ServerSentEvent]:
+    async def aiter_sse(self) -> AsyncGenerator[ServerSentEvent, None]:
         """The events of the stream, as they arrive.
 
         Raises:

@@ -1,0 +1,239 @@
+"""Loopback HTTP servers for the adapter tests: real sockets on 127.0.0.1, ephemeral ports.
+
+``serving()`` runs a small threaded stdlib server that answers each path with a scripted
+:class:`Reply`: a status, headers, and body parts each sent as its own HTTP chunk (so the client
+sees the flush boundaries the test chose), with optional pauses. It records the requests it got
+and notices when a client goes away in the middle of a reply. ``serving_app()`` runs an ASGI app
+under uvicorn. Both stop and join every thread they started before returning.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = [
+    "LoopbackServer",
+    "Reply",
+    "generated_streams",
+    "random_parts",
+    "serve_randomly",
+    "serving",
+    "serving_app",
+]
+
+SSE_HEADERS = {"Content-Type": "text/event-stream"}
+
+# No reply may keep a server thread busy longer than this, whatever the client does.
+MAX_REPLY_SECONDS = 10.0
+
+
+@dataclass
+class Reply:
+    """What the server sends for one path.
+
+    Attributes:
+        parts: the body, one HTTP chunk per part, flushed one by one.
+        status: the status code.
+        headers: the response headers (chunked transfer encoding is always added).
+        delays: the pause before each part (a shorter sequence means no pause for the rest).
+        head_delay: the pause before the status line.
+        stall: a pause after the last part before the body ends.
+        endless: after the parts, keep sending keep-alive comments until the client goes away.
+    """
+
+    parts: Sequence[bytes] = ()
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: dict(SSE_HEADERS))
+    delays: Sequence[float] = ()
+    head_delay: float = 0.0
+    stall: float = 0.0
+    endless: bool = False
+
+
+@dataclass
+class Received:
+    """A request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class LoopbackServer:
+    """The running stdlib server: set ``replies[path]``, read ``requests`` and ``disconnected``."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.replies: dict[str, Reply] = {}
+        self.requests: list[Received] = []
+        # Set when a client closed its connection while a reply was still being sent.
+        self.disconnected = threading.Event()
+        self.stopping = threading.Event()
+
+
+def random_parts(body: bytes, rng: random.Random, *, max_part: int = 512) -> list[bytes]:
+    """``body`` cut at random boundaries: single bytes, small pieces and larger runs mixed."""
+    parts = []
+    position = 0
+    while position < len(body):
+        size = rng.choice((1, rng.randint(1, 16), rng.randint(1, max_part)))
+        parts.append(body[position : position + size])
+        position += size
+    return parts
+
+
+def serve_randomly(
+    server: LoopbackServer, bodies: dict[str, bytes], seed: int, *, max_part: int = 512
+) -> None:
+    """Serve each body at ``/<name>`` in random parts, with a short pause before a few of them."""
+    rng = random.Random(seed)
+    for name, body in bodies.items():
+        parts = random_parts(body, rng, max_part=max_part)
+        delays = [0.001 if rng.random() < 0.05 else 0.0 for _ in parts]
+        server.replies[f"/{name}"] = Reply(parts=parts, delays=delays)
+
+
+def generated_streams(seed: int) -> dict[str, bytes]:
+    """Event streams exercising what a client adapter could get wrong, by name.
+
+    Multi-byte UTF-8 (which random parts split inside characters), every line end, a BOM,
+    comments, ids and retries, an unterminated last event, and an event far longer than
+    aiohttp's 128 KiB line limit.
+    """
+    rng = random.Random(seed)
+    words = ["tok", "é", "日本", "🙂", "a b", "\u00e9", '"q"', "x" * 40]
+    chat = b"".join(
+        b'data: {"choices":[{"index":0,"delta":{"content":"%s"}}]}\n\n' % rng.choice(words).encode()
+        for _ in range(300)
+    )
+    mixed = []
+    for number in range(200):
+        line_end = rng.choice((b"\n", b"\r\n", b"\r"))
+        lines = [b": comment " + str(number).encode()] if rng.random() < 0.2 else []
+        if rng.random() < 0.3:
+            lines.append(b"event: kind" + str(number % 3).encode())
+        if rng.random() < 0.2:
+            lines.append(b"id: " + str(number).encode())
+        if rng.random() < 0.1:
+            lines.append(b"retry: " + str(rng.randint(0, 5000)).encode())
+        for _ in range(rng.randint(1, 3)):
+            lines.append(b"data:" + rng.choice(words).encode())
+        mixed.append(line_end.join(lines) + line_end + line_end)
+    return {
+        "chat": chat + b"data: [DONE]\n\n",
+        "mixed": b"\xef\xbb\xbf" + b"".join(mixed) + b"data: unterminated",
+        "huge-event": b"data: " + b"\xc3\xa9" * 150_000 + b"\n\ndata: after\n\n",
+        "empty": b"",
+    }
+
+
+def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            self._answer()
+
+        def do_POST(self) -> None:
+            self._answer()
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Keep the test output quiet."""
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            server.requests.append(
+                Received(self.command, self.path, dict(self.headers), self.rfile.read(length))
+            )
+            reply = server.replies.get(self.path, Reply(status=404, headers={}))
+            server.stopping.wait(reply.head_delay)
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            # One request per connection, so no thread waits on an idle keep-alive connection.
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                self._send_body(reply)
+            except OSError:
+                server.disconnected.set()
+
+        def _send_body(self, reply: Reply) -> None:
+            for number, part in enumerate(reply.parts):
+                if number < len(reply.delays):
+                    server.stopping.wait(reply.delays[number])
+                self._send_chunk(part)
+            server.stopping.wait(reply.stall)
+            deadline = time.monotonic() + MAX_REPLY_SECONDS
+            while reply.endless and not server.stopping.is_set() and time.monotonic() < deadline:
+                self._send_chunk(b": keep-alive\n\n")
+                server.stopping.wait(0.005)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def _send_chunk(self, part: bytes) -> None:
+            if part:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    # The tests open dozens of connections at once; with the default backlog of 5 the kernel
+    # drops the excess SYNs and the clients retry a second later.
+    request_queue_size = 128
+    daemon_threads = False
+    block_on_close = True  # server_close() joins every handler thread
+
+
+@contextmanager
+def serving() -> Iterator[LoopbackServer]:
+    """Run a :class:`LoopbackServer` on 127.0.0.1 (ephemeral port) for the block."""
+    state = LoopbackServer()
+    httpd = _Server(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01})
+    thread.start()
+    try:
+        yield state
+    finally:
+        state.stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@contextmanager
+def serving_app(app: ASGIApp) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 (ephemeral port); yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        deadline = time.monotonic() + MAX_REPLY_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.005)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()

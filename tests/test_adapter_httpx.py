@@ -1,0 +1,284 @@
+"""The httpx adapter over real loopback sockets: sync and async, events, errors, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import real_fixture_files, require_real_fixtures
+from servers import LoopbackServer, Reply, generated_streams, serve_randomly, serving
+
+from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent, SSEDecoder
+from sseproto.httpx import AsyncEventSource, EventSource, aconnect_sse, connect_sse
+
+# Generous bound for "the server noticed": each wait returns as soon as it happens.
+OBSERVE_SECONDS = 5.0
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with serving() as running:
+        yield running
+
+
+def decode_whole(body: bytes) -> list[ServerSentEvent]:
+    decoder = SSEDecoder()
+    return decoder.feed(body) + decoder.close()
+
+
+def read_sync(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
+    results = []
+    with httpx.Client() as client:
+        for name in names:
+            with connect_sse(client, "GET", f"{server.url}/{name}") as source:
+                results.append(list(source.iter_sse()))
+    return results
+
+
+async def read_async(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
+    async with httpx.AsyncClient() as client:
+
+        async def read(name: str) -> list[ServerSentEvent]:
+            async with aconnect_sse(client, "GET", f"{server.url}/{name}") as source:
+                return [event async for event in source.aiter_sse()]
+
+        return await asyncio.gather(*(read(name) for name in names))
+
+
+def test_sync_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
+    bodies = generated_streams(seed=1)
+    serve_randomly(server, bodies, seed=2)
+    results = read_sync(server, list(bodies))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_async_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
+    bodies = generated_streams(seed=3)
+    serve_randomly(server, bodies, seed=4)
+    results = asyncio.run(read_async(server, list(bodies)))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_real_recordings_through_both_clients(server: LoopbackServer) -> None:
+    require_real_fixtures()
+    files = real_fixture_files(
+        "openai-chat", "other-openai-compatible", "openai-responses", "anthropic"
+    )
+    bodies = {f"real{number}": path.read_bytes() for number, path in enumerate(files)}
+    serve_randomly(server, bodies, seed=5, max_part=4096)
+    async_results = asyncio.run(read_async(server, list(bodies)))
+    sync_results = read_sync(server, list(bodies))
+    for number, (name, body) in enumerate(bodies.items()):
+        expected = decode_whole(body)
+        assert expected, name
+        assert async_results[number] == expected, name
+        assert sync_results[number] == expected, name
+
+
+def test_request_asks_for_an_event_stream_without_touching_caller_headers(
+    server: LoopbackServer,
+) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    headers = {"X-Trace": "1"}
+    with httpx.Client() as client:
+        with connect_sse(client, "POST", f"{server.url}/s", headers=headers, json={}) as source:
+            assert list(source.iter_sse()) == [ServerSentEvent(data="x")]
+        own = httpx.Headers({"Accept": "text/event-stream; q=1"})
+        with connect_sse(client, "GET", f"{server.url}/s", headers=own) as source:
+            list(source.iter_sse())
+    assert headers == {"X-Trace": "1"}
+    assert dict(own) == {"accept": "text/event-stream; q=1"}
+    first, second = server.requests
+    assert first.headers["Accept"] == "text/event-stream"
+    assert first.headers["Cache-Control"] == "no-store"
+    assert first.headers["X-Trace"] == "1"
+    assert first.body == b"{}"
+    assert second.headers["Accept"] == "text/event-stream; q=1"
+
+
+def test_json_error_status_raises_with_status_type_and_body(server: LoopbackServer) -> None:
+    error_body = b'{"error": {"message": "Invalid API key", "type": "invalid_request_error"}}'
+    server.replies["/s"] = Reply(
+        status=401, headers={"Content-Type": "application/json"}, parts=[error_body]
+    )
+    with httpx.Client() as client, connect_sse(client, "POST", f"{server.url}/s") as source:
+        with pytest.raises(BadResponseError) as caught:
+            list(source.iter_sse())
+        assert source.response.is_closed
+    assert caught.value.status == 401
+    assert caught.value.content_type == "application/json"
+    assert caught.value.body == error_body
+    assert "401" in str(caught.value) and "Invalid API key" in str(caught.value)
+
+
+def test_wrong_content_type_raises_with_a_bounded_body(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(
+        headers={"Content-Type": "text/html; charset=utf-8"}, parts=[b"<p>hi</p>" * 100_000]
+    )
+
+    async def read() -> BadResponseError:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s") as source,
+        ):
+            with pytest.raises(BadResponseError) as caught:
+                [event async for event in source.aiter_sse()]
+            return caught.value
+
+    error = asyncio.run(read())
+    assert error.status == 200
+    assert error.content_type == "text/html; charset=utf-8"
+    assert error.body == (b"<p>hi</p>" * 1000)[:4096]
+
+
+def test_content_type_parameters_and_case_are_accepted(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(
+        headers={"Content-Type": "Text/Event-Stream; charset=latin-1"},
+        parts=[b"data: \xc3\xa9\n\n"],
+    )
+    # The charset is ignored: event streams are always UTF-8.
+    assert read_sync(server, ["s"]) == [[ServerSentEvent(data="é")]]
+
+
+def test_leaving_a_sync_loop_early_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/s") as source:
+        for event in source.iter_sse():
+            if event.data == "2":
+                break
+        # Still inside the block: leaving the loop alone closed the response.
+        assert source.response.is_closed
+        assert server.disconnected.wait(OBSERVE_SECONDS)
+
+
+def test_leaving_an_async_loop_early_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+
+    async def read() -> None:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s") as source,
+        ):
+            events = source.aiter_sse()
+            async for event in events:
+                if event.data == "2":
+                    break
+            await events.aclose()
+            assert source.response.is_closed
+            assert await asyncio.to_thread(server.disconnected.wait, OBSERVE_SECONDS)
+
+    asyncio.run(read())
+
+
+def test_cancelling_the_reading_task_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+    seen: list[str] = []
+
+    async def consume(source: AsyncEventSource, started: asyncio.Event) -> None:
+        async for event in source.aiter_sse():
+            seen.append(event.data)
+            if len(seen) == 3:
+                started.set()
+
+    async def read() -> None:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s") as source,
+        ):
+            started = asyncio.Event()
+            task = asyncio.create_task(consume(source, started))
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert source.response.is_closed
+            assert await asyncio.to_thread(server.disconnected.wait, OBSERVE_SECONDS)
+
+    asyncio.run(read())
+    assert seen[:3] == ["0", "1", "2"]
+
+
+def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n", b"data: 2\n"], stall=2.0)
+    events: list[ServerSentEvent] = []
+    with (
+        httpx.Client() as client,
+        connect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        pytest.raises(IdleTimeoutError) as caught,
+    ):
+        events.extend(source.iter_sse())
+    assert events == [ServerSentEvent(data="1")]
+    assert caught.value.offset == len(b"data: 1\n\ndata: 2\n")
+    assert caught.value.partial is None
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+
+
+def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], head_delay=2.0)
+
+    async def read() -> None:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2),
+        ):
+            raise AssertionError("the head should not have arrived")
+
+    with pytest.raises(IdleTimeoutError) as caught:
+        asyncio.run(read())
+    assert caught.value.offset == 0
+
+
+def test_idle_timeout_keeps_the_rest_of_the_callers_timeout(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], delays=[0.3])
+    # The read timeout is replaced: a 0.3 s pause is fine with a 1 s idle timeout.
+    with (
+        httpx.Client(timeout=0.1) as client,
+        connect_sse(client, "GET", f"{server.url}/s", idle_timeout=1.0) as source,
+    ):
+        assert list(source.iter_sse()) == [ServerSentEvent(data="1")]
+
+
+def test_a_stream_is_read_once(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"])
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/s") as source:
+        assert len(list(source.iter_sse())) == 1
+        with pytest.raises(RuntimeError):
+            list(source.iter_sse())
+
+
+def test_a_response_opened_by_the_caller_can_be_wrapped(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"])
+    with httpx.Client() as client, client.stream("GET", f"{server.url}/s") as response:
+        assert list(EventSource(response).iter_sse()) == [ServerSentEvent(data="1")]
+        assert response.is_closed
+
+
+@pytest.mark.parametrize("idle_timeout", [0, -1.0, float("nan"), "1", True])
+def test_invalid_idle_timeout_is_rejected(idle_timeout: Any) -> None:
+    with (
+        httpx.Client() as client,
+        pytest.raises(ValueError, match="idle_timeout"),
+        connect_sse(client, "GET", "http://127.0.0.1:9/", idle_timeout=idle_timeout),
+    ):
+        pass
+
+
+def test_invalid_max_event_size_is_rejected_at_construction() -> None:
+    response = httpx.Response(200)
+    with pytest.raises(ValueError):
+        EventSource(response, max_event_size=0)
+
+
+def test_nothing_keeps_running_after_the_block() -> None:
+    before = threading.active_count()
+    with serving() as running:
+        running.replies["/s"] = Reply(parts=[b"data: 1\n\n"], endless=True)
+        with httpx.Client() as client, connect_sse(client, "GET", f"{running.url}/s") as source:
+            next(iter(source.iter_sse()))
+    assert threading.active_count() == before
