@@ -11,8 +11,11 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-__all__ = ["interleaved", "peak_memory"]
+__all__ = ["bench", "interleaved", "peak_memory"]
+
+T = TypeVar("T")
 
 
 def interleaved(
@@ -51,3 +54,17 @@ def peak_memory(consume: Callable[[Iterable[bytes]], object], reads: Iterable[by
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def bench(
+    benchmark: Any, function: Callable[[T], object], argument: T, *, rounds: int = 5
+) -> float | None:
+    """Time ``function(argument)`` with pytest-benchmark; the median in seconds (None if disabled).
+
+    ``benchmark`` is typed Any because pytest-benchmark ships no type information for it.
+    """
+    benchmark.pedantic(function, args=(argument,), rounds=rounds, warmup_rounds=1)
+    if benchmark.disabled:
+        return None
+    median: float = benchmark.stats.stats.median
+    return median

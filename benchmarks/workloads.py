@@ -22,6 +22,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "chat_stream",
     "decoder_workloads",
     "multiline_stream",
+    "named",
+    "named_reads",
     "read_sizes",
     "split_reads",
     "stream_of_size",
@@ -226,6 +229,18 @@ def decoder_workloads() -> list[Workload]:
     """The decoder benchmark's streams, in table order."""
     chat = chat_stream()
     return [chat, tool_call_stream(), multiline_stream(), with_crlf(chat)]
+
+
+@cache
+def named(name: str) -> Workload:
+    """A decoder workload by name, generated once per process."""
+    return {item.name: item for item in decoder_workloads()}[name]
+
+
+@cache
+def named_reads(name: str, split: str) -> list[bytes]:
+    """The reads of a decoder workload by name, split once per process."""
+    return split_reads(named(name).data, split)
 
 
 def read_sizes(split: str, total: int, *, seed: int = SEED) -> list[int]:
