@@ -16,14 +16,18 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from sseproto import ServerSentEvent, SSEDecoder
+
 __all__ = [
     "LoopbackServer",
     "Reply",
+    "decode_whole",
     "generated_streams",
     "random_parts",
     "serve_randomly",
@@ -66,7 +70,7 @@ class Received:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: Message  # names compare case-insensitively
     body: bytes
 
 
@@ -91,6 +95,12 @@ def random_parts(body: bytes, rng: random.Random, *, max_part: int = 512) -> lis
         parts.append(body[position : position + size])
         position += size
     return parts
+
+
+def decode_whole(body: bytes) -> list[ServerSentEvent]:
+    """The events of ``body`` decoded in one read: what every adapter must give."""
+    decoder = SSEDecoder()
+    return decoder.feed(body) + decoder.close()
 
 
 def serve_randomly(
@@ -154,7 +164,7 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             server.requests.append(
-                Received(self.command, self.path, dict(self.headers), self.rfile.read(length))
+                Received(self.command, self.path, self.headers, self.rfile.read(length))
             )
             reply = server.replies.get(self.path, Reply(status=404, headers={}))
             server.stopping.wait(reply.head_delay)

@@ -10,9 +10,16 @@ from typing import Any
 import httpx
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
-from servers import LoopbackServer, Reply, generated_streams, serve_randomly, serving
+from servers import (
+    LoopbackServer,
+    Reply,
+    decode_whole,
+    generated_streams,
+    serve_randomly,
+    serving,
+)
 
-from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent, SSEDecoder
+from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
 from sseproto.httpx import AsyncEventSource, EventSource, aconnect_sse, connect_sse
 
 # Generous bound for "the server noticed": each wait returns as soon as it happens.
@@ -23,11 +30,6 @@ OBSERVE_SECONDS = 5.0
 def server() -> Iterator[LoopbackServer]:
     with serving() as running:
         yield running
-
-
-def decode_whole(body: bytes) -> list[ServerSentEvent]:
-    decoder = SSEDecoder()
-    return decoder.feed(body) + decoder.close()
 
 
 def read_sync(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:

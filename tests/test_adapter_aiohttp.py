@@ -1,0 +1,197 @@
+"""The aiohttp adapter over real loopback sockets: events, errors, cancellation, idle timeout."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+from conftest import real_fixture_files, require_real_fixtures
+from servers import (
+    LoopbackServer,
+    Reply,
+    decode_whole,
+    generated_streams,
+    serve_randomly,
+    serving,
+)
+
+from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
+from sseproto.aiohttp import EventSource, connect_sse
+
+OBSERVE_SECONDS = 5.0
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with serving() as running:
+        yield running
+
+
+async def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
+    async with aiohttp.ClientSession() as session:
+
+        async def read(name: str) -> list[ServerSentEvent]:
+            async with connect_sse(session, "GET", f"{server.url}/{name}") as source:
+                return [event async for event in source.aiter_sse()]
+
+        return await asyncio.gather(*(read(name) for name in names))
+
+
+def test_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
+    # "huge-event" holds a 300 KB line: aiohttp's own line reader would give up at 128 KiB.
+    bodies = generated_streams(seed=11)
+    serve_randomly(server, bodies, seed=12)
+    results = asyncio.run(read_all(server, list(bodies)))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_real_recordings(server: LoopbackServer) -> None:
+    require_real_fixtures()
+    files = real_fixture_files(
+        "openai-chat", "other-openai-compatible", "openai-responses", "anthropic"
+    )
+    bodies = {f"real{number}": path.read_bytes() for number, path in enumerate(files)}
+    serve_randomly(server, bodies, seed=13, max_part=4096)
+    results = asyncio.run(read_all(server, list(bodies)))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_request_headers_are_added_to_a_copy(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    headers = {"X-Trace": "1", "Cache-Control": "max-age=0"}
+
+    async def read() -> list[ServerSentEvent]:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "POST", f"{server.url}/s", headers=headers, json={}) as source,
+        ):
+            return [event async for event in source.aiter_sse()]
+
+    assert asyncio.run(read()) == [ServerSentEvent(data="x")]
+    assert headers == {"X-Trace": "1", "Cache-Control": "max-age=0"}
+    (request,) = server.requests
+    assert request.headers["Accept"] == "text/event-stream"
+    assert request.headers["Cache-Control"] == "max-age=0"
+    assert request.headers["X-Trace"] == "1"
+
+
+def test_json_error_status_raises_with_status_type_and_body(server: LoopbackServer) -> None:
+    error_body = b'{"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}}'
+    server.replies["/s"] = Reply(
+        status=429, headers={"Content-Type": "application/json"}, parts=[error_body]
+    )
+
+    async def read() -> tuple[BadResponseError, bool]:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "POST", f"{server.url}/s") as source,
+        ):
+            with pytest.raises(BadResponseError) as caught:
+                [event async for event in source.aiter_sse()]
+            return caught.value, source.response.closed
+
+    error, closed = asyncio.run(read())
+    assert (error.status, error.content_type, error.body) == (429, "application/json", error_body)
+    assert closed
+
+
+def test_missing_content_type_raises(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(headers={}, parts=[b"data: x\n\n"])
+
+    async def read() -> BadResponseError:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+        ):
+            with pytest.raises(BadResponseError) as caught:
+                [event async for event in source.aiter_sse()]
+            return caught.value
+
+    error = asyncio.run(read())
+    # aiohttp reports a missing Content-Type as application/octet-stream (RFC 9110 8.3).
+    assert error.content_type in (None, "application/octet-stream")
+    assert error.body == b"data: x\n\n"
+
+
+def test_cancelling_the_reading_task_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+    seen: list[str] = []
+
+    async def consume(source: EventSource, started: asyncio.Event) -> None:
+        async for event in source.aiter_sse():
+            seen.append(event.data)
+            if len(seen) == 3:
+                started.set()
+
+    async def read() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+        ):
+            started = asyncio.Event()
+            task = asyncio.create_task(consume(source, started))
+            await started.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert source.response.closed
+            assert await asyncio.to_thread(server.disconnected.wait, OBSERVE_SECONDS)
+
+    asyncio.run(read())
+    assert seen[:3] == ["0", "1", "2"]
+
+
+def test_leaving_the_loop_early_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+
+    async def read() -> None:
+        async with aiohttp.ClientSession() as session:
+            response = await session.get(f"{server.url}/s")
+            events = EventSource(response).aiter_sse()
+            async for event in events:
+                if event.data == "1":
+                    break
+            await events.aclose()
+            assert response.closed
+            assert await asyncio.to_thread(server.disconnected.wait, OBSERVE_SECONDS)
+
+    asyncio.run(read())
+
+
+def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n", b"data: 2\n"], stall=2.0)
+    events: list[ServerSentEvent] = []
+
+    async def read() -> IdleTimeoutError:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        ):
+            with pytest.raises(IdleTimeoutError) as caught:
+                async for event in source.aiter_sse():
+                    events.append(event)
+            return caught.value
+
+    error = asyncio.run(read())
+    assert events == [ServerSentEvent(data="1")]
+    assert error.offset == len(b"data: 1\n\ndata: 2\n")
+    assert isinstance(error.__cause__, aiohttp.ServerTimeoutError)
+
+
+def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], head_delay=2.0)
+
+    async def read() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2),
+        ):
+            raise AssertionError("the head should not have arrived")
+
+    with pytest.raises(IdleTimeoutError) as caught:
+        asyncio.run(read())
+    assert caught.value.offset == 0

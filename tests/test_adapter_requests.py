@@ -1,0 +1,141 @@
+"""The requests adapter over real loopback sockets: events, errors, leaving early, idle timeout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+from conftest import real_fixture_files, require_real_fixtures
+from servers import (
+    LoopbackServer,
+    Reply,
+    decode_whole,
+    generated_streams,
+    serve_randomly,
+    serving,
+)
+
+from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
+from sseproto.requests import EventSource, connect_sse
+
+OBSERVE_SECONDS = 5.0
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with serving() as running:
+        yield running
+
+
+def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
+    results = []
+    with requests.Session() as session:
+        for name in names:
+            with connect_sse(session, "GET", f"{server.url}/{name}") as source:
+                results.append(list(source.iter_sse()))
+    return results
+
+
+def test_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
+    bodies = generated_streams(seed=21)
+    serve_randomly(server, bodies, seed=22)
+    results = read_all(server, list(bodies))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_real_recordings(server: LoopbackServer) -> None:
+    require_real_fixtures()
+    files = real_fixture_files(
+        "openai-chat", "other-openai-compatible", "openai-responses", "anthropic"
+    )
+    bodies = {f"real{number}": path.read_bytes() for number, path in enumerate(files)}
+    serve_randomly(server, bodies, seed=23, max_part=4096)
+    results = read_all(server, list(bodies))
+    for (name, body), events in zip(bodies.items(), results, strict=True):
+        assert events == decode_whole(body), name
+
+
+def test_events_arrive_before_the_body_ends(server: LoopbackServer) -> None:
+    # A fixed chunk size would hold the first event until more bytes came.
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], stall=2.0)
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=1.5) as source,
+    ):
+        assert next(source.iter_sse()) == ServerSentEvent(data="1")
+
+
+def test_request_headers_are_added_to_a_copy(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    headers = {"X-Trace": "1", "accept": "text/event-stream, */*"}
+    with (
+        requests.Session() as session,
+        connect_sse(session, "POST", f"{server.url}/s", headers=headers, json={}) as source,
+    ):
+        assert list(source.iter_sse()) == [ServerSentEvent(data="x")]
+    assert headers == {"X-Trace": "1", "accept": "text/event-stream, */*"}
+    (request,) = server.requests
+    assert request.headers["Accept"] == "text/event-stream, */*"
+    assert request.headers["Cache-Control"] == "no-store"
+
+
+def test_json_error_status_raises_with_status_type_and_body(server: LoopbackServer) -> None:
+    error_body = b'{"error": {"message": "model not found"}}'
+    server.replies["/s"] = Reply(
+        status=404, headers={"Content-Type": "application/json"}, parts=[error_body]
+    )
+    with (
+        requests.Session() as session,
+        connect_sse(session, "POST", f"{server.url}/s") as source,
+        pytest.raises(BadResponseError) as caught,
+    ):
+        list(source.iter_sse())
+    assert (caught.value.status, caught.value.content_type) == (404, "application/json")
+    assert caught.value.body == error_body
+
+
+def test_wrong_content_type_raises(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(headers={"Content-Type": "text/plain"}, parts=[b"data: x\n\n"])
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s") as source,
+        pytest.raises(BadResponseError, match="text/plain"),
+    ):
+        list(source.iter_sse())
+
+
+def test_leaving_the_loop_early_closes_the_connection(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: %d\n\n" % n for n in range(5)], endless=True)
+    with requests.Session() as session:
+        response = session.get(f"{server.url}/s", stream=True)
+        for event in EventSource(response).iter_sse():
+            if event.data == "2":
+                break
+        assert server.disconnected.wait(OBSERVE_SECONDS)
+
+
+def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n", b"data: 2\n"], stall=2.0)
+    events: list[ServerSentEvent] = []
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2, timeout=5) as source,
+        pytest.raises(IdleTimeoutError) as caught,
+    ):
+        events.extend(source.iter_sse())
+    assert events == [ServerSentEvent(data="1")]
+    assert caught.value.offset == len(b"data: 1\n\ndata: 2\n")
+    assert isinstance(caught.value.__cause__, requests.ConnectionError)
+
+
+def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServer) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], head_delay=2.0)
+    with (
+        requests.Session() as session,
+        pytest.raises(IdleTimeoutError) as caught,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2),
+    ):
+        raise AssertionError("the head should not have arrived")
+    assert caught.value.offset == 0
