@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._completion import ChatCompletion
 
-__all__ = ["BadResponseError", "EventTooLargeError", "IdleTimeoutError", "StreamError"]
+__all__ = [
+    "BadResponseError",
+    "EventTooLargeError",
+    "IdleTimeoutError",
+    "IncompleteStreamError",
+    "InvalidChunkError",
+    "ProviderError",
+    "StreamError",
+]
 
 
 class StreamError(Exception):
@@ -98,3 +106,71 @@ class IdleTimeoutError(StreamError):
     chat completion rebuilt from them when chat updates were being read. The HTTP client's own
     timeout exception is the ``__cause__``.
     """
+
+
+class InvalidChunkError(StreamError):
+    """A chat chunk that cannot be read, or (with ``strict=True``) that breaks OpenAI's documented
+    ``chat.completion.chunk`` schema.
+
+    Raised for a payload that is not JSON (also too deeply nested, or holding ``NaN``/``Infinity``),
+    a value of the wrong type, and, in strict mode, every deviation from the documented stream.
+
+    Attributes:
+        path: JSON path of the offending value in the chunk, e.g. ``$.choices[0].delta.content``
+            (``$`` is the payload itself).
+        rule: the rule that was broken, in words.
+    """
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        path: str = "$",
+        offset: int | None = None,
+        event_index: int | None = None,
+        partial: ChatCompletion | None = None,
+    ) -> None:
+        super().__init__(
+            f"invalid chunk at {path}: {rule}",
+            offset=offset,
+            event_index=event_index,
+            partial=partial,
+        )
+        self.path = path
+        self.rule = rule
+
+
+class IncompleteStreamError(StreamError):
+    """The input ended before ``data: [DONE]`` and before every choice had a finish_reason.
+
+    The connection was most likely cut; ``partial`` holds everything received until then.
+    """
+
+
+class ProviderError(StreamError):
+    """The provider reported an error inside the stream: a chunk carrying ``error``, or an
+    ``event: error``.
+
+    Whatever the same chunk carried besides the error (choices, usage) is already in ``partial``.
+
+    Attributes:
+        error: the provider's error object as sent (usually a dict with ``message``, ``type``,
+            ``code``); the raw text when the payload was not JSON.
+    """
+
+    def __init__(
+        self,
+        error: object,
+        *,
+        offset: int | None = None,
+        event_index: int | None = None,
+        partial: ChatCompletion | None = None,
+    ) -> None:
+        message = error.get("message") if isinstance(error, dict) else None
+        super().__init__(
+            f"provider error: {message if isinstance(message, str) else error!r}",
+            offset=offset,
+            event_index=event_index,
+            partial=partial,
+        )
+        self.error = error

@@ -1,0 +1,880 @@
+"""The chat chunk engine: ``chat.completion.chunk`` events in, typed updates and the rebuilt
+completion out.
+
+Strategy. Two layers of state, kept apart:
+
+1. The stream's lifecycle, an explicit state machine (:class:`ChatState`, with every legal move in
+   :data:`_TRANSITIONS`): chunks are accepted while ``STREAMING`` (and, leniently, after
+   ``[DONE]``), an error moves to ``FAILED`` for good, the end of input moves to ``CLOSED``.
+2. What each choice has received so far, rebuilt by one explicit rule per field (PROTOCOL.md §2),
+   never by a generic deep merge: text arrives as pieces appended to lists and joined once, so any
+   number of deltas costs linear time; ids, names and roles are set once; finish reasons and usage
+   keep their last non-empty value.
+
+The hot path parses each payload once with ``json`` and walks the resulting dicts with a few type
+checks; no model object is built per chunk. Every value of an unexpected type becomes an
+:class:`InvalidChunkError` naming its JSON path, so no input can raise anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any
+
+from ._chunk_schema import check_chunk
+from ._completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
+from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ._errors import (
+    IncompleteStreamError,
+    InvalidChunkError,
+    ProviderError,
+    StreamError,
+)
+from ._events import ServerSentEvent
+from ._updates import (
+    ChatUpdate,
+    ChoiceFinished,
+    ContentDelta,
+    ReasoningDelta,
+    RefusalDelta,
+    StreamDone,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    UsageUpdate,
+)
+
+__all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
+
+
+class ChatState(Enum):
+    """Where a chat stream is in its life."""
+
+    STREAMING = "streaming"
+    """Chunks are arriving."""
+    DONE = "done"
+    """``data: [DONE]`` arrived: the stream is complete."""
+    CLOSED = "closed"
+    """The input ended and the stream was complete; the result is final."""
+    FAILED = "failed"
+    """An error was raised; every later call raises it again."""
+
+
+class ChatInput(Enum):
+    """What can happen to a chat stream (the inputs of the state machine)."""
+
+    CHUNK = "a chunk"
+    DONE_MARKER = "data: [DONE]"
+    PROVIDER_ERROR = "a provider error"
+    INVALID = "an unreadable or invalid event"
+    END_COMPLETE = "the end of a complete stream"
+    END_TRUNCATED = "the end of a truncated stream"
+
+
+_S = ChatState
+_I = ChatInput
+# Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
+_TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
+    (_S.STREAMING, _I.CHUNK): _S.STREAMING,
+    (_S.STREAMING, _I.DONE_MARKER): _S.DONE,
+    (_S.STREAMING, _I.PROVIDER_ERROR): _S.FAILED,
+    (_S.STREAMING, _I.INVALID): _S.FAILED,
+    (_S.STREAMING, _I.END_COMPLETE): _S.CLOSED,
+    (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
+    # PROTOCOL §2: data after [DONE] is a protocol violation. Strict mode reports it (as INVALID);
+    # the default mode keeps whatever still arrives, since nothing received is ever dropped.
+    (_S.DONE, _I.CHUNK): _S.DONE,
+    (_S.DONE, _I.DONE_MARKER): _S.DONE,
+    (_S.DONE, _I.PROVIDER_ERROR): _S.FAILED,
+    (_S.DONE, _I.INVALID): _S.FAILED,
+    # After [DONE] the stream is complete by definition, so its end is never a truncation.
+    (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
+}
+
+# Fields with a rule of their own at each level; any other field is a vendor extra.
+_CHUNK_FIELDS = frozenset(
+    {"id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier",
+     "error"}
+)  # fmt: skip
+_CHOICE_FIELDS = frozenset({"index", "delta", "finish_reason", "logprobs"})
+_TOOL_CALL_FIELDS = frozenset({"index", "id", "type", "function"})
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# json.loads accepts NaN and Infinity, which are not JSON; this decoder refuses them. Its decode()
+# is what json.loads itself runs, so the hot path pays nothing for the check.
+_decode_json = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
+def _parse(data: str) -> Any:
+    try:
+        return _decode_json(data)
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers malformed JSON, NaN/Infinity and over-long integers; RecursionError
+        # is how the json module reports nesting deeper than the interpreter allows.
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise InvalidChunkError(f"the payload is not valid JSON ({reason})") from None
+
+
+def _invalid(rule: str, path: str) -> InvalidChunkError:
+    return InvalidChunkError(rule, path=path)
+
+
+def _merge_extra(extras: dict[str, Any], key: str, value: Any) -> None:
+    """A vendor field inside a choice, delta or tool call delta: lists are per-chunk items
+    (``annotations``, ``reasoning_details``, ``token_ids``) and are concatenated; any other
+    value replaces the previous one."""
+    if type(value) is list:
+        held = extras.get(key)
+        if type(held) is list:
+            held.extend(value)
+            return
+        value = list(value)
+    extras[key] = value
+
+
+def _copy_extras(extras: dict[str, Any]) -> dict[str, Any]:
+    # Lists keep growing in the live state; a snapshot must not.
+    return {key: list(value) if type(value) is list else value for key, value in extras.items()}
+
+
+class _ToolCallState:
+    """One tool call (or the legacy ``function_call``) being rebuilt."""
+
+    __slots__ = ("arguments", "extras", "id", "name", "position", "type")
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        self.id = ""
+        self.type = ""
+        self.name = ""
+        self.arguments: list[str] = []
+        self.extras: dict[str, Any] = {}
+
+    def function(self) -> FunctionCall:
+        return FunctionCall(name=self.name, arguments="".join(self.arguments))
+
+    def build(self) -> ToolCall:
+        return ToolCall(
+            id=self.id,
+            # PROTOCOL §2: a missing type means "function".
+            type=self.type or "function",
+            function=self.function(),
+            extras=_copy_extras(self.extras),
+        )
+
+
+class _ChoiceState:
+    """One choice being rebuilt. Text fields are None until the stream sends a string for them."""
+
+    __slots__ = (
+        "by_wire_index",
+        "calls_done",
+        "content",
+        "extras",
+        "finish_reason",
+        "function_call",
+        "index",
+        "logprobs",
+        "message_extras",
+        "reasoning",
+        "reasoning_field",
+        "refusal",
+        "role",
+        "tool_calls",
+    )
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.role = ""
+        self.content: list[str] | None = None
+        self.refusal: list[str] | None = None
+        self.reasoning: list[str] | None = None
+        self.reasoning_field = "reasoning"
+        self.tool_calls: list[_ToolCallState] = []
+        # The stream's own tool call index -> position in tool_calls of the call it addresses now.
+        self.by_wire_index: dict[int, int] = {}
+        # How many of tool_calls have been reported with ToolCallDone.
+        self.calls_done = 0
+        self.function_call: _ToolCallState | None = None
+        self.finish_reason: str | None = None
+        # None until a chunk carries logprobs; then {"content": list | None, "refusal": ...}.
+        self.logprobs: dict[str, list[Any] | None] | None = None
+        self.extras: dict[str, Any] = {}
+        self.message_extras: dict[str, Any] = {}
+
+    def build(self) -> Choice:
+        logprobs = self.logprobs
+        return Choice(
+            index=self.index,
+            message=ChatMessage(
+                role=self.role or "assistant",
+                content=None if self.content is None else "".join(self.content),
+                refusal=None if self.refusal is None else "".join(self.refusal),
+                reasoning=None if self.reasoning is None else "".join(self.reasoning),
+                reasoning_field=self.reasoning_field,
+                tool_calls=tuple(call.build() for call in self.tool_calls),
+                function_call=None if self.function_call is None else self.function_call.function(),
+                extras=_copy_extras(self.message_extras),
+            ),
+            finish_reason=self.finish_reason,
+            logprobs=None
+            if logprobs is None
+            else {key: None if held is None else list(held) for key, held in logprobs.items()},
+            extras=_copy_extras(self.extras),
+        )
+
+    def complete_tool_calls(self, updates: list[ChatUpdate]) -> None:
+        """Report every tool call not yet reported as done."""
+        for call in self.tool_calls[self.calls_done :]:
+            updates.append(
+                ToolCallDone(self.index, call.position, call.id, call.name, "".join(call.arguments))
+            )
+        self.calls_done = len(self.tool_calls)
+
+
+class ChatAccumulator:
+    """Sans-I/O engine for one OpenAI-style chat completion stream.
+
+    Feed it the stream as raw bytes (:meth:`feed`), as decoded events (:meth:`feed_event`) or as
+    parsed chunks (:meth:`feed_chunk`); each call returns the :class:`ChatUpdate` objects the input
+    produced. Call :meth:`close` at the end of the input, then :meth:`result` for the completion.
+    :meth:`snapshot` gives the completion rebuilt so far at any time.
+
+    The default mode reads every OpenAI-compatible vendor's stream (PROTOCOL.md §2 lists the
+    quirks). ``strict=True`` instead rejects every deviation from OpenAI's documented chunk schema
+    with an :class:`InvalidChunkError` naming the rule; fields the schema does not name are still
+    allowed.
+
+    Errors (all :class:`StreamError`, each with ``offset``, ``event_index`` and ``partial``):
+    :class:`InvalidChunkError` and :class:`ProviderError` are raised by the ``feed*`` call that
+    meets them, after what the chunk carried has been taken; :class:`IncompleteStreamError` by
+    :meth:`close` when the input ended before ``[DONE]`` and before every choice finished. Once an
+    error is raised the accumulator is ``FAILED``: every later ``feed*``, :meth:`close` and
+    :meth:`result` raises the same error again. In the default mode, chunks arriving after
+    ``[DONE]`` are still applied (strict mode rejects them).
+
+    Args:
+        strict: reject deviations from the documented schema instead of reading them.
+        max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+
+    Raises:
+        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+    """
+
+    __slots__ = (
+        "_choices",
+        "_created",
+        "_decoder",
+        "_done_sent",
+        "_error",
+        "_extras",
+        "_id",
+        "_inputs",
+        "_meta_rank",
+        "_model",
+        "_service_tier",
+        "_state",
+        "_strict",
+        "_system_fingerprint",
+        "_usage",
+    )
+
+    def __init__(
+        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> None:
+        if not isinstance(strict, bool):
+            raise ValueError(f"strict must be a bool, not {strict!r}")
+        self._strict = strict
+        self._decoder = SSEDecoder(max_event_size=max_event_size)
+        self._state = ChatState.STREAMING
+        self._error: StreamError | None = None
+        # Events given to feed_event() and chunks given to feed_chunk(), for event_index.
+        self._inputs = 0
+        self._done_sent = False
+        # Stream metadata (PROTOCOL §2): taken from the first chunk with a non-empty id (rank 2),
+        # or failing that from the first with a non-empty model (rank 1).
+        self._meta_rank = 0
+        self._id = ""
+        self._model = ""
+        self._created = 0
+        self._system_fingerprint: str | None = None
+        self._service_tier: str | None = None
+        self._choices: dict[int, _ChoiceState] = {}
+        self._usage: dict[str, Any] | None = None
+        self._extras: dict[str, Any] = {}
+
+    @property
+    def state(self) -> ChatState:
+        """Where the stream is in its life."""
+        return self._state
+
+    @property
+    def strict(self) -> bool:
+        """Whether deviations from the documented chunk schema are rejected."""
+        return self._strict
+
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+        """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
+        complete. Reads may be split anywhere.
+
+        Raises:
+            InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
+                where that event starts in the stream.
+            EventTooLargeError: from the decoder, with ``partial`` attached.
+        """
+        updates: list[ChatUpdate] = []
+        self._feed_into(data, updates)
+        return updates
+
+    def _feed_into(self, data: bytes | bytearray | memoryview, updates: list[ChatUpdate]) -> None:
+        """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
+        before an error (the streaming wrappers yield them before re-raising)."""
+        if self._state is ChatState.CLOSED or self._state is ChatState.FAILED:
+            self._move(ChatInput.CHUNK)
+        decoder = self._decoder
+        first = position = -1
+        try:
+            events = decoder.feed(data)
+            first = decoder.events_dispatched - len(events)
+            for position in range(len(events)):
+                event = events[position]
+                self._event(event.event, event.data, updates)
+        except StreamError as error:
+            if position >= 0:
+                error.event_index = first + position
+                error.offset = decoder.event_offset(first + position)
+            self._fail(error)
+            raise
+
+    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced.
+
+        Raises:
+            InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
+                method; ``offset`` is None.
+        """
+        updates: list[ChatUpdate] = []
+        self._guarded(self._event, event.event, event.data, updates)
+        return updates
+
+    def feed_chunk(self, chunk: Mapping[str, Any] | Any) -> list[ChatUpdate]:
+        """Take one parsed chunk: a mapping as ``json.loads`` gives it, or an object with a
+        ``model_dump()`` method (such as an openai SDK ``ChatCompletionChunk``). Return the
+        updates it produced. The ``[DONE]`` marker has no chunk form: call :meth:`close`.
+
+        Raises:
+            InvalidChunkError, ProviderError: ``event_index`` counts the chunks given to this
+                method; ``offset`` is None.
+        """
+        updates: list[ChatUpdate] = []
+        self._guarded(self._chunk_object, chunk, updates)
+        return updates
+
+    def _chunk_object(self, chunk: Any, updates: list[ChatUpdate]) -> None:
+        model_dump = getattr(chunk, "model_dump", None)
+        if callable(model_dump):
+            chunk = model_dump()
+        elif isinstance(chunk, Mapping) and type(chunk) is not dict:
+            chunk = dict(chunk)
+        self._chunk(chunk, updates)
+
+    def _guarded(self, step: Any, value: Any, *rest: Any) -> None:
+        """Run one event or chunk through ``step``, turning an error into the FAILED state."""
+        if self._state is ChatState.CLOSED or self._state is ChatState.FAILED:
+            self._move(ChatInput.CHUNK)
+        index = self._inputs
+        self._inputs = index + 1
+        try:
+            step(value, *rest)
+        except StreamError as error:
+            error.event_index = index
+            self._fail(error)
+            raise
+
+    def close(self) -> list[ChatUpdate]:
+        """Signal the end of the input; return the last updates (tool calls completed at the
+        end, :class:`StreamDone`). Calling it again returns ``[]``.
+
+        Raises:
+            IncompleteStreamError: the input ended before ``[DONE]`` and before every choice
+                had a finish_reason (at least one choice must have been seen).
+            StreamError: the error already raised, if the accumulator has failed.
+        """
+        state = self._state
+        if state is ChatState.CLOSED:
+            return []
+        if state is ChatState.FAILED:
+            self._move(ChatInput.END_COMPLETE)
+        updates: list[ChatUpdate] = []
+        try:
+            # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
+            self._decoder.close()
+            choices = self._choices.values()
+            complete = state is ChatState.DONE or (
+                bool(choices) and all(choice.finish_reason is not None for choice in choices)
+            )
+            if not complete:
+                raise IncompleteStreamError(
+                    "the stream ended before data: [DONE] and before every choice finished",
+                    offset=self._decoder.offset or None,
+                )
+            self._move(ChatInput.END_COMPLETE)
+            self._finish_stream(updates)
+        except StreamError as error:
+            self._fail(error)
+            raise
+        return updates
+
+    # -- output -----------------------------------------------------------------------------
+
+    def snapshot(self) -> ChatCompletion:
+        """The completion rebuilt from everything received so far. Never raises."""
+        choices = self._choices
+        return ChatCompletion(
+            id=self._id,
+            model=self._model,
+            created=self._created,
+            choices=tuple(choices[index].build() for index in sorted(choices)),
+            usage=self._usage,
+            system_fingerprint=self._system_fingerprint,
+            service_tier=self._service_tier,
+            extras=dict(self._extras),
+        )
+
+    def result(self) -> ChatCompletion:
+        """The final completion. Calls :meth:`close` first if it was not called.
+
+        Raises:
+            StreamError: the error the stream failed with (the same object every time).
+        """
+        if self._state is not ChatState.CLOSED:
+            self.close()
+        return self.snapshot()
+
+    # -- the state machine ------------------------------------------------------------------
+
+    def _move(self, event: ChatInput) -> None:
+        """Apply a move of :data:`_TRANSITIONS`, or raise if it is not a legal one."""
+        target = _TRANSITIONS.get((self._state, event))
+        if target is None:
+            if self._error is not None:
+                raise self._error
+            raise StreamError(
+                f"{event.value} is not allowed once the stream is {self._state.value}"
+            )
+        self._state = target
+
+    def _fail(self, error: StreamError) -> None:
+        """Record ``error`` as the stream's end: FAILED, with the partial completion attached."""
+        if isinstance(error, ProviderError):
+            event = ChatInput.PROVIDER_ERROR
+        elif isinstance(error, IncompleteStreamError):
+            event = ChatInput.END_TRUNCATED
+        else:
+            event = ChatInput.INVALID
+        self._move(event)
+        error.partial = self.snapshot()
+        self._error = error
+
+    # -- events and chunks ------------------------------------------------------------------
+
+    def _event(self, kind: str, data: str, updates: list[ChatUpdate]) -> None:
+        if data == "[DONE]":
+            self._done(updates)
+        elif kind == "error":
+            # Some vendors (Groq) report a mid-stream failure as `event: error`.
+            self._error_event(data, updates)
+        else:
+            if kind != "message" and self._strict:
+                raise InvalidChunkError(f"chat chunks are message events, not {kind!r}")
+            self._chunk(_parse(data), updates)
+
+    def _done(self, updates: list[ChatUpdate]) -> None:
+        if self._state is ChatState.DONE and self._strict:
+            raise InvalidChunkError("nothing may follow data: [DONE]")
+        self._move(ChatInput.DONE_MARKER)
+        self._finish_stream(updates)
+
+    def _finish_stream(self, updates: list[ChatUpdate]) -> None:
+        """The stream is complete: every tool call is done, and the stream too (once)."""
+        choices = self._choices
+        for index in sorted(choices):
+            choices[index].complete_tool_calls(updates)
+        if not self._done_sent:
+            self._done_sent = True
+            updates.append(StreamDone(self.snapshot()))
+
+    def _error_event(self, data: str, updates: list[ChatUpdate]) -> None:
+        try:
+            payload = _parse(data)
+        except InvalidChunkError:
+            raise ProviderError(data) from None
+        if type(payload) is dict and payload.get("error") is not None:
+            self._chunk(payload, updates)
+        raise ProviderError(payload)
+
+    def _chunk(self, chunk: Any, updates: list[ChatUpdate]) -> None:
+        if type(chunk) is not dict:
+            raise _invalid("a chunk must be a JSON object", "$")
+        error = chunk.get("error")
+        if error is not None:
+            # PROTOCOL §2: take what the error chunk carried (OpenRouter sends choices and usage
+            # in it), then report the error. A malformed remainder must not hide the error.
+            try:
+                self._apply(chunk, updates)
+            except InvalidChunkError as exc:
+                raise ProviderError(error) from exc
+            raise ProviderError(error)
+        if self._state is not ChatState.STREAMING:
+            if self._strict:
+                raise InvalidChunkError("nothing may follow data: [DONE]")
+            self._move(ChatInput.CHUNK)
+        if self._strict:
+            check_chunk(chunk)
+        self._apply(chunk, updates)
+
+    def _apply(self, chunk: dict[str, Any], updates: list[ChatUpdate]) -> None:
+        """Apply one chunk, field by field (PROTOCOL §2)."""
+        if self._meta_rank < 2:
+            self._take_metadata(chunk)
+        for key in chunk:
+            # Vendor extras at the top level (citations, x_groq, prompt_filter_results, ...) are
+            # whole values resent or updated per chunk: the last non-null one is kept.
+            if key not in _CHUNK_FIELDS:
+                value = chunk[key]
+                if value is not None:
+                    self._extras[key] = value
+        choices = chunk.get("choices")
+        if choices is not None:
+            if type(choices) is not list:
+                raise _invalid("choices must be a list", "$.choices")
+            for position, choice in enumerate(choices):
+                self._apply_choice(position, choice, updates)
+        usage = chunk.get("usage")
+        if usage is not None:
+            if type(usage) is not dict:
+                raise _invalid("usage must be an object or null", "$.usage")
+            if self._strict and self._usage is not None:
+                raise _invalid("usage is sent once, in the final chunk", "$.usage")
+            # PROTOCOL §2: the last non-null usage, verbatim; cumulative usage is never summed.
+            self._usage = usage
+            updates.append(UsageUpdate(usage))
+
+    def _take_metadata(self, chunk: dict[str, Any]) -> None:
+        chunk_id = chunk.get("id")
+        model = chunk.get("model")
+        # PROTOCOL §2: from the first chunk with a non-empty id (Azure's prompt-filter chunk has
+        # id ""), else from the first with a non-empty model.
+        if type(chunk_id) is str and chunk_id:
+            rank = 2
+        elif self._meta_rank == 0 and type(model) is str and model:
+            rank = 1
+        else:
+            return
+        created = chunk.get("created")
+        fingerprint = chunk.get("system_fingerprint")
+        tier = chunk.get("service_tier")
+        if chunk_id is not None and type(chunk_id) is not str:
+            raise _invalid("id must be a string", "$.id")
+        if model is not None and type(model) is not str:
+            raise _invalid("model must be a string", "$.model")
+        if created is not None and type(created) is not int:
+            raise _invalid("created must be an integer", "$.created")
+        if fingerprint is not None and type(fingerprint) is not str:
+            raise _invalid("system_fingerprint must be a string or null", "$.system_fingerprint")
+        if tier is not None and type(tier) is not str:
+            raise _invalid("service_tier must be a string or null", "$.service_tier")
+        self._meta_rank = rank
+        self._id = chunk_id or ""
+        self._model = model or ""
+        self._created = created or 0
+        self._system_fingerprint = fingerprint
+        self._service_tier = tier
+
+    def _apply_choice(self, position: int, choice: Any, updates: list[ChatUpdate]) -> None:
+        if type(choice) is not dict:
+            raise _invalid("a choice must be an object", f"$.choices[{position}]")
+        # Lenient: a vendor omitting the index has one choice, index 0.
+        index = choice.get("index", 0)
+        if type(index) is not int or index < 0:
+            raise _invalid("index must be a non-negative integer", f"$.choices[{position}].index")
+        state = self._choices.get(index)
+        if state is None:
+            # A dict, not a list: a hostile index of 10**9 allocates nothing.
+            state = self._choices[index] = _ChoiceState(index)
+        elif self._strict and state.finish_reason is not None:
+            raise _invalid(
+                "a choice receives nothing after its finish_reason", f"$.choices[{position}]"
+            )
+        delta = choice.get("delta")
+        if delta is not None:
+            if type(delta) is not dict:
+                raise _invalid("delta must be an object", f"$.choices[{position}].delta")
+            if delta:
+                self._apply_delta(state, delta, position, updates)
+        logprobs = choice.get("logprobs")
+        if logprobs is not None:
+            self._apply_logprobs(state, logprobs, position)
+        for key in choice:
+            if key not in _CHOICE_FIELDS:
+                value = choice[key]
+                if value is not None:
+                    _merge_extra(state.extras, key, value)
+        reason = choice.get("finish_reason")
+        # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears it.
+        if reason:
+            if type(reason) is not str:
+                raise _invalid(
+                    "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
+                )
+            if reason != state.finish_reason:
+                if state.finish_reason is None:
+                    state.complete_tool_calls(updates)
+                state.finish_reason = reason
+                updates.append(ChoiceFinished(index, reason))
+        elif reason is not None and reason != "":
+            raise _invalid(
+                "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
+            )
+
+    def _apply_delta(
+        self, state: _ChoiceState, delta: dict[str, Any], position: int, updates: list[ChatUpdate]
+    ) -> None:
+        for key, value in delta.items():
+            if value is None:
+                continue
+            if key == "content":
+                if type(value) is str:
+                    pieces = state.content
+                    if pieces is None:
+                        state.content = [value]
+                    else:
+                        pieces.append(value)
+                    if value:
+                        updates.append(ContentDelta(state.index, value))
+                elif type(value) is list:
+                    self._apply_content_parts(state, value, position, updates)
+                else:
+                    raise self._wrong_type(position, key, "a string, a list of parts or null")
+            elif key == "role":
+                if type(value) is not str:
+                    raise self._wrong_type(position, key, "a string or null")
+                # PROTOCOL §2: set once, never concatenated (vendors resend it on every chunk).
+                if not state.role:
+                    state.role = value
+                elif self._strict and value and value != state.role:
+                    raise _invalid(
+                        "role is set once per choice", f"$.choices[{position}].delta.role"
+                    )
+            elif key == "tool_calls":
+                if type(value) is not list:
+                    raise self._wrong_type(position, key, "a list or null")
+                self._apply_tool_calls(state, value, position, updates)
+            elif key == "refusal":
+                if type(value) is not str:
+                    raise self._wrong_type(position, key, "a string or null")
+                if state.refusal is None:
+                    state.refusal = [value]
+                else:
+                    state.refusal.append(value)
+                if value:
+                    updates.append(RefusalDelta(state.index, value))
+            elif key == "reasoning_content" or key == "reasoning":
+                if type(value) is not str:
+                    raise self._wrong_type(position, key, "a string or null")
+                # One text whichever field carried it; a delta sending both is read once.
+                if key == "reasoning" and type(delta.get("reasoning_content")) is str:
+                    continue
+                if key == "reasoning_content":
+                    state.reasoning_field = key
+                self._add_reasoning(state, value, updates)
+            elif key == "function_call":
+                # The legacy single function call, rebuilt by the tool call rules.
+                if type(value) is not dict:
+                    raise self._wrong_type(position, key, "an object or null")
+                call = state.function_call
+                if call is None:
+                    call = state.function_call = _ToolCallState(0)
+                self._apply_function(call, value, f"$.choices[{position}].delta.function_call")
+            else:
+                _merge_extra(state.message_extras, key, value)
+
+    @staticmethod
+    def _wrong_type(position: int, key: str, expected: str) -> InvalidChunkError:
+        return _invalid(f"{key} must be {expected}", f"$.choices[{position}].delta.{key}")
+
+    @staticmethod
+    def _add_reasoning(state: _ChoiceState, text: str, updates: list[ChatUpdate]) -> None:
+        if state.reasoning is None:
+            state.reasoning = [text]
+        else:
+            state.reasoning.append(text)
+        if text:
+            updates.append(ReasoningDelta(state.index, text))
+
+    def _apply_content_parts(
+        self, state: _ChoiceState, parts: list[Any], position: int, updates: list[ChatUpdate]
+    ) -> None:
+        """Content sent as a list of typed parts (Mistral Magistral): ``thinking`` parts are
+        reasoning; strings and ``text`` parts are content."""
+        path = f"$.choices[{position}].delta.content"
+        if self._strict:
+            raise _invalid("content must be a string or null", path)
+        for number, part in enumerate(parts):
+            part_path = f"{path}[{number}]"
+            if type(part) is dict:
+                kind = part.get("type")
+                if kind == "thinking":
+                    self._apply_thinking(state, part.get("thinking"), part_path, updates)
+                    continue
+                if kind != "text":
+                    raise _invalid('a content part must have type "text" or "thinking"', part_path)
+                part = part.get("text")
+                part_path += ".text"
+            if type(part) is not str:
+                raise _invalid("a text part must be a string", part_path)
+            if state.content is None:
+                state.content = [part]
+            else:
+                state.content.append(part)
+            if part:
+                updates.append(ContentDelta(state.index, part))
+
+    def _apply_thinking(
+        self, state: _ChoiceState, thinking: Any, path: str, updates: list[ChatUpdate]
+    ) -> None:
+        path += ".thinking"
+        items = [thinking] if type(thinking) is str else thinking
+        if type(items) is not list:
+            raise _invalid("thinking must be a string or a list of text parts", path)
+        for number, item in enumerate(items):
+            text = item
+            if type(item) is dict and item.get("type") == "text":
+                text = item.get("text")
+            if type(text) is not str:
+                raise _invalid("a thinking part must be text", f"{path}[{number}]")
+            self._add_reasoning(state, text, updates)
+
+    def _apply_logprobs(self, state: _ChoiceState, logprobs: Any, position: int) -> None:
+        path = f"$.choices[{position}].logprobs"
+        if type(logprobs) is not dict:
+            raise _invalid("logprobs must be an object or null", path)
+        held = state.logprobs
+        if held is None:
+            held = state.logprobs = {"content": None, "refusal": None}
+        # PROTOCOL §2: the content and refusal token lists of every chunk, concatenated.
+        for key in ("content", "refusal"):
+            tokens = logprobs.get(key)
+            if tokens is None:
+                continue
+            if type(tokens) is not list:
+                raise _invalid(f"{key} must be a list or null", f"{path}.{key}")
+            previous = held[key]
+            if previous is None:
+                held[key] = list(tokens)
+            else:
+                previous.extend(tokens)
+
+    def _apply_tool_calls(
+        self, state: _ChoiceState, deltas: list[Any], position: int, updates: list[ChatUpdate]
+    ) -> None:
+        for number, delta in enumerate(deltas):
+            path = f"$.choices[{position}].delta.tool_calls[{number}]"
+            if type(delta) is not dict:
+                raise _invalid("a tool call delta must be an object", path)
+            call_id = delta.get("id")
+            if call_id is not None and type(call_id) is not str:
+                raise _invalid("id must be a string or null", f"{path}.id")
+            call, started = self._locate_tool_call(state, delta.get("index"), call_id, path)
+            if call_id and not call.id:
+                call.id = call_id
+            kind = delta.get("type")
+            if kind is not None:
+                if type(kind) is not str:
+                    raise _invalid("type must be a string or null", f"{path}.type")
+                if kind and not call.type:
+                    call.type = kind
+            function = delta.get("function")
+            arguments_before = len(call.arguments)
+            if function is not None:
+                self._apply_function(call, function, f"{path}.function")
+            if started:
+                if self._strict and not (call.id and call.type and call.name):
+                    raise _invalid(
+                        "a tool call's first delta carries id, type and function.name", path
+                    )
+                updates.append(ToolCallStarted(state.index, call.position, call.id, call.name))
+            for text in call.arguments[arguments_before:]:
+                updates.append(ToolCallArgumentsDelta(state.index, call.position, text))
+            for key in delta:
+                if key not in _TOOL_CALL_FIELDS:
+                    value = delta[key]
+                    if value is not None:
+                        _merge_extra(call.extras, key, value)
+
+    def _locate_tool_call(
+        self, state: _ChoiceState, wire: Any, call_id: str | None, path: str
+    ) -> tuple[_ToolCallState, bool]:
+        """The call a tool call delta addresses, and whether the delta opens it (PROTOCOL §2)."""
+        calls = state.tool_calls
+        if wire is None:
+            if self._strict:
+                raise _invalid("index is required", f"{path}.index")
+            # No index (Mistral): the delta continues the latest call unless it brings a new id.
+            if calls:
+                latest = calls[-1]
+                if not (call_id and latest.id and call_id != latest.id):
+                    return latest, False
+        elif type(wire) is not int or wire < 0:
+            raise _invalid("index must be a non-negative integer", f"{path}.index")
+        else:
+            at = state.by_wire_index.get(wire)
+            if at is not None:
+                current = calls[at]
+                # A new id at a used index opens a new call; "" or the same id continues it.
+                if not (call_id and current.id and call_id != current.id):
+                    return current, False
+                if self._strict:
+                    raise _invalid("a tool call index is not reused for a new id", f"{path}.index")
+            elif self._strict and wire != len(calls):
+                raise _invalid("tool call indexes start at 0 and grow by one", f"{path}.index")
+        # Calls are written out compactly, in order of first appearance: a first call numbered
+        # 1 by the stream (Anthropic's gateway) is tool_calls[0].
+        call = _ToolCallState(len(calls))
+        calls.append(call)
+        if wire is not None:
+            state.by_wire_index[wire] = call.position
+        return call, True
+
+    @staticmethod
+    def _apply_function(call: _ToolCallState, function: Any, path: str) -> None:
+        if type(function) is not dict:
+            raise _invalid("function must be an object or null", path)
+        name = function.get("name")
+        if name is not None:
+            if type(name) is not str:
+                raise _invalid("name must be a string or null", f"{path}.name")
+            # Set once: vendors resend the name on continuation deltas.
+            if name and not call.name:
+                call.name = name
+        arguments = function.get("arguments")
+        if arguments is None:
+            return
+        if type(arguments) is dict:
+            # Some vendors send the arguments as a JSON object: serialised once, here.
+            try:
+                arguments = json.dumps(arguments, ensure_ascii=False)
+            except RecursionError:
+                raise _invalid("arguments are nested too deeply", f"{path}.arguments") from None
+        elif type(arguments) is not str:
+            raise _invalid("arguments must be a string, an object or null", f"{path}.arguments")
+        if arguments:
+            call.arguments.append(arguments)

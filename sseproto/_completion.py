@@ -1,0 +1,179 @@
+"""The rebuilt chat completion: plain, immutable value objects.
+
+These are built once per :meth:`ChatAccumulator.snapshot`, never per chunk, so they are frozen
+dataclasses: clarity over construction speed. Their shape follows OpenAI's non-streaming
+``chat.completion`` object, and :meth:`ChatCompletion.to_dict` writes exactly that shape. Fields a
+vendor sent beyond OpenAI's schema are kept in ``extras`` at the level they arrived at (top level,
+choice, message, tool call) and written back at that level by ``to_dict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ChatCompletion", "ChatMessage", "Choice", "FunctionCall", "ToolCall"]
+
+
+def _no_extras() -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    """The function a tool call (or a legacy ``function_call``) invokes.
+
+    Attributes:
+        name: the function name (``""`` if the stream never sent one).
+        arguments: the arguments as the model wrote them: a JSON text, possibly invalid if the
+            model was cut off. Arguments a vendor sent as a JSON object are serialised once.
+    """
+
+    name: str
+    arguments: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """This function call in OpenAI's shape: ``{"name": ..., "arguments": ...}``."""
+        return {"name": self.name, "arguments": self.arguments}
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One complete tool call of an assistant message.
+
+    Attributes:
+        id: the call id the tool result must answer (``""`` if the stream never sent one).
+        type: the tool type, ``"function"`` when the stream did not say.
+        function: the function name and arguments.
+        extras: fields a vendor added to the call, beyond OpenAI's schema.
+    """
+
+    id: str
+    type: str
+    function: FunctionCall
+    extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This tool call in OpenAI's shape, vendor extras included."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "function": self.function.to_dict(),
+        }
+        out.update(self.extras)
+        return out
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """The assistant message of one choice.
+
+    Attributes:
+        role: the role the stream announced (``"assistant"`` if it never sent one).
+        content: the text, or None if the stream never sent a string for it (``""`` stays ``""``).
+        refusal: the refusal text, or None.
+        reasoning: the reasoning text, or None, whichever vendor shape carried it
+            (``reasoning_content``, ``reasoning``, or ``thinking`` parts of a content array).
+        reasoning_field: the field name :meth:`to_dict` writes ``reasoning`` under:
+            ``"reasoning_content"`` when the stream used that name, else ``"reasoning"``.
+        tool_calls: the tool calls, in order of first appearance (empty if none).
+        function_call: the legacy ``function_call``, or None.
+        extras: fields a vendor added to the deltas (e.g. ``annotations``, ``reasoning_details``).
+    """
+
+    role: str = "assistant"
+    content: str | None = None
+    refusal: str | None = None
+    reasoning: str | None = None
+    reasoning_field: str = "reasoning"
+    tool_calls: tuple[ToolCall, ...] = ()
+    function_call: FunctionCall | None = None
+    extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This message in OpenAI's shape; ``tool_calls``, ``function_call`` and the reasoning
+        field appear only when present, as in a non-streaming response."""
+        out: dict[str, Any] = {"role": self.role, "content": self.content, "refusal": self.refusal}
+        if self.reasoning is not None:
+            out[self.reasoning_field] = self.reasoning
+        if self.tool_calls:
+            out["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.function_call is not None:
+            out["function_call"] = self.function_call.to_dict()
+        out.update(self.extras)
+        return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One choice of the completion (``n > 1`` gives several, each with its own ``index``).
+
+    Attributes:
+        index: the choice index the stream used.
+        message: the rebuilt assistant message.
+        finish_reason: why the choice ended (``"stop"``, ``"length"``, ``"tool_calls"``, ...), or
+            None if the stream never said it finished.
+        logprobs: None unless some chunk carried logprobs; then ``{"content": [...] | None,
+            "refusal": [...] | None}`` with the token lists of every chunk concatenated.
+        extras: fields a vendor added to the choice (e.g. ``content_filter_results``).
+    """
+
+    index: int
+    message: ChatMessage
+    finish_reason: str | None = None
+    logprobs: Mapping[str, Any] | None = None
+    extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This choice in OpenAI's non-streaming shape, vendor extras included."""
+        out: dict[str, Any] = {
+            "index": self.index,
+            "message": self.message.to_dict(),
+            "logprobs": None if self.logprobs is None else dict(self.logprobs),
+            "finish_reason": self.finish_reason,
+        }
+        out.update(self.extras)
+        return out
+
+
+@dataclass(frozen=True)
+class ChatCompletion:
+    """A chat completion rebuilt from a ``chat.completion.chunk`` stream.
+
+    Attributes:
+        id: the completion id (``""`` if no chunk carried one).
+        model: the model that answered (``""`` if unknown).
+        created: Unix time of creation (0 if unknown).
+        choices: the choices ordered by index.
+        usage: the last non-null ``usage`` object the stream sent, verbatim, or None.
+        system_fingerprint: as sent, or None.
+        service_tier: as sent, or None.
+        extras: top-level fields a vendor added (e.g. ``citations``, ``prompt_filter_results``,
+            ``x_groq``), each with the last non-null value sent.
+    """
+
+    id: str = ""
+    model: str = ""
+    created: int = 0
+    choices: tuple[Choice, ...] = ()
+    usage: Mapping[str, Any] | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This completion as OpenAI's non-streaming ``chat.completion`` object (a plain dict
+        ready for ``json.dumps``), vendor extras included at the level they arrived at."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.model,
+            "choices": [choice.to_dict() for choice in self.choices],
+            "usage": None if self.usage is None else dict(self.usage),
+            "system_fingerprint": self.system_fingerprint,
+            "service_tier": self.service_tier,
+        }
+        out.update(self.extras)
+        return out

@@ -1,0 +1,165 @@
+"""The typed updates a chat stream produces while it runs.
+
+One small value object per thing a caller acts on: a piece of text, a tool call that starts, grows
+and completes, a choice that finishes, usage, the end of the stream. Every update that belongs to a
+choice names it (``choice``, the choice's ``index``), so ``n > 1`` streams need no guesswork.
+They are built on the accumulator's hot path (about one per chunk), hence plain slotted classes.
+They compare by value, and support ``match`` statements through ``__match_args__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._completion import ChatCompletion
+
+__all__ = [
+    "ChatUpdate",
+    "ChoiceFinished",
+    "ContentDelta",
+    "ReasoningDelta",
+    "RefusalDelta",
+    "StreamDone",
+    "ToolCallArgumentsDelta",
+    "ToolCallDone",
+    "ToolCallStarted",
+    "UsageUpdate",
+]
+
+
+class ChatUpdate:
+    """Base class of every update :class:`ChatAccumulator` returns."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, field) for field in self.__slots__)
+
+    # Defining __eq__ leaves the class unhashable: updates may hold dicts (usage).
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ChatUpdate)
+        return self._values() == other._values()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.__slots__)
+        return f"{self.__class__.__name__}({fields})"
+
+
+class ContentDelta(ChatUpdate):
+    """More assistant text for choice ``choice``; ``text`` is never empty."""
+
+    __slots__ = ("choice", "text")
+    __match_args__ = ("choice", "text")
+
+    def __init__(self, choice: int, text: str) -> None:
+        self.choice = choice
+        self.text = text
+
+
+class RefusalDelta(ChatUpdate):
+    """More refusal text for choice ``choice``; ``text`` is never empty."""
+
+    __slots__ = ("choice", "text")
+    __match_args__ = ("choice", "text")
+
+    def __init__(self, choice: int, text: str) -> None:
+        self.choice = choice
+        self.text = text
+
+
+class ReasoningDelta(ChatUpdate):
+    """More reasoning text for choice ``choice`` (whichever vendor shape carried it)."""
+
+    __slots__ = ("choice", "text")
+    __match_args__ = ("choice", "text")
+
+    def __init__(self, choice: int, text: str) -> None:
+        self.choice = choice
+        self.text = text
+
+
+class ToolCallStarted(ChatUpdate):
+    """A new tool call appeared in choice ``choice``.
+
+    ``index`` is its position in the message's ``tool_calls`` (compact: a stream numbering its
+    first call 1 still gives index 0). ``id`` and ``name`` are as far as the first delta told
+    (``""`` if it did not say).
+    """
+
+    __slots__ = ("choice", "id", "index", "name")
+    __match_args__ = ("choice", "index", "id", "name")
+
+    def __init__(self, choice: int, index: int, id: str, name: str) -> None:
+        self.choice = choice
+        self.index = index
+        self.id = id
+        self.name = name
+
+
+class ToolCallArgumentsDelta(ChatUpdate):
+    """More argument text for tool call ``index`` of choice ``choice``."""
+
+    __slots__ = ("choice", "index", "text")
+    __match_args__ = ("choice", "index", "text")
+
+    def __init__(self, choice: int, index: int, text: str) -> None:
+        self.choice = choice
+        self.index = index
+        self.text = text
+
+
+class ToolCallDone(ChatUpdate):
+    """Tool call ``index`` of choice ``choice`` is complete: act on it.
+
+    Sent once per call, when its choice finishes (or at ``[DONE]`` / the end of a complete stream
+    for a choice that never sent a finish_reason), never for a stream cut short.
+    ``arguments`` is the whole argument text.
+    """
+
+    __slots__ = ("arguments", "choice", "id", "index", "name")
+    __match_args__ = ("choice", "index", "id", "name", "arguments")
+
+    def __init__(self, choice: int, index: int, id: str, name: str, arguments: str) -> None:
+        self.choice = choice
+        self.index = index
+        self.id = id
+        self.name = name
+        self.arguments = arguments
+
+
+class ChoiceFinished(ChatUpdate):
+    """Choice ``choice`` finished with ``finish_reason`` (sent again only if a later chunk
+    changes the reason)."""
+
+    __slots__ = ("choice", "finish_reason")
+    __match_args__ = ("choice", "finish_reason")
+
+    def __init__(self, choice: int, finish_reason: str) -> None:
+        self.choice = choice
+        self.finish_reason = finish_reason
+
+
+class UsageUpdate(ChatUpdate):
+    """A chunk carried token usage for the whole request (verbatim). Vendors that send
+    cumulative usage produce one per chunk; the last one is the total."""
+
+    __slots__ = ("usage",)
+    __match_args__ = ("usage",)
+
+    def __init__(self, usage: Mapping[str, Any]) -> None:
+        self.usage = usage
+
+
+class StreamDone(ChatUpdate):
+    """The stream ended normally (``data: [DONE]``, or the end of input with every choice
+    finished). ``completion`` is the completion rebuilt at that point."""
+
+    __slots__ = ("completion",)
+    __match_args__ = ("completion",)
+
+    def __init__(self, completion: ChatCompletion) -> None:
+        self.completion = completion
