@@ -14,14 +14,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import aclosing, closing
-from typing import TYPE_CHECKING
 
+from ._accumulator import ChatAccumulator
+from ._completion import ChatCompletion
 from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._errors import BadResponseError, IdleTimeoutError
+from ._errors import BadResponseError, IdleTimeoutError, StreamError
 from ._events import ServerSentEvent
-
-if TYPE_CHECKING:
-    from ._completion import ChatCompletion
+from ._updates import ChatUpdate
 
 __all__ = [
     "MAX_ERROR_BODY",
@@ -63,7 +62,7 @@ def _no_partial() -> None:
     return None
 
 
-_Snapshot = Callable[[], "ChatCompletion | None"]
+_Snapshot = Callable[[], ChatCompletion | None]
 
 
 class SyncEventSourceBase(ABC):
@@ -116,6 +115,40 @@ class SyncEventSourceBase(ABC):
             for chunk in chunks:
                 yield from decoder.feed(chunk)
         yield from decoder.close()
+
+    def iter_chat(self, *, strict: bool = False) -> Generator[ChatUpdate, None, None]:
+        """The chat updates of an OpenAI-style chat stream, as they arrive (as
+        :func:`sseproto.iter_chat`: the last update of a complete stream is ``StreamDone``).
+
+        Raises:
+            BadResponseError, IdleTimeoutError, RuntimeError: as :meth:`iter_sse`; an idle
+                timeout carries the completion rebuilt so far in ``partial``.
+            StreamError: the stream was invalid, carried a provider error, or was cut short
+                (see :class:`sseproto.ChatAccumulator`), after the updates before it.
+        """
+        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
+        with closing(self._chunks(accumulator.snapshot)) as chunks:
+            for data in chunks:
+                updates: list[ChatUpdate] = []
+                try:
+                    accumulator._feed_into(data, updates)
+                except StreamError:
+                    yield from updates  # what came before the error still reaches the caller
+                    raise
+                yield from updates
+        yield from accumulator.close()
+
+    def accumulate(self, *, strict: bool = False) -> ChatCompletion:
+        """Read the whole chat stream and return the rebuilt completion.
+
+        Raises:
+            The errors of :meth:`iter_chat`.
+        """
+        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
+        with closing(self._chunks(accumulator.snapshot)) as chunks:
+            for data in chunks:
+                accumulator.feed(data)
+        return accumulator.result()
 
     def _chunks(self, partial: _Snapshot) -> Generator[bytes, None, None]:
         """The checked body bytes; ``partial`` gives what an idle timeout should carry."""
@@ -189,6 +222,43 @@ class AsyncEventSourceBase(ABC):
                     yield event
         for event in decoder.close():
             yield event
+
+    async def aiter_chat(self, *, strict: bool = False) -> AsyncGenerator[ChatUpdate, None]:
+        """The chat updates of an OpenAI-style chat stream, as they arrive (as
+        :func:`sseproto.aiter_chat`: the last update of a complete stream is ``StreamDone``).
+
+        Raises:
+            BadResponseError, IdleTimeoutError, RuntimeError: as :meth:`aiter_sse`; an idle
+                timeout carries the completion rebuilt so far in ``partial``.
+            StreamError: the stream was invalid, carried a provider error, or was cut short
+                (see :class:`sseproto.ChatAccumulator`), after the updates before it.
+        """
+        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
+        async with aclosing(self._chunks(accumulator.snapshot)) as chunks:
+            async for data in chunks:
+                updates: list[ChatUpdate] = []
+                try:
+                    accumulator._feed_into(data, updates)
+                except StreamError:
+                    for update in updates:  # what came before the error still reaches the caller
+                        yield update
+                    raise
+                for update in updates:
+                    yield update
+        for update in accumulator.close():
+            yield update
+
+    async def aaccumulate(self, *, strict: bool = False) -> ChatCompletion:
+        """Read the whole chat stream and return the rebuilt completion.
+
+        Raises:
+            The errors of :meth:`aiter_chat`.
+        """
+        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
+        async with aclosing(self._chunks(accumulator.snapshot)) as chunks:
+            async for data in chunks:
+                accumulator.feed(data)
+        return accumulator.result()
 
     async def _chunks(self, partial: _Snapshot) -> AsyncGenerator[bytes, None]:
         """The checked body bytes; ``partial`` gives what an idle timeout should carry."""

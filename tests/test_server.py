@@ -1,0 +1,291 @@
+"""The relay encoder: items to SSE bytes, keep-alives, [DONE], and a real Starlette app under
+uvicorn read back through the httpx adapter."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Any, cast
+
+import httpx
+import pytest
+from conftest import real_fixture_files, require_real_fixtures
+from hypothesis import given
+from hypothesis import strategies as st
+from servers import decode_whole, serving_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+import sseproto
+from sseproto import (
+    ChatUpdate,
+    ChoiceFinished,
+    ContentDelta,
+    ServerSentEvent,
+    StreamDone,
+    ToolCallStarted,
+    UsageUpdate,
+)
+from sseproto.httpx import aconnect_sse, connect_sse
+from sseproto.server import SSE_HEADERS, event_stream
+
+Item = ServerSentEvent | str | ChatUpdate
+
+
+async def items_of(values: Sequence[Item], pause: float = 0.0) -> AsyncIterator[Item]:
+    for value in values:
+        if pause:
+            await asyncio.sleep(pause)
+        yield value
+
+
+def encode(values: Sequence[Item], **options: Any) -> bytes:
+    async def run() -> bytes:
+        return b"".join([block async for block in event_stream(items_of(values), **options)])
+
+    return asyncio.run(run())
+
+
+def test_events_round_trip_with_ids_only_where_they_change() -> None:
+    events = [
+        ServerSentEvent(data="one"),
+        ServerSentEvent(event="delta", data="two\nlines", id="7", retry=1500),
+        ServerSentEvent(data="three", id="7"),
+        ServerSentEvent(data="", id=""),
+        ServerSentEvent(event="x", data="\n", id="é 8"),
+    ]
+    body = encode(events, keepalive=None)
+    assert decode_whole(body) == events
+    assert body.count(b"id:") == 3
+    assert b"data: two\ndata: lines\n" in body
+
+
+def test_strings_become_message_events_one_data_line_per_line() -> None:
+    body = encode(["plain", "a\nb\r\nc", ""], keepalive=None)
+    assert body == b"data: plain\n\ndata: a\ndata: b\ndata: c\n\ndata: \n\n"
+    assert [event.data for event in decode_whole(body)] == ["plain", "a\nb\nc", ""]
+
+
+@given(st.lists(st.text(), max_size=5))
+def test_any_text_round_trips(texts: list[str]) -> None:
+    # Decoders turn CR and CRLF into LF: that is what a client can see.
+    expected = [text.replace("\r\n", "\n").replace("\r", "\n") for text in texts]
+    assert [event.data for event in decode_whole(encode(texts, keepalive=None))] == expected
+
+
+def test_chat_updates_become_named_json_events() -> None:
+    completion = sseproto.accumulate(
+        [
+            b'data: {"id":"c1","model":"m","created":1,"choices":[{"index":0,"delta":'
+            b'{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
+        ]
+    )
+    updates: list[Item] = [
+        ContentDelta(0, "Hi"),
+        ToolCallStarted(1, 0, "call_1", "get_weather"),
+        ChoiceFinished(0, "stop"),
+        UsageUpdate({"total_tokens": 3}),
+        StreamDone(completion),
+    ]
+    events = decode_whole(encode(updates, keepalive=None, done=True))
+    assert [(event.event, event.json()) for event in events[:-2]] == [
+        ("content", {"choice": 0, "text": "Hi"}),
+        ("tool_call_started", {"choice": 1, "index": 0, "id": "call_1", "name": "get_weather"}),
+        ("choice_finished", {"choice": 0, "finish_reason": "stop"}),
+        ("usage", {"usage": {"total_tokens": 3}}),
+    ]
+    assert events[-2].event == "done"
+    assert events[-2].json() == completion.to_dict()
+    assert events[-1] == ServerSentEvent(data="[DONE]")
+
+
+def test_done_is_sent_only_when_asked() -> None:
+    assert encode(["x"], keepalive=None) == b"data: x\n\n"
+    assert encode(["x"], keepalive=None, done=True) == b"data: x\n\ndata: [DONE]\n\n"
+    assert encode([], keepalive=None, done=True) == b"data: [DONE]\n\n"
+
+
+def test_keepalive_comments_fill_the_silences_without_losing_items() -> None:
+    async def run() -> list[bytes]:
+        source = items_of(["a", "b"], pause=0.15)
+        return [block async for block in event_stream(source, keepalive=0.04)]
+
+    blocks = asyncio.run(run())
+    assert [block for block in blocks if not block.startswith(b":")] == [
+        b"data: a\n\n",
+        b"data: b\n\n",
+    ]
+    assert blocks.count(b":\n\n") >= 2
+    assert blocks[0] == b":\n\n"  # the first pause is filled before the first item
+
+
+def test_closing_the_stream_closes_the_source_and_stops_its_task() -> None:
+    closed = asyncio.Event()
+
+    async def endless() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield "tick"
+                await asyncio.sleep(0.01)
+        finally:
+            closed.set()
+
+    async def run() -> None:
+        stream = event_stream(endless(), keepalive=0.005)
+        async for block in stream:
+            if block.startswith(b"data"):
+                break
+        await stream.aclose()
+        assert closed.is_set()
+        assert asyncio.all_tasks() == {asyncio.current_task()}
+
+    asyncio.run(run())
+
+
+def test_errors_from_the_source_propagate() -> None:
+    async def failing() -> AsyncIterator[str]:
+        yield "a"
+        raise RuntimeError("upstream failed")
+
+    async def run(keepalive: float | None) -> list[bytes]:
+        return [block async for block in event_stream(failing(), keepalive=keepalive)]
+
+    for keepalive in (None, 1.0):
+        with pytest.raises(RuntimeError, match="upstream failed"):
+            asyncio.run(run(keepalive))
+
+
+def test_unknown_items_raise_type_error() -> None:
+    with pytest.raises(TypeError, match="int"):
+        encode([cast(Any, 3)])
+
+
+@pytest.mark.parametrize("keepalive", [0, -1, float("inf"), float("nan"), True, "5"])
+def test_invalid_keepalive_is_rejected_at_call_time(keepalive: Any) -> None:
+    with pytest.raises(ValueError, match="keepalive"):
+        event_stream(items_of([]), keepalive=keepalive)
+
+
+def test_headers_name_an_uncached_event_stream() -> None:
+    assert SSE_HEADERS["Content-Type"] == "text/event-stream"
+    assert SSE_HEADERS["Cache-Control"] == "no-store"
+    assert "Connection" not in SSE_HEADERS
+
+
+# -- a real relay: Starlette + uvicorn, read back with the httpx adapter --------------------------
+
+RELAYED = [
+    ServerSentEvent(data="hello"),
+    ServerSentEvent(event="delta", data='{"a": 1}\n{"b": 2}', id="1"),
+    ServerSentEvent(data="", id="2", retry=3000),
+    ServerSentEvent(data="é 🙂 \u2028 end"),
+]
+
+
+def relay_app(upstream: dict[str, bytes], closed: threading.Event) -> Starlette:
+    async def events(request: Request) -> StreamingResponse:
+        async def source() -> AsyncGenerator[Item, None]:
+            try:
+                for number, event in enumerate(RELAYED):
+                    if number == 2:
+                        await asyncio.sleep(0.1)  # long enough for keep-alives
+                    yield event
+            finally:
+                closed.set()
+
+        return StreamingResponse(event_stream(source(), keepalive=0.02), headers=SSE_HEADERS)
+
+    async def chat(request: Request) -> StreamingResponse:
+        body = upstream[request.query_params["name"]]
+
+        async def reads() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 97):
+                yield body[start : start + 97]
+
+        updates = sseproto.aiter_chat(reads())
+        return StreamingResponse(event_stream(updates, done=True), headers=SSE_HEADERS)
+
+    async def endless(request: Request) -> StreamingResponse:
+        async def source() -> AsyncGenerator[Item, None]:
+            try:
+                number = 0
+                while True:
+                    yield str(number)
+                    number += 1
+                    await asyncio.sleep(0.005)
+            finally:
+                closed.set()
+
+        return StreamingResponse(event_stream(source()), headers=SSE_HEADERS)
+
+    return Starlette(
+        routes=[
+            Route("/events", events),
+            Route("/chat", chat, methods=["POST"]),
+            Route("/endless", endless),
+        ]
+    )
+
+
+def test_relay_round_trips_events_with_keepalives() -> None:
+    closed = threading.Event()
+    with serving_app(relay_app({}, closed)) as url, httpx.Client() as client:
+        with client.stream("GET", f"{url}/events") as response:
+            assert response.headers["content-type"] == "text/event-stream"
+            assert response.headers["cache-control"] == "no-store"
+            body = response.read()
+        with connect_sse(client, "GET", f"{url}/events") as source:
+            assert list(source.iter_sse()) == RELAYED
+    assert b":\n\n" in body
+    assert decode_whole(body) == RELAYED
+    assert closed.is_set()
+
+
+def test_relay_of_chat_updates_carries_the_whole_completion() -> None:
+    require_real_fixtures()
+    upstream = {path.name: path.read_bytes() for path in real_fixture_files("openai-chat")}
+
+    async def read(url: str) -> dict[str, list[ServerSentEvent]]:
+        async with httpx.AsyncClient() as client:
+
+            async def one(name: str) -> list[ServerSentEvent]:
+                async with aconnect_sse(client, "POST", f"{url}/chat?name={name}") as source:
+                    return [event async for event in source.aiter_sse()]
+
+            results = await asyncio.gather(*(one(name) for name in upstream))
+            return dict(zip(upstream, results, strict=True))
+
+    with serving_app(relay_app(upstream, threading.Event())) as url:
+        relayed = asyncio.run(read(url))
+    for name, body in upstream.items():
+        expected = sseproto.accumulate([body])
+        events = relayed[name]
+        assert events[-1].data == "[DONE]", name
+        assert events[-2].event == "done", name
+        assert events[-2].json() == expected.to_dict(), name
+        for choice in expected.choices:
+            text = "".join(
+                event.json()["text"]
+                for event in events
+                if event.event == "content" and event.json()["choice"] == choice.index
+            )
+            assert text == (choice.message.content or ""), name
+
+
+def test_relay_stops_its_source_when_the_client_leaves() -> None:
+    closed = threading.Event()
+    with serving_app(relay_app({}, closed)) as url, httpx.Client() as client:
+        with connect_sse(client, "GET", f"{url}/endless") as source:
+            for event in source.iter_sse():
+                if event.data == "3":
+                    break
+        assert closed.wait(5.0)
+
+
+def test_relayed_chat_json_is_plain_json() -> None:
+    body = encode([UsageUpdate({"nested": {"a": [1, 2]}})], keepalive=None)
+    assert json.loads(decode_whole(body)[0].data) == {"usage": {"nested": {"a": [1, 2]}}}
