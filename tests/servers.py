@@ -13,22 +13,27 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
+from conftest import real_fixture_files
 from starlette.types import ASGIApp
 
-from sseproto import ServerSentEvent, SSEDecoder
+from sseproto import ChatCompletion, ServerSentEvent, SSEDecoder, StreamError
 
 __all__ = [
     "LoopbackServer",
+    "Outcome",
     "Reply",
+    "aoutcome",
+    "chat_bodies",
     "decode_whole",
     "generated_streams",
+    "outcome",
     "random_parts",
     "serve_randomly",
     "serving",
@@ -103,6 +108,35 @@ def decode_whole(body: bytes) -> list[ServerSentEvent]:
     return decoder.feed(body) + decoder.close()
 
 
+# What reading a chat stream gave: the completion's dict, or the error's class and message.
+Outcome = dict[str, object] | tuple[str, str]
+
+
+def outcome(read: Callable[[], ChatCompletion]) -> Outcome:
+    """The :data:`Outcome` of a chat read."""
+    try:
+        return read().to_dict()
+    except StreamError as error:
+        return type(error).__name__, str(error)
+
+
+async def aoutcome(read: Awaitable[ChatCompletion]) -> Outcome:
+    """The :data:`Outcome` of an asynchronous chat read."""
+    try:
+        return (await read).to_dict()
+    except StreamError as error:
+        return type(error).__name__, str(error)
+
+
+def chat_bodies() -> dict[str, bytes]:
+    """Chat streams by name: a generated one, and the real recordings when they are present
+    (some of which end in a provider error or are cut short: those outcomes must match too)."""
+    bodies = {"generated-chat": generated_streams(seed=0)["chat"]}
+    for path in real_fixture_files("openai-chat", "other-openai-compatible"):
+        bodies[f"{path.parent.name}-{path.stem}"] = path.read_bytes()
+    return bodies
+
+
 def serve_randomly(
     server: LoopbackServer, bodies: dict[str, bytes], seed: int, *, max_part: int = 512
 ) -> None:
@@ -122,7 +156,7 @@ def generated_streams(seed: int) -> dict[str, bytes]:
     aiohttp's 128 KiB line limit.
     """
     rng = random.Random(seed)
-    words = ["tok", "é", "日本", "🙂", "a b", "\u00e9", '"q"', "x" * 40]
+    words = ["tok", "é", "日本", "🙂", "a b", "\\u00e9", '\\"q\\"', "x" * 40]
     chat = b"".join(
         b'data: {"choices":[{"index":0,"delta":{"content":"%s"}}]}\n\n' % rng.choice(words).encode()
         for _ in range(300)

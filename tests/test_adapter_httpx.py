@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -12,14 +13,26 @@ import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
     LoopbackServer,
+    Outcome,
     Reply,
+    aoutcome,
+    chat_bodies,
     decode_whole,
     generated_streams,
+    outcome,
     serve_randomly,
     serving,
 )
 
-from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
+import sseproto
+from sseproto import (
+    BadResponseError,
+    ChatUpdate,
+    ContentDelta,
+    IdleTimeoutError,
+    ServerSentEvent,
+    StreamError,
+)
 from sseproto.httpx import AsyncEventSource, EventSource, aconnect_sse, connect_sse
 
 # Generous bound for "the server noticed": each wait returns as soon as it happens.
@@ -284,3 +297,82 @@ def test_nothing_keeps_running_after_the_block() -> None:
         with httpx.Client() as client, connect_sse(client, "GET", f"{running.url}/s") as source:
             next(iter(source.iter_sse()))
     assert threading.active_count() == before
+
+
+# -- chat streams ----------------------------------------------------------------------------------
+
+
+def test_accumulate_equals_accumulating_the_whole_body(server: LoopbackServer) -> None:
+    bodies = chat_bodies()
+    serve_randomly(server, bodies, seed=6, max_part=2048)
+
+    async def read_async(names: list[str]) -> list[Outcome]:
+        async with httpx.AsyncClient() as client:
+
+            async def read(name: str) -> Outcome:
+                async with aconnect_sse(client, "GET", f"{server.url}/{name}") as source:
+                    return await aoutcome(source.aaccumulate())
+
+            return await asyncio.gather(*(read(name) for name in names))
+
+    async_results = asyncio.run(read_async(list(bodies)))
+    with httpx.Client() as client:
+        for (name, body), async_result in zip(bodies.items(), async_results, strict=True):
+            expected = outcome(partial(sseproto.accumulate, [body]))
+            assert async_result == expected, name
+            with connect_sse(client, "GET", f"{server.url}/{name}") as source:
+                assert outcome(source.accumulate) == expected, name
+
+
+def updates_and_error(updates: Iterator[ChatUpdate]) -> tuple[list[ChatUpdate], str | None]:
+    """Every update a chat iteration yields, and the error that ended it (if one did)."""
+    seen: list[ChatUpdate] = []
+    try:
+        seen.extend(updates)
+    except StreamError as error:
+        return seen, f"{type(error).__name__}: {error}"
+    return seen, None
+
+
+def test_iter_chat_equals_the_updates_of_the_whole_body(server: LoopbackServer) -> None:
+    bodies = chat_bodies()
+    serve_randomly(server, bodies, seed=7, max_part=2048)
+    with httpx.Client() as client:
+        for name, body in bodies.items():
+            with connect_sse(client, "GET", f"{server.url}/{name}") as source:
+                got = updates_and_error(source.iter_chat())
+            assert got == updates_and_error(sseproto.iter_chat([body])), name
+
+
+def test_idle_timeout_carries_the_partial_completion(server: LoopbackServer) -> None:
+    head = (
+        b'data: {"id":"c1","model":"m","created":1,'
+        b'"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+    )
+    server.replies["/s"] = Reply(parts=[head, b'data: {"choices"'], stall=2.0)
+
+    async def read() -> IdleTimeoutError:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        ):
+            with pytest.raises(IdleTimeoutError) as caught:
+                await source.aaccumulate()
+            return caught.value
+
+    error = asyncio.run(read())
+    assert error.partial is not None
+    assert error.partial.id == "c1"
+    assert error.partial.choices[0].message.content == "Hel"
+    assert error.offset == len(head) + len(b'data: {"choices"')
+
+
+def test_leaving_iter_chat_early_closes_the_connection(server: LoopbackServer) -> None:
+    chunk = b'data: {"id":"c","choices":[{"index":0,"delta":{"content":"x"}}]}\n\n'
+    server.replies["/s"] = Reply(parts=[chunk] * 5, endless=True)
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/s") as source:
+        for number, update in enumerate(source.iter_chat()):
+            assert update == ContentDelta(0, "x")
+            if number == 2:
+                break
+        assert server.disconnected.wait(OBSERVE_SECONDS)
