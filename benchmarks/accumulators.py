@@ -26,17 +26,9 @@ def _message_of(completion: Any) -> Result:
     return message.content or "", tuple(call.function.arguments for call in calls)
 
 
-def _sseproto() -> Accumulate | None:
-    """sseproto: ``accumulate`` over the reads (None until the chat engine is available)."""
-    accumulate: Callable[[list[bytes]], Any] | None = getattr(sseproto, "accumulate", None)
-    if accumulate is None:
-        return None
-    run = accumulate
-
-    def rebuild(reads: list[bytes]) -> Result:
-        return _message_of(run(reads))
-
-    return rebuild
+def _sseproto(reads: list[bytes]) -> Result:
+    """sseproto: ``accumulate`` over the reads."""
+    return _message_of(sseproto.accumulate(reads))
 
 
 def _openai() -> Accumulate | None:
@@ -72,8 +64,11 @@ def _openai() -> Accumulate | None:
 
 def accumulators() -> dict[str, Accumulate]:
     """Every available path, sseproto first."""
-    found = {"sseproto": _sseproto(), "openai": _openai()}
-    return {name: run for name, run in found.items() if run is not None}
+    found: dict[str, Accumulate] = {"sseproto": _sseproto}
+    openai = _openai()
+    if openai is not None:
+        found["openai"] = openai
+    return found
 
 
 def payloads(data: bytes) -> list[str]:

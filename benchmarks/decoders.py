@@ -144,4 +144,5 @@ def spurious(events: list[Any]) -> int:
 
 def split_floor(data: bytes) -> list[str]:
     """The floor of any decoder: cut the whole buffer at blank lines and decode each piece."""
-    return [block.decode("utf-8", "replace") for block in data.split(b"\n\n")]
+    separator = b"\r\n\r\n" if 13 in data else b"\n\n"
+    return [block.decode("utf-8", "replace") for block in data.split(separator)]

@@ -33,8 +33,7 @@ def _reads(name: str, split: str) -> list[bytes]:
 def _path(name: str) -> Accumulate:
     found = accumulators().get(name)
     if found is None:
-        reason = "sseproto.accumulate is not available" if name == "sseproto" else "not installed"
-        pytest.skip(f"{name}: {reason}")
+        pytest.skip(f"{name} is not installed (the bench extra)")
     return found
 
 
