@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 
 import aiohttp
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
     LoopbackServer,
+    Outcome,
     Reply,
+    aoutcome,
+    chat_bodies,
     decode_whole,
     generated_streams,
+    outcome,
     serve_randomly,
     serving,
 )
 
-from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
+import sseproto
+from sseproto import BadResponseError, ChatUpdate, ContentDelta, IdleTimeoutError, ServerSentEvent
 from sseproto.aiohttp import EventSource, connect_sse
 
 OBSERVE_SECONDS = 5.0
@@ -195,3 +201,44 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
     with pytest.raises(IdleTimeoutError) as caught:
         asyncio.run(read())
     assert caught.value.offset == 0
+
+
+def test_aaccumulate_equals_accumulating_the_whole_body(server: LoopbackServer) -> None:
+    bodies = chat_bodies()
+    serve_randomly(server, bodies, seed=14, max_part=2048)
+
+    async def read_all_chats() -> list[Outcome]:
+        async with aiohttp.ClientSession() as session:
+
+            async def read(name: str) -> Outcome:
+                async with connect_sse(session, "GET", f"{server.url}/{name}") as source:
+                    return await aoutcome(source.aaccumulate())
+
+            return await asyncio.gather(*(read(name) for name in bodies))
+
+    results = asyncio.run(read_all_chats())
+    for (name, body), result in zip(bodies.items(), results, strict=True):
+        assert result == outcome(partial(sseproto.accumulate, [body])), name
+
+
+def test_aiter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
+    server: LoopbackServer,
+) -> None:
+    chunk = b'data: {"id":"c2","choices":[{"index":0,"delta":{"content":"ab"}}]}\n\n'
+    server.replies["/s"] = Reply(parts=[chunk, chunk], stall=2.0)
+    updates: list[ChatUpdate] = []
+
+    async def read() -> IdleTimeoutError:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        ):
+            with pytest.raises(IdleTimeoutError) as caught:
+                async for update in source.aiter_chat():
+                    updates.append(update)
+            return caught.value
+
+    error = asyncio.run(read())
+    assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
+    assert error.partial is not None
+    assert error.partial.choices[0].message.content == "abab"

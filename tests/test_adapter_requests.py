@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 import requests
@@ -10,13 +11,16 @@ from conftest import real_fixture_files, require_real_fixtures
 from servers import (
     LoopbackServer,
     Reply,
+    chat_bodies,
     decode_whole,
     generated_streams,
+    outcome,
     serve_randomly,
     serving,
 )
 
-from sseproto import BadResponseError, IdleTimeoutError, ServerSentEvent
+import sseproto
+from sseproto import BadResponseError, ChatUpdate, ContentDelta, IdleTimeoutError, ServerSentEvent
 from sseproto.requests import EventSource, connect_sse
 
 OBSERVE_SECONDS = 5.0
@@ -139,3 +143,30 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
     ):
         raise AssertionError("the head should not have arrived")
     assert caught.value.offset == 0
+
+
+def test_accumulate_equals_accumulating_the_whole_body(server: LoopbackServer) -> None:
+    bodies = chat_bodies()
+    serve_randomly(server, bodies, seed=24, max_part=2048)
+    with requests.Session() as session:
+        for name, body in bodies.items():
+            with connect_sse(session, "GET", f"{server.url}/{name}") as source:
+                result = outcome(source.accumulate)
+            assert result == outcome(partial(sseproto.accumulate, [body])), name
+
+
+def test_iter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
+    server: LoopbackServer,
+) -> None:
+    chunk = b'data: {"id":"c3","choices":[{"index":0,"delta":{"content":"ab"}}]}\n\n'
+    server.replies["/s"] = Reply(parts=[chunk, chunk], stall=2.0)
+    updates: list[ChatUpdate] = []
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        pytest.raises(IdleTimeoutError) as caught,
+    ):
+        updates.extend(source.iter_chat())
+    assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
+    assert caught.value.partial is not None
+    assert caught.value.partial.choices[0].message.content == "abab"
