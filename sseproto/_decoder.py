@@ -157,35 +157,31 @@ class SSEDecoder:
             data = bytes(data)
         if self._guarded:
             data = self._pass_guard(data)
-        if _LF not in data and _CR not in data:
-            # The most common read of all when reads are small: part of a line.
-            if not data:
-                return []
-            size = self._pending + len(data)
-            if size > self._limit:
-                raise self._fail(self._block_start)
-            self._pieces.append(data)
-            self._pending = size
-            self._pending_end = 0
-            return []
-        cut = _blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
-        if cut < 2:
+        if _LF in data or _CR in data:
+            cut = _blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
+            if cut >= 2:
+                return self._complete_blocks(data, cut)
             # The blank line may straddle the reads: a line end ending the pending bytes and a
             # second one starting this read (LF then LF or CR, or CR then CR; CR then LF is one
             # CRLF line end, so it needs a third byte, which the search above already saw).
             end = self._pending_end
             first = data[0]
             if (end == _LF and first in (_LF, _CR)) or (end == _CR and first == _CR):
-                cut = 2 if data[:2] == b"\r\n" else 1
-            else:
-                size = self._pending + len(data)
-                if size > self._limit:
-                    raise self._fail(self._block_start)
-                self._pieces.append(data)
-                self._pending = size
-                self._pending_end = data[-1]
-                return []
-        return self._complete_blocks(data, cut)
+                return self._complete_blocks(data, 2 if data[:2] == b"\r\n" else 1)
+        elif not data:
+            return []
+        # No blank line yet (the usual read when reads are small): keep the bytes for later.
+        size = self._pending + len(data)
+        if size > self._limit:
+            pending = b"".join(self._pieces)
+            skipped = _leading_line_ends(pending)
+            if skipped == len(pending):
+                skipped += _leading_line_ends(data)
+            raise self._fail(self._block_start + skipped)
+        self._pieces.append(data)
+        self._pending = size
+        self._pending_end = data[-1]
+        return []
 
     def _pass_guard(self, data: bytes) -> bytes:
         """Handle what only the first reads can meet: a failed decoder, and a leading BOM."""
@@ -254,44 +250,22 @@ class SSEDecoder:
         self._block_start = end - len(rest)
         self._pending = len(rest)
         first = self._dispatched
-        if len(block) > self._limit:
-            return self._complete_oversized(block, block_start, rest)
-        events = self._interpret(block)
-        self._dispatched = first + len(events)
-        self._last = (block, block_start, first)
-        if not rest:
-            self._pending_end = 0
-        elif len(rest) > self._limit:
-            failure = self._fail(self._block_start)
-            if not events:
-                raise failure
-        else:
-            pieces.append(rest)
-            self._pending_end = rest[-1]
-        return events
-
-    def _complete_oversized(
-        self, block: bytes, block_start: int, rest: bytes
-    ) -> list[ServerSentEvent]:
-        """Like the end of :meth:`_complete_blocks` for a block longer than the size limit.
-
-        The events before the first oversized one are still returned (nothing is lost); the
-        error comes first when there are none, else from the next call.
-        """
-        oversized = _find_oversized(block, self._limit)
-        first = self._dispatched
+        limit = self._limit
+        oversized = _find_oversized(block, limit) if len(block) > limit else None
         events = self._interpret(block if oversized is None else block[:oversized])
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
-        if oversized is not None:
-            failure = self._fail(block_start + oversized)
-        elif len(rest) > self._limit:
-            failure = self._fail(self._block_start)
-        else:
+        if oversized is None and len(rest) <= limit:
             if rest:
-                self._pieces.append(rest)
+                pieces.append(rest)
             self._pending_end = rest[-1] if rest else 0
             return events
+        if oversized is not None:
+            failure = self._fail(block_start + oversized)
+        else:
+            failure = self._fail(self._block_start + _leading_line_ends(rest))
+        # Nothing is lost: the events completed before the oversized one come out first, and
+        # the error with the next call.
         if not events:
             raise failure
         return events
@@ -340,6 +314,9 @@ class SSEDecoder:
         lines = text.split("\n")
         lines.pop()  # the empty string after the final line end
         for line in lines:
+            if line[:6] == "data: ":  # by far the most common line: skip the general split
+                data.append(line[6:])
+                continue
             if not line:
                 # Spec "dispatch the event": nothing is fired for an empty data buffer.
                 if data:
@@ -380,6 +357,11 @@ class SSEDecoder:
 def _field_value(value: str) -> str:
     """Spec: the value is everything after the first colon, less exactly one leading space."""
     return value[1:] if value[:1] == " " else value
+
+
+def _leading_line_ends(data: bytes) -> int:
+    """How many bytes of blank lines ``data`` starts with (they are not part of the next event)."""
+    return len(data) - len(data.lstrip(b"\r\n"))
 
 
 def _blank_line_end(data: bytes) -> int:

@@ -60,8 +60,8 @@ class StreamError(Exception):
 class EventTooLargeError(StreamError):
     """A line or event is larger than the decoder's ``max_event_size``.
 
-    Raised before the excess is buffered. ``offset`` is where the read that crossed the limit
-    starts in the stream; ``event_index`` is the index the oversized event would have had.
+    Raised before the excess is buffered. ``offset`` is where the oversized event starts in the
+    stream; ``event_index`` is the index it would have had.
     """
 
     def __init__(

@@ -13,18 +13,35 @@ __all__ = ["aiter_events", "iter_events"]
 def iter_events(
     chunks: Iterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
 ) -> Iterator[ServerSentEvent]:
-    """Yield the events of a stream given as an iterable of byte chunks (reads of any size)."""
-    decoder = SSEDecoder(max_event_size=max_event_size)
+    """Yield the events of a stream given as an iterable of byte chunks (reads of any size).
+
+    Raises:
+        ValueError: at the call, if ``max_event_size`` is invalid.
+    """
+    # The decoder is built here, outside the generator, so a bad argument fails at the call.
+    return _events(SSEDecoder(max_event_size=max_event_size), chunks)
+
+
+def aiter_events(
+    chunks: AsyncIterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+) -> AsyncIterator[ServerSentEvent]:
+    """Yield the events of a stream given as an async iterable of byte chunks.
+
+    Raises:
+        ValueError: at the call, if ``max_event_size`` is invalid.
+    """
+    return _aevents(SSEDecoder(max_event_size=max_event_size), chunks)
+
+
+def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
     for chunk in chunks:
         yield from decoder.feed(chunk)
     yield from decoder.close()
 
 
-async def aiter_events(
-    chunks: AsyncIterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+async def _aevents(
+    decoder: SSEDecoder, chunks: AsyncIterable[bytes]
 ) -> AsyncIterator[ServerSentEvent]:
-    """Yield the events of a stream given as an async iterable of byte chunks."""
-    decoder = SSEDecoder(max_event_size=max_event_size)
     async for chunk in chunks:
         for event in decoder.feed(chunk):
             yield event
