@@ -180,13 +180,12 @@ def test_leaving_an_async_loop_early_closes_the_connection(server: LoopbackServe
             httpx.AsyncClient() as client,
             aconnect_sse(client, "GET", f"{server.url}/s") as source,
         ):
-            events = source.aiter_sse()
-            async for event in events:
+            async for event in source.aiter_sse():
                 if event.data == "2":
                     break
-            await events.aclose()
-            assert source.response.is_closed
+            # Still inside the block: the abandoned generator is closed by the event loop.
             assert await asyncio.to_thread(server.disconnected.wait, OBSERVE_SECONDS)
+            assert source.response.is_closed
 
     asyncio.run(read())
 
