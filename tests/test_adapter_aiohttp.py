@@ -175,7 +175,7 @@ def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> 
     async def read() -> IdleTimeoutError:
         async with (
             aiohttp.ClientSession() as session,
-            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1) as source,
         ):
             with pytest.raises(IdleTimeoutError) as caught:
                 async for event in source.aiter_sse():
@@ -194,7 +194,7 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
     async def read() -> None:
         async with (
             aiohttp.ClientSession() as session,
-            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2),
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1),
         ):
             raise AssertionError("the head should not have arrived")
 
@@ -231,7 +231,7 @@ def test_aiter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
     async def read() -> IdleTimeoutError:
         async with (
             aiohttp.ClientSession() as session,
-            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1) as source,
         ):
             with pytest.raises(IdleTimeoutError) as caught:
                 async for update in source.aiter_chat():

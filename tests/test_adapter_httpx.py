@@ -223,7 +223,7 @@ def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> 
     events: list[ServerSentEvent] = []
     with (
         httpx.Client() as client,
-        connect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        connect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.1) as source,
         pytest.raises(IdleTimeoutError) as caught,
     ):
         events.extend(source.iter_sse())
@@ -239,7 +239,7 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
     async def read() -> None:
         async with (
             httpx.AsyncClient() as client,
-            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2),
+            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.1),
         ):
             raise AssertionError("the head should not have arrived")
 
@@ -249,10 +249,10 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
 
 
 def test_idle_timeout_keeps_the_rest_of_the_callers_timeout(server: LoopbackServer) -> None:
-    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], delays=[0.3])
-    # The read timeout is replaced: a 0.3 s pause is fine with a 1 s idle timeout.
+    server.replies["/s"] = Reply(parts=[b"data: 1\n\n"], delays=[0.15])
+    # The read timeout is replaced: a 0.15 s pause is fine with a 1 s idle timeout.
     with (
-        httpx.Client(timeout=0.1) as client,
+        httpx.Client(timeout=0.05) as client,
         connect_sse(client, "GET", f"{server.url}/s", idle_timeout=1.0) as source,
     ):
         assert list(source.iter_sse()) == [ServerSentEvent(data="1")]
@@ -316,11 +316,12 @@ def test_accumulate_equals_accumulating_the_whole_body(server: LoopbackServer) -
 
     async_results = asyncio.run(read_async(list(bodies)))
     with httpx.Client() as client:
-        for (name, body), async_result in zip(bodies.items(), async_results, strict=True):
+        for number, (name, body) in enumerate(bodies.items()):
             expected = outcome(partial(sseproto.accumulate, [body]))
-            assert async_result == expected, name
-            with connect_sse(client, "GET", f"{server.url}/{name}") as source:
-                assert outcome(source.accumulate) == expected, name
+            assert async_results[number] == expected, name
+            if number % 4 == 0:  # the sync path is read whole by the iter_chat test below
+                with connect_sse(client, "GET", f"{server.url}/{name}") as source:
+                    assert outcome(source.accumulate) == expected, name
 
 
 def updates_and_error(updates: Iterator[ChatUpdate]) -> tuple[list[ChatUpdate], str | None]:
@@ -353,7 +354,7 @@ def test_idle_timeout_carries_the_partial_completion(server: LoopbackServer) -> 
     async def read() -> IdleTimeoutError:
         async with (
             httpx.AsyncClient() as client,
-            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+            aconnect_sse(client, "GET", f"{server.url}/s", idle_timeout=0.1) as source,
         ):
             with pytest.raises(IdleTimeoutError) as caught:
                 await source.aaccumulate()

@@ -125,7 +125,7 @@ def test_idle_timeout_raises_with_the_bytes_received(server: LoopbackServer) -> 
     events: list[ServerSentEvent] = []
     with (
         requests.Session() as session,
-        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2, timeout=5) as source,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1, timeout=5) as source,
         pytest.raises(IdleTimeoutError) as caught,
     ):
         events.extend(source.iter_sse())
@@ -139,7 +139,7 @@ def test_idle_timeout_covers_the_wait_for_the_response_head(server: LoopbackServ
     with (
         requests.Session() as session,
         pytest.raises(IdleTimeoutError) as caught,
-        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2),
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1),
     ):
         raise AssertionError("the head should not have arrived")
     assert caught.value.offset == 0
@@ -163,7 +163,7 @@ def test_iter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
     updates: list[ChatUpdate] = []
     with (
         requests.Session() as session,
-        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.1) as source,
         pytest.raises(IdleTimeoutError) as caught,
     ):
         updates.extend(source.iter_chat())

@@ -111,8 +111,8 @@ def test_done_is_sent_only_when_asked() -> None:
 
 def test_keepalive_comments_fill_the_silences_without_losing_items() -> None:
     async def run() -> list[bytes]:
-        source = items_of(["a", "b"], pause=0.15)
-        return [block async for block in event_stream(source, keepalive=0.04)]
+        source = items_of(["a", "b"], pause=0.08)
+        return [block async for block in event_stream(source, keepalive=0.02)]
 
     blocks = asyncio.run(run())
     assert [block for block in blocks if not block.startswith(b":")] == [
@@ -192,12 +192,12 @@ def relay_app(upstream: dict[str, bytes], closed: threading.Event) -> Starlette:
             try:
                 for number, event in enumerate(RELAYED):
                     if number == 2:
-                        await asyncio.sleep(0.1)  # long enough for keep-alives
+                        await asyncio.sleep(0.05)  # long enough for keep-alives
                     yield event
             finally:
                 closed.set()
 
-        return StreamingResponse(event_stream(source(), keepalive=0.02), headers=SSE_HEADERS)
+        return StreamingResponse(event_stream(source(), keepalive=0.01), headers=SSE_HEADERS)
 
     async def chat(request: Request) -> StreamingResponse:
         body = upstream[request.query_params["name"]]
