@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, NoReturn
 
 from ._chunk_schema import check_chunk
-from ._completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
+from ._completion import ChatCompletion, ChatMessage, Choice
 from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ._errors import (
     IncompleteStreamError,
@@ -33,6 +33,7 @@ from ._errors import (
     StreamError,
 )
 from ._events import ServerSentEvent
+from ._tool_calls import CallState, ToolCalls, apply_function, copy_extras, merge_extra
 from ._updates import (
     ChatUpdate,
     ChoiceFinished,
@@ -40,9 +41,6 @@ from ._updates import (
     ReasoningDelta,
     RefusalDelta,
     StreamDone,
-    ToolCallArgumentsDelta,
-    ToolCallDone,
-    ToolCallStarted,
     UsageUpdate,
 )
 
@@ -73,8 +71,16 @@ class ChatInput(Enum):
     END_TRUNCATED = "the end of a truncated stream"
 
 
+# Where updates go: a list, or None when nobody reads them (accumulate() builds none).
+Updates = list[ChatUpdate] | None
+
 _S = ChatState
 _I = ChatInput
+# Module-level aliases: reading an Enum member off its class is slow on the hot path.
+_STREAMING = ChatState.STREAMING
+_DONE = ChatState.DONE
+_CLOSED = ChatState.CLOSED
+_FAILED = ChatState.FAILED
 # Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
 _TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
     (_S.STREAMING, _I.CHUNK): _S.STREAMING,
@@ -99,7 +105,6 @@ _CHUNK_FIELDS = frozenset(
      "error"}
 )  # fmt: skip
 _CHOICE_FIELDS = frozenset({"index", "delta", "finish_reason", "logprobs"})
-_TOOL_CALL_FIELDS = frozenset({"index", "id", "type", "function"})
 
 
 def _reject_constant(name: str) -> Any:
@@ -115,66 +120,24 @@ def _parse(data: str) -> Any:
     try:
         return _decode_json(data)
     except (ValueError, RecursionError) as exc:
-        # ValueError covers malformed JSON, NaN/Infinity and over-long integers; RecursionError
-        # is how the json module reports nesting deeper than the interpreter allows.
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise InvalidChunkError(f"the payload is not valid JSON ({reason})") from None
+        raise _not_json(exc) from None
+
+
+def _not_json(exc: Exception) -> InvalidChunkError:
+    # ValueError covers malformed JSON, NaN/Infinity and over-long integers; RecursionError is
+    # how the json module reports nesting deeper than the interpreter allows.
+    reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+    return InvalidChunkError(f"the payload is not valid JSON ({reason})")
 
 
 def _invalid(rule: str, path: str) -> InvalidChunkError:
     return InvalidChunkError(rule, path=path)
 
 
-def _merge_extra(extras: dict[str, Any], key: str, value: Any) -> None:
-    """A vendor field inside a choice, delta or tool call delta: lists are per-chunk items
-    (``annotations``, ``reasoning_details``, ``token_ids``) and are concatenated; any other
-    value replaces the previous one."""
-    if type(value) is list:
-        held = extras.get(key)
-        if type(held) is list:
-            held.extend(value)
-            return
-        value = list(value)
-    extras[key] = value
-
-
-def _copy_extras(extras: dict[str, Any]) -> dict[str, Any]:
-    # Lists keep growing in the live state; a snapshot must not.
-    return {key: list(value) if type(value) is list else value for key, value in extras.items()}
-
-
-class _ToolCallState:
-    """One tool call (or the legacy ``function_call``) being rebuilt."""
-
-    __slots__ = ("arguments", "extras", "id", "name", "position", "type")
-
-    def __init__(self, position: int) -> None:
-        self.position = position
-        self.id = ""
-        self.type = ""
-        self.name = ""
-        self.arguments: list[str] = []
-        self.extras: dict[str, Any] = {}
-
-    def function(self) -> FunctionCall:
-        return FunctionCall(name=self.name, arguments="".join(self.arguments))
-
-    def build(self) -> ToolCall:
-        return ToolCall(
-            id=self.id,
-            # PROTOCOL §2: a missing type means "function".
-            type=self.type or "function",
-            function=self.function(),
-            extras=_copy_extras(self.extras),
-        )
-
-
 class _ChoiceState:
     """One choice being rebuilt. Text fields are None until the stream sends a string for them."""
 
     __slots__ = (
-        "by_wire_index",
-        "calls_done",
         "content",
         "extras",
         "finish_reason",
@@ -189,19 +152,15 @@ class _ChoiceState:
         "tool_calls",
     )
 
-    def __init__(self, index: int) -> None:
+    def __init__(self, index: int, strict: bool) -> None:
         self.index = index
         self.role = ""
         self.content: list[str] | None = None
         self.refusal: list[str] | None = None
         self.reasoning: list[str] | None = None
         self.reasoning_field = "reasoning"
-        self.tool_calls: list[_ToolCallState] = []
-        # The stream's own tool call index -> position in tool_calls of the call it addresses now.
-        self.by_wire_index: dict[int, int] = {}
-        # How many of tool_calls have been reported with ToolCallDone.
-        self.calls_done = 0
-        self.function_call: _ToolCallState | None = None
+        self.tool_calls = ToolCalls(index, strict)
+        self.function_call: CallState | None = None
         self.finish_reason: str | None = None
         # None until a chunk carries logprobs; then {"content": list | None, "refusal": ...}.
         self.logprobs: dict[str, list[Any] | None] | None = None
@@ -218,24 +177,16 @@ class _ChoiceState:
                 refusal=None if self.refusal is None else "".join(self.refusal),
                 reasoning=None if self.reasoning is None else "".join(self.reasoning),
                 reasoning_field=self.reasoning_field,
-                tool_calls=tuple(call.build() for call in self.tool_calls),
+                tool_calls=self.tool_calls.build(),
                 function_call=None if self.function_call is None else self.function_call.function(),
-                extras=_copy_extras(self.message_extras),
+                extras=copy_extras(self.message_extras),
             ),
             finish_reason=self.finish_reason,
             logprobs=None
             if logprobs is None
             else {key: None if held is None else list(held) for key, held in logprobs.items()},
-            extras=_copy_extras(self.extras),
+            extras=copy_extras(self.extras),
         )
-
-    def complete_tool_calls(self, updates: list[ChatUpdate]) -> None:
-        """Report every tool call not yet reported as done."""
-        for call in self.tool_calls[self.calls_done :]:
-            updates.append(
-                ToolCallDone(self.index, call.position, call.id, call.name, "".join(call.arguments))
-            )
-        self.calls_done = len(self.tool_calls)
 
 
 class ChatAccumulator:
@@ -279,6 +230,8 @@ class ChatAccumulator:
         "_meta_rank",
         "_model",
         "_service_tier",
+        "_shape",
+        "_shape_extras",
         "_state",
         "_strict",
         "_system_fingerprint",
@@ -292,7 +245,7 @@ class ChatAccumulator:
             raise ValueError(f"strict must be a bool, not {strict!r}")
         self._strict = strict
         self._decoder = SSEDecoder(max_event_size=max_event_size)
-        self._state = ChatState.STREAMING
+        self._state = _STREAMING
         self._error: StreamError | None = None
         # Events given to feed_event() and chunks given to feed_chunk(), for event_index.
         self._inputs = 0
@@ -308,6 +261,9 @@ class ChatAccumulator:
         self._choices: dict[int, _ChoiceState] = {}
         self._usage: dict[str, Any] | None = None
         self._extras: dict[str, Any] = {}
+        # The keys of the latest chunk, and which of them are vendor extras.
+        self._shape: Any = None
+        self._shape_extras: tuple[str, ...] = ()
 
     @property
     def state(self) -> ChatState:
@@ -334,19 +290,29 @@ class ChatAccumulator:
         self._feed_into(data, updates)
         return updates
 
-    def _feed_into(self, data: bytes | bytearray | memoryview, updates: list[ChatUpdate]) -> None:
+    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
         """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
         before an error (the streaming wrappers yield them before re-raising)."""
-        if self._state is ChatState.CLOSED or self._state is ChatState.FAILED:
+        if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         decoder = self._decoder
         first = position = -1
         try:
             events = decoder.feed(data)
             first = decoder.events_dispatched - len(events)
+            chunk_of = self._chunk
             for position in range(len(events)):
                 event = events[position]
-                self._event(event.event, event.data, updates)
+                payload = event.data
+                # The common case inlined: a message event carrying a JSON chunk.
+                if event.event == "message" and payload != "[DONE]":
+                    try:
+                        chunk = _decode_json(payload)
+                    except (ValueError, RecursionError) as exc:
+                        raise _not_json(exc) from None
+                    chunk_of(chunk, updates)
+                else:
+                    self._event(event.event, payload, updates)
         except StreamError as error:
             if position >= 0:
                 error.event_index = first + position
@@ -378,7 +344,7 @@ class ChatAccumulator:
         self._guarded(self._chunk_object, chunk, updates)
         return updates
 
-    def _chunk_object(self, chunk: Any, updates: list[ChatUpdate]) -> None:
+    def _chunk_object(self, chunk: Any, updates: Updates) -> None:
         model_dump = getattr(chunk, "model_dump", None)
         if callable(model_dump):
             chunk = model_dump()
@@ -388,7 +354,7 @@ class ChatAccumulator:
 
     def _guarded(self, step: Any, value: Any, *rest: Any) -> None:
         """Run one event or chunk through ``step``, turning an error into the FAILED state."""
-        if self._state is ChatState.CLOSED or self._state is ChatState.FAILED:
+        if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         index = self._inputs
         self._inputs = index + 1
@@ -409,16 +375,16 @@ class ChatAccumulator:
             StreamError: the error already raised, if the accumulator has failed.
         """
         state = self._state
-        if state is ChatState.CLOSED:
+        if state is _CLOSED:
             return []
-        if state is ChatState.FAILED:
+        if state is _FAILED:
             self._move(ChatInput.END_COMPLETE)
         updates: list[ChatUpdate] = []
         try:
             # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
             self._decoder.close()
             choices = self._choices.values()
-            complete = state is ChatState.DONE or (
+            complete = state is _DONE or (
                 bool(choices) and all(choice.finish_reason is not None for choice in choices)
             )
             if not complete:
@@ -455,7 +421,7 @@ class ChatAccumulator:
         Raises:
             StreamError: the error the stream failed with (the same object every time).
         """
-        if self._state is not ChatState.CLOSED:
+        if self._state is not _CLOSED:
             self.close()
         return self.snapshot()
 
@@ -486,33 +452,38 @@ class ChatAccumulator:
 
     # -- events and chunks ------------------------------------------------------------------
 
-    def _event(self, kind: str, data: str, updates: list[ChatUpdate]) -> None:
+    def _event(self, kind: str, data: str, updates: Updates) -> None:
         if data == "[DONE]":
             self._done(updates)
+        elif kind == "message":
+            self._chunk(_parse(data), updates)
         elif kind == "error":
             # Some vendors (Groq) report a mid-stream failure as `event: error`.
             self._error_event(data, updates)
+        elif self._strict:
+            raise InvalidChunkError(f"chat chunks are message events, not {kind!r}")
         else:
-            if kind != "message" and self._strict:
-                raise InvalidChunkError(f"chat chunks are message events, not {kind!r}")
+            # The event type is no part of the chat protocol: read the payload as a chunk.
             self._chunk(_parse(data), updates)
 
-    def _done(self, updates: list[ChatUpdate]) -> None:
-        if self._state is ChatState.DONE and self._strict:
+    def _done(self, updates: Updates) -> None:
+        if self._state is _DONE and self._strict:
             raise InvalidChunkError("nothing may follow data: [DONE]")
         self._move(ChatInput.DONE_MARKER)
         self._finish_stream(updates)
 
-    def _finish_stream(self, updates: list[ChatUpdate]) -> None:
+    def _finish_stream(self, updates: Updates) -> None:
         """The stream is complete: every tool call is done, and the stream too (once)."""
+        if updates is None:
+            return
         choices = self._choices
         for index in sorted(choices):
-            choices[index].complete_tool_calls(updates)
+            choices[index].tool_calls.complete(updates)
         if not self._done_sent:
             self._done_sent = True
             updates.append(StreamDone(self.snapshot()))
 
-    def _error_event(self, data: str, updates: list[ChatUpdate]) -> None:
+    def _error_event(self, data: str, updates: Updates) -> None:
         try:
             payload = _parse(data)
         except InvalidChunkError:
@@ -521,43 +492,99 @@ class ChatAccumulator:
             self._chunk(payload, updates)
         raise ProviderError(payload)
 
-    def _chunk(self, chunk: Any, updates: list[ChatUpdate]) -> None:
+    def _chunk(self, chunk: Any, updates: Updates) -> None:
+        """Check and apply one chunk, field by field (PROTOCOL §2).
+
+        The hot path, hence one function: the choices are walked inline, the common delta field
+        (content) is handled here, and vendor extras are found by comparing the chunk's keys with
+        the previous chunk's (streams repeat one shape) instead of testing every key.
+        """
         if type(chunk) is not dict:
             raise _invalid("a chunk must be a JSON object", "$")
-        error = chunk.get("error")
-        if error is not None:
-            # PROTOCOL §2: take what the error chunk carried (OpenRouter sends choices and usage
-            # in it), then report the error. A malformed remainder must not hide the error.
-            try:
-                self._apply(chunk, updates)
-            except InvalidChunkError as exc:
-                raise ProviderError(error) from exc
-            raise ProviderError(error)
-        if self._state is not ChatState.STREAMING:
+        if chunk.get("error") is not None:
+            self._error_chunk(chunk, updates)
+        if self._state is not _STREAMING:
             if self._strict:
                 raise InvalidChunkError("nothing may follow data: [DONE]")
             self._move(ChatInput.CHUNK)
         if self._strict:
             check_chunk(chunk)
-        self._apply(chunk, updates)
-
-    def _apply(self, chunk: dict[str, Any], updates: list[ChatUpdate]) -> None:
-        """Apply one chunk, field by field (PROTOCOL §2)."""
         if self._meta_rank < 2:
             self._take_metadata(chunk)
-        for key in chunk:
+        keys = chunk.keys()
+        if keys != self._shape:
+            self._shape = keys
+            self._shape_extras = tuple(keys - _CHUNK_FIELDS)
+        for key in self._shape_extras:
             # Vendor extras at the top level (citations, x_groq, prompt_filter_results, ...) are
             # whole values resent or updated per chunk: the last non-null one is kept.
-            if key not in _CHUNK_FIELDS:
-                value = chunk[key]
-                if value is not None:
-                    self._extras[key] = value
+            value = chunk[key]
+            if value is not None:
+                self._extras[key] = value
         choices = chunk.get("choices")
-        if choices is not None:
-            if type(choices) is not list:
-                raise _invalid("choices must be a list", "$.choices")
+        if type(choices) is list:
+            states = self._choices
             for position, choice in enumerate(choices):
-                self._apply_choice(position, choice, updates)
+                if type(choice) is not dict:
+                    raise _invalid("a choice must be an object", f"$.choices[{position}]")
+                # Lenient: a vendor omitting the index has one choice, index 0.
+                index = choice.get("index", 0)
+                if type(index) is not int or index < 0:
+                    raise _invalid(
+                        "index must be a non-negative integer", f"$.choices[{position}].index"
+                    )
+                state = states.get(index)
+                if state is None:
+                    # A dict, not a list: a hostile index of 10**9 allocates nothing.
+                    state = states[index] = _ChoiceState(index, self._strict)
+                elif self._strict and state.finish_reason is not None:
+                    raise _invalid(
+                        "a choice receives nothing after its finish_reason",
+                        f"$.choices[{position}]",
+                    )
+                delta = choice.get("delta")
+                if type(delta) is dict:
+                    content = delta.get("content")
+                    if type(content) is str:
+                        # PROTOCOL §2: string deltas concatenated; "" makes the content "".
+                        pieces = state.content
+                        if pieces is None:
+                            state.content = [content]
+                        else:
+                            pieces.append(content)
+                        if content and updates is not None:
+                            updates.append(ContentDelta(index, content))
+                    elif content is not None:
+                        self._apply_content_parts(state, content, position, updates)
+                    calls = delta.get("tool_calls")
+                    if calls is not None:
+                        state.tool_calls.apply(calls, position, updates)
+                    # Any other field (role, refusal, reasoning, extras) takes the general path.
+                    if len(delta) > 1 or (content is None and calls is None and delta):
+                        self._apply_delta(state, delta, position, updates)
+                elif delta is not None:
+                    raise _invalid("delta must be an object", f"$.choices[{position}].delta")
+                if not _CHOICE_FIELDS.issuperset(choice):
+                    for key in choice.keys() - _CHOICE_FIELDS:
+                        value = choice[key]
+                        if value is not None:
+                            merge_extra(state.extras, key, value)
+                logprobs = choice.get("logprobs")
+                if logprobs is not None:
+                    self._apply_logprobs(state, logprobs, position)
+                reason = choice.get("finish_reason")
+                # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears
+                # it, whatever the chunk's object (Perplexity ends on "chat.completion.done").
+                if reason:
+                    if reason != state.finish_reason:
+                        self._finish_choice(state, reason, position, updates)
+                elif reason is not None and reason != "":
+                    raise _invalid(
+                        "finish_reason must be a string or null",
+                        f"$.choices[{position}].finish_reason",
+                    )
+        elif choices is not None:
+            raise _invalid("choices must be a list", "$.choices")
         usage = chunk.get("usage")
         if usage is not None:
             if type(usage) is not dict:
@@ -566,7 +593,33 @@ class ChatAccumulator:
                 raise _invalid("usage is sent once, in the final chunk", "$.usage")
             # PROTOCOL §2: the last non-null usage, verbatim; cumulative usage is never summed.
             self._usage = usage
-            updates.append(UsageUpdate(usage))
+            if updates is not None:
+                updates.append(UsageUpdate(usage))
+
+    def _error_chunk(self, chunk: dict[str, Any], updates: Updates) -> NoReturn:
+        """PROTOCOL §2: take what an error chunk carried (OpenRouter sends choices and usage in
+        it), then report the error. A malformed remainder must not hide the error."""
+        error = chunk["error"]
+        rest = {key: value for key, value in chunk.items() if key != "error"}
+        try:
+            self._chunk(rest, updates)
+        except InvalidChunkError as exc:
+            raise ProviderError(error) from exc
+        raise ProviderError(error)
+
+    @staticmethod
+    def _finish_choice(state: _ChoiceState, reason: Any, position: int, updates: Updates) -> None:
+        if type(reason) is not str:
+            raise _invalid(
+                "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
+            )
+        first = state.finish_reason is None
+        state.finish_reason = reason
+        if updates is not None:
+            # The choice's tool calls are complete once it finishes: report them before it.
+            if first:
+                state.tool_calls.complete(updates)
+            updates.append(ChoiceFinished(state.index, reason))
 
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
         chunk_id = chunk.get("id")
@@ -599,72 +652,15 @@ class ChatAccumulator:
         self._system_fingerprint = fingerprint
         self._service_tier = tier
 
-    def _apply_choice(self, position: int, choice: Any, updates: list[ChatUpdate]) -> None:
-        if type(choice) is not dict:
-            raise _invalid("a choice must be an object", f"$.choices[{position}]")
-        # Lenient: a vendor omitting the index has one choice, index 0.
-        index = choice.get("index", 0)
-        if type(index) is not int or index < 0:
-            raise _invalid("index must be a non-negative integer", f"$.choices[{position}].index")
-        state = self._choices.get(index)
-        if state is None:
-            # A dict, not a list: a hostile index of 10**9 allocates nothing.
-            state = self._choices[index] = _ChoiceState(index)
-        elif self._strict and state.finish_reason is not None:
-            raise _invalid(
-                "a choice receives nothing after its finish_reason", f"$.choices[{position}]"
-            )
-        delta = choice.get("delta")
-        if delta is not None:
-            if type(delta) is not dict:
-                raise _invalid("delta must be an object", f"$.choices[{position}].delta")
-            if delta:
-                self._apply_delta(state, delta, position, updates)
-        logprobs = choice.get("logprobs")
-        if logprobs is not None:
-            self._apply_logprobs(state, logprobs, position)
-        for key in choice:
-            if key not in _CHOICE_FIELDS:
-                value = choice[key]
-                if value is not None:
-                    _merge_extra(state.extras, key, value)
-        reason = choice.get("finish_reason")
-        # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears it.
-        if reason:
-            if type(reason) is not str:
-                raise _invalid(
-                    "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
-                )
-            if reason != state.finish_reason:
-                if state.finish_reason is None:
-                    state.complete_tool_calls(updates)
-                state.finish_reason = reason
-                updates.append(ChoiceFinished(index, reason))
-        elif reason is not None and reason != "":
-            raise _invalid(
-                "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
-            )
-
     def _apply_delta(
-        self, state: _ChoiceState, delta: dict[str, Any], position: int, updates: list[ChatUpdate]
+        self, state: _ChoiceState, delta: dict[str, Any], position: int, updates: Updates
     ) -> None:
         for key, value in delta.items():
             if value is None:
                 continue
-            if key == "content":
-                if type(value) is str:
-                    pieces = state.content
-                    if pieces is None:
-                        state.content = [value]
-                    else:
-                        pieces.append(value)
-                    if value:
-                        updates.append(ContentDelta(state.index, value))
-                elif type(value) is list:
-                    self._apply_content_parts(state, value, position, updates)
-                else:
-                    raise self._wrong_type(position, key, "a string, a list of parts or null")
-            elif key == "role":
+            if key == "content" or key == "tool_calls":
+                continue  # applied by _chunk, the hot path
+            if key == "role":
                 if type(value) is not str:
                     raise self._wrong_type(position, key, "a string or null")
                 # PROTOCOL §2: set once, never concatenated (vendors resend it on every chunk).
@@ -674,10 +670,6 @@ class ChatAccumulator:
                     raise _invalid(
                         "role is set once per choice", f"$.choices[{position}].delta.role"
                     )
-            elif key == "tool_calls":
-                if type(value) is not list:
-                    raise self._wrong_type(position, key, "a list or null")
-                self._apply_tool_calls(state, value, position, updates)
             elif key == "refusal":
                 if type(value) is not str:
                     raise self._wrong_type(position, key, "a string or null")
@@ -685,7 +677,7 @@ class ChatAccumulator:
                     state.refusal = [value]
                 else:
                     state.refusal.append(value)
-                if value:
+                if value and updates is not None:
                     updates.append(RefusalDelta(state.index, value))
             elif key == "reasoning_content" or key == "reasoning":
                 if type(value) is not str:
@@ -698,34 +690,38 @@ class ChatAccumulator:
                 self._add_reasoning(state, value, updates)
             elif key == "function_call":
                 # The legacy single function call, rebuilt by the tool call rules.
-                if type(value) is not dict:
-                    raise self._wrong_type(position, key, "an object or null")
                 call = state.function_call
                 if call is None:
-                    call = state.function_call = _ToolCallState(0)
-                self._apply_function(call, value, f"$.choices[{position}].delta.function_call")
+                    call = state.function_call = CallState(0)
+                try:
+                    apply_function(call, value)
+                except InvalidChunkError as exc:
+                    where = f"$.choices[{position}].delta.function_call{exc.path}"
+                    raise _invalid(exc.rule, where) from None
             else:
-                _merge_extra(state.message_extras, key, value)
+                merge_extra(state.message_extras, key, value)
 
     @staticmethod
     def _wrong_type(position: int, key: str, expected: str) -> InvalidChunkError:
         return _invalid(f"{key} must be {expected}", f"$.choices[{position}].delta.{key}")
 
     @staticmethod
-    def _add_reasoning(state: _ChoiceState, text: str, updates: list[ChatUpdate]) -> None:
+    def _add_reasoning(state: _ChoiceState, text: str, updates: Updates) -> None:
         if state.reasoning is None:
             state.reasoning = [text]
         else:
             state.reasoning.append(text)
-        if text:
+        if text and updates is not None:
             updates.append(ReasoningDelta(state.index, text))
 
     def _apply_content_parts(
-        self, state: _ChoiceState, parts: list[Any], position: int, updates: list[ChatUpdate]
+        self, state: _ChoiceState, parts: Any, position: int, updates: Updates
     ) -> None:
         """Content sent as a list of typed parts (Mistral Magistral): ``thinking`` parts are
         reasoning; strings and ``text`` parts are content."""
         path = f"$.choices[{position}].delta.content"
+        if type(parts) is not list:
+            raise _invalid("content must be a string, a list of parts or null", path)
         if self._strict:
             raise _invalid("content must be a string or null", path)
         for number, part in enumerate(parts):
@@ -745,11 +741,11 @@ class ChatAccumulator:
                 state.content = [part]
             else:
                 state.content.append(part)
-            if part:
+            if part and updates is not None:
                 updates.append(ContentDelta(state.index, part))
 
     def _apply_thinking(
-        self, state: _ChoiceState, thinking: Any, path: str, updates: list[ChatUpdate]
+        self, state: _ChoiceState, thinking: Any, path: str, updates: Updates
     ) -> None:
         path += ".thinking"
         items = [thinking] if type(thinking) is str else thinking
@@ -782,99 +778,3 @@ class ChatAccumulator:
                 held[key] = list(tokens)
             else:
                 previous.extend(tokens)
-
-    def _apply_tool_calls(
-        self, state: _ChoiceState, deltas: list[Any], position: int, updates: list[ChatUpdate]
-    ) -> None:
-        for number, delta in enumerate(deltas):
-            path = f"$.choices[{position}].delta.tool_calls[{number}]"
-            if type(delta) is not dict:
-                raise _invalid("a tool call delta must be an object", path)
-            call_id = delta.get("id")
-            if call_id is not None and type(call_id) is not str:
-                raise _invalid("id must be a string or null", f"{path}.id")
-            call, started = self._locate_tool_call(state, delta.get("index"), call_id, path)
-            if call_id and not call.id:
-                call.id = call_id
-            kind = delta.get("type")
-            if kind is not None:
-                if type(kind) is not str:
-                    raise _invalid("type must be a string or null", f"{path}.type")
-                if kind and not call.type:
-                    call.type = kind
-            function = delta.get("function")
-            arguments_before = len(call.arguments)
-            if function is not None:
-                self._apply_function(call, function, f"{path}.function")
-            if started:
-                if self._strict and not (call.id and call.type and call.name):
-                    raise _invalid(
-                        "a tool call's first delta carries id, type and function.name", path
-                    )
-                updates.append(ToolCallStarted(state.index, call.position, call.id, call.name))
-            for text in call.arguments[arguments_before:]:
-                updates.append(ToolCallArgumentsDelta(state.index, call.position, text))
-            for key in delta:
-                if key not in _TOOL_CALL_FIELDS:
-                    value = delta[key]
-                    if value is not None:
-                        _merge_extra(call.extras, key, value)
-
-    def _locate_tool_call(
-        self, state: _ChoiceState, wire: Any, call_id: str | None, path: str
-    ) -> tuple[_ToolCallState, bool]:
-        """The call a tool call delta addresses, and whether the delta opens it (PROTOCOL §2)."""
-        calls = state.tool_calls
-        if wire is None:
-            if self._strict:
-                raise _invalid("index is required", f"{path}.index")
-            # No index (Mistral): the delta continues the latest call unless it brings a new id.
-            if calls:
-                latest = calls[-1]
-                if not (call_id and latest.id and call_id != latest.id):
-                    return latest, False
-        elif type(wire) is not int or wire < 0:
-            raise _invalid("index must be a non-negative integer", f"{path}.index")
-        else:
-            at = state.by_wire_index.get(wire)
-            if at is not None:
-                current = calls[at]
-                # A new id at a used index opens a new call; "" or the same id continues it.
-                if not (call_id and current.id and call_id != current.id):
-                    return current, False
-                if self._strict:
-                    raise _invalid("a tool call index is not reused for a new id", f"{path}.index")
-            elif self._strict and wire != len(calls):
-                raise _invalid("tool call indexes start at 0 and grow by one", f"{path}.index")
-        # Calls are written out compactly, in order of first appearance: a first call numbered
-        # 1 by the stream (Anthropic's gateway) is tool_calls[0].
-        call = _ToolCallState(len(calls))
-        calls.append(call)
-        if wire is not None:
-            state.by_wire_index[wire] = call.position
-        return call, True
-
-    @staticmethod
-    def _apply_function(call: _ToolCallState, function: Any, path: str) -> None:
-        if type(function) is not dict:
-            raise _invalid("function must be an object or null", path)
-        name = function.get("name")
-        if name is not None:
-            if type(name) is not str:
-                raise _invalid("name must be a string or null", f"{path}.name")
-            # Set once: vendors resend the name on continuation deltas.
-            if name and not call.name:
-                call.name = name
-        arguments = function.get("arguments")
-        if arguments is None:
-            return
-        if type(arguments) is dict:
-            # Some vendors send the arguments as a JSON object: serialised once, here.
-            try:
-                arguments = json.dumps(arguments, ensure_ascii=False)
-            except RecursionError:
-                raise _invalid("arguments are nested too deeply", f"{path}.arguments") from None
-        elif type(arguments) is not str:
-            raise _invalid("arguments must be a string, an object or null", f"{path}.arguments")
-        if arguments:
-            call.arguments.append(arguments)

@@ -31,7 +31,8 @@ def accumulate(
     """
     accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
     for data in chunks:
-        accumulator.feed(data)
+        # No one reads the updates: let the accumulator skip building them.
+        accumulator._feed_into(data, None)
     return accumulator.result()
 
 
@@ -44,7 +45,7 @@ async def aaccumulate(
     """The async twin of :func:`accumulate`."""
     accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
     async for data in chunks:
-        accumulator.feed(data)
+        accumulator._feed_into(data, None)
     return accumulator.result()
 
 

@@ -1,0 +1,245 @@
+"""Rebuilding the tool calls of one choice from ``tool_calls`` deltas (PROTOCOL.md §2).
+
+The rules: deltas are grouped by the stream's ``index`` and written out compactly in order of
+first appearance; a delta without ``index`` continues the latest call unless it brings a new
+non-empty ``id``; a new ``id`` at a used index opens a new call; ``id``, ``type`` and
+``function.name`` are set once; ``arguments`` are concatenated (kept as a list of pieces, joined
+once, so a megabyte of 10-character deltas stays linear). The legacy ``function_call`` delta
+follows the same per-field rules through :func:`apply_function`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._completion import FunctionCall, ToolCall
+from ._errors import InvalidChunkError
+from ._updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
+
+__all__ = ["CallState", "ToolCalls", "apply_function", "copy_extras", "merge_extra"]
+
+_TOOL_CALL_FIELDS = frozenset({"index", "id", "type", "function"})
+
+
+def merge_extra(extras: dict[str, Any], key: str, value: Any) -> None:
+    """A vendor field inside a choice, delta or tool call delta: lists are per-chunk items
+    (``annotations``, ``reasoning_details``, ``token_ids``) and are concatenated; any other
+    value replaces the previous one."""
+    if type(value) is list:
+        held = extras.get(key)
+        if type(held) is list:
+            held.extend(value)
+            return
+        value = list(value)
+    extras[key] = value
+
+
+def copy_extras(extras: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot of ``extras``: lists keep growing in the live state, a snapshot must not."""
+    return {key: list(value) if type(value) is list else value for key, value in extras.items()}
+
+
+class CallState:
+    """One tool call (or the legacy ``function_call``) being rebuilt."""
+
+    __slots__ = ("arguments", "extras", "id", "name", "position", "type")
+
+    def __init__(self, position: int) -> None:
+        self.position = position
+        self.id = ""
+        self.type = ""
+        self.name = ""
+        self.arguments: list[str] = []
+        self.extras: dict[str, Any] = {}
+
+    def function(self) -> FunctionCall:
+        return FunctionCall(name=self.name, arguments="".join(self.arguments))
+
+    def build(self) -> ToolCall:
+        return ToolCall(
+            id=self.id,
+            # PROTOCOL §2: a missing type means "function".
+            type=self.type or "function",
+            function=self.function(),
+            extras=copy_extras(self.extras),
+        )
+
+
+def apply_function(call: CallState, function: Any) -> str:
+    """Apply a ``function`` (or legacy ``function_call``) delta to ``call``; return the argument
+    text it added (``""`` if none).
+
+    Raises:
+        InvalidChunkError: with a path relative to the function object (``""``, ``".name"``,
+            ``".arguments"``); the caller prefixes where the object was.
+    """
+    if type(function) is not dict:
+        raise InvalidChunkError("function must be an object or null", path="")
+    name = function.get("name")
+    if name is not None:
+        if type(name) is not str:
+            raise InvalidChunkError("name must be a string or null", path=".name")
+        # Set once: vendors resend the name on continuation deltas.
+        if name and not call.name:
+            call.name = name
+    arguments = function.get("arguments")
+    if arguments is None:
+        return ""
+    if type(arguments) is dict:
+        # Some vendors send the arguments as a JSON object: serialised once, here.
+        try:
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        except RecursionError:
+            raise InvalidChunkError("arguments are nested too deeply", path=".arguments") from None
+    elif type(arguments) is not str:
+        raise InvalidChunkError("arguments must be a string, an object or null", path=".arguments")
+    if arguments:
+        call.arguments.append(arguments)
+    return arguments
+
+
+def _path(position: int, number: int) -> str:
+    return f"$.choices[{position}].delta.tool_calls[{number}]"
+
+
+class ToolCalls:
+    """The tool calls of one choice, as the deltas build them.
+
+    Args:
+        choice: the choice's index (named by the updates).
+        strict: reject what OpenAI's documented stream never does (no index, numbering that does
+            not start at 0 or skips, a reused index, a first delta without id, type and name).
+    """
+
+    __slots__ = ("_by_wire_index", "_calls", "_choice", "_reported", "_strict")
+
+    def __init__(self, choice: int, strict: bool) -> None:
+        self._choice = choice
+        self._strict = strict
+        self._calls: list[CallState] = []
+        # The stream's own index -> position in _calls of the call it addresses now. A dict: a
+        # hostile index of 10**9 allocates nothing.
+        self._by_wire_index: dict[int, int] = {}
+        # How many calls have been reported with ToolCallDone.
+        self._reported = 0
+
+    def build(self) -> tuple[ToolCall, ...]:
+        return tuple(call.build() for call in self._calls)
+
+    def apply(self, deltas: Any, position: int, updates: list[ChatUpdate] | None) -> None:
+        """Apply the ``tool_calls`` list of one delta (``position``: the choice's position in
+        the chunk, for error paths)."""
+        if type(deltas) is not list:
+            raise InvalidChunkError(
+                "tool_calls must be a list or null", path=f"$.choices[{position}].delta.tool_calls"
+            )
+        calls = self._calls
+        choice = self._choice
+        for number, delta in enumerate(deltas):
+            if type(delta) is not dict:
+                raise InvalidChunkError(
+                    "a tool call delta must be an object", path=_path(position, number)
+                )
+            call_id = delta.get("id")
+            if call_id is not None and type(call_id) is not str:
+                raise InvalidChunkError(
+                    "id must be a string or null", path=f"{_path(position, number)}.id"
+                )
+            wire = delta.get("index")
+            # The common continuation: a known index, and no new id ("" or the same one).
+            call = None
+            if type(wire) is int:
+                at = self._by_wire_index.get(wire)
+                if at is not None:
+                    call = calls[at]
+                    if call_id and call.id and call_id != call.id:
+                        call = None
+            if call is None:
+                call, started = self._open(wire, call_id, position, number)
+            else:
+                started = False
+                if call_id and not call.id:
+                    call.id = call_id
+            kind = delta.get("type")
+            if kind is not None:
+                if type(kind) is not str:
+                    raise InvalidChunkError(
+                        "type must be a string or null", path=f"{_path(position, number)}.type"
+                    )
+                if kind and not call.type:
+                    call.type = kind
+            function = delta.get("function")
+            text = ""
+            if function is not None:
+                try:
+                    text = apply_function(call, function)
+                except InvalidChunkError as exc:
+                    where = f"{_path(position, number)}.function{exc.path}"
+                    raise InvalidChunkError(exc.rule, path=where) from None
+            if started:
+                if self._strict and not (call.id and call.type and call.name):
+                    raise InvalidChunkError(
+                        "a tool call's first delta carries id, type and function.name",
+                        path=_path(position, number),
+                    )
+                if updates is not None:
+                    updates.append(ToolCallStarted(choice, call.position, call.id, call.name))
+            if text and updates is not None:
+                updates.append(ToolCallArgumentsDelta(choice, call.position, text))
+            if not _TOOL_CALL_FIELDS.issuperset(delta):
+                for key in delta.keys() - _TOOL_CALL_FIELDS:
+                    value = delta[key]
+                    if value is not None:
+                        merge_extra(call.extras, key, value)
+
+    def _open(
+        self, wire: Any, call_id: str | None, position: int, number: int
+    ) -> tuple[CallState, bool]:
+        """The call a delta addresses when it is not the plain continuation of a known index
+        (maybe the latest call, for a delta without index, else a new one), and whether the
+        delta opens it."""
+        calls = self._calls
+        if wire is None:
+            if self._strict:
+                raise InvalidChunkError(
+                    "index is required", path=f"{_path(position, number)}.index"
+                )
+            # No index (Mistral): the delta continues the latest call unless it brings a new id.
+            if calls:
+                latest = calls[-1]
+                if not (call_id and latest.id and call_id != latest.id):
+                    if call_id and not latest.id:
+                        latest.id = call_id
+                    return latest, False
+        elif type(wire) is not int or wire < 0:
+            raise InvalidChunkError(
+                "index must be a non-negative integer", path=f"{_path(position, number)}.index"
+            )
+        elif self._strict:
+            if wire in self._by_wire_index:
+                rule = "a tool call index is not reused for a new id"
+            elif wire != len(calls):
+                rule = "tool call indexes start at 0 and grow by one"
+            else:
+                rule = ""
+            if rule:
+                raise InvalidChunkError(rule, path=f"{_path(position, number)}.index")
+        # Calls are written out compactly, in order of first appearance: a first call numbered
+        # 1 by the stream (Anthropic's gateway) is tool_calls[0].
+        call = CallState(len(calls))
+        calls.append(call)
+        if wire is not None:
+            self._by_wire_index[wire] = call.position
+        if call_id:
+            call.id = call_id
+        return call, True
+
+    def complete(self, updates: list[ChatUpdate]) -> None:
+        """Report every call not yet reported as done."""
+        choice = self._choice
+        for call in self._calls[self._reported :]:
+            updates.append(
+                ToolCallDone(choice, call.position, call.id, call.name, "".join(call.arguments))
+            )
+        self._reported = len(self._calls)
