@@ -11,9 +11,11 @@ iteration ends (exhausted, left early, an error, or a cancelled task), and the d
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import aclosing, closing
+from types import MappingProxyType
 
 from ._accumulator import ChatAccumulator
 from ._completion import ChatCompletion
@@ -27,27 +29,26 @@ __all__ = [
     "SSE_REQUEST_HEADERS",
     "AsyncEventSourceBase",
     "SyncEventSourceBase",
-    "check_idle_timeout",
+    "check_seconds",
     "head_timeout",
 ]
 
 # The request headers of an event-stream request. Cache-Control: no-store keeps caching proxies
 # from answering with (or holding back for) a stored copy of a stream that is never the same twice.
-SSE_REQUEST_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+SSE_REQUEST_HEADERS = MappingProxyType({"Accept": "text/event-stream", "Cache-Control": "no-store"})
 
 # How much of a rejected response's body is kept on BadResponseError: enough for any JSON error
 # object an API sends, bounded so that a misdirected multi-megabyte download is not read whole.
 MAX_ERROR_BODY = 4096
 
 
-def check_idle_timeout(idle_timeout: float | None) -> None:
-    """Raise ValueError unless ``idle_timeout`` is None or a positive number of seconds."""
-    if idle_timeout is None:
+def check_seconds(name: str, value: float | None) -> None:
+    """Raise ValueError unless ``value`` (the setting ``name``) is None or a positive, finite
+    number of seconds."""
+    if value is None:
         return
-    if isinstance(idle_timeout, bool) or not isinstance(idle_timeout, int | float):
-        raise ValueError(f"idle_timeout must be a number of seconds or None, not {idle_timeout!r}")
-    if not idle_timeout > 0:
-        raise ValueError(f"idle_timeout must be positive, not {idle_timeout!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
 
 
 def _is_event_stream(status: int, content_type: str | None) -> bool:

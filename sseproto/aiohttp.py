@@ -22,7 +22,7 @@ import aiohttp
 from multidict import CIMultiDict
 
 from ._decoder import DEFAULT_MAX_EVENT_SIZE
-from ._http import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_idle_timeout, head_timeout
+from ._http import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_seconds, head_timeout
 
 __all__ = ["EventSource", "connect_sse"]
 
@@ -96,7 +96,7 @@ async def connect_sse(
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
-    check_idle_timeout(idle_timeout)
+    check_seconds("idle_timeout", idle_timeout)
     options = dict(kwargs)
     headers: CIMultiDict[str] = CIMultiDict(options.get("headers") or {})
     for name, value in SSE_REQUEST_HEADERS.items():

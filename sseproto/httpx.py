@@ -25,7 +25,7 @@ from ._http import (
     SSE_REQUEST_HEADERS,
     AsyncEventSourceBase,
     SyncEventSourceBase,
-    check_idle_timeout,
+    check_seconds,
     head_timeout,
 )
 
@@ -161,7 +161,7 @@ def _request_options(
     client: httpx.Client | httpx.AsyncClient, idle_timeout: float | None, kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """The caller's ``client.stream`` options with the event-stream headers and idle timeout."""
-    check_idle_timeout(idle_timeout)
+    check_seconds("idle_timeout", idle_timeout)
     options = dict(kwargs)
     headers = httpx.Headers(options.get("headers"))  # a copy: the caller's object is untouched
     for name, value in SSE_REQUEST_HEADERS.items():

@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
 from ._encoder import encode_comment, encode_event
 from ._events import ServerSentEvent
+from ._http import check_seconds
 from ._updates import (
     ChatUpdate,
     ChoiceFinished,
@@ -114,14 +114,7 @@ def event_stream(
         ValueError: if ``keepalive`` is not a positive number or None.
         TypeError: (while streaming) for an item of another type.
     """
-    if keepalive is not None and (
-        isinstance(keepalive, bool)
-        or not isinstance(keepalive, int | float)
-        or not 0 < keepalive < math.inf
-    ):
-        raise ValueError(
-            f"keepalive must be a positive number of seconds or None, not {keepalive!r}"
-        )
+    check_seconds("keepalive", keepalive)
     if not isinstance(done, bool):
         raise ValueError(f"done must be a bool, not {done!r}")
     return _encode(source, keepalive, done)

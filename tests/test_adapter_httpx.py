@@ -273,7 +273,7 @@ def test_a_response_opened_by_the_caller_can_be_wrapped(server: LoopbackServer) 
         assert response.is_closed
 
 
-@pytest.mark.parametrize("idle_timeout", [0, -1.0, float("nan"), "1", True])
+@pytest.mark.parametrize("idle_timeout", [0, -1.0, float("nan"), float("inf"), "1", True])
 def test_invalid_idle_timeout_is_rejected(idle_timeout: Any) -> None:
     with (
         httpx.Client() as client,
