@@ -20,7 +20,7 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
-from conftest import real_fixture_files
+from conftest import PROJECT_FIXTURES, real_fixture_files
 from starlette.types import ASGIApp
 
 from sseproto import ChatCompletion, ServerSentEvent, SSEDecoder, StreamError
@@ -32,6 +32,7 @@ __all__ = [
     "aoutcome",
     "chat_bodies",
     "decode_whole",
+    "event_streams",
     "generated_streams",
     "outcome",
     "random_parts",
@@ -128,10 +129,21 @@ async def aoutcome(read: Awaitable[ChatCompletion]) -> Outcome:
         return type(error).__name__, str(error)
 
 
+def event_streams(seed: int) -> dict[str, bytes]:
+    """The generated streams and the project's own fixtures, by name."""
+    bodies = generated_streams(seed)
+    for path in sorted(PROJECT_FIXTURES.glob("*.sse")):
+        bodies[f"fixture-{path.stem}"] = path.read_bytes()
+    return bodies
+
+
 def chat_bodies() -> dict[str, bytes]:
-    """Chat streams by name: a generated one, and the real recordings when they are present
-    (some of which end in a provider error or are cut short: those outcomes must match too)."""
+    """Chat streams by name: a generated one, the project's chat fixtures, and the real
+    recordings when they are present (some of which end in a provider error or are cut short:
+    those outcomes must match too)."""
     bodies = {"generated-chat": generated_streams(seed=0)["chat"]}
+    for path in sorted(PROJECT_FIXTURES.glob("chat*.sse")):
+        bodies[f"fixture-{path.stem}"] = path.read_bytes()
     for path in real_fixture_files("openai-chat", "other-openai-compatible"):
         bodies[f"{path.parent.name}-{path.stem}"] = path.read_bytes()
     return bodies

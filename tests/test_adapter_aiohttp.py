@@ -16,7 +16,7 @@ from servers import (
     aoutcome,
     chat_bodies,
     decode_whole,
-    generated_streams,
+    event_streams,
     outcome,
     serve_randomly,
     serving,
@@ -47,7 +47,7 @@ async def read_all(server: LoopbackServer, names: list[str]) -> list[list[Server
 
 def test_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
     # "huge-event" holds a 300 KB line: aiohttp's own line reader would give up at 128 KiB.
-    bodies = generated_streams(seed=11)
+    bodies = event_streams(seed=11)
     serve_randomly(server, bodies, seed=12)
     results = asyncio.run(read_all(server, list(bodies)))
     for (name, body), events in zip(bodies.items(), results, strict=True):

@@ -18,7 +18,7 @@ from servers import (
     aoutcome,
     chat_bodies,
     decode_whole,
-    generated_streams,
+    event_streams,
     outcome,
     serve_randomly,
     serving,
@@ -65,7 +65,7 @@ async def read_async(server: LoopbackServer, names: list[str]) -> list[list[Serv
 
 
 def test_sync_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
-    bodies = generated_streams(seed=1)
+    bodies = event_streams(seed=1)
     serve_randomly(server, bodies, seed=2)
     results = read_sync(server, list(bodies))
     for (name, body), events in zip(bodies.items(), results, strict=True):
@@ -73,7 +73,7 @@ def test_sync_events_equal_decoding_the_whole_body(server: LoopbackServer) -> No
 
 
 def test_async_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
-    bodies = generated_streams(seed=3)
+    bodies = event_streams(seed=3)
     serve_randomly(server, bodies, seed=4)
     results = asyncio.run(read_async(server, list(bodies)))
     for (name, body), events in zip(bodies.items(), results, strict=True):

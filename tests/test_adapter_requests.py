@@ -13,7 +13,7 @@ from servers import (
     Reply,
     chat_bodies,
     decode_whole,
-    generated_streams,
+    event_streams,
     outcome,
     serve_randomly,
     serving,
@@ -42,7 +42,7 @@ def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEv
 
 
 def test_events_equal_decoding_the_whole_body(server: LoopbackServer) -> None:
-    bodies = generated_streams(seed=21)
+    bodies = event_streams(seed=21)
     serve_randomly(server, bodies, seed=22)
     results = read_all(server, list(bodies))
     for (name, body), events in zip(bodies.items(), results, strict=True):
