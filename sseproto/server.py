@@ -2,6 +2,7 @@
 
 For a Starlette or FastAPI endpoint that relays a model's answer to a browser::
 
+    import sseproto
     from starlette.responses import StreamingResponse
     from sseproto.server import SSE_HEADERS, event_stream
 
@@ -111,7 +112,9 @@ def event_stream(
     cancelled), ``source`` is closed too. An exception from ``source`` propagates unchanged.
 
     Raises:
-        ValueError: if ``keepalive`` is not a positive number or None.
+        ValueError: if ``keepalive`` is not a positive number or None, or ``done`` not a bool;
+            while streaming, for an event whose ``event`` or ``id`` cannot be written (see
+            :func:`sseproto.encode_event`).
         TypeError: (while streaming) for an item of another type.
     """
     check_seconds("keepalive", keepalive)
