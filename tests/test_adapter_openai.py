@@ -10,7 +10,16 @@ from functools import partial
 
 import openai
 import pytest
-from servers import LoopbackServer, Reply, chat_bodies, outcome, random_parts, serving
+from servers import (
+    LoopbackServer,
+    Outcome,
+    Reply,
+    aoutcome,
+    chat_bodies,
+    outcome,
+    random_parts,
+    serving,
+)
 
 import sseproto
 
@@ -60,23 +69,28 @@ def test_raw_bytes_of_with_streaming_response_into_accumulate(
 
 
 def test_async_raw_bytes_into_aaccumulate(server: LoopbackServer) -> None:
-    bodies = dict(list(chat_bodies().items())[:6])
+    bodies = chat_bodies()
     serve_as_openai(server, bodies)
 
-    async def read(name: str) -> sseproto.ChatCompletion:
-        client = openai.AsyncOpenAI(
-            api_key="test", base_url=f"{server.url}/{name}/v1", max_retries=0
-        )
-        async with (
-            client,
-            client.chat.completions.with_streaming_response.create(
-                model="gpt-4o", messages=MESSAGES, stream=True
-            ) as response,
-        ):
-            return await sseproto.aaccumulate(response.iter_bytes())
+    async def read_all() -> list[Outcome]:
+        async with openai.AsyncOpenAI(
+            api_key="test", base_url="http://127.0.0.1:9/v1", max_retries=0
+        ) as client:
 
-    for name, body in bodies.items():
-        assert asyncio.run(read(name)) == sseproto.accumulate([body]), name
+            async def read(name: str) -> Outcome:
+                completions = client.with_options(
+                    base_url=f"{server.url}/{name}/v1"
+                ).chat.completions
+                async with completions.with_streaming_response.create(
+                    model="gpt-4o", messages=MESSAGES, stream=True
+                ) as response:
+                    return await aoutcome(sseproto.aaccumulate(response.iter_bytes()))
+
+            return await asyncio.gather(*(read(name) for name in bodies))
+
+    results = asyncio.run(read_all())
+    for (name, body), result in zip(bodies.items(), results, strict=True):
+        assert result == outcome(partial(sseproto.accumulate, [body])), name
 
 
 # The SDK's models type Magistral's content arrays as str, and pydantic warns when dumping them.
