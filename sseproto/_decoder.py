@@ -218,8 +218,11 @@ class SSEDecoder:
         self._failure = RuntimeError("feed() called after close()")
         self._guarded = True
         self._last = (b"", 0, self._dispatched)
-        for match in _LINE.finditer(b"".join(self._pieces)):
-            name, _, value = match.group(1).partition(b":")
+        unfinished = b"".join(self._pieces)
+        # Only lines with a line end count (at the end of the stream a final CR is one).
+        complete = unfinished[: max(unfinished.rfind(b"\n"), unfinished.rfind(b"\r")) + 1]
+        for line in complete.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n"):
+            name, _, value = line.partition(b":")
             if name == b"retry":
                 self._set_retry(_field_value(value.decode("utf-8", "replace")))
         self._pieces = []
