@@ -527,8 +527,10 @@ class ChatAccumulator:
             for position, choice in enumerate(choices):
                 if type(choice) is not dict:
                     raise _invalid("a choice must be an object", f"$.choices[{position}]")
-                # Lenient: a vendor omitting the index has one choice, index 0.
-                index = choice.get("index", 0)
+                index = choice.get("index")
+                if index is None:
+                    # Lenient: a vendor omitting the index has one choice, index 0.
+                    index = 0
                 if type(index) is not int or index < 0:
                     raise _invalid(
                         "index must be a non-negative integer", f"$.choices[{position}].index"
