@@ -167,7 +167,6 @@ def test_errors_from_the_source_propagate_after_the_events_before_them() -> None
     assert events == [ServerSentEvent(data="1")]
 
 
-@pytest.mark.xfail(strict=True, reason="iter_events/aiter_events validate max_event_size lazily")
 @pytest.mark.parametrize("limit", [0, -5])
 def test_size_limit_is_validated_when_called(limit: int) -> None:
     with pytest.raises(ValueError):
