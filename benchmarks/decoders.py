@@ -44,6 +44,11 @@ def decode_sseproto(reads: list[bytes]) -> list[Any]:
     return events
 
 
+def decode_sseproto_iter(reads: list[bytes]) -> list[Any]:
+    """sseproto: ``iter_events`` over the reads (the iterator most users hold)."""
+    return list(sseproto.iter_events(reads))
+
+
 def _httpx_sse() -> Decode | None:
     """httpx-sse 0.4: httpx's incremental UTF-8 text decoding, then its line and event decoders.
 
@@ -109,8 +114,11 @@ def _launchdarkly() -> Decode | None:
 
 
 def decoders() -> list[DecoderCase]:
-    """sseproto first, then every installed peer."""
-    cases = [DecoderCase("sseproto", decode_sseproto, peer=False)]
+    """sseproto's two entry points first, then every installed peer."""
+    cases = [
+        DecoderCase("sseproto", decode_sseproto, peer=False),
+        DecoderCase("sseproto iter_events", decode_sseproto_iter, peer=False),
+    ]
     for name, factory in (
         ("launchdarkly", _launchdarkly),
         ("httpx-sse", _httpx_sse),

@@ -46,6 +46,7 @@ ACCUMULATE_OPENAI_TARGET = 40.0
 ACCUMULATE_FLOOR_TARGET = 0.65
 LINEARITY_TARGET = 1.5  # cost per KB at 1 MB / cost per KB at 10 KB
 TARGETED = ("chat", "tool-calls")
+ITER_EVENTS = "sseproto iter_events"
 
 
 @dataclass
@@ -116,6 +117,8 @@ def _verified_cases(
     notes: list[str] = []
     for case in cases[1:]:
         theirs = case.decode(reads)
+        if not case.peer and theirs != ours:
+            raise AssertionError(f"{case.name} disagrees with SSEDecoder.feed")
         if normalise(theirs) != reference:
             notes.append(f"{case.name} decodes different events: left out")
             continue
@@ -136,9 +139,11 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
             "reads",
             "sseproto MB/s",
             "sseproto events/s",
+            "iter_events MB/s",
             *(f"{p} MB/s" for p in peers),
             "vs fastest peer",
             "vs openai",
+            "iter_events vs fastest",
         ],
         markdown=markdown,
     )
@@ -168,14 +173,17 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
             peer_speeds = [speed[p] for p in peers if p in speed]
             fastest = ours / max(peer_speeds) if peer_speeds else None
             openai = ours / speed["openai"] if "openai" in speed else None
+            iterating = speed[ITER_EVENTS]
             table.add(
                 workload.name,
                 split,
                 f"{ours:.0f}",
                 f"{events / medians['sseproto']:,.0f}",
+                f"{iterating:.0f}",
                 *(f"{speed[p]:.0f}" if p in speed else "-" for p in peers),
                 _ratio(fastest),
                 _ratio(openai),
+                _ratio(iterating / max(peer_speeds) if peer_speeds else None),
             )
             if workload.name in TARGETED and fastest is not None:
                 if split == "network":

@@ -14,7 +14,7 @@ from timing import bench
 from workloads import SPLITS, named, named_reads
 
 WORKLOADS = ("chat", "tool-calls", "multiline", "chat-crlf")
-PEERS = ("sseproto", "launchdarkly", "httpx-sse", "openai")
+DECODERS = ("sseproto", "sseproto iter_events", "launchdarkly", "httpx-sse", "openai")
 
 
 def _case(name: str) -> DecoderCase:
@@ -24,7 +24,7 @@ def _case(name: str) -> DecoderCase:
     pytest.skip(f"{name} is not installed (the bench extra)")
 
 
-@pytest.mark.parametrize("decoder", PEERS)
+@pytest.mark.parametrize("decoder", DECODERS)
 @pytest.mark.parametrize("split", SPLITS)
 @pytest.mark.parametrize("name", WORKLOADS)
 def test_decode(benchmark: Any, name: str, split: str, decoder: str) -> None:
