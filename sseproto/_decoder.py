@@ -64,6 +64,7 @@ class SSEDecoder:
         "_last",
         "_last_event_id",
         "_limit",
+        "_located",
         "_pending",
         "_pending_end",
         "_pieces",
@@ -99,6 +100,8 @@ class SSEDecoder:
         # The block interpreted by the latest feed(), kept so event_offset() can locate its events:
         # (bytes, stream offset, index of its first event); its events end at _dispatched.
         self._last: tuple[bytes, int, int] = (b"", 0, 0)
+        # The stream offsets of the events of _last, computed when first asked for.
+        self._located: tuple[tuple[bytes, int, int], list[int]] = (self._last, [])
 
     @property
     def last_event_id(self) -> str:
@@ -136,13 +139,12 @@ class SSEDecoder:
         block, start, first = self._last
         if not first <= index < self._dispatched:
             return None
-        number = index - first
-        for block_start, has_data, _ in _blocks(block):
-            if has_data:
-                if number == 0:
-                    return start + block_start
-                number -= 1
-        raise AssertionError("a dispatched event is missing from its block")
+        located, starts = self._located
+        if located is not self._last:
+            # Found once per read on the first question, so asking for every event stays linear.
+            starts = [start + at for at, has_data, _, _ in _blocks(block) if has_data]
+            self._located = (self._last, starts)
+        return starts[index - first]
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Decode the next bytes of the stream and return the events they complete.
@@ -173,11 +175,13 @@ class SSEDecoder:
         # No blank line yet (the usual read when reads are small): keep the bytes for later.
         size = self._pending + len(data)
         if size > self._limit:
+            # Line ends before an event's first line are blank lines, not part of the event.
             pending = b"".join(self._pieces)
             skipped = _leading_line_ends(pending)
             if skipped == len(pending):
                 skipped += _leading_line_ends(data)
-            raise self._fail(self._block_start + skipped)
+            if size - skipped > self._limit:
+                raise self._fail(self._block_start + skipped)
         self._pieces.append(data)
         self._pending = size
         self._pending_end = data[-1]
@@ -258,7 +262,8 @@ class SSEDecoder:
         events = self._interpret(block if oversized is None else block[:oversized])
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
-        if oversized is None and len(rest) <= limit:
+        rest_size = len(rest) - _leading_line_ends(rest) if len(rest) > limit else 0
+        if oversized is None and rest_size <= limit:
             if rest:
                 pieces.append(rest)
             self._pending_end = rest[-1] if rest else 0
@@ -383,14 +388,18 @@ def _blank_line_end(data: bytes) -> int:
     return end
 
 
-def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:
-    """Yield (start, has_data, end) for each blank-line-terminated block within ``block``."""
+def _blocks(block: bytes) -> Iterator[tuple[int, bool, int, int]]:
+    """Yield (start, has_data, blank, end) for each blank-line-terminated block in ``block``.
+
+    The block's lines run from ``start`` to ``blank``, where its blank line starts; ``end`` is
+    past that blank line. A lone blank line is a block with ``start == blank``.
+    """
     start = 0
     has_data = False
     for match in _LINE.finditer(block):
         line = match.group(1)
         if not line:
-            yield start, has_data, match.end()
+            yield start, has_data, match.start(), match.end()
             start = match.end()
             has_data = False
         elif line.partition(b":")[0] == b"data":
@@ -398,8 +407,12 @@ def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:
 
 
 def _find_oversized(block: bytes, limit: int) -> int | None:
-    """Where the first event in ``block`` larger than ``limit`` bytes starts, or None."""
-    for start, _, end in _blocks(block):
-        if end - start > limit:
+    """Where the first event in ``block`` larger than ``limit`` bytes starts, or None.
+
+    An event's size counts its lines and the blank line that ends it; a lone blank line is no
+    event, so it never counts.
+    """
+    for start, _, blank, end in _blocks(block):
+        if blank > start and end - start > limit:
             return start
     return None
