@@ -46,9 +46,10 @@ class SSEDecoder:
     the end of the stream. The events produced never depend on how the bytes were split.
 
     Args:
-        max_event_size: the largest event (or line) in bytes that may be buffered; a larger one
-            raises :class:`EventTooLargeError` without being buffered first. ``None`` means no
-            limit.
+        max_event_size: the largest event in bytes, counting its lines (comments and fields
+            included) with their line ends and the blank line that ends it. A larger event, or a
+            line that would make one, raises :class:`EventTooLargeError` without being buffered
+            first. ``None`` means no limit.
 
     Raises:
         ValueError: if ``max_event_size`` is not a positive int or None.
