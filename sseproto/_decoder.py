@@ -67,7 +67,6 @@ class SSEDecoder:
         "_limit",
         "_located",
         "_pending",
-        "_pending_end",
         "_pieces",
         "_retry",
     )
@@ -88,11 +87,9 @@ class SSEDecoder:
         self._head = b""
         # True until the BOM is decided, and again once the decoder has failed or closed.
         self._guarded = True
-        # The unfinished block: its pieces, their total size, their last byte (0 if none) and
-        # where the block starts in the stream.
+        # The unfinished block: its pieces, their total size and where it starts in the stream.
         self._pieces: list[bytes] = []
         self._pending = 0
-        self._pending_end = 0
         self._block_start = 0
         self._dispatched = 0
         self._closed = False
@@ -167,7 +164,7 @@ class SSEDecoder:
             # The blank line may straddle the reads: a line end ending the pending bytes and a
             # second one starting this read (LF then LF or CR, or CR then CR; CR then LF is one
             # CRLF line end, so it needs a third byte, which the search above already saw).
-            end = self._pending_end
+            end = self._pieces[-1][-1] if self._pieces else 0
             first = data[0]
             if (end == _LF and first in (_LF, _CR)) or (end == _CR and first == _CR):
                 return self._complete_blocks(data, 2 if data[:2] == b"\r\n" else 1)
@@ -185,7 +182,6 @@ class SSEDecoder:
                 raise self._fail(self._block_start + skipped)
         self._pieces.append(data)
         self._pending = size
-        self._pending_end = data[-1]
         return []
 
     def _pass_guard(self, data: bytes) -> bytes:
@@ -267,7 +263,6 @@ class SSEDecoder:
         if oversized is None and rest_size <= limit:
             if rest:
                 pieces.append(rest)
-            self._pending_end = rest[-1] if rest else 0
             return events
         if oversized is not None:
             failure = self._fail(block_start + oversized)
