@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from collections.abc import Iterable, Iterator
+import tracemalloc
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -688,6 +689,57 @@ def test_no_limit_accepts_large_events() -> None:
     small = SSEDecoder(max_event_size=1024 * 1024)
     with pytest.raises(EventTooLargeError):
         small.feed(b"data: " + payload + b"\n\n")
+
+
+def peak_memory(work: Callable[[], None]) -> int:
+    """The peak of memory allocated while ``work`` runs, in bytes."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_of_a_huge_line_over_the_limit_stays_near_the_limit() -> None:
+    limit = 1024 * 1024
+
+    def work() -> None:
+        decoder = SSEDecoder(max_event_size=limit)
+        read = b"x" * (64 * 1024)
+        decoder.feed(b"data: ")
+        with pytest.raises(EventTooLargeError):
+            for _ in range(1024):
+                decoder.feed(read)
+
+    assert peak_memory(work) < 3 * limit
+
+
+def test_memory_of_a_long_event_is_a_small_multiple_of_its_size() -> None:
+    size = 5 * 1024 * 1024
+
+    def work() -> None:
+        decoder = SSEDecoder()
+        read = b"x" * 1024
+        decoder.feed(b"data: ")
+        for _ in range(size // 1024):
+            decoder.feed(read)
+        assert len(decoder.feed(b"\n\n")[0].data) == size
+
+    assert peak_memory(work) < 5 * size
+
+
+def test_memory_of_a_long_stream_of_small_events_does_not_grow() -> None:
+    """10 MB of events in 16 KiB reads: memory is bounded by a read, not by the stream."""
+    read = (b"data: " + b"y" * 200 + b"\n\n") * 78
+
+    def work() -> None:
+        decoder = SSEDecoder()
+        for _ in range(640):
+            decoder.feed(read)
+
+    assert peak_memory(work) < 1024 * 1024
 
 
 # --- Offsets, buffers ----------------------------------------------------------------------------
