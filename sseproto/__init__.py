@@ -13,13 +13,17 @@ from ._encoder import encode_comment, encode_event
 from ._errors import (
     BadResponseError,
     EventTooLargeError,
+    FixtureError,
     IdleTimeoutError,
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
+    RecordedTransportError,
     StreamError,
 )
 from ._events import ServerSentEvent
+from ._record import arecord, record
+from ._replay import Chunking, areplay, replay
 from ._stream import aiter_events, iter_events
 from ._updates import (
     ChatUpdate,
@@ -44,14 +48,17 @@ __all__ = [
     "ChatUpdate",
     "Choice",
     "ChoiceFinished",
+    "Chunking",
     "ContentDelta",
     "EventTooLargeError",
+    "FixtureError",
     "FunctionCall",
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
     "ProviderError",
     "ReasoningDelta",
+    "RecordedTransportError",
     "RefusalDelta",
     "SSEDecoder",
     "ServerSentEvent",
@@ -66,8 +73,12 @@ __all__ = [
     "accumulate",
     "aiter_chat",
     "aiter_events",
+    "arecord",
+    "areplay",
     "encode_comment",
     "encode_event",
     "iter_chat",
     "iter_events",
+    "record",
+    "replay",
 ]

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 __all__ = [
     "BadResponseError",
     "EventTooLargeError",
+    "FixtureError",
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
     "ProviderError",
+    "RecordedTransportError",
     "StreamError",
 ]
 
@@ -174,3 +176,36 @@ class ProviderError(StreamError):
             partial=partial,
         )
         self.error = error
+
+
+class FixtureError(StreamError):
+    """A recorded fixture whose files do not fit together: a read-boundary sidecar that cannot be
+    read, or that describes a different body (its length or sha256 disagrees).
+
+    Attributes:
+        path: the file at fault.
+    """
+
+    def __init__(self, message: str, *, path: str, offset: int | None = None) -> None:
+        super().__init__(f"{path}: {message}", offset=offset)
+        self.path = path
+
+
+class RecordedTransportError(StreamError):
+    """A replayed recording ended the way the original did: with a transport error.
+
+    Raised by ``replay`` after the last recorded byte, so code under test meets the failure it
+    met live. ``offset`` is the number of body bytes received before the error.
+
+    Attributes:
+        error_type: the qualified name of the original exception's class (e.g.
+            ``httpx.RemoteProtocolError``).
+        error_message: the original exception's message.
+    """
+
+    def __init__(self, error_type: str, error_message: str, *, offset: int | None = None) -> None:
+        super().__init__(
+            f"the recorded stream ended with {error_type}: {error_message}", offset=offset
+        )
+        self.error_type = error_type
+        self.error_message = error_message
