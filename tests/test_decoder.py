@@ -627,6 +627,19 @@ def test_limit_boundary_does_not_depend_on_chunking(eol: bytes) -> None:
             assert outcomes == {(len(eol) * 2 + 8, 1)}, size
 
 
+@pytest.mark.parametrize("blank", [b"\n", b"\r\n", b"\r"])
+def test_runs_of_blank_lines_are_not_events_and_do_not_count(blank: bytes) -> None:
+    limit = 20
+    block = b"data: " + b"a" * (limit - 8) + b"\n\n"
+    assert len(block) == limit
+    stream = blank * 100 + block + blank * 100 + block + blank * 100
+    for chunks in ([stream], [stream[i : i + 7] for i in range(0, len(stream), 7)]):
+        events, offsets, _ = decode(chunks, max_event_size=limit)
+        assert events == [ev("a" * (limit - 8))] * 2
+        run = 100 * len(blank)
+        assert offsets == [run, run + limit + run]
+
+
 @pytest.mark.parametrize("blank", [b"\n", b"\r\n", b"\r", b"\n\n\r\n"])
 def test_size_error_offset_skips_leading_blank_lines(blank: bytes) -> None:
     limit = 50
