@@ -556,7 +556,7 @@ def test_default_limit_is_generous() -> None:
     assert DEFAULT_MAX_EVENT_SIZE >= 16 * 1024 * 1024
 
 
-@pytest.mark.parametrize("limit", [0, -1, 1.5, "1024"])
+@pytest.mark.parametrize("limit", [0, -1, 1.5, "1024", True])
 def test_limit_is_validated_at_construction(limit: Any) -> None:
     with pytest.raises(ValueError):
         SSEDecoder(max_event_size=limit)
