@@ -51,9 +51,15 @@ def chunkings(stream: bytes, seed: int = 0) -> Iterator[list[bytes]]:
 
 
 def decode(
-    chunks: Iterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    chunks: Iterable[bytes],
+    *,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    after_feed: Callable[[SSEDecoder], None] | None = None,
 ) -> tuple[list[ServerSentEvent], list[int], SSEDecoder]:
-    """Feed ``chunks`` then close; return the events, their offsets and the decoder."""
+    """Feed ``chunks`` then close; return the events, their offsets and the decoder.
+
+    ``after_feed`` is called with the decoder after every read, to check its state mid-stream.
+    """
     decoder = SSEDecoder(max_event_size=max_event_size)
     events: list[ServerSentEvent] = []
     offsets: list[int] = []
@@ -65,6 +71,8 @@ def decode(
             assert offset is not None
             offsets.append(offset)
         events.extend(produced)
+        if after_feed is not None:
+            after_feed(decoder)
     assert decoder.close() == [], "close() never dispatches: the final block is discarded"
     return events, offsets, decoder
 
@@ -77,14 +85,26 @@ def check(
     retry: int | None = None,
     offsets: list[int] | None = None,
 ) -> None:
-    """Assert the decoder (under every chunking) and the oracle both give the expected result."""
+    """Assert the decoder (under every chunking) and the oracle both give the expected result.
+
+    Mid-stream, after every read, the decoder must have dispatched exactly the events whose blank
+    line has ended in the bytes fed so far (no waiting for the next read) and report the
+    last-event-ID those blocks leave in force: both are what the oracle gives for that prefix.
+    """
     oracle = reference_decode(stream)
     assert oracle.events == expected, "reference oracle disagrees with the hand-written case"
     assert (oracle.last_event_id, oracle.retry) == (last_event_id, retry)
     if offsets is not None:
         assert oracle.event_offsets == offsets
+    prefixes = [reference_decode(stream[:end]) for end in range(len(stream) + 1)]
+
+    def is_prompt(decoder: SSEDecoder) -> None:
+        prefix = prefixes[decoder.offset]
+        assert decoder.events_dispatched == len(prefix.events), decoder.offset
+        assert decoder.last_event_id == prefix.last_event_id, decoder.offset
+
     for chunks in chunkings(stream):
-        events, event_offsets, decoder = decode(chunks)
+        events, event_offsets, decoder = decode(chunks, after_feed=is_prompt)
         assert events == expected, chunks
         assert event_offsets == oracle.event_offsets, chunks
         assert decoder.last_event_id == last_event_id, chunks

@@ -184,6 +184,18 @@ def test_single_byte_reads_give_the_same_result(stream: bytes) -> None:
     assert run([stream[i : i + 1] for i in range(len(stream))]) == run([stream])
 
 
+@given(stream=st.one_of(arbitrary_bytes, sse_like_streams()), cuts=cut_lists)
+def test_events_are_dispatched_as_soon_as_their_block_ends(stream: bytes, cuts: list[int]) -> None:
+    """After every read, the events so far are those of the bytes so far: none is held back."""
+    decoder = SSEDecoder()
+    events: list[ServerSentEvent] = []
+    for chunk in split(stream, cuts):
+        events += decoder.feed(chunk)
+        prefix = reference_decode(stream[: decoder.offset])
+        assert events == prefix.events
+        assert decoder.last_event_id == prefix.last_event_id
+
+
 # --- 2. Round trip -------------------------------------------------------------------------------
 
 field_text = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"))
