@@ -329,11 +329,12 @@ def scaling_section(
         }
         medians = interleaved(runs, repeats, limits={"openai": 1})
         ours = medians["sseproto"]
-        per_kb[size] = ours / (size / 1000)
+        length = len(workload.tool_arguments[0])
+        per_kb[size] = ours / (length / 1000)
         theirs = medians.get("openai")
         table.add(
-            f"{size // 1000:,} KB",
-            f"{-(-size // 10):,}",
+            f"{length / 1000:,.0f} KB",
+            f"{-(-length // 10):,}",
             f"{ours * 1e3:.1f}",
             f"{per_kb[size] * 1e6:.1f}",
             "-" if theirs is None else f"{theirs * 1e3:.0f}",

@@ -76,4 +76,6 @@ def test_tool_argument_scaling(benchmark: Any, size: int, path: str) -> None:
     benchmark.group = "tool-argument scaling"
     median = bench(benchmark, run, reads, rounds=1 if path == "openai" else 3)
     if median is not None:
-        benchmark.extra_info["us per KB"] = round(median / (size / 1000) * 1e6, 1)
+        benchmark.extra_info["us per KB"] = round(
+            median / (len(workload.tool_arguments[0]) / 1000) * 1e6, 1
+        )

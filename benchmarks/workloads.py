@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 __all__ = [
+    "SINGLE_BYTE_PREFIX",
     "SPLITS",
     "Workload",
     "chat_stream",
@@ -38,6 +39,7 @@ __all__ = [
     "stream_of_size",
     "tool_arguments_stream",
     "tool_call_stream",
+    "with_crlf",
 ]
 
 SEED = 20240611
@@ -154,7 +156,7 @@ def _arguments_json(rng: random.Random, size: int) -> str:
 def _tool_call_writer(
     rng: random.Random, arguments: list[str], piece_sizes: tuple[int, int]
 ) -> _ChunkWriter:
-    """Stream ``arguments`` as parallel tool calls, interleaving the calls' argument deltas."""
+    """Stream ``arguments`` as parallel tool calls, one after another as OpenAI sends them."""
     writer = _ChunkWriter(rng)
     writer.delta({"role": "assistant", "content": None, "refusal": None})
     low, high = piece_sizes
@@ -187,9 +189,9 @@ def tool_call_stream(calls: int = 4, *, arguments_size: int = 30_000, seed: int 
 
 
 def tool_arguments_stream(size: int, *, delta: int = 10, seed: int = SEED) -> Workload:
-    """One tool call whose arguments (``size`` characters) arrive in ``delta``-character pieces."""
+    """One tool call of about ``size`` characters of arguments, in ``delta``-character pieces."""
     rng = random.Random(seed + 2)
-    arguments = _arguments_json(rng, size)[:size]
+    arguments = _arguments_json(rng, size)
     writer = _tool_call_writer(rng, [arguments], (delta, delta))
     deltas = len(writer.parts)
     text = writer.finish("tool_calls", deltas)
