@@ -461,6 +461,25 @@ def test_feed_after_close_is_an_error() -> None:
         decoder.feed(b"data: x\n\n")
 
 
+# --- Published test vectors (web-platform-tests, eventsource/format-*) --------------------------
+
+
+def test_vector_field_parsing() -> None:
+    stream = (
+        b"data:\x00\ndata:  2\rData:1\ndata\x00:2\ndata:1\r\x00data:4\nda-ta:3\rdata_5\ndata:3\r"
+        b"data:\r\n data:32\ndata:4\n\n"
+    )
+    check(stream, [ev("\x00\n 2\n1\n3\n\n4")])
+
+
+def test_vector_newlines() -> None:
+    check(b"data:test\r\ndata\ndata:test\r\n\r", [ev("test\n\ntest")])
+
+
+def test_vector_data_before_final_empty_line() -> None:
+    check(b"retry:1000\ndata:test1\n\nid:test\ndata:test", [ev("test1", retry=1000)], retry=1000)
+
+
 # --- Known peer failures, one regression test each ----------------------------------------------
 
 
@@ -773,6 +792,25 @@ def test_memory_of_a_long_stream_of_small_events_does_not_grow() -> None:
             decoder.feed(read)
 
     assert peak_memory(work) < 1024 * 1024
+
+
+def test_one_huge_read_with_events_of_every_size() -> None:
+    sizes = [0, 1, 100, 70_000, 3, 200_000, 65_536, 65_535, 10]
+    stream = b"".join(
+        b"id: %d\r\n: c\r\ndata: %b\r\n\r\n" % (i, b"z" * size) for i, size in enumerate(sizes)
+    )
+    expected = [ev("z" * size, id=str(i)) for i, size in enumerate(sizes)]
+    oracle = reference_decode(stream)
+    assert oracle.events == expected
+    cuts = sorted(random.Random(7).sample(range(len(stream)), 6))
+    for chunks in (
+        [stream],
+        [stream[:70_100], stream[70_100:]],
+        [stream[a:b] for a, b in itertools.pairwise([0, *cuts, len(stream)])],
+    ):
+        events, offsets, _ = decode(chunks)
+        assert events == expected
+        assert offsets == oracle.event_offsets
 
 
 # --- Offsets, buffers ----------------------------------------------------------------------------
