@@ -231,19 +231,21 @@ class ChatAccumulator:
     """
 
     __slots__ = (
+        "_choice_extra_keys",
+        "_choice_fields",
         "_choices",
+        "_chunk_fields",
         "_created",
         "_decoder",
         "_done_sent",
         "_error",
+        "_extra_keys",
         "_extras",
         "_id",
         "_inputs",
         "_meta_rank",
         "_model",
         "_service_tier",
-        "_shape",
-        "_shape_extras",
         "_state",
         "_strict",
         "_system_fingerprint",
@@ -273,9 +275,13 @@ class ChatAccumulator:
         self._choices: dict[int, _ChoiceState] = {}
         self._usage: dict[str, Any] | None = None
         self._extras: dict[str, Any] = {}
-        # The keys of the latest chunk, and which of them are vendor extras.
-        self._shape: Any = None
-        self._shape_extras: tuple[str, ...] = ()
+        # Vendor extras are found with one C-level subset test per chunk and per choice: the
+        # fields with a rule of their own plus the extra keys seen so far. Only a chunk bringing
+        # a new extra key fails it and widens the set; the known extras are then read with get().
+        self._chunk_fields = _CHUNK_FIELDS
+        self._extra_keys: tuple[str, ...] = ()
+        self._choice_fields = _CHOICE_FIELDS
+        self._choice_extra_keys: tuple[str, ...] = ()
 
     @property
     def state(self) -> ChatState:
@@ -511,9 +517,8 @@ class ChatAccumulator:
     def _chunk(self, chunk: Any, updates: Updates) -> None:
         """Check and apply one chunk, field by field (PROTOCOL §2).
 
-        The hot path, hence one function: the choices are walked inline, the common delta field
-        (content) is handled here, and vendor extras are found by comparing the chunk's keys with
-        the previous chunk's (streams repeat one shape) instead of testing every key.
+        The hot path, hence one function: the choices are walked inline, the common delta fields
+        (content, tool_calls) are handled here, and vendor extras cost one subset test.
         """
         if type(chunk) is not dict:
             raise _invalid("a chunk must be a JSON object", "$")
@@ -527,14 +532,13 @@ class ChatAccumulator:
             check_chunk(chunk)
         if self._meta_rank < 2:
             self._take_metadata(chunk)
-        keys = chunk.keys()
-        if keys != self._shape:
-            self._shape = keys
-            self._shape_extras = tuple(keys - _CHUNK_FIELDS)
-        for key in self._shape_extras:
+        if not self._chunk_fields.issuperset(chunk):
+            self._extra_keys += tuple(chunk.keys() - self._chunk_fields)
+            self._chunk_fields = self._chunk_fields.union(self._extra_keys)
+        for key in self._extra_keys:
             # Vendor extras at the top level (citations, x_groq, prompt_filter_results, ...) are
             # whole values resent or updated per chunk: the last non-null one is kept.
-            value = chunk[key]
+            value = chunk.get(key)
             if value is not None:
                 self._extras[key] = value
         choices = chunk.get("choices")
@@ -582,11 +586,13 @@ class ChatAccumulator:
                         self._apply_delta(state, delta, position, updates)
                 elif delta is not None:
                     raise _invalid("delta must be an object", f"$.choices[{position}].delta")
-                if not _CHOICE_FIELDS.issuperset(choice):
-                    for key in choice.keys() - _CHOICE_FIELDS:
-                        value = choice[key]
-                        if value is not None:
-                            merge_extra(state.extras, key, value)
+                if not self._choice_fields.issuperset(choice):
+                    self._choice_extra_keys += tuple(choice.keys() - self._choice_fields)
+                    self._choice_fields = self._choice_fields.union(self._choice_extra_keys)
+                for key in self._choice_extra_keys:
+                    value = choice.get(key)
+                    if value is not None:
+                        merge_extra(state.extras, key, value)
                 logprobs = choice.get("logprobs")
                 if logprobs is not None:
                     self._apply_logprobs(state, logprobs, position)

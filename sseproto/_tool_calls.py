@@ -136,6 +136,7 @@ class ToolCalls:
             )
         calls = self._calls
         choice = self._choice
+        by_wire_index = self._by_wire_index
         for number, delta in enumerate(deltas):
             if type(delta) is not dict:
                 raise InvalidChunkError(
@@ -150,7 +151,7 @@ class ToolCalls:
             # The common continuation: a known index, and no new id ("" or the same one).
             call = None
             if type(wire) is int:
-                at = self._by_wire_index.get(wire)
+                at = by_wire_index.get(wire)
                 if at is not None:
                     call = calls[at]
                     if call_id and call.id and call_id != call.id:
@@ -170,13 +171,21 @@ class ToolCalls:
                 if kind and not call.type:
                     call.type = kind
             function = delta.get("function")
-            text = ""
-            if function is not None:
+            # The common continuation, {"arguments": "..."}: apply_function's rule, inlined.
+            text = (
+                function.get("arguments") if type(function) is dict and len(function) == 1 else None
+            )
+            if type(text) is str:
+                if text:
+                    call.arguments.append(text)
+            elif function is not None:
                 try:
                     text = apply_function(call, function)
                 except InvalidChunkError as exc:
                     where = f"{_path(position, number)}.function{exc.path}"
                     raise InvalidChunkError(exc.rule, path=where) from None
+            else:
+                text = ""
             if started:
                 if self._strict and not (call.id and call.type and call.name):
                     raise InvalidChunkError(
