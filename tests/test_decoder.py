@@ -395,6 +395,16 @@ def test_event_retry_comes_only_from_its_own_block() -> None:
     )
 
 
+@pytest.mark.xfail(strict=True, reason="retry is applied at the end of its block")
+def test_retry_takes_effect_when_its_line_ends() -> None:
+    # "set the event stream's reconnection time to that integer" happens as the line is processed.
+    decoder = SSEDecoder()
+    decoder.feed(b"retry: 5\n")
+    assert decoder.retry == 5
+    decoder.feed(b"data: x\nretry: 6\r")
+    assert decoder.retry == 6
+
+
 def test_retry_in_an_unfinished_final_block_still_sets_the_reconnection_time() -> None:
     # The spec applies retry as soon as its line ends; only the unfinished line is discarded.
     check(b"data: x\n\nretry: 5\ndata: y\n", [ev("x")], retry=5)
