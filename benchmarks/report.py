@@ -25,6 +25,8 @@ from workloads import (
     Workload,
     chat_stream,
     decoder_workloads,
+    fixed_reads,
+    huge_line_stream,
     named,
     named_reads,
     split_reads,
@@ -200,6 +202,7 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
                     )
     table.print()
     crlf_section(repeats, verdicts)
+    huge_line_section(repeats, markdown)
     print("Floor: the whole buffer split at blank lines and decoded, no parsing at all.\n")
     for line in floors:
         print(f"- {line}")
@@ -225,6 +228,24 @@ def crlf_section(repeats: int, verdicts: Verdicts) -> None:
         print(f"- {split} reads: CRLF runs at {ratio:.0%} of LF's events/s")
         verdicts.check(f"chat CRLF / LF events/s, {split} reads", ratio, CRLF_TARGET)
     print()
+
+
+def huge_line_section(repeats: int, markdown: bool) -> None:
+    """One 5 MB line in 1 KiB reads: every decoder, checked, timed side by side."""
+    workload = huge_line_stream()
+    reads = fixed_reads(workload.data, 1024)
+    kept, notes = _verified_cases(decoders(), reads, workload.events)
+    runs: dict[str, Callable[[], object]] = {
+        case.name: partial(case.decode, reads) for case in kept
+    }
+    medians = interleaved(runs, repeats)
+    print("One 5 MB line in 1 KiB reads (ms):\n")
+    table = Table(["decoder", "reads", "ms", "MB/s"], markdown=markdown)
+    for name, seconds in medians.items():
+        table.add(name, "1 KiB", f"{seconds * 1e3:.1f}", f"{len(workload.data) / seconds / MB:.0f}")
+    table.print()
+    for note in notes:
+        print(f"- {note}")
 
 
 def _drain(reads: Iterable[bytes]) -> None:

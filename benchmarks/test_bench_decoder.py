@@ -6,12 +6,13 @@ ratios worth quoting come from ``python benchmarks/report.py`` (interleaved, one
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
 from decoders import DecoderCase, decode_sseproto, decoders, normalise
 from timing import bench
-from workloads import SPLITS, named, named_reads
+from workloads import SPLITS, fixed_reads, huge_line_stream, named, named_reads
 
 WORKLOADS = ("chat", "tool-calls", "multiline", "chat-crlf")
 DECODERS = ("sseproto", "sseproto iter_events", "launchdarkly", "httpx-sse", "openai")
@@ -44,3 +45,20 @@ def test_decode(benchmark: Any, name: str, split: str, decoder: str) -> None:
     size = sum(map(len, chunks))
     benchmark.extra_info["MB/s"] = round(size / median / 1e6, 1)
     benchmark.extra_info["events/s"] = round(len(ours) / median)
+
+
+@pytest.mark.parametrize("decoder", DECODERS)
+def test_decode_huge_line(benchmark: Any, decoder: str) -> None:
+    """One 5 MB line in 1 KiB reads: linear buffering, whatever the read size."""
+    case = _case(decoder)
+    chunks = _huge_line_reads()
+    ours = decode_sseproto(chunks)
+    assert len(ours) == 1
+    assert normalise(case.decode(chunks)) == normalise(ours)
+    benchmark.group = "decode one 5 MB line / 1 KiB reads"
+    bench(benchmark, case.decode, chunks)
+
+
+@cache
+def _huge_line_reads() -> list[bytes]:
+    return fixed_reads(huge_line_stream().data, 1024)

@@ -11,6 +11,8 @@ same bytes. Each names the hot path it exercises:
   tool fan-out shape: the event data is JSON full of escaped quotes).
 - ``multiline``: 20 KB events of many ``data:`` lines with ``event:`` and ``id:`` fields, and a
   keep-alive comment block between events (the general, line-by-line path).
+- ``huge-line``: one event of a single 5 MB line, read 1 KiB at a time (linear buffering: a
+  decoder that re-copies its growing buffer on every read goes quadratic here).
 
 Reads: ``network`` (1-16 KiB, what a socket hands over), ``tiny`` (1-64 B, a proxy that flushes per
 token) and ``bytes`` (one byte per read, on a prefix of the stream so the run stays short).
@@ -31,6 +33,8 @@ __all__ = [
     "Workload",
     "chat_stream",
     "decoder_workloads",
+    "fixed_reads",
+    "huge_line_stream",
     "multiline_stream",
     "named",
     "named_reads",
@@ -214,6 +218,19 @@ def multiline_stream(events: int = 300, *, event_size: int = 20_000, seed: int =
         if number % 3 == 0:
             parts.append(": keep-alive\n\n")
     return Workload("multiline", "".join(parts).encode(), events)
+
+
+def huge_line_stream(size: int = 5_000_000, *, seed: int = SEED) -> Workload:
+    """One event whose single ``data:`` line is ``size`` bytes (a base64 image, a large result)."""
+    rng = random.Random(seed + 4)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    line = "".join(rng.choices(alphabet, k=size))
+    return Workload("huge-line", f"data: {line}\n\n".encode(), 1)
+
+
+def fixed_reads(data: bytes, size: int) -> list[bytes]:
+    """``data`` cut into reads of exactly ``size`` bytes (the last one shorter)."""
+    return [data[position : position + size] for position in range(0, len(data), size)]
 
 
 def with_crlf(workload: Workload) -> Workload:
