@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sseproto import ServerSentEvent, SSEDecoder, encode_comment, encode_event
 
@@ -136,3 +138,32 @@ def test_comments_between_events_change_nothing() -> None:
         ServerSentEvent(event="e", data="a", id="1"),
         ServerSentEvent(data="b", id="1"),
     ]
+
+
+# Any encodable text, with the characters the encoder must watch for made common.
+any_text = st.text(
+    st.characters(codec="utf-8") | st.sampled_from(["\r", "\n", "\x00", " ", ":"]), max_size=20
+)
+
+
+@given(
+    data=any_text,
+    event=st.none() | any_text,
+    id=st.none() | any_text,
+    retry=st.none() | st.integers(min_value=-5, max_value=10**12),
+)
+def test_encoder_refuses_exactly_what_cannot_round_trip(
+    data: str, event: str | None, id: str | None, retry: int | None
+) -> None:
+    refused = (
+        (event is not None and ("\r" in event or "\n" in event))
+        or (id is not None and ("\r" in id or "\n" in id or "\x00" in id))
+        or (retry is not None and retry < 0)
+    )
+    if refused:
+        with pytest.raises(ValueError):
+            encode_event(data, event=event, id=id, retry=retry)
+        return
+    decoded = decode(encode_event(data, event=event, id=id, retry=retry))
+    normalised = data.replace("\r\n", "\n").replace("\r", "\n")
+    assert decoded == [ServerSentEvent(event or "message", normalised, id or "", retry)]
