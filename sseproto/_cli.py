@@ -11,13 +11,22 @@ import argparse
 import contextlib
 import io
 import json
+import math
+import random
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import BinaryIO
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple, TypeVar
 
+from ._accumulator import ChatAccumulator
+from ._completion import ChatCompletion, ToolCall
 from ._decoder import SSEDecoder
-from ._errors import StreamError
+from ._errors import FixtureError, StreamError
 from ._events import ServerSentEvent
+from ._fixture import Fixture, expected_path, load_fixture
+from ._replay import CHUNKINGS, Chunking, plan, play
+from ._updates import ContentDelta, RefusalDelta
 
 __all__ = ["main"]
 
@@ -34,6 +43,10 @@ class _UnreadableError(Exception):
     """A named input that cannot be opened or read (exit status 2)."""
 
 
+class _UsageError(Exception):
+    """Options that cannot go together (exit status 2)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
     parser = _parser()
@@ -41,9 +54,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerate_unencodable_output()
     try:
         status: int = args.run(args)
+    except _UsageError as error:
+        _message(f"{args.command}: {error}")
+        return EXIT_USAGE
     except _UnreadableError as error:
         _message(str(error))
         return EXIT_USAGE
+    except StreamError as error:
+        # A fixture whose sidecar does not describe its body.
+        _message(_stream_error_line(args.file, error))
+        return EXIT_STREAM_ERROR
     except BrokenPipeError:
         # The reader went away (``sseproto parse x.sse | head``): not an error of ours. Point
         # stdout at nothing so the interpreter's final flush does not raise again.
@@ -66,8 +86,92 @@ def _parser() -> argparse.ArgumentParser:
         "event, data, id, retry and the byte offset where the event starts.",
     )
     parse.add_argument("file", metavar="FILE", help="the stream's bytes; - reads stdin")
-    parse.set_defaults(run=_run_parse)
+    parse.set_defaults(run=_run_parse, command="parse")
+
+    replay = commands.add_parser(
+        "replay",
+        help="replay a chat stream: its text as it streams, then a summary",
+        description="Replay a recorded chat stream through the chat engine: print the "
+        "assistant's text as it arrives, then each choice's finish reason, its tool calls, the "
+        "usage and the stream's size. Exit 1 if the stream is invalid, incomplete or carried a "
+        "provider error (the partial result is still printed).",
+    )
+    replay.add_argument("file", metavar="FILE", help="a fixture (NAME.sse); - reads stdin")
+    _add_chunking(replay)
+    replay.add_argument(
+        "--realtime",
+        action="store_true",
+        help="deliver each read when it arrived in the recording (needs a sidecar)",
+    )
+    replay.add_argument(
+        "--json", action="store_true", help="print only the final completion, as JSON"
+    )
+    replay.set_defaults(run=_run_replay, command="replay")
+
+    check = commands.add_parser(
+        "check",
+        help="validate fixtures: one line per file",
+        description="Check each fixture: its sidecar matches its body, the stream follows the "
+        "SSE and chat chunk rules, the result does not depend on read boundaries and, when "
+        "NAME.expected.json exists, equals it. Exit 1 if any file fails.",
+    )
+    check.add_argument("files", metavar="FILE", nargs="+", help="fixtures (NAME.sse)")
+    check.set_defaults(run=_run_check, command="check")
+
+    bench = commands.add_parser(
+        "bench",
+        help="decoder and accumulator throughput on files",
+        description="Time the decoder and the chat accumulator on each file (best of --repeat "
+        "runs) and print MB/s and events/s.",
+    )
+    bench.add_argument("files", metavar="FILE", nargs="+", help="streams (NAME.sse)")
+    _add_chunking(bench)
+    bench.add_argument(
+        "--repeat", type=_positive_int, default=5, help="runs per measurement (default 5)"
+    )
+    bench.set_defaults(run=_run_bench, command="bench")
     return parser
+
+
+def _add_chunking(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--chunking",
+        type=_chunking,
+        default="recorded",
+        metavar="{recorded,whole,byte,random,N}",
+        help="how to split the body into reads: as recorded in the sidecar (the default; the "
+        "whole body without one), whole, byte by byte, at random, or every N bytes",
+    )
+    command.add_argument(
+        "--seed",
+        type=int,
+        help="seed of --chunking random (without it one is picked and printed on stderr)",
+    )
+
+
+def _chunking(text: str) -> Chunking:
+    for name in CHUNKINGS:
+        if text == name:
+            return name
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(CHUNKINGS)} or a positive read size, not {text!r}"
+        ) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return value
+
+
+# -- parse -----------------------------------------------------------------------------------
 
 
 def _run_parse(args: argparse.Namespace) -> int:
@@ -101,6 +205,328 @@ def _print_events(decoder: SSEDecoder, events: list[ServerSentEvent]) -> None:
     if lines:
         sys.stdout.write("".join(lines))
         sys.stdout.flush()
+
+
+# -- replay ----------------------------------------------------------------------------------
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    name: str = args.file
+    seed = _seed(args)
+    reads = _replay_reads(name, args.chunking, seed, args.realtime)
+    accumulator = ChatAccumulator()
+    # A decoder of its own counts the events and bytes for the summary; the accumulator decodes
+    # the same bytes through its public feed(), so errors carry the library's own offsets.
+    counter = SSEDecoder(max_event_size=None)
+    stats = _ReplayStats()
+    failure: StreamError | None = None
+    text_out = not args.json
+    try:
+        for data, seconds in reads:
+            stats.reads += 1
+            counter.feed(data)
+            updates = accumulator.feed(data)
+            for update in updates:
+                if isinstance(update, ContentDelta | RefusalDelta) and update.choice == 0:
+                    if stats.first_content is None:
+                        stats.first_content = seconds
+                    if text_out:
+                        stats.printed = True
+                        sys.stdout.write(update.text)
+                        sys.stdout.flush()
+        accumulator.close()
+    except StreamError as error:
+        failure = error
+    counter.close()
+    result = accumulator.snapshot()
+    if args.json:
+        sys.stdout.write(_json_text(result.to_dict(), indent=2) + "\n")
+    else:
+        # The summary starts on a line of its own, after a blank line when text was printed.
+        separator = "\n\n" if stats.printed else ""
+        sys.stdout.write(separator + _summary(result, counter, stats) + "\n")
+    sys.stdout.flush()
+    if failure is not None:
+        if failure.event_index is None:
+            # The stream ended while this event was arriving (or before it began).
+            failure.event_index = counter.events_dispatched
+        if failure.offset is None:
+            failure.offset = counter.offset
+        _message(_stream_error_line(name, failure))
+        return EXIT_STREAM_ERROR
+    return EXIT_OK
+
+
+class _ReplayStats:
+    """What a replay observed beyond the completion itself."""
+
+    __slots__ = ("first_content", "printed", "reads")
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.printed = False
+        # Recorded seconds from the request to the read that brought the first content.
+        self.first_content: float | None = None
+
+
+def _seed(args: argparse.Namespace) -> int | None:
+    seed: int | None = args.seed
+    if args.chunking == "random" and seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+        _message(f"random chunking with --seed {seed}")
+    elif seed is not None and args.chunking != "random":
+        raise _UsageError("--seed applies to --chunking random only")
+    return seed
+
+
+def _replay_reads(
+    name: str, chunking: Chunking, seed: int | None, realtime: bool
+) -> Iterator[tuple[bytes, float | None]]:
+    """The reads to replay with the recorded time of each (None without timings); everything
+    that can fail before the first read fails here, at the call."""
+    if name == "-" and chunking == "recorded":
+        if realtime:
+            raise _UsageError("--realtime needs recorded timings; stdin has none")
+        # Live input: every read as it arrives, so a piped stream prints as it streams.
+        return ((chunk, None) for chunk in _reads(sys.stdin.buffer, name))
+    fixture = _load(name)
+    try:
+        pieces = plan(fixture, chunking=chunking, seed=seed, realtime=realtime)
+    except ValueError as error:
+        raise _UsageError(str(error)) from error
+    return zip(play(fixture, pieces, realtime), (piece.seconds for piece in pieces), strict=True)
+
+
+def _load(name: str) -> Fixture:
+    """The fixture named on the command line (``-``: stdin's bytes, without a sidecar)."""
+    if name == "-":
+        with _open_input(name) as stream:
+            return Fixture(Path(name), b"".join(_reads(stream, name)), None)
+    try:
+        return load_fixture(name)
+    except OSError as error:
+        raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
+
+
+def _summary(result: ChatCompletion, counter: SSEDecoder, stats: _ReplayStats) -> str:
+    lines = []
+    for choice in result.choices:
+        message = choice.message
+        lines.append(f"choice {choice.index}: finish_reason={choice.finish_reason}")
+        if choice.index != 0 and (message.content or message.refusal):
+            lines.append(f"  text: {message.content or message.refusal}")
+        if message.reasoning:
+            lines.append(f"  reasoning: {len(message.reasoning)} characters")
+        calls = list(message.tool_calls)
+        if message.function_call is not None:
+            calls.append(ToolCall("", "function_call", message.function_call))
+        for call in calls:
+            ident = f" {call.id}" if call.id else ""
+            lines.append(f"  tool call{ident}: {call.function.name}({call.function.arguments})")
+    lines.append(f"usage: {_json_text(result.usage)}")
+    lines.append(
+        f"events: {counter.events_dispatched}, bytes: {counter.offset}, reads: {stats.reads}"
+    )
+    if stats.first_content is not None:
+        lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")
+    return "\n".join(lines)
+
+
+# -- check -----------------------------------------------------------------------------------
+
+# A fixture must rebuild the same under every one of these, whatever its recorded reads.
+_CHECK_CHUNKINGS: tuple[tuple[Chunking, int | None], ...] = (
+    ("recorded", None),
+    ("whole", None),
+    ("random", 0),
+)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            verdict = _check_one(name)
+        except _UnreadableError as error:
+            sys.stdout.write(f"error {name}: {error}\n")
+            status = EXIT_USAGE
+            continue
+        sys.stdout.write(f"{'ok   ' if verdict.ok else 'FAIL '} {name}: {verdict.detail}\n")
+        sys.stdout.flush()
+        if not verdict.ok and status == EXIT_OK:
+            status = EXIT_STREAM_ERROR
+    return status
+
+
+class _Verdict(NamedTuple):
+    ok: bool
+    detail: str
+
+
+def _check_one(name: str) -> _Verdict:
+    try:
+        fixture = _load(name)
+    except FixtureError as error:
+        return _Verdict(False, error.message)
+    outcomes = [_outcome(fixture, chunking, seed) for chunking, seed in _CHECK_CHUNKINGS]
+    completion, failure = outcomes[0]
+    for (chunking, _), other in zip(_CHECK_CHUNKINGS[1:], outcomes[1:], strict=True):
+        if other != outcomes[0]:
+            return _Verdict(False, f"the result differs between {chunking} and recorded reads")
+    expected_file = expected_path(fixture.path)
+    if not expected_file.is_file():
+        if failure is not None:
+            return _Verdict(False, _error_text(failure))
+        return _Verdict(True, "complete stream")
+    try:
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _UnreadableError(f"cannot read {expected_file}: {exc}") from exc
+    if not isinstance(expected, dict):
+        return _Verdict(False, f"{expected_file} is not a JSON object")
+    want = expected.get("error")
+    if failure != want:
+        return _Verdict(
+            False,
+            f"expected {_error_text(want) if want else 'no error'}, got "
+            f"{_error_text(failure) if failure else 'no error'}",
+        )
+    difference = _first_difference(expected.get("completion"), completion, "$")
+    if difference is not None:
+        return _Verdict(False, f"completion differs from {expected_file.name} {difference}")
+    suffix = f" ({_error_text(failure)}, as expected)" if failure else ""
+    return _Verdict(True, f"matches {expected_file.name}{suffix}")
+
+
+def _outcome(
+    fixture: Fixture, chunking: Chunking, seed: int | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The completion (partial on error) and the error, as ``NAME.expected.json`` holds them."""
+    accumulator = ChatAccumulator()
+    try:
+        for data in play(fixture, plan(fixture, chunking=chunking, seed=seed)):
+            accumulator.feed(data)
+        accumulator.close()
+    except StreamError as error:
+        found = {
+            "type": type(error).__name__,
+            "offset": error.offset,
+            "event_index": error.event_index,
+        }
+        return accumulator.snapshot().to_dict(), found
+    return accumulator.snapshot().to_dict(), None
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    return (
+        f"{error.get('type')} at byte offset {error.get('offset')}, "
+        f"event index {error.get('event_index')}"
+    )
+
+
+def _first_difference(expected: Any, got: Any, path: str) -> str | None:
+    """Where two JSON values first differ, as ``at PATH: expected X, got Y``; None if equal."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        for key in list(expected) + [key for key in got if key not in expected]:
+            found = _first_difference(expected.get(key), got.get(key), f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        for number, (want, have) in enumerate(zip(expected, got, strict=True)):
+            found = _first_difference(want, have, f"{path}[{number}]")
+            if found is not None:
+                return found
+        return None
+    if expected == got and type(expected) is type(got):
+        return None
+    return f"at {path}: expected {_json_text(expected)}, got {_json_text(got)}"
+
+
+# -- bench -----------------------------------------------------------------------------------
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    seed = _seed(args)
+    progress = sys.stderr.isatty()
+    rows: list[tuple[str, ...]] = [
+        ("file", "bytes", "events", "decode MB/s", "events/s", "accumulate MB/s", "stream")
+    ]
+    for number, name in enumerate(args.files, 1):
+        if progress:
+            sys.stderr.write(f"\rbench [{number}/{len(args.files)}] {name}\033[K")
+            sys.stderr.flush()
+        fixture = _load(name)
+        try:
+            pieces = plan(fixture, chunking=args.chunking, seed=seed)
+        except ValueError as error:
+            raise _UsageError(str(error)) from error
+        reads = [fixture.body[piece.start : piece.end] for piece in pieces]
+        rows.append(_bench_one(name, reads, args.repeat))
+    if progress:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = [row[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(row[1:-1], widths[1:-1], strict=True)]
+        cells.append(row[-1])
+        sys.stdout.write("  ".join(cells) + "\n")
+    return EXIT_OK
+
+
+def _bench_one(name: str, reads: list[bytes], repeat: int) -> tuple[str, ...]:
+    size = sum(map(len, reads))
+    decode_seconds, events = _best(repeat, lambda: _decode_all(reads))
+    accumulate_seconds, verdict = _best(repeat, lambda: _accumulate_all(reads))
+    megabytes = size / 1e6
+    return (
+        name,
+        f"{size:,}",
+        f"{events:,}",
+        f"{megabytes / decode_seconds:,.1f}",
+        f"{events / decode_seconds:,.0f}",
+        f"{megabytes / accumulate_seconds:,.1f}",
+        verdict,
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _best(repeat: int, run: Callable[[], _T]) -> tuple[float, _T]:
+    """The shortest of ``repeat`` timed runs (the least disturbed by a noisy machine)."""
+    best = math.inf
+    result: _T | None = None
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - began)
+    assert result is not None, "repeat is at least 1"
+    # A timer tick of zero on a tiny input would divide by zero.
+    return max(best, 1e-9), result
+
+
+def _decode_all(reads: list[bytes]) -> int:
+    decoder = SSEDecoder(max_event_size=None)
+    for data in reads:
+        decoder.feed(data)
+    decoder.close()
+    return decoder.events_dispatched
+
+
+def _accumulate_all(reads: list[bytes]) -> str:
+    accumulator = ChatAccumulator(max_event_size=None)
+    try:
+        for data in reads:
+            accumulator.feed(data)
+        accumulator.close()
+    except StreamError as error:
+        return type(error).__name__
+    return "complete"
+
+
+# -- input and output ------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -140,7 +566,11 @@ def _stream_error_line(name: str, error: StreamError) -> str:
 
 
 def _json_line(value: object) -> str:
-    return json.dumps(value, ensure_ascii=not _stdout_is_utf8()) + "\n"
+    return _json_text(value) + "\n"
+
+
+def _json_text(value: object, indent: int | None = None) -> str:
+    return json.dumps(value, ensure_ascii=not _stdout_is_utf8(), indent=indent)
 
 
 def _stdout_is_utf8() -> bool:

@@ -19,10 +19,11 @@ from typing import Literal, NamedTuple
 from ._errors import RecordedTransportError
 from ._fixture import Fixture, Recording, load_fixture
 
-__all__ = ["CHUNKINGS", "Chunking", "Piece", "areplay", "plan", "replay"]
+__all__ = ["CHUNKINGS", "Chunking", "Piece", "areplay", "plan", "play", "replay"]
 
-Chunking = Literal["recorded", "whole", "byte", "random"] | int
-CHUNKINGS = ("recorded", "whole", "byte", "random")
+ChunkingName = Literal["recorded", "whole", "byte", "random"]
+Chunking = ChunkingName | int
+CHUNKINGS: tuple[ChunkingName, ...] = ("recorded", "whole", "byte", "random")
 
 # Random reads are drawn log-uniformly between 1 byte and this size, so one replay mixes single
 # bytes (split UTF-8 sequences and CRLFs) with reads as large as a network's.
@@ -66,7 +67,7 @@ def replay(
     """
     fixture = load_fixture(path)
     pieces = plan(fixture, chunking=chunking, seed=seed, realtime=realtime)
-    return _play(fixture, pieces, realtime)
+    return play(fixture, pieces, realtime)
 
 
 def areplay(
@@ -149,7 +150,9 @@ def _timed(bounds: Sequence[tuple[int, int]], recording: Recording | None) -> li
     return pieces
 
 
-def _play(fixture: Fixture, pieces: list[Piece], realtime: bool) -> Iterator[bytes]:
+def play(fixture: Fixture, pieces: list[Piece], realtime: bool = False) -> Iterator[bytes]:
+    """Yield the pieces of ``fixture`` (sleeping until each is due when ``realtime``), then
+    raise the recorded transport error, if the recording ended with one."""
     body = fixture.body
     began = time.monotonic()
     for piece in pieces:
