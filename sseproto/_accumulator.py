@@ -99,11 +99,11 @@ _TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
     (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
 }
 
-# Fields with a rule of their own at each level; any other field is a vendor extra.
+# Fields with a rule of their own at each level; any other field is a vendor extra, except a
+# chunk's "error", which is left out here so that the extras test also catches it (see _chunk).
 _CHUNK_FIELDS = frozenset(
-    {"id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier",
-     "error"}
-)  # fmt: skip
+    {"id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier"}
+)
 _CHOICE_FIELDS = frozenset({"index", "delta", "finish_reason", "logprobs"})
 
 
@@ -245,6 +245,7 @@ class ChatAccumulator:
         "_inputs",
         "_meta_rank",
         "_model",
+        "_plain",
         "_service_tier",
         "_state",
         "_strict",
@@ -267,6 +268,7 @@ class ChatAccumulator:
         # Stream metadata (PROTOCOL §2): taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
+        self._plain = False
         self._id = ""
         self._model = ""
         self._created = 0
@@ -314,14 +316,13 @@ class ChatAccumulator:
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         decoder = self._decoder
-        first = position = -1
+        events: list[ServerSentEvent] = []
+        event = None
         try:
             events = decoder.feed(data)
-            first = decoder.events_dispatched - len(events)
             chunk_of = self._chunk
             scan = _scan_json
-            for position in range(len(events)):
-                event = events[position]
+            for event in events:
                 payload = event.data
                 # The common case inlined: a message event carrying a JSON chunk.
                 if event.event == "message" and payload != "[DONE]":
@@ -336,9 +337,11 @@ class ChatAccumulator:
                 else:
                     self._event(event.event, payload, updates)
         except StreamError as error:
-            if position >= 0:
-                error.event_index = first + position
-                error.offset = decoder.event_offset(first + position)
+            if event is not None:
+                # Found by identity, off the hot path: events equal by value may repeat.
+                position = next(i for i, other in enumerate(events) if other is event)
+                error.event_index = decoder.events_dispatched - len(events) + position
+                error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
 
@@ -459,6 +462,12 @@ class ChatAccumulator:
                 f"{event.value} is not allowed once the stream is {self._state.value}"
             )
         self._state = target
+        self._plain = self._is_plain()
+
+    def _is_plain(self) -> bool:
+        """Whether a chunk needs nothing but the common path: streaming, lenient, metadata
+        known. One flag the hot path tests instead of three."""
+        return self._state is _STREAMING and not self._strict and self._meta_rank == 2
 
     def _fail(self, error: StreamError) -> None:
         """Record ``error`` as the stream's end: FAILED, with the partial completion attached."""
@@ -522,19 +531,23 @@ class ChatAccumulator:
         """
         if type(chunk) is not dict:
             raise _invalid("a chunk must be a JSON object", "$")
-        if chunk.get("error") is not None:
-            self._error_chunk(chunk, updates)
-        if self._state is not _STREAMING:
-            if self._strict:
-                raise InvalidChunkError("nothing may follow data: [DONE]")
-            self._move(ChatInput.CHUNK)
-        if self._strict:
-            check_chunk(chunk)
-        if self._meta_rank < 2:
-            self._take_metadata(chunk)
         if not self._chunk_fields.issuperset(chunk):
-            self._extra_keys += tuple(chunk.keys() - self._chunk_fields)
-            self._chunk_fields = self._chunk_fields.union(self._extra_keys)
+            # A field without a rule of its own: a vendor extra (kept from now on), or "error",
+            # which is never added to the set so that every chunk carrying it comes here.
+            if chunk.get("error") is not None:
+                self._error_chunk(chunk, updates)
+            new = tuple(key for key in chunk.keys() - self._chunk_fields if key != "error")
+            self._extra_keys += new
+            self._chunk_fields = self._chunk_fields.union(new)
+        if not self._plain:
+            if self._state is not _STREAMING:
+                if self._strict:
+                    raise InvalidChunkError("nothing may follow data: [DONE]")
+                self._move(ChatInput.CHUNK)
+            if self._strict:
+                check_chunk(chunk)
+            if self._meta_rank < 2:
+                self._take_metadata(chunk)
         for key in self._extra_keys:
             # Vendor extras at the top level (citations, x_groq, prompt_filter_results, ...) are
             # whole values resent or updated per chunk: the last non-null one is kept.
@@ -548,13 +561,13 @@ class ChatAccumulator:
                 if type(choice) is not dict:
                     raise _invalid("a choice must be an object", f"$.choices[{position}]")
                 index = choice.get("index")
-                if index is None:
+                if type(index) is not int or index < 0:
+                    if index is not None:
+                        raise _invalid(
+                            "index must be a non-negative integer", f"$.choices[{position}].index"
+                        )
                     # Lenient: a vendor omitting the index has one choice, index 0.
                     index = 0
-                if type(index) is not int or index < 0:
-                    raise _invalid(
-                        "index must be a non-negative integer", f"$.choices[{position}].index"
-                    )
                 state = states.get(index)
                 if state is None:
                     # A dict, not a list: a hostile index of 10**9 allocates nothing.
@@ -670,6 +683,7 @@ class ChatAccumulator:
         if tier is not None and type(tier) is not str:
             raise _invalid("service_tier must be a string or null", "$.service_tier")
         self._meta_rank = rank
+        self._plain = self._is_plain()
         self._id = chunk_id or ""
         self._model = model or ""
         self._created = created or 0

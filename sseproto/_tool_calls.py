@@ -137,6 +137,22 @@ class ToolCalls:
         calls = self._calls
         choice = self._choice
         by_wire_index = self._by_wire_index
+        if len(deltas) == 1:
+            # The most common delta of all, more arguments for a known call, on its own path:
+            # {"index": i, "function": {"arguments": "..."}} and nothing else.
+            delta = deltas[0]
+            if type(delta) is dict and len(delta) == 2:
+                wire = delta.get("index")
+                function = delta.get("function")
+                if type(wire) is int and type(function) is dict and len(function) == 1:
+                    at = by_wire_index.get(wire)
+                    text = function.get("arguments")
+                    if at is not None and type(text) is str:
+                        if text:
+                            calls[at].arguments.append(text)
+                            if updates is not None:
+                                updates.append(ToolCallArgumentsDelta(choice, at, text))
+                        return
         for number, delta in enumerate(deltas):
             if type(delta) is not dict:
                 raise InvalidChunkError(
