@@ -210,6 +210,10 @@ def _parse_sidecar(text: str, body: bytes, where: str) -> Recording:
     if len(lines) < 2:
         raise FixtureError("a sidecar needs a header line and a closing line", path=where)
     records = [_json_object(line, where, number) for number, line in enumerate(lines, 1)]
+    if records[-1].get("end") not in _END_KINDS:
+        raise FixtureError(
+            f"line {len(lines)}: the last line must be the end (eof, error or closed)", path=where
+        )
     header = records[0]
     _check_header(header, body, where)
     reads = []
@@ -268,11 +272,7 @@ def _check_header(header: Mapping[str, Any], body: bytes, where: str) -> None:
 
 
 def _ending(record: Mapping[str, Any], last: float, where: str, number: int) -> Ending:
-    kind = record.get("end")
-    if kind not in _END_KINDS:
-        raise FixtureError(
-            f"line {number}: the last line must be the end (eof, error or closed)", path=where
-        )
+    kind = record["end"]
     seconds = _seconds(record, where, number)
     if seconds < last:
         raise FixtureError(f"line {number}: the end comes before the last read", path=where)
