@@ -357,9 +357,10 @@ class ChatAccumulator:
         return updates
 
     def feed_chunk(self, chunk: Mapping[str, Any] | Any) -> list[ChatUpdate]:
-        """Take one parsed chunk: a mapping as ``json.loads`` gives it, or an object with a
-        ``model_dump()`` method (such as an openai SDK ``ChatCompletionChunk``). Return the
-        updates it produced. The ``[DONE]`` marker has no chunk form: call :meth:`close`.
+        """Take one parsed chunk: a mapping as ``json.loads`` gives it, or a pydantic model such
+        as an openai SDK ``ChatCompletionChunk`` (read with ``model_dump(exclude_unset=True)``,
+        so only the fields the wire carried count and ``usage`` stays verbatim). Return the
+        updates it produced.
 
         Raises:
             InvalidChunkError, ProviderError: ``event_index`` counts the chunks given to this
@@ -369,22 +370,38 @@ class ChatAccumulator:
         self._guarded(self._chunk_object, chunk, updates)
         return updates
 
+    def feed_done(self) -> list[ChatUpdate]:
+        """Say that ``data: [DONE]`` arrived, for callers who feed parsed chunks: the openai SDK
+        consumes the marker itself and simply ends its loop. Return the updates it produced (tool
+        calls completed, :class:`StreamDone`).
+
+        Raises:
+            InvalidChunkError: in strict mode, if the marker was already given.
+        """
+        updates: list[ChatUpdate] = []
+        self._guarded(self._done, updates)
+        return updates
+
     def _chunk_object(self, chunk: Any, updates: Updates) -> None:
         model_dump = getattr(chunk, "model_dump", None)
         if callable(model_dump):
-            chunk = model_dump()
+            # Pydantic fills every field its model knows with None unless told to keep only the
+            # fields that were set; warnings=False because vendors send what the SDK's types do
+            # not foresee (Mistral's content arrays), which is ours to read, not pydantic's.
+            chunk = model_dump(exclude_unset=True, warnings=False)
         elif isinstance(chunk, Mapping) and type(chunk) is not dict:
             chunk = dict(chunk)
         self._chunk(chunk, updates)
 
-    def _guarded(self, step: Any, value: Any, *rest: Any) -> None:
-        """Run one event or chunk through ``step``, turning an error into the FAILED state."""
+    def _guarded(self, step: Any, *arguments: Any) -> None:
+        """Run one event, chunk or marker through ``step``, turning an error into the FAILED
+        state."""
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         index = self._inputs
         self._inputs = index + 1
         try:
-            step(value, *rest)
+            step(*arguments)
         except StreamError as error:
             error.event_index = index
             self._fail(error)

@@ -709,14 +709,46 @@ def test_hostile_indexes_allocate_nothing_large() -> None:
     assert len(result.choices[0].message.tool_calls) == 1
 
 
-def test_feed_chunk_takes_an_object_with_model_dump() -> None:
+def test_feed_chunk_reads_only_the_fields_a_pydantic_chunk_was_given() -> None:
     class Model:
-        def model_dump(self) -> dict[str, Any]:
-            return chunk(choice(content="a", finish="stop", tool_calls=None, role=None))
+        def model_dump(self, *, exclude_unset: bool, warnings: bool) -> dict[str, Any]:
+            assert exclude_unset and not warnings
+            return chunk(choice(content="a", finish="stop"), usage={"total_tokens": 1})
 
     accumulator = ChatAccumulator()
     accumulator.feed_chunk(Model())
-    assert accumulator.result().choices[0].message.content == "a"
+    result = accumulator.result()
+    assert result.choices[0].message.content == "a"
+    assert result.usage == {"total_tokens": 1}
+
+
+def test_feed_chunk_of_openai_sdk_chunks_gives_what_the_bytes_give() -> None:
+    chat = pytest.importorskip("openai.types.chat")
+    body = sse(
+        START,
+        chunk(choice(content="a")),
+        STOP,
+        chunk(usage={"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}),
+    )
+    accumulator = ChatAccumulator()
+    for event in body.split(b"\n\n")[:-2]:
+        accumulator.feed_chunk(chat.ChatCompletionChunk.model_validate_json(event[6:]))
+    accumulator.feed_done()
+    assert accumulator.result() == rebuild_bytes(body)
+
+
+def test_feed_done_completes_a_stream_of_parsed_chunks() -> None:
+    # Snowflake sends no finish_reason: only the end marker makes the stream complete.
+    accumulator = ChatAccumulator()
+    accumulator.feed_chunk(chunk(choice(content="4")))
+    updates = accumulator.feed_done()
+    assert updates == [StreamDone(accumulator.snapshot())]
+    assert accumulator.result().choices[0].message.content == "4"
+    strict = ChatAccumulator(strict=True)
+    strict.feed_done()
+    with pytest.raises(InvalidChunkError) as caught:
+        strict.feed_done()
+    assert caught.value.event_index == 1
 
 
 def test_feed_event_reads_done_and_chunks() -> None:
