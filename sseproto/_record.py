@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from ._fixture import (
     Ending,
@@ -29,10 +29,12 @@ from ._fixture import (
 __all__ = ["arecord", "record"]
 
 Headers = Mapping[str, str] | Iterable[tuple[str, str]]
+# Whatever the source yields is passed on as it is: bytes, or a client's bytearray or memoryview.
+Data = TypeVar("Data", bound=bytes | bytearray | memoryview)
 
 
 def record(
-    chunks: Iterable[bytes],
+    chunks: Iterable[Data],
     path: str | Path,
     *,
     status: int | None = None,
@@ -41,7 +43,7 @@ def record(
     url: str | None = None,
     client: str | None = None,
     started: float | None = None,
-) -> Iterator[bytes]:
+) -> Generator[Data, None, None]:
     """Yield every read of ``chunks`` unchanged while recording them into a fixture at ``path``.
 
     Args:
@@ -57,13 +59,15 @@ def record(
         OSError: on the first read, when the body file cannot be created.
 
     Any exception raised by ``chunks`` is recorded as the stream's end and re-raised unchanged.
+    Closing the generator before the end (``break``, ``close()``) records the end as
+    ``"closed"``.
     """
     session = _Session(path, status, headers, method, url, client, started)
     return _record(session, chunks)
 
 
 def arecord(
-    chunks: AsyncIterable[bytes],
+    chunks: AsyncIterable[Data],
     path: str | Path,
     *,
     status: int | None = None,
@@ -72,13 +76,13 @@ def arecord(
     url: str | None = None,
     client: str | None = None,
     started: float | None = None,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[Data, None]:
     """The async twin of :func:`record`."""
     session = _Session(path, status, headers, method, url, client, started)
     return _arecord(session, chunks)
 
 
-def _record(session: _Session, chunks: Iterable[bytes]) -> Iterator[bytes]:
+def _record(session: _Session, chunks: Iterable[Data]) -> Generator[Data, None, None]:
     # Anything but EOF or an exception from the source (GeneratorExit, a cancelled task) means
     # the reader stopped first: "closed".
     ending: EndKind = "closed"
@@ -96,7 +100,9 @@ def _record(session: _Session, chunks: Iterable[bytes]) -> Iterator[bytes]:
         session.finish(ending, error)
 
 
-async def _arecord(session: _Session, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+async def _arecord(
+    session: _Session, chunks: AsyncIterable[Data]
+) -> AsyncGenerator[Data, None]:
     # Anything but EOF or an exception from the source (GeneratorExit, a cancelled task) means
     # the reader stopped first: "closed".
     ending: EndKind = "closed"

@@ -1,0 +1,199 @@
+"""record / arecord: bytes pass through unchanged, and replaying the recording gives back the same
+bytes in the same reads; transport errors are recorded and re-raised; secrets never reach disk."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sseproto
+from sseproto._fixture import load_fixture, redact_headers, redact_url, sidecar_path
+
+READS = st.lists(st.binary(max_size=64), max_size=30)
+
+
+def source(reads: list[bytes], failure: Exception | None = None) -> Iterator[bytes]:
+    yield from reads
+    if failure is not None:
+        raise failure
+
+
+async def asource(reads: list[bytes], failure: Exception | None = None) -> AsyncIterator[bytes]:
+    for data in reads:
+        await asyncio.sleep(0)
+        yield data
+    if failure is not None:
+        raise failure
+
+
+@given(reads=READS)
+def test_record_then_replay_keeps_bytes_and_read_boundaries(
+    tmp_path_factory: pytest.TempPathFactory, reads: list[bytes]
+) -> None:
+    path = tmp_path_factory.mktemp("record") / "stream.sse"
+    passed = list(sseproto.record(source(reads), path))
+    assert passed == reads
+    assert path.read_bytes() == b"".join(reads)
+    assert list(sseproto.replay(path)) == reads
+    recording = load_fixture(path).recording
+    assert recording is not None and recording.ending.kind == "eof"
+    times = [read.seconds for read in recording.reads]
+    assert times == sorted(times) and all(t >= 0 for t in times)
+
+
+@given(reads=READS)
+def test_arecord_then_areplay_keeps_bytes_and_read_boundaries(
+    tmp_path_factory: pytest.TempPathFactory, reads: list[bytes]
+) -> None:
+    path = tmp_path_factory.mktemp("arecord") / "stream.sse"
+
+    async def run() -> tuple[list[bytes], list[bytes]]:
+        passed = [data async for data in sseproto.arecord(asource(reads), path)]
+        replayed = [data async for data in sseproto.areplay(path)]
+        return passed, replayed
+
+    assert asyncio.run(run()) == (reads, reads)
+
+
+def test_reads_pass_through_as_the_same_objects(tmp_path: Path) -> None:
+    reads: list[bytes | bytearray | memoryview] = [
+        b"data: a\n", bytearray(b"\n"), memoryview(b"data: \xc3\xa9\n\n"),
+    ]  # fmt: skip
+    passed = list(sseproto.record(iter(reads), tmp_path / "s.sse"))
+    assert all(got is sent for got, sent in zip(passed, reads, strict=True))
+    assert list(sseproto.replay(tmp_path / "s.sse")) == [bytes(r) for r in reads]
+
+
+def test_a_transport_error_is_recorded_and_re_raised(tmp_path: Path) -> None:
+    path = tmp_path / "cut.sse"
+    failure = ConnectionResetError("peer reset the connection")
+    passed = []
+    with pytest.raises(ConnectionResetError) as caught:
+        for data in sseproto.record(source([b"data: one\n\n", b"data: tw"], failure), path):
+            passed.append(data)
+    assert caught.value is failure
+    assert passed == [b"data: one\n\n", b"data: tw"]
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.ending.kind == "error"
+    assert recording.ending.error_type == "ConnectionResetError"
+    assert recording.ending.error_message == "peer reset the connection"
+    # Replaying meets the same failure at the same place.
+    replayed = []
+    with pytest.raises(sseproto.RecordedTransportError) as again:
+        for data in sseproto.replay(path):
+            replayed.append(data)
+    assert replayed == passed
+    assert again.value.offset == len(b"data: one\n\ndata: tw")
+    assert again.value.error_type == "ConnectionResetError"
+
+
+def test_a_library_error_keeps_its_qualified_name(tmp_path: Path) -> None:
+    import httpx
+
+    path = tmp_path / "cut.sse"
+    with pytest.raises(httpx.RemoteProtocolError):
+        list(sseproto.record(source([b"x"], httpx.RemoteProtocolError("peer closed")), path))
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.ending.error_type == "httpx.RemoteProtocolError"
+
+
+def test_an_async_transport_error_is_recorded_and_re_raised(tmp_path: Path) -> None:
+    path = tmp_path / "cut.sse"
+    failure = TimeoutError("idle")
+
+    async def run() -> list[bytes]:
+        passed = []
+        with pytest.raises(TimeoutError) as caught:
+            async for data in sseproto.arecord(asource([b"data: a\n\n"], failure), path):
+                passed.append(data)
+        assert caught.value is failure
+        return passed
+
+    assert asyncio.run(run()) == [b"data: a\n\n"]
+    recording = load_fixture(path).recording
+    assert recording is not None and recording.ending[::2] == ("error", "TimeoutError")
+
+
+def test_a_reader_that_stops_early_leaves_a_closed_recording(tmp_path: Path) -> None:
+    path = tmp_path / "early.sse"
+    recorder = sseproto.record(source([b"data: 1\n\n", b"data: 2\n\n", b"data: 3\n\n"]), path)
+    assert next(recorder) == b"data: 1\n\n"
+    recorder.close()
+    assert path.read_bytes() == b"data: 1\n\n"
+    recording = load_fixture(path).recording
+    assert recording is not None and recording.ending.kind == "closed"
+    assert list(sseproto.replay(path)) == [b"data: 1\n\n"]
+
+
+def test_the_exchange_is_kept_with_credentials_redacted(tmp_path: Path) -> None:
+    path = tmp_path / "s.sse"
+    headers = {
+        "Content-Type": "text/event-stream",
+        "Authorization": "Bearer sk-live-123",
+        "Set-Cookie": "session=abc",
+        "X-Api-Key": "k-1",
+        "x-goog-api-key": "g-2",
+        "OpenAI-Organization": "org-7",
+        "x-ratelimit-remaining-tokens": "9000",
+    }
+    url = "https://user:hunter2@example.com/v1/chat?key=AIza-secret&alt=sse"
+    list(sseproto.record(source([b"data: x\n\n"]), path, status=200, headers=headers,
+                         method="POST", url=url, client="httpx/0.28"))  # fmt: skip
+    text = sidecar_path(path).read_text()
+    for secret in ("sk-live-123", "session=abc", "k-1", "g-2", "hunter2", "AIza-secret"):
+        assert secret not in text
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert dict(recording.headers) == {
+        "Content-Type": "text/event-stream",
+        "Authorization": "<redacted>",
+        "Set-Cookie": "<redacted>",
+        "X-Api-Key": "<redacted>",
+        "x-goog-api-key": "<redacted>",
+        "OpenAI-Organization": "org-7",
+        "x-ratelimit-remaining-tokens": "9000",
+    }
+    assert recording.url == "https://user:<redacted>@example.com/v1/chat?key=<redacted>&alt=sse"
+    assert (recording.status, recording.method, recording.client) == (200, "POST", "httpx/0.28")
+
+
+def test_repeated_headers_given_as_pairs_are_all_kept(tmp_path: Path) -> None:
+    pairs = [("set-cookie", "a=1"), ("set-cookie", "b=2"), ("vary", "origin"), ("vary", "x")]
+    assert redact_headers(pairs) == (
+        ("set-cookie", "<redacted>"), ("set-cookie", "<redacted>"),
+        ("vary", "origin"), ("vary", "x"),
+    )  # fmt: skip
+
+
+def test_urls_without_credentials_are_unchanged() -> None:
+    for url in ("https://api.openai.com/v1/chat/completions", "http://h/p?alt=sse&n=1#frag"):
+        assert redact_url(url) == url
+
+
+def test_read_times_count_from_the_request(tmp_path: Path) -> None:
+    path = tmp_path / "s.sse"
+    started = time.monotonic() - 5.0
+    list(sseproto.record(source([b"data: x\n\n"]), path, started=started))
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.reads[0].seconds >= 5.0
+
+
+@pytest.mark.parametrize(
+    "arguments", [{"status": "200"}, {"status": True}, {"started": time.monotonic() + 3600}]
+)
+def test_bad_arguments_raise_at_the_call(tmp_path: Path, arguments: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        sseproto.record(source([]), tmp_path / "s.sse", **arguments)
+    with pytest.raises(ValueError):
+        sseproto.arecord(asource([]), tmp_path / "s.sse", **arguments)
+    assert not (tmp_path / "s.sse").exists()
