@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from sseproto import (
     ChatAccumulator,
     ChatCompletion,
+    ChatState,
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    InvalidChunkError,
     ReasoningDelta,
     RefusalDelta,
     StreamDone,
@@ -25,6 +27,7 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
+from sseproto._accumulator import _TRANSITIONS, _parse
 
 
 def run(reads: list[bytes], *, strict: bool = False) -> tuple[list[ChatUpdate], ChatCompletion]:
@@ -176,3 +179,59 @@ def test_any_json_raises_only_stream_errors(chunks: list[Any], strict: bool) -> 
         accumulator.close()
     except StreamError:
         pass
+
+
+_STEPS = {
+    "chunk": b'data: {"choices": [{"index": 0, "delta": {"content": "x"}}]}\n\n',
+    "finish": b'data: {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\n',
+    "done": b"data: [DONE]\n\n",
+    "provider_error": b'data: {"error": {"message": "boom"}}\n\n',
+    "error_event": b"event: error\ndata: boom\n\n",
+    "invalid": b"data: {oops\n\n",
+    "comment": b": keep-alive\n\n",
+    "close": b"",
+}
+
+
+@given(st.lists(st.sampled_from(sorted(_STEPS)), max_size=8), st.booleans())
+def test_every_sequence_of_inputs_moves_legally_or_raises_a_stream_error(
+    steps: list[str], strict: bool
+) -> None:
+    accumulator = ChatAccumulator(strict=strict)
+    for step in steps:
+        before = accumulator.state
+        try:
+            if step == "close":
+                accumulator.close()
+            else:
+                accumulator.feed(_STEPS[step])
+        except StreamError as error:
+            after = accumulator.state
+            assert after in (ChatState.FAILED, ChatState.CLOSED)
+            assert after is ChatState.FAILED or before is ChatState.CLOSED
+            assert error is accumulator._error or before is ChatState.CLOSED
+            continue
+        after = accumulator.state
+        moves = {target for (source, _), target in _TRANSITIONS.items() if source is before}
+        assert after is before or after in moves
+        assert before is not ChatState.FAILED
+
+
+@given(
+    st.one_of(
+        st.text(max_size=20),
+        st.from_regex(r"\s*\{\s*\}\s*", fullmatch=True),
+        _JSON.map(json.dumps).map(lambda text: f" {text}\t"),
+    )
+)
+def test_the_payload_fast_path_parses_exactly_as_json_loads(text: str) -> None:
+    try:
+        expected = json.loads(text)
+    except ValueError:
+        expected = None
+    try:
+        got = _parse(text)
+    except InvalidChunkError:
+        assert expected is None or "NaN" in text or "Infinity" in text
+        return
+    assert got == expected
