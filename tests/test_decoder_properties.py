@@ -5,7 +5,8 @@
 2. Round trip: events encoded with ``encode_event`` (with comments between them and any mix of
    LF / CR / CRLF line ends) and split anywhere decode to the same events.
 3. The decoder agrees with the plain line-by-line oracle in ``reference_decoder`` on arbitrary input
-   split arbitrarily, which holds whatever fast paths the decoder takes.
+   split arbitrarily, which holds whatever fast paths the decoder takes; and after every read it
+   has dispatched exactly the events of the bytes read so far.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ class Outcome:
 
 
 def run(chunks: list[bytes], max_event_size: int | None = None) -> Outcome:
+    """Feed ``chunks`` to a fresh decoder, close it, and record everything observable."""
     decoder = SSEDecoder(max_event_size=max_event_size)
     events: list[ServerSentEvent] = []
     offsets: list[int] = []
