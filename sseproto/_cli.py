@@ -348,7 +348,7 @@ def _run_check(args: argparse.Namespace) -> int:
         try:
             verdict = _check_one(name)
         except _UnreadableError as error:
-            sys.stdout.write(f"error {name}: {error}\n")
+            _message(str(error))
             status = EXIT_USAGE
             continue
         sys.stdout.write(f"{'ok   ' if verdict.ok else 'FAIL '} {name}: {verdict.detail}\n")

@@ -1,0 +1,280 @@
+"""The command line, run as users run it (``python -m sseproto`` in a subprocess): exit codes,
+results on stdout and messages on stderr, stdin, ``--json``."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_FIXTURES, ROOT
+
+from sseproto._fixture import expected_path, sidecar_path
+
+CHAT_TEXT = PROJECT_FIXTURES / "chat-text.sse"
+TOOL_CALLS = PROJECT_FIXTURES / "tool-calls-parallel.sse"
+PROVIDER_ERROR = PROJECT_FIXTURES / "provider-error-event.sse"
+TRUNCATED = PROJECT_FIXTURES / "truncated.sse"
+
+
+def run(*args: str | Path, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sseproto", *map(str, args)],
+        input=stdin.decode("utf-8", "surrogateescape"),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def expected(path: Path) -> dict[str, object]:
+    result: dict[str, object] = json.loads(expected_path(path).read_text(encoding="utf-8"))
+    return result
+
+
+# -- usage -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("frobnicate",),
+        ("parse",),
+        ("replay", "x.sse", "--chunking", "bytes"),
+        ("replay", "x.sse", "--chunking", "0"),
+        ("bench", "x.sse", "--repeat", "0"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_message_on_stderr(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "usage: sseproto" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["parse", "replay", "check", "bench"])
+def test_an_unreadable_file_exits_2(tmp_path: Path, command: str) -> None:
+    result = run(command, tmp_path / "absent.sse")
+    assert result.returncode == 2
+    assert "absent.sse" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- parse -------------------------------------------------------------------------------------
+
+
+def test_parse_prints_one_json_object_per_event() -> None:
+    result = run("parse", CHAT_TEXT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(events) == 9
+    done_at = CHAT_TEXT.read_bytes().rindex(b"data: [DONE]")
+    assert events[-1] == {
+        "event": "message", "data": "[DONE]", "id": "", "retry": None, "offset": done_at
+    }  # fmt: skip
+    assert json.loads(events[3]["data"])["choices"][0]["delta"]["content"] == " le café"
+
+
+def test_parse_reads_stdin_and_reports_every_field() -> None:
+    stream = (
+        b"\xef\xbb\xbfretry: 250\r\nid: 7\r\nevent: ping\r\ndata: a\r\ndata: b\r\n\r\n"
+        b": c\n\ndata: x"
+    )
+    result = run("parse", "-", stdin=stream)
+    assert result.returncode == 0, result.stderr
+    # The unterminated last event is discarded, as the spec says.
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"event": "ping", "data": "a\nb", "id": "7", "retry": 250, "offset": 3}
+    ]
+
+
+def test_parse_stream_error_exits_1_naming_file_offset_and_event(tmp_path: Path) -> None:
+    path = tmp_path / "huge.sse"
+    # Two events, then a line over the default 16 MiB limit.
+    path.write_bytes(b"data: 1\n\ndata: 2\n\ndata: " + b"x" * (16 * 1024 * 1024 + 10))
+    result = run("parse", path)
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 2
+    message = result.stderr.strip()
+    assert "\n" not in message
+    assert str(path) in message and "byte offset 18" in message and "event index 2" in message
+
+
+# -- replay ------------------------------------------------------------------------------------
+
+
+def test_replay_prints_the_text_then_a_summary() -> None:
+    result = run("replay", CHAT_TEXT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    text, summary = result.stdout.split("\n\n", 1)
+    assert text == "Bonjour ! Voilà le café ☕ et 東京 🌸."
+    assert "choice 0: finish_reason=stop" in summary
+    assert f"events: 9, bytes: {CHAT_TEXT.stat().st_size}, reads: 7" in summary
+    # The fixture's sidecar says the first content arrived with the read at 0.449 s.
+    assert "time to first content: 0.449 s" in summary
+
+
+def test_replay_summarises_tool_calls_with_their_arguments() -> None:
+    result = run("replay", TOOL_CALLS, "--chunking", "byte")
+    assert result.returncode == 0, result.stderr
+    assert "choice 0: finish_reason=tool_calls" in result.stdout
+    assert 'tool call call_A1: get_weather({"city": "Paris"})' in result.stdout
+    assert 'tool call call_B2: get_time({"tz": "Asia/Tokyo"})' in result.stdout
+    # No timings without a sidecar: no time to first content.
+    assert "time to first content" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chat-text", "n3-choices", "tool-call-no-index", "provider-error-data", "truncated",
+     "transport-error", "openrouter-error-after-length"],
+)  # fmt: skip
+def test_replay_json_prints_the_expected_completion(name: str) -> None:
+    path = PROJECT_FIXTURES / f"{name}.sse"
+    result = run("replay", path, "--json", "--chunking", "7")
+    want = expected(path)
+    assert json.loads(result.stdout) == want["completion"]
+    assert result.returncode == (0 if want["error"] is None else 1)
+    if want["error"] is None:
+        assert result.stderr == ""
+    else:
+        assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_provider_error_exits_1_with_the_partial_result_printed() -> None:
+    result = run("replay", PROVIDER_ERROR)
+    assert result.returncode == 1
+    error = expected(PROVIDER_ERROR)["error"]
+    assert isinstance(error, dict)
+    assert result.stderr == (
+        f"sseproto: {PROVIDER_ERROR}: "
+        f"byte offset {error['offset']}, event index {error['event_index']}: provider error: "
+        "'Tool call validation failed: parameters did not match schema'\n"
+    )
+    assert "choice 0: finish_reason=None" in result.stdout
+    assert "reasoning: 22 characters" in result.stdout
+
+
+def test_a_truncated_stream_exits_1_naming_where_it_stopped() -> None:
+    result = run("replay", "-", stdin=TRUNCATED.read_bytes())
+    assert result.returncode == 1
+    assert result.stdout.startswith("The connection dropped\n\n")
+    assert re.fullmatch(
+        rf"sseproto: -: byte offset {TRUNCATED.stat().st_size}, event index 3: "
+        r"the stream ended before data: \[DONE\].*\n",
+        result.stderr,
+    )
+
+
+def test_replay_reads_stdin_in_every_chunking() -> None:
+    for chunking in ("recorded", "whole", "byte", "13"):
+        body = CHAT_TEXT.read_bytes()
+        result = run("replay", "-", "--json", "--chunking", chunking, stdin=body)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == expected(CHAT_TEXT)["completion"]
+
+
+def test_random_chunking_prints_its_seed_so_the_run_can_be_repeated() -> None:
+    first = run("replay", TOOL_CALLS, "--chunking", "random")
+    assert first.returncode == 0
+    found = re.fullmatch(r"sseproto: random chunking with --seed (\d+)\n", first.stderr)
+    assert found is not None
+    again = run("replay", TOOL_CALLS, "--chunking", "random", "--seed", found.group(1))
+    assert again.stderr == ""
+    assert again.stdout == first.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--seed", "3"),
+        ("--chunking", "byte", "--seed", "3"),
+        ("--realtime",),
+    ],
+)
+def test_options_that_do_not_go_together_exit_2(args: tuple[str, ...]) -> None:
+    result = run("replay", TOOL_CALLS, *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("sseproto: replay: ")
+
+
+def test_realtime_is_refused_on_stdin() -> None:
+    result = run("replay", "-", "--realtime", stdin=CHAT_TEXT.read_bytes())
+    assert result.returncode == 2
+    assert "stdin" in result.stderr
+
+
+def test_a_sidecar_that_does_not_match_its_body_exits_1(tmp_path: Path) -> None:
+    body = tmp_path / "chat.sse"
+    body.write_bytes(CHAT_TEXT.read_bytes() + b": one more comment\n\n")
+    shutil.copy(sidecar_path(CHAT_TEXT), sidecar_path(body))
+    result = run("replay", body)
+    assert result.returncode == 1
+    assert "chat.reads.jsonl" in result.stderr and "bytes" in result.stderr
+
+
+# -- check -------------------------------------------------------------------------------------
+
+
+def test_check_passes_every_project_fixture() -> None:
+    files = sorted(PROJECT_FIXTURES.glob("*.sse"))
+    result = run("check", *files)
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(files)
+    assert all(line.startswith("ok ") for line in lines)
+    assert result.stderr == ""
+
+
+def test_check_fails_a_fixture_whose_result_differs_from_expected(tmp_path: Path) -> None:
+    for suffix in (".sse", ".expected.json"):
+        shutil.copy(PROJECT_FIXTURES / f"refusal{suffix}", tmp_path / f"refusal{suffix}")
+    text = expected_path(tmp_path / "refusal.sse").read_text(encoding="utf-8")
+    assert text.count('"refusal": "I\'m sorry, I can\'t help with that."') == 1
+    expected_path(tmp_path / "refusal.sse").write_text(
+        text.replace("I'm sorry, I can't help with that.", "No."), encoding="utf-8"
+    )
+    result = run("check", tmp_path / "refusal.sse", CHAT_TEXT)
+    assert result.returncode == 1
+    failed, passed = result.stdout.splitlines()
+    assert failed.startswith("FAIL")
+    assert "$.choices[0].message.refusal" in failed and '"No."' in failed
+    assert passed.startswith("ok")
+
+
+def test_check_without_expected_requires_a_complete_valid_stream(tmp_path: Path) -> None:
+    good = tmp_path / "good.sse"
+    good.write_bytes(CHAT_TEXT.read_bytes())
+    bad = tmp_path / "bad.sse"
+    bad.write_bytes(b'data: {"choices": "nope"}\n\n')
+    result = run("check", good, bad)
+    assert result.returncode == 1
+    ok_line, fail_line = result.stdout.splitlines()
+    assert ok_line.startswith("ok") and "complete stream" in ok_line
+    assert fail_line.startswith("FAIL")
+    assert "InvalidChunkError at byte offset 0, event index 0" in fail_line
+
+
+# -- bench -------------------------------------------------------------------------------------
+
+
+def test_bench_prints_a_row_per_file_and_nothing_on_stderr_when_not_a_terminal() -> None:
+    result = run("bench", CHAT_TEXT, PROVIDER_ERROR, "--repeat", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    header, chat, failing = result.stdout.splitlines()
+    assert header.split()[:3] == ["file", "bytes", "events"]
+    assert chat.split()[:3] == [str(CHAT_TEXT), f"{CHAT_TEXT.stat().st_size:,}", "9"]
+    assert chat.endswith("complete")
+    assert failing.endswith("ProviderError")
