@@ -278,23 +278,17 @@ class SSEDecoder:
         """Interpret whole blocks (``block`` ends with a blank line) and return their events."""
         if block.startswith(b"data: "):
             # Fast path: nothing but "data: <value>" + blank line, repeated, all with LF or all
-            # with CRLF line ends. Splitting on the separator is exact when the only line ends in
-            # the block are the separators' own, which the counts prove. Each value decodes alone
-            # exactly as it would in the whole block: a line end always ends a UTF-8 sequence.
+            # with CRLF line ends. Splitting on the separator gives the values; it is exact when
+            # no value holds a line end (then every event is one data line and a blank line).
+            # Each value decodes alone exactly as in the whole block: a line end always ends a
+            # UTF-8 sequence.
             if _CR not in block:
                 values = block[6:-2].split(b"\n\ndata: ")
-                if len(values) == 1:
-                    exact = _LF not in values[0]
-                else:
-                    exact = block.count(b"\n") == 2 * len(values)
+                exact = _LF not in b"".join(values)
             else:
                 values = block[6:-4].split(b"\r\n\r\ndata: ")
-                line_ends = 2 * len(values)
-                exact = (
-                    block.endswith(b"\r\n\r\n")
-                    and block.count(b"\n") == line_ends
-                    and block.count(b"\r") == line_ends
-                )
+                joined = b"".join(values)
+                exact = block.endswith(b"\r\n\r\n") and _LF not in joined and _CR not in joined
             if exact:
                 last_event_id = self._last_event_id
                 if len(values) == 1:  # the usual block when reads are small: skip the loop
