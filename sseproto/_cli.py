@@ -60,10 +60,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UnreadableError as error:
         _message(str(error))
         return EXIT_USAGE
-    except StreamError as error:
-        # A fixture whose sidecar does not describe its body.
-        _message(_stream_error_line(args.file, error))
+    except FixtureError as error:
+        # A sidecar that does not describe its body: the message names the sidecar.
+        _message(str(error))
         return EXIT_STREAM_ERROR
+    except KeyboardInterrupt:
+        # Ctrl-C during a --realtime replay or a long bench: stop quietly, as shells expect.
+        return 130
     except BrokenPipeError:
         # The reader went away (``sseproto parse x.sse | head``): not an error of ours. Point
         # stdout at nothing so the interpreter's final flush does not raise again.

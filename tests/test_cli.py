@@ -219,9 +219,11 @@ def test_a_sidecar_that_does_not_match_its_body_exits_1(tmp_path: Path) -> None:
     body = tmp_path / "chat.sse"
     body.write_bytes(CHAT_TEXT.read_bytes() + b": one more comment\n\n")
     shutil.copy(sidecar_path(CHAT_TEXT), sidecar_path(body))
-    result = run("replay", body)
-    assert result.returncode == 1
-    assert "chat.reads.jsonl" in result.stderr and "bytes" in result.stderr
+    for command in ("replay", "bench"):
+        result = run(command, body)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert "chat.reads.jsonl" in result.stderr and "bytes" in result.stderr
 
 
 # -- check -------------------------------------------------------------------------------------
