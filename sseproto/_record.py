@@ -55,7 +55,8 @@ def record(
             count from the request; by default they count from this call.
 
     Raises:
-        ValueError: at the call, for a ``status`` that is not an int or ``started`` in the future.
+        ValueError: at the call, for a ``status`` that is not an int, a ``method``, ``url`` or
+            ``client`` that is not a str, or a ``started`` that is not a past monotonic time.
         OSError: on the first read, when the body file cannot be created.
 
     Any exception raised by ``chunks`` is recorded as the stream's end and re-raised unchanged.
@@ -135,9 +136,16 @@ class _Session:
     ) -> None:
         if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
             raise ValueError(f"status must be an int or None, not {status!r}")
+        for name, text in (("method", method), ("url", url), ("client", client)):
+            if text is not None and not isinstance(text, str):
+                raise ValueError(f"{name} must be a str or None, not {text!r}")
         now = time.monotonic()
-        if started is not None and started > now:
-            raise ValueError("started must be a time.monotonic() value from the past")
+        if started is not None and (
+            isinstance(started, bool) or not isinstance(started, int | float) or started > now
+        ):
+            raise ValueError(
+                f"started must be a time.monotonic() value from the past, not {started!r}"
+            )
         pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
         self._meta = Recording(
             reads=(),

@@ -189,7 +189,16 @@ def test_read_times_count_from_the_request(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "arguments", [{"status": "200"}, {"status": True}, {"started": time.monotonic() + 3600}]
+    "arguments",
+    [
+        {"status": "200"},
+        {"status": True},
+        {"started": time.monotonic() + 3600},
+        {"started": "now"},
+        {"url": b"https://example.com"},
+        {"method": 1},
+        {"client": ["httpx"]},
+    ],
 )
 def test_bad_arguments_raise_at_the_call(tmp_path: Path, arguments: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
