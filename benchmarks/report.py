@@ -55,16 +55,22 @@ ITER_EVENTS = "sseproto iter_events"
 class Verdicts:
     """The targets checked so far, printed together at the end."""
 
-    lines: list[str] = field(default_factory=list)
-    failed: int = 0
+    rows: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return sum(not met for _, _, met in self.rows)
 
     def check(self, what: str, value: float, target: float, *, at_most: bool = False) -> None:
-        ok = value <= target if at_most else value >= target
-        self.failed += not ok
+        met = value <= target if at_most else value >= target
         sign = "<=" if at_most else ">="
-        self.lines.append(
-            f"{'PASS' if ok else 'FAIL'}  {what}: {value:.2f} (target {sign} {target})"
-        )
+        self.rows.append((f"{what} {sign} {target}", f"{value:.2f}", met))
+
+    def print(self, *, markdown: bool) -> None:
+        table = Table(["target", "measured", "met"], markdown=markdown)
+        for what, value, met in self.rows:
+            table.add(what, value, "yes" if met else ("**no**" if markdown else "NO"))
+        table.print()
 
 
 class Table:
@@ -101,6 +107,7 @@ class Table:
 
 
 def _ratio(value: float | None) -> str:
+    """A ratio for a table cell ("-" when there is nothing to compare with)."""
     return "-" if value is None else f"{value:.2f}x"
 
 
@@ -132,6 +139,7 @@ def _verified_cases(
 
 
 def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
+    """Every decoder workload in every read size: sseproto and the peers, side by side."""
     cases = decoders()
     peers = [case.name for case in cases if case.peer]
     print("### Decoder: MB/s of input (median of interleaved repeats)\n")
@@ -256,6 +264,7 @@ def _drain(reads: Iterable[bytes]) -> None:
 
 
 def memory_section(verdicts: Verdicts) -> None:
+    """The decoder's peak memory on a 10 MB and a 100 MB stream."""
     print("### Decoder memory: tracemalloc peak while decoding a chat stream in network reads\n")
     chat = chat_stream()
     peaks = {}
@@ -276,6 +285,7 @@ def _check_same(workload: Workload, results: dict[str, tuple[str, tuple[str, ...
 
 
 def accumulate_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
+    """Bytes to final completion: sseproto, openai-python's path and the json.loads floor."""
     paths = accumulators()
     print("### Accumulation: bytes to final completion (median of interleaved repeats)\n")
     table = Table(
@@ -333,6 +343,7 @@ def accumulate_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None
 def scaling_section(
     repeats: int, markdown: bool, verdicts: Verdicts, paths: dict[str, Accumulate]
 ) -> None:
+    """Tool arguments of 10 KB, 100 KB and 1 MB in 10-character deltas: linear or not."""
     print("### Tool-argument scaling: one call, arguments in 10-character deltas, network reads\n")
     table = Table(
         ["arguments", "deltas", "sseproto ms", "sseproto us/KB", "openai ms", "vs openai"],
@@ -382,6 +393,7 @@ def _versions() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen sections; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats per case")
     parser.add_argument("--only", choices=("decoder", "memory", "accumulate"))
@@ -399,8 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in (None, "accumulate"):
         accumulate_section(args.repeats, args.markdown, verdicts)
     print("### Targets\n")
-    for line in verdicts.lines:
-        print(f"- {line}")
+    verdicts.print(markdown=args.markdown)
     return 1 if verdicts.failed else 0
 
 
