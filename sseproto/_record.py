@@ -78,7 +78,11 @@ def arecord(
     client: str | None = None,
     started: float | None = None,
 ) -> AsyncGenerator[Data, None]:
-    """The async twin of :func:`record`."""
+    """The async twin of :func:`record`.
+
+    An async generator left early is only finalised later; wrap it in
+    ``contextlib.aclosing(...)`` to have the sidecar written as soon as the loop ends.
+    """
     session = _Session(path, status, headers, method, url, client, started)
     return _arecord(session, chunks)
 
