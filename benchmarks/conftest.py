@@ -15,6 +15,7 @@ import pytest
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Enable pytest-benchmark and time CPU time, unless the command line says otherwise."""
     given = config.invocation_params.args
     if "--benchmark-disable" not in given:
         config.option.benchmark_enable = True
