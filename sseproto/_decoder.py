@@ -240,18 +240,21 @@ class SSEDecoder:
 
     def _complete_blocks(self, data: bytes, cut: int) -> list[ServerSentEvent]:
         """Interpret the pending pieces plus ``data[:cut]``, which ends with a blank line."""
+        if cut == len(data):
+            head = data
+            rest = b""
+        else:
+            head = data[:cut]
+            rest = data[cut:]
         pieces = self._pieces
-        end = self._block_start + self._pending + len(data)
-        whole = cut == len(data)
         if pieces:
-            pieces.append(data if whole else data[:cut])
+            pieces.append(head)
             block = b"".join(pieces)
             pieces.clear()
         else:
-            block = data if whole else data[:cut]
-        rest = b"" if whole else data[cut:]
+            block = head
         block_start = self._block_start
-        self._block_start = end - len(rest)
+        self._block_start = block_start + len(block)
         self._pending = len(rest)
         first = self._dispatched
         limit = self._limit
@@ -259,8 +262,9 @@ class SSEDecoder:
         events = self._interpret(block if oversized is None else block[:oversized])
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
-        rest_size = len(rest) - _leading_line_ends(rest) if len(rest) > limit else 0
-        if oversized is None and rest_size <= limit:
+        if oversized is None and (
+            self._pending <= limit or self._pending - _leading_line_ends(rest) <= limit
+        ):
             if rest:
                 pieces.append(rest)
             return events
