@@ -33,17 +33,53 @@ def aiter_events(
     return _aevents(SSEDecoder(max_event_size=max_event_size), chunks)
 
 
+# A read without CR or LF cannot complete an event, so the iterators gather such reads and feed
+# them with the next read that can: one decoder call instead of many when a stream arrives a few
+# bytes at a time. Events still come out with the read that completes them. The bound keeps the
+# decoder seeing an oversized line soon enough to refuse it.
+_GATHER_LIMIT = 64 * 1024
+
+
 def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
+    feed = decoder.feed
+    held: list[bytes] = []
+    held_size = 0
     for chunk in chunks:
-        yield from decoder.feed(chunk)
+        line_end = 10 in chunk or 13 in chunk
+        if held or not line_end:
+            held.append(chunk)
+            held_size += len(chunk)
+            if not line_end and held_size < _GATHER_LIMIT:
+                continue
+            chunk = b"".join(held)
+            held.clear()
+            held_size = 0
+        yield from feed(chunk)
+    if held:
+        yield from feed(b"".join(held))
     yield from decoder.close()
 
 
 async def _aevents(
     decoder: SSEDecoder, chunks: AsyncIterable[bytes]
 ) -> AsyncIterator[ServerSentEvent]:
+    feed = decoder.feed
+    held: list[bytes] = []
+    held_size = 0
     async for chunk in chunks:
-        for event in decoder.feed(chunk):
+        line_end = 10 in chunk or 13 in chunk
+        if held or not line_end:
+            held.append(chunk)
+            held_size += len(chunk)
+            if not line_end and held_size < _GATHER_LIMIT:
+                continue
+            chunk = b"".join(held)
+            held.clear()
+            held_size = 0
+        for event in feed(chunk):
+            yield event
+    if held:
+        for event in feed(b"".join(held)):
             yield event
     for event in decoder.close():
         yield event
