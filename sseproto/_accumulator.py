@@ -325,17 +325,17 @@ class ChatAccumulator:
             for event in events:
                 payload = event.data
                 # The common case inlined: a message event carrying a JSON chunk.
-                if event.event == "message" and payload != "[DONE]":
+                if event.event == "message":
                     try:
                         chunk, end = scan(payload, 0)
                     except (StopIteration, ValueError, RecursionError):
                         end = -1
-                    if end != len(payload):
-                        # Whitespace around the value, or not JSON: _parse() decides exactly.
-                        chunk = _parse(payload)
-                    chunk_of(chunk, updates)
-                else:
-                    self._event(event.event, payload, updates)
+                    if end == len(payload):
+                        chunk_of(chunk, updates)
+                        continue
+                # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
+                # takes the general path, which decides exactly.
+                self._event(event.event, payload, updates)
         except StreamError as error:
             if event is not None:
                 # Found by identity, off the hot path: events equal by value may repeat.
