@@ -181,3 +181,40 @@ def test_invalid_size_limit_fails_before_any_event(limit: int) -> None:
         list(iter_events([b"data: x\n\n"], max_event_size=limit))
     with pytest.raises(ValueError):
         asyncio.run(collect(Source([b"data: x\n\n"]).asynchronous(), max_event_size=limit))
+
+
+def test_an_oversized_line_fails_without_reading_much_past_the_limit() -> None:
+    limit = 256 * 1024
+    read = b"x" * 1024
+    pulled = 0
+
+    def endless_line() -> Iterator[bytes]:
+        nonlocal pulled
+        yield b"data: "
+        while True:
+            pulled += 1
+            yield read
+
+    with pytest.raises(EventTooLargeError) as caught:
+        for _ in iter_events(endless_line(), max_event_size=limit):
+            pass
+    assert (caught.value.offset, caught.value.event_index) == (0, 0)
+    # The limit plus at most one gathered batch of reads (64 KiB) and a read or two of slack.
+    assert pulled * len(read) <= limit + 64 * 1024 + 2 * len(read)
+
+    pulled = 0
+
+    async def aendless_line() -> AsyncIterator[bytes]:
+        for chunk in endless_line():
+            yield chunk
+
+    with pytest.raises(EventTooLargeError):
+        asyncio.run(collect(aendless_line(), max_event_size=limit))
+    assert pulled * len(read) <= limit + 64 * 1024 + 2 * len(read)
+
+
+def test_many_reads_without_line_ends_then_events() -> None:
+    chunks = [b"data: "] + [b"ab"] * 5000 + [b"\n\ndata: next\r", b"\r"]
+    expected = [ServerSentEvent(data="ab" * 5000), ServerSentEvent(data="next")]
+    assert list(iter_events(chunks)) == expected
+    assert asyncio.run(collect(Source(chunks).asynchronous())) == expected
