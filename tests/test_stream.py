@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from reference_decoder import reference_decode
 
 from sseproto import EventTooLargeError, ServerSentEvent, aiter_events, iter_events
 
@@ -216,5 +220,22 @@ def test_an_oversized_line_fails_without_reading_much_past_the_limit() -> None:
 def test_many_reads_without_line_ends_then_events() -> None:
     chunks = [b"data: "] + [b"ab"] * 5000 + [b"\n\ndata: next\r", b"\r"]
     expected = [ServerSentEvent(data="ab" * 5000), ServerSentEvent(data="next")]
+    assert list(iter_events(chunks)) == expected
+    assert asyncio.run(collect(Source(chunks).asynchronous())) == expected
+
+
+stream_pieces = st.lists(
+    st.sampled_from([b"data: ", b"id: 1", b"event: e", b":", b"\r", b"\n", b"\r\n", "é".encode()])
+    | st.binary(max_size=5),
+    max_size=30,
+)
+
+
+@given(pieces=stream_pieces, cuts=st.lists(st.integers(0, 200), max_size=10))
+def test_iterators_agree_with_the_oracle(pieces: list[bytes], cuts: list[int]) -> None:
+    stream = b"".join(pieces)
+    bounds = [0, *sorted(cut % (len(stream) + 1) for cut in cuts), len(stream)]
+    chunks = [stream[a:b] for a, b in itertools.pairwise(bounds)]
+    expected = reference_decode(stream).events
     assert list(iter_events(chunks)) == expected
     assert asyncio.run(collect(Source(chunks).asynchronous())) == expected
