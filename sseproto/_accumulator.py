@@ -574,69 +574,74 @@ class ChatAccumulator:
         choices = chunk.get("choices")
         if type(choices) is list:
             states = self._choices
-            for position, choice in enumerate(choices):
-                if type(choice) is not dict:
-                    raise _invalid("a choice must be an object", f"$.choices[{position}]")
-                index = choice.get("index")
-                if type(index) is not int or index < 0:
-                    if index is not None:
+            choice: Any = None
+            try:
+                for choice in choices:
+                    if type(choice) is not dict:
+                        raise _invalid("a choice must be an object", "")
+                    index = choice.get("index")
+                    if type(index) is not int or index < 0:
+                        if index is not None:
+                            raise _invalid("index must be a non-negative integer", ".index")
+                        # Lenient: a vendor omitting the index has one choice, index 0.
+                        index = 0
+                    state = states.get(index)
+                    if state is None:
+                        # A dict, not a list: a hostile index of 10**9 allocates nothing.
+                        state = states[index] = _ChoiceState(index, self._strict)
+                    elif self._strict and state.finish_reason is not None:
                         raise _invalid(
-                            "index must be a non-negative integer", f"$.choices[{position}].index"
+                            "a choice receives nothing after its finish_reason",
+                            "",
                         )
-                    # Lenient: a vendor omitting the index has one choice, index 0.
-                    index = 0
-                state = states.get(index)
-                if state is None:
-                    # A dict, not a list: a hostile index of 10**9 allocates nothing.
-                    state = states[index] = _ChoiceState(index, self._strict)
-                elif self._strict and state.finish_reason is not None:
-                    raise _invalid(
-                        "a choice receives nothing after its finish_reason",
-                        f"$.choices[{position}]",
-                    )
-                delta = choice.get("delta")
-                if type(delta) is dict:
-                    content = delta.get("content")
-                    if type(content) is str:
-                        # PROTOCOL §2: string deltas concatenated; "" makes the content "".
-                        pieces = state.content
-                        if pieces is None:
-                            state.content = [content]
-                        else:
-                            pieces.append(content)
-                        if content and updates is not None:
-                            updates.append(ContentDelta(index, content))
-                    elif content is not None:
-                        self._apply_content_parts(state, content, position, updates)
-                    calls = delta.get("tool_calls")
-                    if calls is not None:
-                        state.tool_calls.apply(calls, position, updates)
-                    # Any other field (role, refusal, reasoning, extras) takes the general path.
-                    if len(delta) > 1 or (content is None and calls is None and delta):
-                        self._apply_delta(state, delta, position, updates)
-                elif delta is not None:
-                    raise _invalid("delta must be an object", f"$.choices[{position}].delta")
-                if not self._choice_fields.issuperset(choice):
-                    self._choice_extra_keys += tuple(choice.keys() - self._choice_fields)
-                    self._choice_fields = self._choice_fields.union(self._choice_extra_keys)
-                for key in self._choice_extra_keys:
-                    value = choice.get(key)
-                    if value is not None:
-                        merge_extra(state.extras, key, value)
-                logprobs = choice.get("logprobs")
-                if logprobs is not None:
-                    self._apply_logprobs(state, logprobs, position)
-                reason = choice.get("finish_reason")
-                # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears
-                # it, whatever the chunk's object (Perplexity ends on "chat.completion.done").
-                if reason:
-                    if reason != state.finish_reason:
-                        self._finish_choice(state, reason, position, updates)
-                elif reason is not None and reason != "":
-                    raise _invalid(
-                        "finish_reason must be a string or null",
-                        f"$.choices[{position}].finish_reason",
-                    )
+                    delta = choice.get("delta")
+                    if type(delta) is dict:
+                        content = delta.get("content")
+                        if type(content) is str:
+                            # PROTOCOL §2: string deltas concatenated; "" makes the content "".
+                            pieces = state.content
+                            if pieces is None:
+                                state.content = [content]
+                            else:
+                                pieces.append(content)
+                            if content and updates is not None:
+                                updates.append(ContentDelta(index, content))
+                        elif content is not None:
+                            self._apply_content_parts(state, content, updates)
+                        calls = delta.get("tool_calls")
+                        if calls is not None:
+                            state.tool_calls.apply(calls, updates)
+                        # Any other field (role, refusal, reasoning, extras) takes the general path.
+                        if len(delta) > 1 or (content is None and calls is None and delta):
+                            self._apply_delta(state, delta, updates)
+                    elif delta is not None:
+                        raise _invalid("delta must be an object", ".delta")
+                    if not self._choice_fields.issuperset(choice):
+                        self._choice_extra_keys += tuple(choice.keys() - self._choice_fields)
+                        self._choice_fields = self._choice_fields.union(self._choice_extra_keys)
+                    for key in self._choice_extra_keys:
+                        value = choice.get(key)
+                        if value is not None:
+                            merge_extra(state.extras, key, value)
+                    logprobs = choice.get("logprobs")
+                    if logprobs is not None:
+                        self._apply_logprobs(state, logprobs)
+                    reason = choice.get("finish_reason")
+                    # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears
+                    # it, whatever the chunk's object (Perplexity ends on "chat.completion.done").
+                    if reason:
+                        if reason != state.finish_reason:
+                            self._finish_choice(state, reason, updates)
+                    elif reason is not None and reason != "":
+                        raise _invalid(
+                            "finish_reason must be a string or null",
+                            ".finish_reason",
+                        )
+            except InvalidChunkError as error:
+                # The choice's position, found by identity only when reporting: the paths
+                # inside are relative to the choice, so the hot loop needs no counter.
+                position = next(i for i, other in enumerate(choices) if other is choice)
+                raise _invalid(error.rule, f"$.choices[{position}]{error.path}") from None
         elif choices is not None:
             raise _invalid("choices must be a list", "$.choices")
         usage = chunk.get("usage")
@@ -662,11 +667,9 @@ class ChatAccumulator:
         raise ProviderError(error)
 
     @staticmethod
-    def _finish_choice(state: _ChoiceState, reason: Any, position: int, updates: Updates) -> None:
+    def _finish_choice(state: _ChoiceState, reason: Any, updates: Updates) -> None:
         if type(reason) is not str:
-            raise _invalid(
-                "finish_reason must be a string or null", f"$.choices[{position}].finish_reason"
-            )
+            raise _invalid("finish_reason must be a string or null", ".finish_reason")
         first = state.finish_reason is None
         state.finish_reason = reason
         if updates is not None:
@@ -707,9 +710,7 @@ class ChatAccumulator:
         self._system_fingerprint = fingerprint
         self._service_tier = tier
 
-    def _apply_delta(
-        self, state: _ChoiceState, delta: dict[str, Any], position: int, updates: Updates
-    ) -> None:
+    def _apply_delta(self, state: _ChoiceState, delta: dict[str, Any], updates: Updates) -> None:
         for key, value in delta.items():
             if value is None:
                 continue
@@ -717,17 +718,15 @@ class ChatAccumulator:
                 continue  # applied by _chunk, the hot path
             if key == "role":
                 if type(value) is not str:
-                    raise self._wrong_type(position, key, "a string or null")
+                    raise self._wrong_type(key, "a string or null")
                 # PROTOCOL §2: set once, never concatenated (vendors resend it on every chunk).
                 if not state.role:
                     state.role = value
                 elif self._strict and value and value != state.role:
-                    raise _invalid(
-                        "role is set once per choice", f"$.choices[{position}].delta.role"
-                    )
+                    raise _invalid("role is set once per choice", ".delta.role")
             elif key == "refusal":
                 if type(value) is not str:
-                    raise self._wrong_type(position, key, "a string or null")
+                    raise self._wrong_type(key, "a string or null")
                 if state.refusal is None:
                     state.refusal = [value]
                 else:
@@ -736,7 +735,7 @@ class ChatAccumulator:
                     updates.append(RefusalDelta(state.index, value))
             elif key == "reasoning_content" or key == "reasoning":
                 if type(value) is not str:
-                    raise self._wrong_type(position, key, "a string or null")
+                    raise self._wrong_type(key, "a string or null")
                 # One text whichever field carried it; a delta sending both is read once.
                 if key == "reasoning" and type(delta.get("reasoning_content")) is str:
                     continue
@@ -751,14 +750,14 @@ class ChatAccumulator:
                 try:
                     apply_function(call, value)
                 except InvalidChunkError as exc:
-                    where = f"$.choices[{position}].delta.function_call{exc.path}"
+                    where = f".delta.function_call{exc.path}"
                     raise _invalid(exc.rule, where) from None
             else:
                 merge_extra(state.message_extras, key, value)
 
     @staticmethod
-    def _wrong_type(position: int, key: str, expected: str) -> InvalidChunkError:
-        return _invalid(f"{key} must be {expected}", f"$.choices[{position}].delta.{key}")
+    def _wrong_type(key: str, expected: str) -> InvalidChunkError:
+        return _invalid(f"{key} must be {expected}", f".delta.{key}")
 
     @staticmethod
     def _add_reasoning(state: _ChoiceState, text: str, updates: Updates) -> None:
@@ -769,12 +768,10 @@ class ChatAccumulator:
         if text and updates is not None:
             updates.append(ReasoningDelta(state.index, text))
 
-    def _apply_content_parts(
-        self, state: _ChoiceState, parts: Any, position: int, updates: Updates
-    ) -> None:
+    def _apply_content_parts(self, state: _ChoiceState, parts: Any, updates: Updates) -> None:
         """Content sent as a list of typed parts (Mistral Magistral): ``thinking`` parts are
         reasoning; strings and ``text`` parts are content."""
-        path = f"$.choices[{position}].delta.content"
+        path = ".delta.content"
         if type(parts) is not list:
             raise _invalid("content must be a string, a list of parts or null", path)
         if self._strict:
@@ -814,8 +811,8 @@ class ChatAccumulator:
                 raise _invalid("a thinking part must be text", f"{path}[{number}]")
             self._add_reasoning(state, text, updates)
 
-    def _apply_logprobs(self, state: _ChoiceState, logprobs: Any, position: int) -> None:
-        path = f"$.choices[{position}].logprobs"
+    def _apply_logprobs(self, state: _ChoiceState, logprobs: Any) -> None:
+        path = ".logprobs"
         if type(logprobs) is not dict:
             raise _invalid("logprobs must be an object or null", path)
         held = state.logprobs

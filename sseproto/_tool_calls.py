@@ -99,8 +99,9 @@ def apply_function(call: CallState, function: Any) -> str:
     return arguments
 
 
-def _path(position: int, number: int) -> str:
-    return f"$.choices[{position}].delta.tool_calls[{number}]"
+def _path(number: int) -> str:
+    """Where tool call delta ``number`` is, relative to its choice (the caller prefixes it)."""
+    return f".delta.tool_calls[{number}]"
 
 
 class ToolCalls:
@@ -127,13 +128,14 @@ class ToolCalls:
     def build(self) -> tuple[ToolCall, ...]:
         return tuple(call.build() for call in self._calls)
 
-    def apply(self, deltas: Any, position: int, updates: list[ChatUpdate] | None) -> None:
-        """Apply the ``tool_calls`` list of one delta (``position``: the choice's position in
-        the chunk, for error paths)."""
+    def apply(self, deltas: Any, updates: list[ChatUpdate] | None) -> None:
+        """Apply the ``tool_calls`` list of one delta.
+
+        Raises:
+            InvalidChunkError: with a path relative to the choice (``.delta.tool_calls[0].id``).
+        """
         if type(deltas) is not list:
-            raise InvalidChunkError(
-                "tool_calls must be a list or null", path=f"$.choices[{position}].delta.tool_calls"
-            )
+            raise InvalidChunkError("tool_calls must be a list or null", path=".delta.tool_calls")
         calls = self._calls
         choice = self._choice
         by_wire_index = self._by_wire_index
@@ -155,14 +157,10 @@ class ToolCalls:
                         return
         for number, delta in enumerate(deltas):
             if type(delta) is not dict:
-                raise InvalidChunkError(
-                    "a tool call delta must be an object", path=_path(position, number)
-                )
+                raise InvalidChunkError("a tool call delta must be an object", path=_path(number))
             call_id = delta.get("id")
             if call_id is not None and type(call_id) is not str:
-                raise InvalidChunkError(
-                    "id must be a string or null", path=f"{_path(position, number)}.id"
-                )
+                raise InvalidChunkError("id must be a string or null", path=f"{_path(number)}.id")
             wire = delta.get("index")
             # The common continuation: a known index, and no new id ("" or the same one).
             call = None
@@ -173,7 +171,7 @@ class ToolCalls:
                     if call_id and call.id and call_id != call.id:
                         call = None
             if call is None:
-                call, started = self._open(wire, call_id, position, number)
+                call, started = self._open(wire, call_id, number)
             else:
                 started = False
                 if call_id and not call.id:
@@ -182,7 +180,7 @@ class ToolCalls:
             if kind is not None:
                 if type(kind) is not str:
                     raise InvalidChunkError(
-                        "type must be a string or null", path=f"{_path(position, number)}.type"
+                        "type must be a string or null", path=f"{_path(number)}.type"
                     )
                 if kind and not call.type:
                     call.type = kind
@@ -198,7 +196,7 @@ class ToolCalls:
                 try:
                     text = apply_function(call, function)
                 except InvalidChunkError as exc:
-                    where = f"{_path(position, number)}.function{exc.path}"
+                    where = f"{_path(number)}.function{exc.path}"
                     raise InvalidChunkError(exc.rule, path=where) from None
             else:
                 text = ""
@@ -206,7 +204,7 @@ class ToolCalls:
                 if self._strict and not (call.id and call.type and call.name):
                     raise InvalidChunkError(
                         "a tool call's first delta carries id, type and function.name",
-                        path=_path(position, number),
+                        path=_path(number),
                     )
                 if updates is not None:
                     updates.append(ToolCallStarted(choice, call.position, call.id, call.name))
@@ -218,18 +216,14 @@ class ToolCalls:
                     if value is not None:
                         merge_extra(call.extras, key, value)
 
-    def _open(
-        self, wire: Any, call_id: str | None, position: int, number: int
-    ) -> tuple[CallState, bool]:
+    def _open(self, wire: Any, call_id: str | None, number: int) -> tuple[CallState, bool]:
         """The call a delta addresses when it is not the plain continuation of a known index
         (maybe the latest call, for a delta without index, else a new one), and whether the
         delta opens it."""
         calls = self._calls
         if wire is None:
             if self._strict:
-                raise InvalidChunkError(
-                    "index is required", path=f"{_path(position, number)}.index"
-                )
+                raise InvalidChunkError("index is required", path=f"{_path(number)}.index")
             # No index (Mistral): the delta continues the latest call unless it brings a new id.
             if calls:
                 latest = calls[-1]
@@ -239,7 +233,7 @@ class ToolCalls:
                     return latest, False
         elif type(wire) is not int or wire < 0:
             raise InvalidChunkError(
-                "index must be a non-negative integer", path=f"{_path(position, number)}.index"
+                "index must be a non-negative integer", path=f"{_path(number)}.index"
             )
         elif self._strict:
             if wire in self._by_wire_index:
@@ -249,7 +243,7 @@ class ToolCalls:
             else:
                 rule = ""
             if rule:
-                raise InvalidChunkError(rule, path=f"{_path(position, number)}.index")
+                raise InvalidChunkError(rule, path=f"{_path(number)}.index")
         # Calls are written out compactly, in order of first appearance: a first call numbered
         # 1 by the stream (Anthropic's gateway) is tool_calls[0].
         call = CallState(len(calls))
