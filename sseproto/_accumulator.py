@@ -142,6 +142,22 @@ def _not_json(exc: Exception) -> InvalidChunkError:
     return InvalidChunkError(f"the payload is not valid JSON ({reason})")
 
 
+# How many vendor field names are tracked per level. Real streams use a handful; the bound keeps
+# a hostile stream that invents a new field in every chunk linear (each chunk would otherwise
+# re-read every name seen so far, and widening the set copies it).
+_MAX_TRACKED_EXTRAS = 32
+
+
+def _track(
+    fields: frozenset[str], tracked: tuple[str, ...], new: tuple[str, ...]
+) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Start tracking the vendor field names ``new``: the widened ``fields`` and ``tracked``, and
+    the names left untracked (beyond the bound) that the caller reads from this chunk itself."""
+    if len(tracked) + len(new) > _MAX_TRACKED_EXTRAS:
+        return fields, tracked, new
+    return fields.union(new), tracked + new, ()
+
+
 def _invalid(rule: str, path: str) -> InvalidChunkError:
     return InvalidChunkError(rule, path=path)
 
@@ -554,8 +570,12 @@ class ChatAccumulator:
             if chunk.get("error") is not None:
                 self._error_chunk(chunk, updates)
             new = tuple(key for key in chunk.keys() - self._chunk_fields if key != "error")
-            self._extra_keys += new
-            self._chunk_fields = self._chunk_fields.union(new)
+            self._chunk_fields, self._extra_keys, new = _track(
+                self._chunk_fields, self._extra_keys, new
+            )
+            for key in new:
+                if chunk[key] is not None:
+                    self._extras[key] = chunk[key]
         if not self._plain:
             if self._state is not _STREAMING:
                 if self._strict:
@@ -617,8 +637,14 @@ class ChatAccumulator:
                     elif delta is not None:
                         raise _invalid("delta must be an object", ".delta")
                     if not self._choice_fields.issuperset(choice):
-                        self._choice_extra_keys += tuple(choice.keys() - self._choice_fields)
-                        self._choice_fields = self._choice_fields.union(self._choice_extra_keys)
+                        self._choice_fields, self._choice_extra_keys, new = _track(
+                            self._choice_fields,
+                            self._choice_extra_keys,
+                            tuple(choice.keys() - self._choice_fields),
+                        )
+                        for key in new:
+                            if choice[key] is not None:
+                                merge_extra(state.extras, key, choice[key])
                     for key in self._choice_extra_keys:
                         value = choice.get(key)
                         if value is not None:

@@ -29,7 +29,7 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
-from sseproto._accumulator import _TRANSITIONS, ChatInput
+from sseproto._accumulator import _MAX_TRACKED_EXTRAS, _TRANSITIONS, ChatInput
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -707,6 +707,22 @@ def test_hostile_indexes_allocate_nothing_large() -> None:
     assert peak < 1_000_000
     assert result.choices[0].index == 10**9
     assert len(result.choices[0].message.tool_calls) == 1
+
+
+def test_vendor_fields_beyond_the_tracked_bound_are_still_kept() -> None:
+    # A stream inventing a new field in every chunk (and every choice) stays linear: names beyond
+    # the bound are read from their own chunk instead of being tracked.
+    body = sse(
+        *(
+            chunk({**choice(content="x"), f"c{number}": [number]}, **{f"x{number}": number})
+            for number in range(_MAX_TRACKED_EXTRAS + 5)
+        ),
+        STOP,
+    )
+    result = rebuild_bytes(body)
+    assert result.extras == {f"x{n}": n for n in range(_MAX_TRACKED_EXTRAS + 5)}
+    assert result.choices[0].extras == {f"c{n}": [n] for n in range(_MAX_TRACKED_EXTRAS + 5)}
+    assert result.choices[0].message.content == "x" * (_MAX_TRACKED_EXTRAS + 5)
 
 
 def test_feed_chunk_reads_only_the_fields_a_pydantic_chunk_was_given() -> None:
