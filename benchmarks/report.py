@@ -176,7 +176,7 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
             }
             if split == "network":
                 runs["floor"] = partial(split_floor, workload.data)
-            medians = interleaved(runs, repeats if split == "network" else max(3, repeats // 2))
+            medians = interleaved(runs, repeats)
             speed = {name: size / seconds / MB for name, seconds in medians.items()}
             iterating = speed[ITER_EVENTS]
             feeding = speed["sseproto"]
@@ -394,7 +394,7 @@ def _versions() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen sections; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=7, help="interleaved repeats per case")
+    parser.add_argument("--repeats", type=int, default=9, help="interleaved repeats per case")
     parser.add_argument("--only", choices=("decoder", "memory", "accumulate"))
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv)
