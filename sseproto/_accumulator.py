@@ -319,7 +319,8 @@ class ChatAccumulator:
 
         Raises:
             InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
-                where that event starts in the stream.
+                where that event starts in the stream. The updates this call produced before
+                the error are not returned (:func:`iter_chat` hands them out first).
             EventTooLargeError: from the decoder, with ``partial`` attached.
         """
         updates: list[ChatUpdate] = []
