@@ -11,9 +11,12 @@ Strategy. Two layers of state, kept apart:
    number of deltas costs linear time; ids, names and roles are set once; finish reasons and usage
    keep their last non-empty value.
 
-The hot path parses each payload once with ``json`` and walks the resulting dicts with a few type
-checks; no model object is built per chunk. Every value of an unexpected type becomes an
-:class:`InvalidChunkError` naming its JSON path, so no input can raise anything else.
+This module holds the first layer and the walk over each chunk; the per-field rules of a choice
+live in ``_choice``, those of tool calls in ``_tool_calls``, strict mode's schema check in
+``_chunk_schema``. The hot path parses each payload once with the ``json`` scanner and walks the
+resulting dicts with a few type checks; no model object is built per chunk. Every value of an
+unexpected type becomes an :class:`InvalidChunkError` naming its JSON path, so no input can raise
+anything else.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, NoReturn
 
+from ._choice import ChoiceState
 from ._chunk_schema import check_chunk
-from ._completion import ChatCompletion, ChatMessage, Choice
+from ._completion import ChatCompletion
 from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ._errors import (
     IncompleteStreamError,
@@ -33,16 +37,8 @@ from ._errors import (
     StreamError,
 )
 from ._events import ServerSentEvent
-from ._tool_calls import CallState, ToolCalls, apply_function, copy_extras, merge_extra
-from ._updates import (
-    ChatUpdate,
-    ChoiceFinished,
-    ContentDelta,
-    ReasoningDelta,
-    RefusalDelta,
-    StreamDone,
-    UsageUpdate,
-)
+from ._extras import merge_extra
+from ._updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 
 __all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
 
@@ -162,61 +158,6 @@ def _invalid(rule: str, path: str) -> InvalidChunkError:
     return InvalidChunkError(rule, path=path)
 
 
-class _ChoiceState:
-    """One choice being rebuilt. Text fields are None until the stream sends a string for them."""
-
-    __slots__ = (
-        "content",
-        "extras",
-        "finish_reason",
-        "function_call",
-        "index",
-        "logprobs",
-        "message_extras",
-        "reasoning",
-        "reasoning_field",
-        "refusal",
-        "role",
-        "tool_calls",
-    )
-
-    def __init__(self, index: int, strict: bool) -> None:
-        self.index = index
-        self.role = ""
-        self.content: list[str] | None = None
-        self.refusal: list[str] | None = None
-        self.reasoning: list[str] | None = None
-        self.reasoning_field = "reasoning"
-        self.tool_calls = ToolCalls(index, strict)
-        self.function_call: CallState | None = None
-        self.finish_reason: str | None = None
-        # None until a chunk carries logprobs; then {"content": list | None, "refusal": ...}.
-        self.logprobs: dict[str, list[Any] | None] | None = None
-        self.extras: dict[str, Any] = {}
-        self.message_extras: dict[str, Any] = {}
-
-    def build(self) -> Choice:
-        logprobs = self.logprobs
-        return Choice(
-            index=self.index,
-            message=ChatMessage(
-                role=self.role or "assistant",
-                content=None if self.content is None else "".join(self.content),
-                refusal=None if self.refusal is None else "".join(self.refusal),
-                reasoning=None if self.reasoning is None else "".join(self.reasoning),
-                reasoning_field=self.reasoning_field,
-                tool_calls=self.tool_calls.build(),
-                function_call=None if self.function_call is None else self.function_call.function(),
-                extras=copy_extras(self.message_extras),
-            ),
-            finish_reason=self.finish_reason,
-            logprobs=None
-            if logprobs is None
-            else {key: None if held is None else list(held) for key, held in logprobs.items()},
-            extras=copy_extras(self.extras),
-        )
-
-
 class ChatAccumulator:
     """Sans-I/O engine for one OpenAI-style chat completion stream.
 
@@ -290,7 +231,7 @@ class ChatAccumulator:
         self._created = 0
         self._system_fingerprint: str | None = None
         self._service_tier: str | None = None
-        self._choices: dict[int, _ChoiceState] = {}
+        self._choices: dict[int, ChoiceState] = {}
         self._usage: dict[str, Any] | None = None
         self._extras: dict[str, Any] = {}
         # Vendor extras are found with one C-level subset test per chunk and per choice: the
@@ -609,7 +550,7 @@ class ChatAccumulator:
                     state = states.get(index)
                     if state is None:
                         # A dict, not a list: a hostile index of 10**9 allocates nothing.
-                        state = states[index] = _ChoiceState(index, self._strict)
+                        state = states[index] = ChoiceState(index, self._strict)
                     elif self._strict and state.finish_reason is not None:
                         raise _invalid(
                             "a choice receives nothing after its finish_reason",
@@ -628,13 +569,13 @@ class ChatAccumulator:
                             if content and updates is not None:
                                 updates.append(ContentDelta(index, content))
                         elif content is not None:
-                            self._apply_content_parts(state, content, updates)
+                            state.apply_content_parts(content, updates)
                         calls = delta.get("tool_calls")
                         if calls is not None:
                             state.tool_calls.apply(calls, updates)
                         # Any other field (role, refusal, reasoning, extras) takes the general path.
                         if len(delta) > 1 or (content is None and calls is None and delta):
-                            self._apply_delta(state, delta, updates)
+                            state.apply_delta(delta, updates)
                     elif delta is not None:
                         raise _invalid("delta must be an object", ".delta")
                     if not self._choice_fields.issuperset(choice):
@@ -652,13 +593,13 @@ class ChatAccumulator:
                             merge_extra(state.extras, key, value)
                     logprobs = choice.get("logprobs")
                     if logprobs is not None:
-                        self._apply_logprobs(state, logprobs)
+                        state.apply_logprobs(logprobs)
                     reason = choice.get("finish_reason")
                     # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears
                     # it, whatever the chunk's object (Perplexity ends on "chat.completion.done").
                     if reason:
                         if reason != state.finish_reason:
-                            self._finish_choice(state, reason, updates)
+                            state.finish(reason, updates)
                     elif reason is not None and reason != "":
                         raise _invalid(
                             "finish_reason must be a string or null",
@@ -693,18 +634,6 @@ class ChatAccumulator:
             raise ProviderError(error) from exc
         raise ProviderError(error)
 
-    @staticmethod
-    def _finish_choice(state: _ChoiceState, reason: Any, updates: Updates) -> None:
-        if type(reason) is not str:
-            raise _invalid("finish_reason must be a string or null", ".finish_reason")
-        first = state.finish_reason is None
-        state.finish_reason = reason
-        if updates is not None:
-            # The choice's tool calls are complete once it finishes: report them before it.
-            if first:
-                state.tool_calls.complete(updates)
-            updates.append(ChoiceFinished(state.index, reason))
-
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
         chunk_id = chunk.get("id")
         model = chunk.get("model")
@@ -736,124 +665,3 @@ class ChatAccumulator:
         self._created = created or 0
         self._system_fingerprint = fingerprint
         self._service_tier = tier
-
-    def _apply_delta(self, state: _ChoiceState, delta: dict[str, Any], updates: Updates) -> None:
-        for key, value in delta.items():
-            if value is None:
-                continue
-            if key == "content" or key == "tool_calls":
-                continue  # applied by _chunk, the hot path
-            if key == "role":
-                if type(value) is not str:
-                    raise self._wrong_type(key, "a string or null")
-                # PROTOCOL §2: set once, never concatenated (vendors resend it on every chunk).
-                if not state.role:
-                    state.role = value
-                elif self._strict and value and value != state.role:
-                    raise _invalid("role is set once per choice", ".delta.role")
-            elif key == "refusal":
-                if type(value) is not str:
-                    raise self._wrong_type(key, "a string or null")
-                if state.refusal is None:
-                    state.refusal = [value]
-                else:
-                    state.refusal.append(value)
-                if value and updates is not None:
-                    updates.append(RefusalDelta(state.index, value))
-            elif key == "reasoning_content" or key == "reasoning":
-                if type(value) is not str:
-                    raise self._wrong_type(key, "a string or null")
-                # One text whichever field carried it; a delta sending both is read once.
-                if key == "reasoning" and type(delta.get("reasoning_content")) is str:
-                    continue
-                if key == "reasoning_content":
-                    state.reasoning_field = key
-                self._add_reasoning(state, value, updates)
-            elif key == "function_call":
-                # The legacy single function call, rebuilt by the tool call rules.
-                call = state.function_call
-                if call is None:
-                    call = state.function_call = CallState(0)
-                try:
-                    apply_function(call, value)
-                except InvalidChunkError as exc:
-                    where = f".delta.function_call{exc.path}"
-                    raise _invalid(exc.rule, where) from None
-            else:
-                merge_extra(state.message_extras, key, value)
-
-    @staticmethod
-    def _wrong_type(key: str, expected: str) -> InvalidChunkError:
-        return _invalid(f"{key} must be {expected}", f".delta.{key}")
-
-    @staticmethod
-    def _add_reasoning(state: _ChoiceState, text: str, updates: Updates) -> None:
-        if state.reasoning is None:
-            state.reasoning = [text]
-        else:
-            state.reasoning.append(text)
-        if text and updates is not None:
-            updates.append(ReasoningDelta(state.index, text))
-
-    def _apply_content_parts(self, state: _ChoiceState, parts: Any, updates: Updates) -> None:
-        """Content sent as a list of typed parts (Mistral Magistral): ``thinking`` parts are
-        reasoning; strings and ``text`` parts are content."""
-        path = ".delta.content"
-        if type(parts) is not list:
-            raise _invalid("content must be a string, a list of parts or null", path)
-        if self._strict:
-            raise _invalid("content must be a string or null", path)
-        for number, part in enumerate(parts):
-            part_path = f"{path}[{number}]"
-            if type(part) is dict:
-                kind = part.get("type")
-                if kind == "thinking":
-                    self._apply_thinking(state, part.get("thinking"), part_path, updates)
-                    continue
-                if kind != "text":
-                    raise _invalid('a content part must have type "text" or "thinking"', part_path)
-                part = part.get("text")
-                part_path += ".text"
-            if type(part) is not str:
-                raise _invalid("a text part must be a string", part_path)
-            if state.content is None:
-                state.content = [part]
-            else:
-                state.content.append(part)
-            if part and updates is not None:
-                updates.append(ContentDelta(state.index, part))
-
-    def _apply_thinking(
-        self, state: _ChoiceState, thinking: Any, path: str, updates: Updates
-    ) -> None:
-        path += ".thinking"
-        items = [thinking] if type(thinking) is str else thinking
-        if type(items) is not list:
-            raise _invalid("thinking must be a string or a list of text parts", path)
-        for number, item in enumerate(items):
-            text = item
-            if type(item) is dict and item.get("type") == "text":
-                text = item.get("text")
-            if type(text) is not str:
-                raise _invalid("a thinking part must be text", f"{path}[{number}]")
-            self._add_reasoning(state, text, updates)
-
-    def _apply_logprobs(self, state: _ChoiceState, logprobs: Any) -> None:
-        path = ".logprobs"
-        if type(logprobs) is not dict:
-            raise _invalid("logprobs must be an object or null", path)
-        held = state.logprobs
-        if held is None:
-            held = state.logprobs = {"content": None, "refusal": None}
-        # PROTOCOL §2: the content and refusal token lists of every chunk, concatenated.
-        for key in ("content", "refusal"):
-            tokens = logprobs.get(key)
-            if tokens is None:
-                continue
-            if type(tokens) is not list:
-                raise _invalid(f"{key} must be a list or null", f"{path}.{key}")
-            previous = held[key]
-            if previous is None:
-                held[key] = list(tokens)
-            else:
-                previous.extend(tokens)

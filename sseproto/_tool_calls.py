@@ -15,29 +15,12 @@ from typing import Any
 
 from ._completion import FunctionCall, ToolCall
 from ._errors import InvalidChunkError
+from ._extras import copy_extras, merge_extra
 from ._updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
 
-__all__ = ["CallState", "ToolCalls", "apply_function", "copy_extras", "merge_extra"]
+__all__ = ["CallState", "ToolCalls", "apply_function"]
 
 _TOOL_CALL_FIELDS = frozenset({"index", "id", "type", "function"})
-
-
-def merge_extra(extras: dict[str, Any], key: str, value: Any) -> None:
-    """A vendor field inside a choice, delta or tool call delta: lists are per-chunk items
-    (``annotations``, ``reasoning_details``, ``token_ids``) and are concatenated; any other
-    value replaces the previous one."""
-    if type(value) is list:
-        held = extras.get(key)
-        if type(held) is list:
-            held.extend(value)
-            return
-        value = list(value)
-    extras[key] = value
-
-
-def copy_extras(extras: dict[str, Any]) -> dict[str, Any]:
-    """A snapshot of ``extras``: lists keep growing in the live state, a snapshot must not."""
-    return {key: list(value) if type(value) is list else value for key, value in extras.items()}
 
 
 class CallState:
