@@ -153,7 +153,7 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
             "reads",
             "iter_events MB/s",
             "feed() MB/s",
-            "events/s",
+            "iter_events events/s",
             *(f"{p} MB/s" for p in peers),
             "iter_events vs fastest peer",
             "feed() vs fastest peer",
