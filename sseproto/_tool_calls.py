@@ -119,9 +119,6 @@ class ToolCalls:
         """
         if type(deltas) is not list:
             raise InvalidChunkError("tool_calls must be a list or null", path=".delta.tool_calls")
-        calls = self._calls
-        choice = self._choice
-        by_wire_index = self._by_wire_index
         if len(deltas) == 1:
             # The most common delta of all, more arguments for a known call, on its own path:
             # {"index": i, "function": {"arguments": "..."}} and nothing else.
@@ -130,14 +127,17 @@ class ToolCalls:
                 wire = delta.get("index")
                 function = delta.get("function")
                 if type(wire) is int and type(function) is dict and len(function) == 1:
-                    at = by_wire_index.get(wire)
+                    at = self._by_wire_index.get(wire)
                     text = function.get("arguments")
                     if at is not None and type(text) is str:
                         if text:
-                            calls[at].arguments.append(text)
+                            self._calls[at].arguments.append(text)
                             if updates is not None:
-                                updates.append(ToolCallArgumentsDelta(choice, at, text))
+                                updates.append(ToolCallArgumentsDelta(self._choice, at, text))
                         return
+        calls = self._calls
+        choice = self._choice
+        by_wire_index = self._by_wire_index
         for number, delta in enumerate(deltas):
             if type(delta) is not dict:
                 raise InvalidChunkError("a tool call delta must be an object", path=_path(number))
