@@ -46,10 +46,11 @@ class SSEDecoder:
     the end of the stream. The events produced never depend on how the bytes were split.
 
     Args:
-        max_event_size: the largest event in bytes, counting its lines (comments and fields
-            included) with their line ends and the blank line that ends it. A larger event, or a
-            line that would make one, raises :class:`EventTooLargeError` without being buffered
-            first. ``None`` means no limit.
+        max_event_size: the largest event in bytes: its lines (comments and fields included)
+            with their line ends, plus one for the blank line that ends it (one whether it is
+            written CR, LF or CRLF, so the size never depends on how the reads were split). A
+            larger event, or a line that would make one, raises :class:`EventTooLargeError`
+            without being buffered first. ``None`` means no limit.
 
     Raises:
         ValueError: if ``max_event_size`` is not a positive int or None.
@@ -113,7 +114,11 @@ class SSEDecoder:
 
     @property
     def retry(self) -> int | None:
-        """The reconnection time in milliseconds set by the stream, or None if it never set one."""
+        """The reconnection time in milliseconds set by the stream, or None if it never set one.
+
+        Like :attr:`last_event_id` it reflects the blocks completed so far; :meth:`close` also
+        applies a ``retry`` line of the unfinished block, as the spec does at the end of a stream.
+        """
         return self._retry
 
     @property
@@ -140,7 +145,7 @@ class SSEDecoder:
         located, starts = self._located
         if located is not self._last:
             # Found once per read on the first question, so asking for every event stays linear.
-            starts = [start + at for at, has_data, _, _ in _blocks(block) if has_data]
+            starts = [start + at for at, has_data, _ in _blocks(block) if has_data]
             self._located = (self._last, starts)
         return starts[index - first]
 
@@ -172,13 +177,14 @@ class SSEDecoder:
             return []
         # No blank line yet (the usual read when reads are small): keep the bytes for later.
         size = self._pending + len(data)
-        if size > self._limit:
-            # Line ends before an event's first line are blank lines, not part of the event.
+        if size >= self._limit:
+            # Line ends before an event's first line are blank lines, not part of the event; the
+            # blank line still to come will add one to its size.
             pending = b"".join(self._pieces)
             skipped = _leading_line_ends(pending)
             if skipped == len(pending):
                 skipped += _leading_line_ends(data)
-            if size - skipped > self._limit:
+            if size - skipped >= self._limit:
                 raise self._fail(self._block_start + skipped)
         self._pieces.append(data)
         self._pending = size
@@ -263,7 +269,7 @@ class SSEDecoder:
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
         if oversized is None and (
-            self._pending <= limit or self._pending - _leading_line_ends(rest) <= limit
+            self._pending < limit or self._pending - _leading_line_ends(rest) < limit
         ):
             if rest:
                 pieces.append(rest)
@@ -382,18 +388,18 @@ def _blank_line_end(data: bytes) -> int:
     return end
 
 
-def _blocks(block: bytes) -> Iterator[tuple[int, bool, int, int]]:
-    """Yield (start, has_data, blank, end) for each blank-line-terminated block in ``block``.
+def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:
+    """Yield (start, has_data, blank) for each blank-line-terminated block in ``block``.
 
-    The block's lines run from ``start`` to ``blank``, where its blank line starts; ``end`` is
-    past that blank line. A lone blank line is a block with ``start == blank``.
+    The block's lines run from ``start`` to ``blank``, where its blank line starts. A lone blank
+    line is a block with ``start == blank``.
     """
     start = 0
     has_data = False
     for match in _LINE.finditer(block):
         line = match.group(1)
         if not line:
-            yield start, has_data, match.start(), match.end()
+            yield start, has_data, match.start()
             start = match.end()
             has_data = False
         elif line.partition(b":")[0] == b"data":
@@ -401,12 +407,8 @@ def _blocks(block: bytes) -> Iterator[tuple[int, bool, int, int]]:
 
 
 def _find_oversized(block: bytes, limit: int) -> int | None:
-    """Where the first event in ``block`` larger than ``limit`` bytes starts, or None.
-
-    An event's size counts its lines and the blank line that ends it; a lone blank line is no
-    event, so it never counts.
-    """
-    for start, _, blank, end in _blocks(block):
-        if blank > start and end - start > limit:
+    """Where the first event in ``block`` larger than ``limit`` bytes starts, or None."""
+    for start, _, blank in _blocks(block):
+        if blank - start + 1 > limit:  # see SSEDecoder: the blank line counts as one byte
             return start
     return None
