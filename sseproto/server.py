@@ -40,6 +40,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from ._encoder import encode_comment, encode_event
+from ._errors import ProviderError, StreamError
 from ._events import ServerSentEvent
 from ._http import check_seconds
 from ._updates import (
@@ -109,7 +110,14 @@ def event_stream(
         done: end with ``data: [DONE]`` (the OpenAI chat dialect) once ``source`` is exhausted.
 
     When the returned generator is closed early (the client went away, the request task was
-    cancelled), ``source`` is closed too. An exception from ``source`` propagates unchanged.
+    cancelled), ``source`` is closed too.
+
+    A :class:`~sseproto.StreamError` from ``source`` (the upstream model stream failed: a provider
+    error, a truncated or invalid stream) is told to the client rather than cutting the
+    connection: the stream ends with ``event: error`` whose data is ``{"error": {...}}``, the
+    provider's own error object for a :class:`~sseproto.ProviderError`, else ``message`` and
+    ``type`` (no ``[DONE]`` follows). sseproto's chat reader reports that event as a
+    ``ProviderError``. Any other exception from ``source`` propagates unchanged.
 
     Raises:
         ValueError: if ``keepalive`` is not a positive number or None, or ``done`` not a bool;
@@ -151,6 +159,9 @@ async def _encode(
                     "event_stream items must be ServerSentEvent, str or chat updates, "
                     f"not {type(item).__name__}: {item!r}"
                 )
+    except StreamError as error:
+        yield _encode_error(error)
+    else:
         if done:
             yield _DONE
     finally:
@@ -158,6 +169,14 @@ async def _encode(
         # event loop gets round to finalising it.
         if isinstance(items, AsyncGenerator):
             await items.aclose()
+
+
+def _encode_error(error: StreamError) -> bytes:
+    if isinstance(error, ProviderError) and isinstance(error.error, Mapping):
+        detail: object = error.error
+    else:
+        detail = {"message": error.message, "type": type(error).__name__}
+    return encode_event(json.dumps({"error": detail}, default=_plain), event="error")
 
 
 def _encode_update(update: ChatUpdate) -> bytes:

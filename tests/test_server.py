@@ -25,6 +25,8 @@ from sseproto import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    IncompleteStreamError,
+    ProviderError,
     ServerSentEvent,
     StreamDone,
     ToolCallStarted,
@@ -157,6 +159,40 @@ def test_errors_from_the_source_propagate() -> None:
     for keepalive in (None, 1.0):
         with pytest.raises(RuntimeError, match="upstream failed"):
             asyncio.run(run(keepalive))
+
+
+def _failing_with(error: Exception) -> AsyncIterator[Item]:
+    async def source() -> AsyncIterator[Item]:
+        yield ContentDelta(0, "Hel")
+        raise error
+
+    return source()
+
+
+def _relayed(error: Exception, **options: Any) -> list[ServerSentEvent]:
+    async def run() -> bytes:
+        return b"".join([block async for block in event_stream(_failing_with(error), **options)])
+
+    return list(sseproto.iter_events([asyncio.run(run())]))
+
+
+def test_a_provider_error_from_the_source_ends_the_stream_with_an_error_event() -> None:
+    provider_error = {"message": "Token limit reached", "code": 400}
+    events = _relayed(ProviderError(provider_error), done=True)
+    assert [event.event for event in events] == ["content", "error"]  # no [DONE] after it
+    assert events[-1].json() == {"error": provider_error}
+    # sseproto's own chat reader sees the relayed error as what it was.
+    with pytest.raises(ProviderError) as caught:
+        sseproto.accumulate([sseproto.encode_event(events[-1].data, event="error")])
+    assert caught.value.error == provider_error
+
+
+def test_other_stream_errors_from_the_source_are_named_in_the_error_event() -> None:
+    events = _relayed(IncompleteStreamError("the stream ended early", offset=10))
+    assert events[-1].event == "error"
+    assert events[-1].json() == {
+        "error": {"message": "the stream ended early", "type": "IncompleteStreamError"}
+    }
 
 
 def test_unknown_items_raise_type_error() -> None:
