@@ -252,6 +252,17 @@ class ChatAccumulator:
         """Whether deviations from the documented chunk schema are rejected."""
         return self._strict
 
+    @property
+    def offset(self) -> int:
+        """How many bytes of the stream :meth:`feed` has consumed."""
+        return self._decoder.offset
+
+    @property
+    def events_received(self) -> int:
+        """How many events have arrived: decoded by :meth:`feed`, or given to
+        :meth:`feed_event` and :meth:`feed_chunk` (a chunk counts as one event)."""
+        return self._decoder.events_dispatched + self._inputs
+
     # -- input ------------------------------------------------------------------------------
 
     def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:

@@ -218,16 +218,12 @@ def _run_replay(args: argparse.Namespace) -> int:
     seed = _seed(args)
     reads = _replay_reads(name, args.chunking, seed, args.realtime)
     accumulator = ChatAccumulator()
-    # A decoder of its own counts the events and bytes for the summary; the accumulator decodes
-    # the same bytes through its public feed(), so errors carry the library's own offsets.
-    counter = SSEDecoder(max_event_size=None)
     stats = _ReplayStats()
     failure: StreamError | None = None
     text_out = not args.json
     try:
         for data, seconds in reads:
             stats.reads += 1
-            counter.feed(data)
             updates = accumulator.feed(data)
             for update in updates:
                 if isinstance(update, ContentDelta | RefusalDelta) and update.choice == 0:
@@ -240,21 +236,20 @@ def _run_replay(args: argparse.Namespace) -> int:
         accumulator.close()
     except StreamError as error:
         failure = error
-    counter.close()
     result = accumulator.snapshot()
     if args.json:
         sys.stdout.write(_json_text(result.to_dict(), indent=2) + "\n")
     else:
         # The summary starts on a line of its own, after a blank line when text was printed.
         separator = "\n\n" if stats.printed else ""
-        sys.stdout.write(separator + _summary(result, counter, stats) + "\n")
+        sys.stdout.write(separator + _summary(result, accumulator, stats) + "\n")
     sys.stdout.flush()
     if failure is not None:
         if failure.event_index is None:
             # The stream ended while this event was arriving (or before it began).
-            failure.event_index = counter.events_dispatched
+            failure.event_index = accumulator.events_received
         if failure.offset is None:
-            failure.offset = counter.offset
+            failure.offset = accumulator.offset
         _message(_stream_error_line(name, failure))
         return EXIT_STREAM_ERROR
     return EXIT_OK
@@ -311,7 +306,7 @@ def _load(name: str) -> Fixture:
         raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
 
 
-def _summary(result: ChatCompletion, counter: SSEDecoder, stats: _ReplayStats) -> str:
+def _summary(result: ChatCompletion, accumulator: ChatAccumulator, stats: _ReplayStats) -> str:
     lines = []
     for choice in result.choices:
         message = choice.message
@@ -328,7 +323,8 @@ def _summary(result: ChatCompletion, counter: SSEDecoder, stats: _ReplayStats) -
             lines.append(f"  tool call{ident}: {call.function.name}({call.function.arguments})")
     lines.append(f"usage: {_json_text(result.usage)}")
     lines.append(
-        f"events: {counter.events_dispatched}, bytes: {counter.offset}, reads: {stats.reads}"
+        f"events: {accumulator.events_received}, bytes: {accumulator.offset}, "
+        f"reads: {stats.reads}"
     )
     if stats.first_content is not None:
         lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")

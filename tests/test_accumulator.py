@@ -1008,3 +1008,20 @@ def test_the_transition_table_only_leaves_terminal_states_by_raising() -> None:
     sources = {source for source, _ in _TRANSITIONS}
     assert sources == {ChatState.STREAMING, ChatState.DONE}
     assert set(_TRANSITIONS.values()) <= set(ChatState)
+
+
+def test_offset_and_events_received_count_what_arrived() -> None:
+    body = sse(
+        chunk(choice(role="assistant", content="Hi")),
+        ": keep-alive\n\n",
+        chunk(choice(finish="stop")),
+    )
+    accumulator = ChatAccumulator()
+    accumulator.feed(body[:10])
+    assert (accumulator.offset, accumulator.events_received) == (10, 0)
+    accumulator.feed(body[10:])
+    # Two chunks and [DONE]; the comment is no event.
+    assert (accumulator.offset, accumulator.events_received) == (len(body), 3)
+    accumulator.feed_event(ServerSentEvent(data="[DONE]"))
+    accumulator.feed_chunk(chunk(choice()))
+    assert (accumulator.offset, accumulator.events_received) == (len(body), 5)
