@@ -187,7 +187,6 @@ def test_chunking_never_changes_where_the_size_limit_fails(
     assert run(split(stream, cuts), limit) == run([stream], limit)
 
 
-@pytest.mark.xfail(strict=True, reason="a closing CR LF split across reads at the limit")
 @example(blocks=[b"data: " + b"a" * 51 + b"\r\n\r\n"], slack=-1, back=1)
 @given(blocks=sse_like_blocks().filter(bool), slack=st.integers(-1, 1), back=st.integers(0, 3))
 def test_chunking_never_changes_the_size_limit_at_its_boundary(
