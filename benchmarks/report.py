@@ -133,7 +133,8 @@ def _verified_cases(
             continue
         extra = spurious(theirs)
         if extra:
-            notes.append(f"{case.name} also dispatches {extra} empty events (spec: none)")
+            plural = "s" if extra > 1 else ""
+            notes.append(f"{case.name} also dispatches {extra} empty event{plural} (spec: none)")
         kept.append(case)
     return kept, notes
 
@@ -249,7 +250,10 @@ def huge_line_section(repeats: int, markdown: bool) -> None:
     print("One 5 MB line in 1 KiB reads (ms):\n")
     table = Table(["decoder", "reads", "ms", "MB/s"], markdown=markdown)
     for name, seconds in medians.items():
-        table.add(name, "1 KiB", f"{seconds * 1e3:.1f}", f"{len(workload.data) / seconds / MB:.0f}")
+        label = "sseproto feed()" if name == "sseproto" else name
+        table.add(
+            label, "1 KiB", f"{seconds * 1e3:.1f}", f"{len(workload.data) / seconds / MB:.0f}"
+        )
     table.print()
     for note in notes:
         print(f"- {note}")
