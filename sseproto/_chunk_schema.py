@@ -71,7 +71,8 @@ def _check_choice(choice: object, path: str) -> None:
     if "finish_reason" not in choice:
         raise _fail("finish_reason is required (null until the choice ends)", path)
     finish = choice["finish_reason"]
-    if finish is not None and finish not in _FINISH_REASONS:
+    # Type first: a list or object is unhashable, so a bare membership test would raise TypeError.
+    if finish is not None and (type(finish) is not str or finish not in _FINISH_REASONS):
         raise _fail(
             f"finish_reason must be one of {sorted(_FINISH_REASONS)}", f"{path}.finish_reason"
         )
@@ -91,7 +92,7 @@ def _check_choice(choice: object, path: str) -> None:
 
 def _check_delta(delta: dict[str, Any], path: str) -> None:
     role = delta.get("role")
-    if role is not None and role not in _ROLES:
+    if role is not None and (type(role) is not str or role not in _ROLES):
         raise _fail(f"role must be one of {sorted(_ROLES)}", f"{path}.role")
     # Content arrays (Mistral Magistral) are outside the documented schema: content is a string.
     _optional_str(delta, "content", path)

@@ -913,6 +913,26 @@ def test_strict_mode_names_every_deviation(mutate: Any, path: str, rule: str) ->
     rebuild(*stream)
 
 
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda s: _delta(s, 0).update(role=[]), "$.choices[0].delta.role"),
+        (lambda s: _delta(s, 0).update(role={}), "$.choices[0].delta.role"),
+        (lambda s: _delta(s, 0).update(role=1), "$.choices[0].delta.role"),
+        (lambda s: _choice(s, 3).update(finish_reason={}), "$.choices[0].finish_reason"),
+        (lambda s: _choice(s, 3).update(finish_reason=[]), "$.choices[0].finish_reason"),
+        (lambda s: _tool(s, 1).update(type=[]), "$.choices[0].delta.tool_calls[0].type"),
+        (lambda s: s[0].update(object={}), "$.object"),
+    ],
+)
+def test_strict_mode_rejects_unhashable_values_as_invalid_chunks(mutate: Any, path: str) -> None:
+    stream = _documented_tool_stream()
+    mutate(stream)
+    with pytest.raises(InvalidChunkError) as caught:
+        rebuild(*stream, strict=True)
+    assert caught.value.path == path
+
+
 def test_strict_mode_rejects_events_of_another_type_and_a_second_done() -> None:
     with pytest.raises(InvalidChunkError, match="message events"):
         ChatAccumulator(strict=True).feed(b"event: delta\n" + sse(START, done=False))
