@@ -228,7 +228,7 @@ def _parse_sidecar(text: str, body: bytes, where: str) -> Recording:
         if read.offset != offset or read.length < 0:
             raise FixtureError(
                 f"line {number}: reads must tile the body; expected offset {offset}, got "
-                f"offset {read.offset} with length {read.length}",
+                f"offset {_shown(read.offset)} with length {_shown(read.length)}",
                 path=where,
                 offset=offset,
             )
@@ -239,7 +239,7 @@ def _parse_sidecar(text: str, body: bytes, where: str) -> Recording:
         seconds = read.seconds
     if offset != len(body):
         raise FixtureError(
-            f"the reads cover {offset} bytes but the body has {len(body)}", path=where
+            f"the reads cover {_shown(offset)} bytes but the body has {len(body)}", path=where
         )
     ending = _ending(records[-1], seconds, where, len(lines))
     return Recording(
@@ -264,7 +264,7 @@ def _check_header(header: Mapping[str, Any], body: bytes, where: str) -> None:
     length = _field(header, "length", int, where, 1)
     if length != len(body):
         raise FixtureError(
-            f"the sidecar describes a body of {length} bytes, but the body has {len(body)}",
+            f"the sidecar describes a body of {_shown(length)} bytes, but the body has {len(body)}",
             path=where,
         )
     if _field(header, "sha256", str, where, 1) != hashlib.sha256(body).hexdigest():
@@ -312,7 +312,7 @@ def _field(record: Mapping[str, Any], name: str, kind: type[Any], where: str, nu
     # bool is an int in Python, never in this format.
     if not isinstance(value, kind) or isinstance(value, bool):
         raise FixtureError(
-            f"line {number}: {name!r} must be {kind.__name__}, not {value!r}", path=where
+            f"line {number}: {name!r} must be {kind.__name__}, not {_shown(value)}", path=where
         )
     return value
 
@@ -323,13 +323,20 @@ def _optional(record: Mapping[str, Any], name: str, kind: type[Any], where: str)
 
 def _seconds(record: Mapping[str, Any], where: str, number: int) -> float:
     value = record.get("seconds")
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise FixtureError(
-            f"line {number}: 'seconds' must be a finite number >= 0, not {value!r}", path=where
-        )
-    return float(value)
+    # bool is an int in Python, never in this format.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int beyond any float: no finite time
+            seconds = math.inf
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    raise FixtureError(
+        f"line {number}: 'seconds' must be a finite number >= 0, not {_shown(value)}", path=where
+    )
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message, cut short: a sidecar's number may have hundreds of digits."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."

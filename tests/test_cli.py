@@ -226,6 +226,25 @@ def test_a_sidecar_that_does_not_match_its_body_exits_1(tmp_path: Path) -> None:
         assert "chat.reads.jsonl" in result.stderr and "bytes" in result.stderr
 
 
+def test_a_sidecar_time_too_large_for_a_float_exits_1_naming_the_line(tmp_path: Path) -> None:
+    body = tmp_path / "chat.sse"
+    body.write_bytes(CHAT_TEXT.read_bytes())
+    lines = sidecar_path(CHAT_TEXT).read_text(encoding="utf-8").splitlines(keepends=True)
+    record = json.loads(lines[1])
+    record["seconds"] = 10**400
+    lines[1] = json.dumps(record) + "\n"
+    sidecar_path(body).write_text("".join(lines), encoding="utf-8")
+    for command in ("replay", "bench"):
+        result = run(command, body)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert "chat.reads.jsonl" in result.stderr and "line 2" in result.stderr
+    result = run("check", body)
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAIL") and "line 2" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
 # -- check -------------------------------------------------------------------------------------
 
 
