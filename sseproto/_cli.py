@@ -381,20 +381,44 @@ def _check_one(name: str) -> _Verdict:
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise _UnreadableError(f"cannot read {expected_file}: {exc}") from exc
-    if not isinstance(expected, dict):
-        return _Verdict(False, f"{expected_file} is not a JSON object")
-    want = expected.get("error")
+    if not _is_expected(expected):
+        return _Verdict(
+            False,
+            f"{expected_file.name} is malformed: it must be an object with a \"completion\" "
+            "object and an \"error\" that is null or {\"type\", \"offset\", \"event_index\"}",
+        )
+    want = expected["error"]
     if failure != want:
         return _Verdict(
             False,
             f"expected {_error_text(want) if want else 'no error'}, got "
             f"{_error_text(failure) if failure else 'no error'}",
         )
-    difference = _first_difference(expected.get("completion"), completion, "$")
+    difference = _first_difference(expected["completion"], completion, "$")
     if difference is not None:
         return _Verdict(False, f"completion differs from {expected_file.name} {difference}")
     suffix = f" ({_error_text(failure)}, as expected)" if failure else ""
     return _Verdict(True, f"matches {expected_file.name}{suffix}")
+
+
+def _is_expected(value: object) -> bool:
+    """Whether ``value`` has the shape of ``NAME.expected.json``: the one check of it, so that
+    the comparison after it can rely on every field."""
+    if not isinstance(value, dict) or not isinstance(value.get("completion"), dict):
+        return False
+    error = value.get("error", False)
+    if error is None:
+        return True
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+        and all(_is_offset(error.get(name, False)) for name in ("offset", "event_index"))
+    )
+
+
+def _is_offset(value: object) -> bool:
+    # bool is an int in Python, never in this format.
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _outcome(

@@ -287,6 +287,32 @@ def test_check_without_expected_requires_a_complete_valid_stream(tmp_path: Path)
     assert "InvalidChunkError at byte offset 0, event index 0" in fail_line
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"completion": {}, "error": "x"},
+        {"completion": {}, "error": {"type": 1, "offset": 0, "event_index": 0}},
+        {"completion": {}, "error": {"type": "ProviderError", "offset": "0", "event_index": 0}},
+        {"completion": {}, "error": {"type": "ProviderError", "offset": True, "event_index": 0}},
+        {"completion": {}, "error": {"type": "ProviderError", "offset": 0}},
+        {"completion": [], "error": None},
+        {"error": None},
+        {"completion": {}},
+        ["not", "an", "object"],
+    ],
+)
+def test_check_fails_a_malformed_expected_file(tmp_path: Path, content: object) -> None:
+    body = tmp_path / "chat.sse"
+    body.write_bytes(CHAT_TEXT.read_bytes())
+    expected_path(body).write_text(json.dumps(content), encoding="utf-8")
+    result = run("check", body, CHAT_TEXT)
+    assert result.returncode == 1
+    failed, passed = result.stdout.splitlines()
+    assert failed.startswith("FAIL") and "chat.expected.json is malformed" in failed
+    assert passed.startswith("ok")
+    assert result.stderr == ""
+
+
 # -- bench -------------------------------------------------------------------------------------
 
 
