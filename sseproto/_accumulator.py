@@ -22,6 +22,7 @@ anything else.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, NoReturn
@@ -107,8 +108,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-# json.loads accepts NaN and Infinity, which are not JSON; this decoder refuses them.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e400 overflows to inf, which to_dict() would write back as Infinity: not JSON.
+        raise ValueError(f"{text} is out of the range of a float")
+    return value
+
+
+# json.loads accepts NaN and Infinity, which are not JSON, and turns numbers too large for a float
+# into inf; this decoder refuses all three. The C scanner calls parse_float for each float itself.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 _decode_json = _DECODER.decode
 # The C scanner behind decode(): one JSON value at an index. Calling it directly skips the two
 # whitespace regex matches and Python-level calls json.loads adds around it (about a third of
@@ -132,8 +142,9 @@ def _parse(data: str) -> Any:
 
 
 def _not_json(exc: Exception) -> InvalidChunkError:
-    # ValueError covers malformed JSON, NaN/Infinity and over-long integers; RecursionError is
-    # how the json module reports nesting deeper than the interpreter allows.
+    # ValueError covers malformed JSON, NaN/Infinity, out-of-range floats and over-long
+    # integers; RecursionError is how the json module reports nesting deeper than the
+    # interpreter allows.
     reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
     return InvalidChunkError(f"the payload is not valid JSON ({reason})")
 

@@ -618,6 +618,8 @@ def test_result_closes_the_input() -> None:
         ("{not json", "$", "not valid JSON"),
         ('{"a": NaN}', "$", "not valid JSON"),
         ('{"a": -Infinity}', "$", "not valid JSON"),
+        ('{"a": 1e400}', "$", "out of the range of a float"),
+        ('{"a": [-1E+999]}', "$", "out of the range of a float"),
         ("[" * 100_000 + "]" * 100_000, "$", "nested too deeply"),
         ("1" * 5000, "$", "not valid JSON"),
         ("", "$", "not valid JSON"),
