@@ -286,7 +286,7 @@ def _replay_reads(
         if realtime:
             raise _UsageError("--realtime needs recorded timings; stdin has none")
         # Live input: every read as it arrives, so a piped stream prints as it streams.
-        return ((chunk, None) for chunk in _reads(sys.stdin.buffer, name))
+        return ((chunk, None) for chunk in _reads(_stdin(), name))
     fixture = _load(name)
     try:
         pieces = plan(fixture, chunking=chunking, seed=seed, realtime=realtime)
@@ -556,7 +556,7 @@ def _accumulate_all(reads: list[bytes]) -> str:
 def _open_input(name: str) -> Iterator[BinaryIO]:
     """The named file opened for binary reading; ``-`` is stdin, which is left open."""
     if name == "-":
-        yield sys.stdin.buffer
+        yield _stdin()
         return
     try:
         stream = open(name, "rb")  # noqa: SIM115 (closed below, after the caller's block)
@@ -564,6 +564,14 @@ def _open_input(name: str) -> Iterator[BinaryIO]:
         raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
     with stream:
         yield stream
+
+
+def _stdin() -> BinaryIO:
+    """Standard input's bytes; a process started with stdin closed has none to read."""
+    stdin = sys.stdin
+    if stdin is None:
+        raise _UnreadableError("cannot read -: standard input is closed")
+    return stdin.buffer
 
 
 def _reads(stream: BinaryIO, name: str) -> Iterator[bytes]:

@@ -4,6 +4,7 @@ results on stdout and messages on stderr, stdin, ``--json``."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -207,6 +208,26 @@ def test_options_that_do_not_go_together_exit_2(args: tuple[str, ...]) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.startswith("sseproto: replay: ")
+
+
+@pytest.mark.parametrize(
+    "args", [("parse", "-"), ("replay", "-"), ("replay", "-", "--chunking", "byte")]
+)
+def test_a_closed_stdin_exits_2(args: tuple[str, ...]) -> None:
+    # The interpreter sets sys.stdin to None when it starts without file descriptor 0.
+    result = subprocess.run(
+        [sys.executable, "-m", "sseproto", *args],
+        stdin=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(0),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == "sseproto: cannot read -: standard input is closed\n"
 
 
 def test_realtime_is_refused_on_stdin() -> None:
