@@ -116,12 +116,23 @@ class ChoiceState:
             elif key == "reasoning_content" or key == "reasoning":
                 if type(value) is not str:
                     raise _wrong_type(key, "a string or null")
-                # One text whichever field carried it; a delta sending both is read once.
+                # One text whichever field carried it; a delta sending both strings is read
+                # once, when its reasoning_content comes up.
                 if key == "reasoning" and type(delta.get("reasoning_content")) is str:
                     continue
-                if key == "reasoning_content":
-                    self.reasoning_field = key
-                self._add_reasoning(value, updates)
+                also = delta.get("reasoning") if key == "reasoning_content" else None
+                if type(also) is not str or also == value:
+                    also = ""
+                # PROTOCOL §2, "nothing received is ever dropped": the usual duplicate (both
+                # fields carrying the same text) is read once; an empty reasoning_content next
+                # to a non-empty reasoning gives way to it; two different texts are both kept,
+                # reasoning_content first.
+                if value or not also:
+                    if key == "reasoning_content":
+                        self.reasoning_field = key
+                    self._add_reasoning(value, updates)
+                if also:
+                    self._add_reasoning(also, updates)
             elif key == "function_call":
                 # The legacy single function call, rebuilt by the tool call rules.
                 call = self.function_call

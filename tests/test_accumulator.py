@@ -153,6 +153,27 @@ def test_a_delta_carrying_both_reasoning_fields_is_read_once() -> None:
     assert result.choices[0].message.reasoning == "a"
 
 
+@pytest.mark.parametrize(
+    ("delta", "reasoning", "field"),
+    [
+        ({"reasoning_content": "", "reasoning": "think"}, "think", "reasoning"),
+        ({"reasoning": "think", "reasoning_content": ""}, "think", "reasoning"),
+        ({"reasoning_content": "think", "reasoning": ""}, "think", "reasoning_content"),
+        ({"reasoning_content": "a", "reasoning": "b"}, "ab", "reasoning_content"),
+        ({"reasoning": "b", "reasoning_content": "a"}, "ab", "reasoning_content"),
+        ({"reasoning_content": "", "reasoning": ""}, "", "reasoning_content"),
+    ],
+)
+def test_a_delta_carrying_both_reasoning_fields_drops_nothing(
+    delta: dict[str, Any], reasoning: str, field: str
+) -> None:
+    updates = updates_of(START, chunk(choice(**delta)), STOP)
+    message = updates[-1].completion.choices[0].message
+    assert message.reasoning == reasoning
+    assert message.to_dict()[field] == reasoning
+    assert "".join(u.text for u in updates if isinstance(u, ReasoningDelta)) == reasoning
+
+
 def test_content_arrays_mix_thinking_parts_and_text() -> None:
     parts = [
         {"type": "thinking", "thinking": "plan. "},
