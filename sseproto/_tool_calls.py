@@ -2,8 +2,9 @@
 
 The rules: deltas are grouped by the stream's ``index`` and written out compactly in order of
 first appearance; a delta without ``index`` continues the latest call unless it brings a new
-non-empty ``id``; a new ``id`` at a used index opens a new call; ``id``, ``type`` and
-``function.name`` are set once; ``arguments`` are concatenated (kept as a list of pieces, joined
+non-empty ``id``, and a call opened without ``index`` takes the first new ``index`` a later delta
+without a new ``id`` brings; a new ``id`` at a used index opens a new call; ``id``, ``type``
+and ``function.name`` are set once; ``arguments`` are concatenated (kept as a list of pieces, joined
 once, so a megabyte of 10-character deltas stays linear). The legacy ``function_call`` delta
 follows the same per-field rules through :func:`apply_function`.
 """
@@ -96,7 +97,7 @@ class ToolCalls:
             not start at 0 or skips, a reused index, a first delta without id, type and name).
     """
 
-    __slots__ = ("_by_wire_index", "_calls", "_choice", "_reported", "_strict")
+    __slots__ = ("_by_wire_index", "_calls", "_choice", "_reported", "_strict", "_unindexed")
 
     def __init__(self, choice: int, strict: bool) -> None:
         self._choice = choice
@@ -105,6 +106,8 @@ class ToolCalls:
         # The stream's own index -> position in _calls of the call it addresses now. A dict: a
         # hostile index of 10**9 allocates nothing.
         self._by_wire_index: dict[int, int] = {}
+        # The latest call opened by a delta without index and not yet given one, if any.
+        self._unindexed: CallState | None = None
         # How many calls have been reported with ToolCallDone.
         self._reported = 0
 
@@ -218,6 +221,15 @@ class ToolCalls:
             raise InvalidChunkError(
                 "index must be a non-negative integer", path=f"{_path(number)}.index"
             )
+        elif (unindexed := self._unindexed) is not None and wire not in self._by_wire_index:
+            # A call opened without index whose later deltas bring one: a first-seen index
+            # without a new id names that call rather than opening a second.
+            if not (call_id and unindexed.id and call_id != unindexed.id):
+                self._unindexed = None
+                self._by_wire_index[wire] = unindexed.position
+                if call_id and not unindexed.id:
+                    unindexed.id = call_id
+                return unindexed, False
         elif self._strict:
             if wire in self._by_wire_index:
                 rule = "a tool call index is not reused for a new id"
@@ -231,7 +243,9 @@ class ToolCalls:
         # 1 by the stream (Anthropic's gateway) is tool_calls[0].
         call = CallState(len(calls))
         calls.append(call)
-        if wire is not None:
+        if wire is None:
+            self._unindexed = call
+        else:
             self._by_wire_index[wire] = call.position
         if call_id:
             call.id = call_id

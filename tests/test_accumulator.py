@@ -365,6 +365,25 @@ def test_a_delta_without_index_continues_the_latest_call_unless_it_brings_a_new_
     ) == [("a", "function", "f", "{} "), ("b", "function", "g", "[]")]
 
 
+def test_a_call_opened_without_index_takes_the_first_index_a_later_delta_brings() -> None:
+    assert _calls(
+        call(id="c1", function={"name": "f", "arguments": "{"}),
+        call(0, function={"arguments": "}"}),
+        call(0, function={"arguments": " "}),
+    ) == [("c1", "function", "f", "{} ")]
+    # Only once, and never for a delta bringing a new id.
+    assert _calls(
+        call(id="c1", function={"name": "f", "arguments": "{"}),
+        call(0, function={"arguments": "}"}),
+        call(1, function={"name": "g", "arguments": "[]"}),
+        call(2, id="c3", function={"name": "h"}),
+    ) == [("c1", "function", "f", "{}"), ("", "function", "g", "[]"), ("c3", "function", "h", "")]
+    assert _calls(
+        call(id="c1", function={"name": "f", "arguments": "{}"}),
+        call(0, id="c2", function={"name": "g", "arguments": "[]"}),
+    ) == [("c1", "function", "f", "{}"), ("c2", "function", "g", "[]")]
+
+
 def test_a_new_id_at_a_used_index_opens_a_new_call() -> None:
     assert _calls(
         call(0, id="a", function={"name": "f", "arguments": "1"}),
