@@ -188,7 +188,8 @@ class ChatAccumulator:
     :meth:`close` when the input ended before ``[DONE]`` and before every choice finished. Once an
     error is raised the accumulator is ``FAILED``: every later ``feed*``, :meth:`close` and
     :meth:`result` raises the same error again. In the default mode, chunks arriving after
-    ``[DONE]`` are still applied (strict mode rejects them).
+    ``[DONE]`` are still applied (strict mode rejects them), and :meth:`close` then sends a second
+    :class:`StreamDone` carrying the completion with them.
 
     Args:
         strict: reject deviations from the documented schema instead of reading them.
@@ -545,6 +546,9 @@ class ChatAccumulator:
                 if self._strict:
                     raise InvalidChunkError("nothing may follow data: [DONE]")
                 self._move(ChatInput.CHUNK)
+                # The StreamDone already sent is out of date: close() sends a fresh one, so the
+                # last update always carries the final completion.
+                self._done_sent = False
             if self._strict:
                 check_chunk(chunk)
             if self._meta_rank < 2:

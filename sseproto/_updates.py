@@ -156,7 +156,11 @@ class UsageUpdate(ChatUpdate):
 
 class StreamDone(ChatUpdate):
     """The stream ended normally (``data: [DONE]``, or the end of input with every choice
-    finished). ``completion`` is the completion rebuilt at that point."""
+    finished). ``completion`` is the completion rebuilt at that point.
+
+    The last update of a complete stream is always a ``StreamDone`` whose ``completion`` equals
+    the final result: when chunks still arrive after ``[DONE]`` (applied in the default mode), a
+    second ``StreamDone`` follows their updates at the end of the input."""
 
     __slots__ = ("completion",)
     __match_args__ = ("completion",)

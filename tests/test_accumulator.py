@@ -624,10 +624,17 @@ def rebuild_bytes(body: bytes, strict: bool = False) -> ChatCompletion:
     return accumulator.result()
 
 
-def test_updates_after_done_are_reported_and_stream_done_only_once() -> None:
+def test_updates_after_done_are_reported_then_a_fresh_stream_done_at_the_end() -> None:
     updates = updates_of(START, STOP, "data: [DONE]\n\n", chunk(choice(content="late")))
-    assert sum(isinstance(u, StreamDone) for u in updates) == 1
-    assert ContentDelta(0, "late") in updates
+    done = [u for u in updates if isinstance(u, StreamDone)]
+    assert len(done) == 2
+    assert updates[-1] is done[-1]
+    assert updates.index(ContentDelta(0, "late")) < len(updates) - 1
+    assert done[0].completion.choices[0].message.content == ""
+    assert done[-1].completion.choices[0].message.content == "late"
+    # A repeated [DONE] with nothing between changes nothing: StreamDone is sent once.
+    repeated = updates_of(START, STOP, "data: [DONE]\n\n")
+    assert sum(isinstance(u, StreamDone) for u in repeated) == 1
 
 
 def test_feed_after_close_is_an_error_and_close_again_does_nothing() -> None:
