@@ -384,8 +384,8 @@ def _check_one(name: str) -> _Verdict:
     if not _is_expected(expected):
         return _Verdict(
             False,
-            f"{expected_file.name} is malformed: it must be an object with a \"completion\" "
-            "object and an \"error\" that is null or {\"type\", \"offset\", \"event_index\"}",
+            f'{expected_file.name} is malformed: it must be an object with a "completion" '
+            'object and an "error" that is null or {"type", "offset", "event_index"}',
         )
     want = expected["error"]
     if failure != want:

@@ -1,12 +1,14 @@
 """What every HTTP-client adapter shares: request headers, the response check, and the reading loop.
 
-Strategy. Each adapter (httpx, aiohttp, requests) only knows how to get four things from its
+Strategy. Each adapter (httpx, aiohttp, requests) only knows how to get five things from its
 client's response: the status and content type, an iterator over the raw body bytes, whether an
-exception is the client's read timeout, and how to close the response. :class:`SyncEventSourceBase`
-and :class:`AsyncEventSourceBase` build everything else on those hooks, once: the check that the
-response is an event stream at all, the translation of read timeouts into
-:class:`IdleTimeoutError` carrying what was received, the close of the response however the
-iteration ends (exhausted, left early, an error, or a cancelled task), and the decoding itself.
+exception is the client's read timeout, whether it is another of the client's transport errors,
+and how to close the response. :class:`SyncEventSourceBase` and :class:`AsyncEventSourceBase`
+build everything else on those hooks, once: the check that the response is an event stream at
+all, the translation of read timeouts into :class:`IdleTimeoutError` and of other transport
+errors into :class:`IncompleteStreamError`, both carrying what was received, the close of the
+response however the iteration ends (exhausted, left early, an error, or a cancelled task), and
+the decoding itself.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from types import MappingProxyType
 from ._accumulator import ChatAccumulator
 from ._completion import ChatCompletion
 from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._errors import BadResponseError, IdleTimeoutError, StreamError
+from ._errors import BadResponseError, IdleTimeoutError, IncompleteStreamError, StreamError
 from ._events import ServerSentEvent
 from ._updates import ChatUpdate
 
@@ -99,6 +101,11 @@ class SyncEventSourceBase(ABC):
         """Whether ``error``, raised while reading the body, is the client's read timeout."""
 
     @abstractmethod
+    def _is_transport_error(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body and not a read timeout, is one of
+        the client's transport errors (the connection cut, a malformed or undecodable body)."""
+
+    @abstractmethod
     def close(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
@@ -108,6 +115,8 @@ class SyncEventSourceBase(ABC):
         Raises:
             BadResponseError: the response is not an event stream.
             IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
+            IncompleteStreamError: a transport error of the client ended the body (the error is
+                its ``__cause__``).
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read.
         """
@@ -122,8 +131,9 @@ class SyncEventSourceBase(ABC):
         :func:`sseproto.iter_chat`: the last update of a complete stream is ``StreamDone``).
 
         Raises:
-            BadResponseError, IdleTimeoutError, RuntimeError: as :meth:`iter_sse`; an idle
-                timeout carries the completion rebuilt so far in ``partial``.
+            BadResponseError, IdleTimeoutError, IncompleteStreamError, RuntimeError: as
+                :meth:`iter_sse`; an idle timeout or a transport error carries the completion
+                rebuilt so far in ``partial``.
             StreamError: the stream was invalid, carried a provider error, or was cut short
                 (see :class:`sseproto.ChatAccumulator`), after the updates before it.
         """
@@ -152,7 +162,7 @@ class SyncEventSourceBase(ABC):
         return accumulator.result()
 
     def _chunks(self, partial: _Snapshot) -> Generator[bytes, None, None]:
-        """The checked body bytes; ``partial`` gives what an idle timeout should carry."""
+        """The checked body bytes; ``partial`` gives what a failed read should carry."""
         if self._started:
             raise RuntimeError("this event stream has already been read")
         self._started = True
@@ -161,18 +171,20 @@ class SyncEventSourceBase(ABC):
             status, content_type = self._head()
             body = self._body()
             if not _is_event_stream(status, content_type):
+                start, cause = _read_start(body, lambda error: _is_client_error(self, error))
                 raise BadResponseError(
-                    status=status, content_type=content_type, body=_read_start(body)
-                )
+                    status=status, content_type=content_type, body=start
+                ) from cause
             received = 0
             try:
                 for chunk in body:
                     received += len(chunk)
                     yield chunk
             except Exception as error:
-                if not self._is_read_timeout(error):
+                failure = _read_failure(self, error, received, partial)
+                if failure is None:
                     raise
-                raise _idle_timeout(received, partial()) from error
+                raise failure from error
         finally:
             if isinstance(body, Generator):
                 body.close()
@@ -204,6 +216,11 @@ class AsyncEventSourceBase(ABC):
         """Whether ``error``, raised while reading the body, is the client's read timeout."""
 
     @abstractmethod
+    def _is_transport_error(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body and not a read timeout, is one of
+        the client's transport errors (the connection cut, a malformed or undecodable body)."""
+
+    @abstractmethod
     async def aclose(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
@@ -213,6 +230,8 @@ class AsyncEventSourceBase(ABC):
         Raises:
             BadResponseError: the response is not an event stream.
             IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
+            IncompleteStreamError: a transport error of the client ended the body (the error is
+                its ``__cause__``).
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read.
         """
@@ -229,8 +248,9 @@ class AsyncEventSourceBase(ABC):
         :func:`sseproto.aiter_chat`: the last update of a complete stream is ``StreamDone``).
 
         Raises:
-            BadResponseError, IdleTimeoutError, RuntimeError: as :meth:`aiter_sse`; an idle
-                timeout carries the completion rebuilt so far in ``partial``.
+            BadResponseError, IdleTimeoutError, IncompleteStreamError, RuntimeError: as
+                :meth:`aiter_sse`; an idle timeout or a transport error carries the completion
+                rebuilt so far in ``partial``.
             StreamError: the stream was invalid, carried a provider error, or was cut short
                 (see :class:`sseproto.ChatAccumulator`), after the updates before it.
         """
@@ -262,7 +282,7 @@ class AsyncEventSourceBase(ABC):
         return accumulator.result()
 
     async def _chunks(self, partial: _Snapshot) -> AsyncGenerator[bytes, None]:
-        """The checked body bytes; ``partial`` gives what an idle timeout should carry."""
+        """The checked body bytes; ``partial`` gives what a failed read should carry."""
         if self._started:
             raise RuntimeError("this event stream has already been read")
         self._started = True
@@ -271,24 +291,52 @@ class AsyncEventSourceBase(ABC):
             status, content_type = self._head()
             body = self._body()
             if not _is_event_stream(status, content_type):
+                start, cause = await _aread_start(body, lambda error: _is_client_error(self, error))
                 raise BadResponseError(
-                    status=status, content_type=content_type, body=await _aread_start(body)
-                )
+                    status=status, content_type=content_type, body=start
+                ) from cause
             received = 0
             try:
                 async for chunk in body:
                     received += len(chunk)
                     yield chunk
             except Exception as error:
-                if not self._is_read_timeout(error):
+                failure = _read_failure(self, error, received, partial)
+                if failure is None:
                     raise
-                raise _idle_timeout(received, partial()) from error
+                raise failure from error
         finally:
             # An abandoned client iterator would otherwise be finalised later by the event loop,
             # after the response it reads from is gone.
             if isinstance(body, AsyncGenerator):
                 await body.aclose()
             await self.aclose()
+
+
+def _is_client_error(source: SyncEventSourceBase | AsyncEventSourceBase, error: Exception) -> bool:
+    return source._is_read_timeout(error) or source._is_transport_error(error)
+
+
+def _read_failure(
+    source: SyncEventSourceBase | AsyncEventSourceBase,
+    error: Exception,
+    received: int,
+    partial: _Snapshot,
+) -> StreamError | None:
+    """What to raise for ``error``, raised by the client after ``received`` body bytes: the
+    library's error for the client's timeouts and transport errors, None for anything else."""
+    if source._is_read_timeout(error):
+        return _idle_timeout(received, partial())
+    if source._is_transport_error(error):
+        # PROTOCOL: every error about the input is a StreamError with offset and partial; a
+        # body cut short is an incomplete stream whatever the client calls it.
+        name = f"{type(error).__module__.partition('.')[0]}.{type(error).__qualname__}"
+        return IncompleteStreamError(
+            f"the body ended with {name} after {received} bytes: {error}",
+            offset=received,
+            partial=partial(),
+        )
+    return None
 
 
 def head_timeout() -> IdleTimeoutError:
@@ -304,19 +352,36 @@ def _idle_timeout(received: int, partial: ChatCompletion | None) -> IdleTimeoutE
     )
 
 
-def _read_start(body: Iterator[bytes]) -> bytes:
+def _read_start(
+    body: Iterator[bytes], is_client_error: Callable[[Exception], bool]
+) -> tuple[bytes, Exception | None]:
+    """The start of a rejected response's body, and the client error that cut it short if one
+    did: the rejection is what the caller needs to hear about, with whatever body arrived."""
     start = bytearray()
-    for chunk in body:
-        start += chunk
-        if len(start) >= MAX_ERROR_BODY:
-            break
-    return bytes(start[:MAX_ERROR_BODY])
+    try:
+        for chunk in body:
+            start += chunk
+            if len(start) >= MAX_ERROR_BODY:
+                break
+    except Exception as error:
+        if not is_client_error(error):
+            raise
+        return bytes(start[:MAX_ERROR_BODY]), error
+    return bytes(start[:MAX_ERROR_BODY]), None
 
 
-async def _aread_start(body: AsyncIterator[bytes]) -> bytes:
+async def _aread_start(
+    body: AsyncIterator[bytes], is_client_error: Callable[[Exception], bool]
+) -> tuple[bytes, Exception | None]:
+    """The asynchronous twin of :func:`_read_start`."""
     start = bytearray()
-    async for chunk in body:
-        start += chunk
-        if len(start) >= MAX_ERROR_BODY:
-            break
-    return bytes(start[:MAX_ERROR_BODY])
+    try:
+        async for chunk in body:
+            start += chunk
+            if len(start) >= MAX_ERROR_BODY:
+                break
+    except Exception as error:
+        if not is_client_error(error):
+            raise
+        return bytes(start[:MAX_ERROR_BODY]), error
+    return bytes(start[:MAX_ERROR_BODY]), None

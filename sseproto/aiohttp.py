@@ -31,9 +31,10 @@ class EventSource(AsyncEventSourceBase):
     """The event stream of an ``aiohttp.ClientResponse`` whose body was not read yet.
 
     A ``sock_read`` timeout of the session while the body streams raises
-    :class:`IdleTimeoutError`, carrying the bytes received and, when chat updates are read, the
-    completion rebuilt so far. Cancelling the task that reads it releases the response (closing
-    the connection when the body was not read to the end).
+    :class:`IdleTimeoutError`, and any other error of the connection
+    :class:`IncompleteStreamError`, each carrying the bytes received and, when chat updates are
+    read, the completion rebuilt so far. Cancelling the task that reads it releases the response
+    (closing the connection when the body was not read to the end).
 
     Args:
         response: the response to read.
@@ -62,6 +63,11 @@ class EventSource(AsyncEventSourceBase):
         # sock_read expiring; a total timeout is the caller's deadline, not idleness, and
         # surfaces as a plain asyncio timeout.
         return isinstance(error, aiohttp.SocketTimeoutError)
+
+    def _is_transport_error(self, error: Exception) -> bool:
+        # The connection dropped or the payload was malformed (ClientPayloadError,
+        # ServerDisconnectedError, ...): every failure aiohttp reports is a ClientError.
+        return isinstance(error, aiohttp.ClientError)
 
     async def aclose(self) -> None:
         """Release the response; aiohttp closes the connection if the body was not read whole."""

@@ -31,13 +31,18 @@ from ._http import (
 
 __all__ = ["AsyncEventSource", "EventSource", "aconnect_sse", "connect_sse"]
 
+# What httpx raises when the body cannot be read to its end: the connection failed or broke the
+# protocol (TransportError), or the compressed body was corrupt (DecodingError).
+_TRANSPORT_ERRORS = (httpx.TransportError, httpx.DecodingError)
+
 
 class EventSource(SyncEventSourceBase):
     """The event stream of a streamed ``httpx.Response`` (from ``client.stream(...)`` or
     :func:`connect_sse`).
 
-    A read timeout of the client while the body streams raises :class:`IdleTimeoutError`,
-    carrying the bytes received and, when chat updates are read, the completion rebuilt so far.
+    A read timeout of the client while the body streams raises :class:`IdleTimeoutError`, and
+    any other transport error :class:`IncompleteStreamError`, each carrying the bytes received
+    and, when chat updates are read, the completion rebuilt so far.
 
     Args:
         response: a response opened with ``stream=True`` and not read yet.
@@ -61,6 +66,9 @@ class EventSource(SyncEventSourceBase):
 
     def _is_read_timeout(self, error: Exception) -> bool:
         return isinstance(error, httpx.ReadTimeout)
+
+    def _is_transport_error(self, error: Exception) -> bool:
+        return isinstance(error, _TRANSPORT_ERRORS)
 
     def close(self) -> None:
         """Close the response."""
@@ -91,6 +99,9 @@ class AsyncEventSource(AsyncEventSourceBase):
 
     def _is_read_timeout(self, error: Exception) -> bool:
         return isinstance(error, httpx.ReadTimeout)
+
+    def _is_transport_error(self, error: Exception) -> bool:
+        return isinstance(error, _TRANSPORT_ERRORS)
 
     async def aclose(self) -> None:
         """Close the response."""

@@ -32,8 +32,9 @@ __all__ = ["EventSource", "connect_sse"]
 class EventSource(SyncEventSourceBase):
     """The event stream of a ``requests.Response`` requested with ``stream=True``.
 
-    A read timeout while the body streams raises :class:`IdleTimeoutError`, carrying the bytes
-    received and, when chat updates are read, the completion rebuilt so far.
+    A read timeout while the body streams raises :class:`IdleTimeoutError`, and any other error
+    of the connection :class:`IncompleteStreamError`, each carrying the bytes received and, when
+    chat updates are read, the completion rebuilt so far.
 
     Args:
         response: a response requested with ``stream=True`` and not read yet.
@@ -62,6 +63,16 @@ class EventSource(SyncEventSourceBase):
             isinstance(error, requests.ConnectionError)
             and bool(error.args)
             and isinstance(error.args[0], ReadTimeoutError)
+        )
+
+    def _is_transport_error(self, error: Exception) -> bool:
+        # While a body streams, requests wraps urllib3's failures: a broken chunked encoding or
+        # connection (ChunkedEncodingError, ConnectionError) or a corrupt compressed body.
+        return isinstance(
+            error,
+            requests.ConnectionError
+            | requests.exceptions.ChunkedEncodingError
+            | requests.exceptions.ContentDecodingError,
         )
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from functools import partial
 from typing import Any
 
@@ -30,6 +30,7 @@ from sseproto import (
     ChatUpdate,
     ContentDelta,
     IdleTimeoutError,
+    IncompleteStreamError,
     ServerSentEvent,
     StreamError,
 )
@@ -376,3 +377,145 @@ def test_leaving_iter_chat_early_closes_the_connection(server: LoopbackServer) -
             if number == 2:
                 break
         assert server.disconnected.wait(OBSERVE_SECONDS)
+
+
+# -- transport errors while reading the body ---------------------------------------------------
+
+HEL = (
+    b'data: {"id":"c1","model":"m","created":1,'
+    b'"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+)
+
+
+class FailingBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that yields ``parts`` and then fails with ``error``, as a cut connection does."""
+
+    def __init__(self, parts: list[bytes], error: Exception) -> None:
+        self.parts = parts
+        self.error = error
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.parts
+        raise self.error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self.parts:
+            yield part
+        raise self.error
+
+
+def failing_transport(
+    parts: list[bytes], error: Exception, status: int = 200, content_type: str = "text/event-stream"
+) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status, headers={"Content-Type": content_type}, stream=FailingBody(parts, error)
+        )
+
+    return httpx.MockTransport(answer)
+
+
+def cut() -> httpx.RemoteProtocolError:
+    return httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def check_cut_short(error: IncompleteStreamError, partial: bool) -> None:
+    assert isinstance(error.__cause__, httpx.RemoteProtocolError)
+    assert "httpx.RemoteProtocolError" in error.message and "peer closed" in error.message
+    assert error.offset == len(HEL)
+    if partial:
+        assert error.partial is not None
+        assert error.partial.id == "c1"
+        assert error.partial.choices[0].message.content == "Hel"
+    else:
+        assert error.partial is None
+
+
+def test_a_transport_error_mid_body_is_an_incomplete_stream_with_the_partial() -> None:
+    with httpx.Client(transport=failing_transport([HEL], cut())) as client:
+        with (
+            connect_sse(client, "GET", "http://test/s") as source,
+            pytest.raises(IncompleteStreamError) as caught,
+        ):
+            source.accumulate()
+        check_cut_short(caught.value, partial=True)
+
+        with connect_sse(client, "GET", "http://test/s") as source:
+            updates = source.iter_chat()
+            assert next(updates) == ContentDelta(0, "Hel")
+            with pytest.raises(IncompleteStreamError) as caught:
+                next(updates)
+        check_cut_short(caught.value, partial=True)
+
+        with connect_sse(client, "GET", "http://test/s") as source:
+            events = source.iter_sse()
+            assert next(events).data.startswith('{"id":"c1"')
+            with pytest.raises(IncompleteStreamError) as caught:
+                next(events)
+        check_cut_short(caught.value, partial=False)
+
+
+def test_an_async_transport_error_mid_body_is_an_incomplete_stream_with_the_partial() -> None:
+    async def read() -> list[IncompleteStreamError]:
+        caught: list[IncompleteStreamError] = []
+        async with httpx.AsyncClient(transport=failing_transport([HEL], cut())) as client:
+            async with aconnect_sse(client, "GET", "http://test/s") as source:
+                try:
+                    await source.aaccumulate()
+                except IncompleteStreamError as error:
+                    caught.append(error)
+            async with aconnect_sse(client, "GET", "http://test/s") as source:
+                updates: list[ChatUpdate] = []
+                try:
+                    async for update in source.aiter_chat():
+                        updates.append(update)
+                except IncompleteStreamError as error:
+                    caught.append(error)
+                assert updates == [ContentDelta(0, "Hel")]
+            async with aconnect_sse(client, "GET", "http://test/s") as source:
+                try:
+                    async for _ in source.aiter_sse():
+                        pass
+                except IncompleteStreamError as error:
+                    caught.append(error)
+        return caught
+
+    accumulated, chatted, events = asyncio.run(read())
+    check_cut_short(accumulated, partial=True)
+    check_cut_short(chatted, partial=True)
+    check_cut_short(events, partial=False)
+
+
+def test_an_error_the_client_does_not_raise_is_not_translated() -> None:
+    with (
+        httpx.Client(transport=failing_transport([HEL], KeyError("ours"))) as client,
+        connect_sse(client, "GET", "http://test/s") as source,
+        pytest.raises(KeyError),
+    ):
+        source.accumulate()
+
+
+def test_a_timeout_reading_a_rejected_body_keeps_the_rejection_and_its_start() -> None:
+    timeout = httpx.ReadTimeout("timed out")
+    transport = failing_transport([b"Internal "], timeout, status=500, content_type="text/plain")
+    with (
+        httpx.Client(transport=transport) as client,
+        connect_sse(client, "GET", "http://test/s") as source,
+        pytest.raises(BadResponseError) as caught,
+    ):
+        source.accumulate()
+    assert caught.value.status == 500 and caught.value.body == b"Internal "
+    assert caught.value.__cause__ is timeout
+
+    async def read() -> BadResponseError:
+        async with (
+            httpx.AsyncClient(transport=transport) as client,
+            aconnect_sse(client, "GET", "http://test/s") as source,
+        ):
+            with pytest.raises(BadResponseError) as caught:
+                async for _ in source.aiter_sse():
+                    pass
+            return caught.value
+
+    error = asyncio.run(read())
+    assert error.status == 500 and error.body == b"Internal "
