@@ -59,6 +59,7 @@ class Reply:
         head_delay: the pause before the status line.
         stall: a pause after the last part before the body ends.
         endless: after the parts, keep sending keep-alive comments until the client goes away.
+        cut: after the parts, close the connection without ending the chunked body.
     """
 
     parts: Sequence[bytes] = ()
@@ -68,6 +69,7 @@ class Reply:
     head_delay: float = 0.0
     stall: float = 0.0
     endless: bool = False
+    cut: bool = False
 
 
 @dataclass
@@ -232,6 +234,8 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                     server.stopping.wait(reply.delays[number])
                 self._send_chunk(part)
             server.stopping.wait(reply.stall)
+            if reply.cut:
+                return  # the connection closes with the body unfinished
             deadline = time.monotonic() + MAX_REPLY_SECONDS
             while reply.endless and not server.stopping.is_set() and time.monotonic() < deadline:
                 self._send_chunk(b": keep-alive\n\n")

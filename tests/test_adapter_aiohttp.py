@@ -23,7 +23,14 @@ from servers import (
 )
 
 import sseproto
-from sseproto import BadResponseError, ChatUpdate, ContentDelta, IdleTimeoutError, ServerSentEvent
+from sseproto import (
+    BadResponseError,
+    ChatUpdate,
+    ContentDelta,
+    IdleTimeoutError,
+    IncompleteStreamError,
+    ServerSentEvent,
+)
 from sseproto.aiohttp import EventSource, connect_sse
 
 OBSERVE_SECONDS = 5.0
@@ -242,3 +249,31 @@ def test_aiter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
     assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
     assert error.partial is not None
     assert error.partial.choices[0].message.content == "abab"
+
+
+def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
+    server: LoopbackServer,
+) -> None:
+    head = (
+        b'data: {"id":"c1","model":"m","created":1,'
+        b'"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+    )
+    server.replies["/s"] = Reply(parts=[head], cut=True)
+
+    async def read() -> tuple[list[ChatUpdate], IncompleteStreamError]:
+        updates: list[ChatUpdate] = []
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+        ):
+            with pytest.raises(IncompleteStreamError) as caught:
+                async for update in source.aiter_chat():
+                    updates.append(update)
+            return updates, caught.value
+
+    updates, error = asyncio.run(read())
+    assert updates == [ContentDelta(0, "Hel")]
+    assert isinstance(error.__cause__, aiohttp.ClientError)
+    assert "aiohttp." in error.message
+    assert error.offset == len(head)
+    assert error.partial is not None and error.partial.choices[0].message.content == "Hel"

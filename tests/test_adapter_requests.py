@@ -20,7 +20,14 @@ from servers import (
 )
 
 import sseproto
-from sseproto import BadResponseError, ChatUpdate, ContentDelta, IdleTimeoutError, ServerSentEvent
+from sseproto import (
+    BadResponseError,
+    ChatUpdate,
+    ContentDelta,
+    IdleTimeoutError,
+    IncompleteStreamError,
+    ServerSentEvent,
+)
 from sseproto.requests import EventSource, connect_sse
 
 OBSERVE_SECONDS = 5.0
@@ -170,3 +177,29 @@ def test_iter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
     assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
     assert caught.value.partial is not None
     assert caught.value.partial.choices[0].message.content == "abab"
+
+
+def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
+    server: LoopbackServer,
+) -> None:
+    head = (
+        b'data: {"id":"c1","model":"m","created":1,'
+        b'"choices":[{"index":0,"delta":{"content":"Hel"}}]}\n\n'
+    )
+    server.replies["/s"] = Reply(parts=[head], cut=True)
+    with requests.Session() as session:
+        with (
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+            pytest.raises(IncompleteStreamError) as caught,
+        ):
+            source.accumulate()
+        with connect_sse(session, "GET", f"{server.url}/s") as source:
+            updates: list[ChatUpdate] = []
+            with pytest.raises(IncompleteStreamError) as chatted:
+                updates.extend(source.iter_chat())
+    assert updates == [ContentDelta(0, "Hel")]
+    for error in (caught.value, chatted.value):
+        assert isinstance(error.__cause__, requests.RequestException)
+        assert "requests." in error.message
+        assert error.offset == len(head)
+        assert error.partial is not None and error.partial.choices[0].message.content == "Hel"
