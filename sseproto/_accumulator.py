@@ -155,6 +155,12 @@ def _not_json(exc: Exception) -> InvalidChunkError:
 _MAX_TRACKED_EXTRAS = 32
 
 
+# How many choices one stream may open. OpenAI caps the request's n at 128; the bound is eight
+# times that, so no real stream meets it, while a hostile chunk listing 80,000 choice indexes is
+# refused before it builds (and every snapshot rebuilds) 80,000 choices.
+_MAX_CHOICES = 1024
+
+
 def _track(
     fields: frozenset[str], tracked: tuple[str, ...], new: tuple[str, ...]
 ) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
@@ -575,6 +581,10 @@ class ChatAccumulator:
                         index = 0
                     state = states.get(index)
                     if state is None:
+                        if len(states) >= _MAX_CHOICES:
+                            raise _invalid(
+                                f"a stream has at most {_MAX_CHOICES} choices", ".index"
+                            )
                         # A dict, not a list: a hostile index of 10**9 allocates nothing.
                         state = states[index] = ChoiceState(index, self._strict)
                     elif self._strict and state.finish_reason is not None:

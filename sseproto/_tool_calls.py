@@ -19,9 +19,14 @@ from ._errors import InvalidChunkError
 from ._extras import copy_extras, merge_extra
 from ._updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
 
-__all__ = ["CallState", "ToolCalls", "apply_function"]
+__all__ = ["MAX_TOOL_CALLS", "CallState", "ToolCalls", "apply_function"]
 
 _TOOL_CALL_FIELDS = frozenset({"index", "id", "type", "function"})
+# How many tool calls one choice may open. Parallel tool calls number a handful in real streams
+# (OpenAI's API accepts at most 128 tools to call); the bound is far above that, so only a
+# hostile stream meets it, and it cannot make one choice hold, and every snapshot rebuild,
+# an unbounded number of calls.
+MAX_TOOL_CALLS = 1024
 
 
 class CallState:
@@ -239,6 +244,10 @@ class ToolCalls:
                 rule = ""
             if rule:
                 raise InvalidChunkError(rule, path=f"{_path(number)}.index")
+        if len(calls) >= MAX_TOOL_CALLS:
+            raise InvalidChunkError(
+                f"a choice has at most {MAX_TOOL_CALLS} tool calls", path=_path(number)
+            )
         # Calls are written out compactly, in order of first appearance: a first call numbered
         # 1 by the stream (Anthropic's gateway) is tool_calls[0].
         call = CallState(len(calls))

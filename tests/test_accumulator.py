@@ -29,7 +29,8 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
-from sseproto._accumulator import _MAX_TRACKED_EXTRAS, _TRANSITIONS, ChatInput
+from sseproto._accumulator import _MAX_CHOICES, _MAX_TRACKED_EXTRAS, _TRANSITIONS, ChatInput
+from sseproto._tool_calls import MAX_TOOL_CALLS
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -756,6 +757,38 @@ def test_hostile_indexes_allocate_nothing_large() -> None:
     assert peak < 1_000_000
     assert result.choices[0].index == 10**9
     assert len(result.choices[0].message.tool_calls) == 1
+
+
+def test_a_chunk_with_too_many_choices_is_refused_before_building_them() -> None:
+    body = b'data: {"choices": [%s]}\n\n' % b",".join(
+        b'{"index": %d}' % number for number in range(80_000)
+    )
+    accumulator = ChatAccumulator()
+    with pytest.raises(InvalidChunkError) as caught:
+        accumulator.feed(body)
+    assert caught.value.path == f"$.choices[{_MAX_CHOICES}].index"
+    assert f"at most {_MAX_CHOICES} choices" in caught.value.rule
+    assert caught.value.partial is not None
+    assert len(caught.value.partial.choices) == _MAX_CHOICES
+    # The bound counts the stream, not one chunk; up to it, every choice is kept.
+    spread = sse(*(chunk(choice(number, content="x")) for number in range(_MAX_CHOICES + 1)))
+    with pytest.raises(InvalidChunkError, match="choices"):
+        ChatAccumulator().feed(spread)
+    assert len(rebuild(*(chunk(choice(n, "stop")) for n in range(_MAX_CHOICES))).choices) == (
+        _MAX_CHOICES
+    )
+
+
+def test_a_choice_with_too_many_tool_calls_is_refused() -> None:
+    calls = [call(n, id=f"c{n}", function={"name": "f"}) for n in range(MAX_TOOL_CALLS + 10)]
+    with pytest.raises(InvalidChunkError) as caught:
+        rebuild(chunk(choice(tool_calls=calls)))
+    assert caught.value.path == f"$.choices[0].delta.tool_calls[{MAX_TOOL_CALLS}]"
+    assert f"at most {MAX_TOOL_CALLS} tool calls" in caught.value.rule
+    assert caught.value.partial is not None
+    assert len(caught.value.partial.choices[0].message.tool_calls) == MAX_TOOL_CALLS
+    result = rebuild(chunk(choice(tool_calls=calls[:MAX_TOOL_CALLS])), STOP)
+    assert len(result.choices[0].message.tool_calls) == MAX_TOOL_CALLS
 
 
 def test_vendor_fields_beyond_the_tracked_bound_are_still_kept() -> None:
