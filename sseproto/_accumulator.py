@@ -400,7 +400,9 @@ class ChatAccumulator:
 
         Raises:
             IncompleteStreamError: the input ended before ``[DONE]`` and before every choice
-                had a finish_reason (at least one choice must have been seen).
+                had a finish_reason (at least one choice must have been seen); its ``offset``
+                is the number of stream bytes consumed (None if only events or chunks were
+                fed) and its ``event_index`` the number of events received.
             StreamError: the error already raised, if the accumulator has failed.
         """
         state = self._state
@@ -417,9 +419,16 @@ class ChatAccumulator:
                 bool(choices) and all(choice.finish_reason is not None for choice in choices)
             )
             if not complete:
+                offset: int | None = self._decoder.offset
+                if self._inputs and not offset:
+                    # Events or parsed chunks were fed, no bytes: there is no byte offset.
+                    offset = None
+                # Where the missing next event would have been: the end of the bytes consumed,
+                # and the index it would have had.
                 raise IncompleteStreamError(
                     "the stream ended before data: [DONE] and before every choice finished",
-                    offset=self._decoder.offset or None,
+                    offset=offset,
+                    event_index=self.events_received,
                 )
             self._move(ChatInput.END_COMPLETE)
             self._finish_stream(updates)

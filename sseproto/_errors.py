@@ -146,6 +146,9 @@ class IncompleteStreamError(StreamError):
     """The input ended before ``data: [DONE]`` and before every choice had a finish_reason.
 
     The connection was most likely cut; ``partial`` holds everything received until then.
+    ``offset`` and ``event_index`` say where the missing next event would have been: the stream
+    bytes consumed (None when no bytes were fed, only events or parsed chunks) and the number of
+    events received (the index that event would have had).
     """
 
 

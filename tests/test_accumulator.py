@@ -513,18 +513,39 @@ def test_done_completes_a_stream_whose_choices_never_finished() -> None:
     assert (result.choices[0].message.content, result.choices[0].finish_reason) == ("4", None)
 
 
-@pytest.mark.parametrize("body", [b"", sse(START, done=False), sse(chunk(), done=False)])
-def test_input_ending_before_done_and_before_every_finish_is_incomplete(body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "events"),
+    [
+        (b"", 0),
+        (sse(START, done=False), 1),
+        (sse(chunk(), done=False), 1),
+        (sse(START, chunk(choice(content="x")), done=False) + b"data: {\"cut", 2),
+    ],
+)
+def test_input_ending_before_done_and_before_every_finish_is_incomplete(
+    body: bytes, events: int
+) -> None:
     accumulator = ChatAccumulator()
     accumulator.feed(body)
     with pytest.raises(IncompleteStreamError) as caught:
         accumulator.close()
-    assert caught.value.offset == (len(body) or None)
+    # Where the missing next event would have been: the bytes consumed, the events received.
+    assert caught.value.offset == len(body)
+    assert caught.value.event_index == events
     assert caught.value.partial == accumulator.snapshot()
     with pytest.raises(IncompleteStreamError) as again:
         accumulator.result()
     assert again.value is caught.value
     assert accumulator.state is ChatState.FAILED
+
+
+def test_a_cut_stream_of_parsed_chunks_is_incomplete_without_a_byte_offset() -> None:
+    accumulator = ChatAccumulator()
+    accumulator.feed_chunk(START)
+    accumulator.feed_chunk(chunk(choice(content="x")))
+    with pytest.raises(IncompleteStreamError) as caught:
+        accumulator.close()
+    assert (caught.value.offset, caught.value.event_index) == (None, 2)
 
 
 def test_an_unfinished_choice_among_finished_ones_is_incomplete() -> None:
