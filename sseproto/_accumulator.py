@@ -6,7 +6,7 @@ Strategy. Two layers of state, kept apart:
 1. The stream's lifecycle, an explicit state machine (:class:`ChatState`, with every legal move in
    :data:`_TRANSITIONS`): chunks are accepted while ``STREAMING`` (and, leniently, after
    ``[DONE]``), an error moves to ``FAILED`` for good, the end of input moves to ``CLOSED``.
-2. What each choice has received so far, rebuilt by one explicit rule per field (PROTOCOL.md §2),
+2. What each choice has received so far, rebuilt by one explicit rule per field,
    never by a generic deep merge: text arrives as pieces appended to lists and joined once, so any
    number of deltas costs linear time; ids, names and roles are set once; finish reasons and usage
    keep their last non-empty value.
@@ -86,7 +86,7 @@ _TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
     (_S.STREAMING, _I.INVALID): _S.FAILED,
     (_S.STREAMING, _I.END_COMPLETE): _S.CLOSED,
     (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
-    # PROTOCOL §2: data after [DONE] is a protocol violation. Strict mode reports it (as INVALID);
+    # Data after [DONE] is a protocol violation. Strict mode reports it (as INVALID);
     # the default mode keeps whatever still arrives, since nothing received is ever dropped.
     (_S.DONE, _I.CHUNK): _S.DONE,
     (_S.DONE, _I.DONE_MARKER): _S.DONE,
@@ -183,8 +183,8 @@ class ChatAccumulator:
     produced. Call :meth:`close` at the end of the input, then :meth:`result` for the completion.
     :meth:`snapshot` gives the completion rebuilt so far at any time.
 
-    The default mode reads every OpenAI-compatible vendor's stream (PROTOCOL.md §2 lists the
-    quirks). ``strict=True`` instead rejects every deviation from OpenAI's documented chunk schema
+    The default mode reads every OpenAI-compatible vendor's stream (the README lists the quirks).
+    ``strict=True`` instead rejects every deviation from OpenAI's documented chunk schema
     with an :class:`InvalidChunkError` naming the rule; fields the schema does not name are still
     allowed.
 
@@ -240,7 +240,7 @@ class ChatAccumulator:
         # Events given to feed_event() and chunks given to feed_chunk(), for event_index.
         self._inputs = 0
         self._done_sent = False
-        # Stream metadata (PROTOCOL §2): taken from the first chunk with a non-empty id (rank 2),
+        # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
         self._plain = False
@@ -537,7 +537,7 @@ class ChatAccumulator:
         raise ProviderError(payload)
 
     def _chunk(self, chunk: Any, updates: Updates) -> None:
-        """Check and apply one chunk, field by field (PROTOCOL §2).
+        """Check and apply one chunk, field by field.
 
         The hot path, hence one function: the choices are walked inline, the common delta fields
         (content, tool_calls) are handled here, and vendor extras cost one subset test.
@@ -605,7 +605,7 @@ class ChatAccumulator:
                     if type(delta) is dict:
                         content = delta.get("content")
                         if type(content) is str:
-                            # PROTOCOL §2: string deltas concatenated; "" makes the content "".
+                            # String deltas concatenated; "" makes the content "".
                             pieces = state.content
                             if pieces is None:
                                 state.content = [content]
@@ -640,7 +640,7 @@ class ChatAccumulator:
                     if logprobs is not None:
                         state.apply_logprobs(logprobs)
                     reason = choice.get("finish_reason")
-                    # PROTOCOL §2: the last non-empty finish_reason; a later null or "" never clears
+                    # The last non-empty finish_reason; a later null or "" never clears
                     # it, whatever the chunk's object (Perplexity ends on "chat.completion.done").
                     if reason:
                         if reason != state.finish_reason:
@@ -663,13 +663,13 @@ class ChatAccumulator:
                 raise _invalid("usage must be an object or null", "$.usage")
             if self._strict and self._usage is not None:
                 raise _invalid("usage is sent once, in the final chunk", "$.usage")
-            # PROTOCOL §2: the last non-null usage, verbatim; cumulative usage is never summed.
+            # The last non-null usage, verbatim; cumulative usage is never summed.
             self._usage = usage
             if updates is not None:
                 updates.append(UsageUpdate(usage))
 
     def _error_chunk(self, chunk: dict[str, Any], updates: Updates) -> NoReturn:
-        """PROTOCOL §2: take what an error chunk carried (OpenRouter sends choices and usage in
+        """Take what an error chunk carried (OpenRouter sends choices and usage in
         it), then report the error. A malformed remainder must not hide the error."""
         error = chunk["error"]
         rest = {key: value for key, value in chunk.items() if key != "error"}
@@ -682,7 +682,7 @@ class ChatAccumulator:
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
         chunk_id = chunk.get("id")
         model = chunk.get("model")
-        # PROTOCOL §2: from the first chunk with a non-empty id (Azure's prompt-filter chunk has
+        # From the first chunk with a non-empty id (Azure's prompt-filter chunk has
         # id ""), else from the first with a non-empty model.
         if type(chunk_id) is str and chunk_id:
             rank = 2

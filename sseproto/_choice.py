@@ -1,4 +1,4 @@
-"""One choice being rebuilt, and the rules of PROTOCOL.md §2 for the fields of its deltas.
+"""One choice being rebuilt, and the rules for the fields of its deltas.
 
 The accumulator's hot path applies the two commonest fields (``content`` strings and
 ``tool_calls``) itself and hands everything else here: role, refusal, the three shapes of
@@ -99,7 +99,7 @@ class ChoiceState:
             if key == "role":
                 if type(value) is not str:
                     raise _wrong_type(key, "a string or null")
-                # PROTOCOL §2: set once, never concatenated (vendors resend it on every chunk).
+                # Set once, never concatenated (vendors resend it on every chunk).
                 if not self.role:
                     self.role = value
                 elif self.strict and value and value != self.role:
@@ -123,7 +123,7 @@ class ChoiceState:
                 also = delta.get("reasoning") if key == "reasoning_content" else None
                 if type(also) is not str or also == value:
                     also = ""
-                # PROTOCOL §2, "nothing received is ever dropped": the usual duplicate (both
+                # Nothing received is ever dropped: the usual duplicate (both
                 # fields carrying the same text) is read once; an empty reasoning_content next
                 # to a non-empty reasoning gives way to it; two different texts are both kept,
                 # reasoning_content first.
@@ -198,7 +198,7 @@ class ChoiceState:
             self._add_reasoning(text, updates)
 
     def apply_logprobs(self, logprobs: Any) -> None:
-        """PROTOCOL §2: the content and refusal token lists of every chunk, concatenated."""
+        """The content and refusal token lists of every chunk, concatenated."""
         path = ".logprobs"
         if type(logprobs) is not dict:
             raise InvalidChunkError("logprobs must be an object or null", path=path)
@@ -218,7 +218,7 @@ class ChoiceState:
                 previous.extend(tokens)
 
     def finish(self, reason: Any, updates: list[ChatUpdate] | None) -> None:
-        """A non-empty finish_reason different from the one held (PROTOCOL §2: the last
+        """A non-empty finish_reason different from the one held (the last
         non-empty value counts)."""
         if type(reason) is not str:
             raise InvalidChunkError("finish_reason must be a string or null", path=".finish_reason")

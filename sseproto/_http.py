@@ -328,7 +328,7 @@ def _read_failure(
     if source._is_read_timeout(error):
         return _idle_timeout(received, partial())
     if source._is_transport_error(error):
-        # PROTOCOL: every error about the input is a StreamError with offset and partial; a
+        # Every error about the input is a StreamError with offset and partial; a
         # body cut short is an incomplete stream whatever the client calls it.
         name = f"{type(error).__module__.partition('.')[0]}.{type(error).__qualname__}"
         return IncompleteStreamError(

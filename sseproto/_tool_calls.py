@@ -1,4 +1,4 @@
-"""Rebuilding the tool calls of one choice from ``tool_calls`` deltas (PROTOCOL.md §2).
+"""Rebuilding the tool calls of one choice from ``tool_calls`` deltas.
 
 The rules: deltas are grouped by the stream's ``index`` and written out compactly in order of
 first appearance; a delta without ``index`` continues the latest call unless it brings a new
@@ -48,7 +48,7 @@ class CallState:
     def build(self) -> ToolCall:
         return ToolCall(
             id=self.id,
-            # PROTOCOL §2: a missing type means "function".
+            # A missing type means "function".
             type=self.type or "function",
             function=self.function(),
             extras=copy_extras(self.extras),

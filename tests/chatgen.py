@@ -1,5 +1,5 @@
 """Hypothesis strategies for chat streams: a random ground-truth completion, rendered as a random
-``chat.completion.chunk`` stream (random delta splits, random vendor quirks from PROTOCOL.md §2,
+``chat.completion.chunk`` stream (random delta splits, random vendor quirks,
 n > 1 choices interleaved), encoded as SSE bytes and cut into random reads.
 
 Every quirk is a way real vendors send the *same* completion, so the accumulator must rebuild the
@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-# Quirks, each as some real vendor sends it (PROTOCOL.md §2 names who).
+# Quirks, each as some real vendor sends it (named after a vendor that sends it).
 QUIRKS = (
     "role_resent",  # OpenRouter, Z.ai: role on every delta
     "empty_id_continuation",  # Alibaba: id "" (and type) on continuation deltas

@@ -1,4 +1,4 @@
-"""ChatAccumulator: one test per accumulation rule and vendor quirk of PROTOCOL.md §2, the errors
+"""ChatAccumulator: one test per accumulation rule and vendor quirk, the errors
 and what they carry, strict mode's rules, hostile input, and every (state, input) pair of the
 state machine."""
 

@@ -1,5 +1,5 @@
 """Every real recorded chat stream, replayed under many read boundaries, rebuilds to the
-completion the rules of PROTOCOL.md §2 give, asserted field by field.
+completion the accumulation rules give, asserted field by field.
 
 The recordings live outside the repository (tests skip without them). Expectations were written
 from the rules against each raw stream; long texts are pinned by length, SHA-256 prefix and
