@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from servers import LoopbackServer
 
 # "default" keeps a local run quick; CI selects "ci" (HYPOTHESIS_PROFILE=ci) for a thorough search.
 settings.register_profile("default", max_examples=100, deadline=None)
@@ -35,3 +40,13 @@ def require_real_fixtures() -> None:
     """Skip the calling test when the real recordings are not available."""
     if not REAL_FIXTURES.is_dir():
         pytest.skip("real recorded streams are not available")
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    """A loopback HTTP server for the adapter tests, stopped after the test."""
+    # Imported here: the server helpers themselves import this module.
+    from servers import serving
+
+    with serving() as running:
+        yield running

@@ -259,6 +259,12 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True  # server_close() joins every handler thread
 
 
+# Generous bound for "the server noticed" (a disconnect, a request): each wait returns as soon as
+# it happens, so only a failing test waits this long.
+OBSERVE_SECONDS = 5.0
+
+
+
 @contextmanager
 def serving() -> Iterator[LoopbackServer]:
     """Run a :class:`LoopbackServer` on 127.0.0.1 (ephemeral port) for the block."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from functools import partial
 
 import aiohttp
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    OBSERVE_SECONDS,
     LoopbackServer,
     Outcome,
     Reply,
@@ -19,7 +19,6 @@ from servers import (
     event_streams,
     outcome,
     serve_randomly,
-    serving,
 )
 
 import sseproto
@@ -32,14 +31,6 @@ from sseproto import (
     ServerSentEvent,
 )
 from sseproto.aiohttp import EventSource, connect_sse
-
-OBSERVE_SECONDS = 5.0
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with serving() as running:
-        yield running
 
 
 async def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:

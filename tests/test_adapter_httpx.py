@@ -12,6 +12,7 @@ import httpx
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    OBSERVE_SECONDS,
     LoopbackServer,
     Outcome,
     Reply,
@@ -35,15 +36,6 @@ from sseproto import (
     StreamError,
 )
 from sseproto.httpx import AsyncEventSource, EventSource, aconnect_sse, connect_sse
-
-# Generous bound for "the server noticed": each wait returns as soon as it happens.
-OBSERVE_SECONDS = 5.0
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with serving() as running:
-        yield running
 
 
 def read_sync(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:

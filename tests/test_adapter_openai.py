@@ -18,18 +18,12 @@ from servers import (
     chat_bodies,
     outcome,
     random_parts,
-    serving,
 )
 
 import sseproto
 
 MESSAGES: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": "Hi"}]
 
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with serving() as running:
-        yield running
 
 
 def serve_as_openai(server: LoopbackServer, bodies: dict[str, bytes]) -> None:

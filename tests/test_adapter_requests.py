@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 
 import pytest
 import requests
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    OBSERVE_SECONDS,
     LoopbackServer,
     Reply,
     chat_bodies,
@@ -16,7 +16,6 @@ from servers import (
     event_streams,
     outcome,
     serve_randomly,
-    serving,
 )
 
 import sseproto
@@ -29,14 +28,6 @@ from sseproto import (
     ServerSentEvent,
 )
 from sseproto.requests import EventSource, connect_sse
-
-OBSERVE_SECONDS = 5.0
-
-
-@pytest.fixture
-def server() -> Iterator[LoopbackServer]:
-    with serving() as running:
-        yield running
 
 
 def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
