@@ -68,7 +68,30 @@ def _no_partial() -> None:
 _Snapshot = Callable[[], ChatCompletion | None]
 
 
-class SyncEventSourceBase(ABC):
+class _EventSourceBase(ABC):
+    """What the sync and async event sources share: the setting, the read-once flag, and the
+    hooks that describe a client's response and its errors."""
+
+    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
+        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
+        self._max_event_size = max_event_size
+        self._started = False
+
+    @abstractmethod
+    def _head(self) -> tuple[int, str | None]:
+        """The response's status code and Content-Type header."""
+
+    @abstractmethod
+    def _is_read_timeout(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body, is the client's read timeout."""
+
+    @abstractmethod
+    def _is_transport_error(self, error: Exception) -> bool:
+        """Whether ``error``, raised while reading the body and not a read timeout, is one of
+        the client's transport errors (the connection cut, a malformed or undecodable body)."""
+
+
+class SyncEventSourceBase(_EventSourceBase):
     """An event stream read from a blocking HTTP client's response.
 
     Reading it checks the response first (:class:`BadResponseError` for a non-2xx status or a
@@ -83,27 +106,9 @@ class SyncEventSourceBase(ABC):
         ValueError: if ``max_event_size`` is invalid.
     """
 
-    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
-        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
-        self._max_event_size = max_event_size
-        self._started = False
-
-    @abstractmethod
-    def _head(self) -> tuple[int, str | None]:
-        """The response's status code and Content-Type header."""
-
     @abstractmethod
     def _body(self) -> Iterator[bytes]:
         """The raw (content-decoded, never charset-decoded) body bytes, as they arrive."""
-
-    @abstractmethod
-    def _is_read_timeout(self, error: Exception) -> bool:
-        """Whether ``error``, raised while reading the body, is the client's read timeout."""
-
-    @abstractmethod
-    def _is_transport_error(self, error: Exception) -> bool:
-        """Whether ``error``, raised while reading the body and not a read timeout, is one of
-        the client's transport errors (the connection cut, a malformed or undecodable body)."""
 
     @abstractmethod
     def close(self) -> None:
@@ -191,34 +196,16 @@ class SyncEventSourceBase(ABC):
             self.close()
 
 
-class AsyncEventSourceBase(ABC):
+class AsyncEventSourceBase(_EventSourceBase):
     """An event stream read from an asynchronous HTTP client's response.
 
     The asynchronous twin of :class:`SyncEventSourceBase`: the same check, the same errors, and the
     response is closed however the reading ends, including when the task is cancelled.
     """
 
-    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
-        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
-        self._max_event_size = max_event_size
-        self._started = False
-
-    @abstractmethod
-    def _head(self) -> tuple[int, str | None]:
-        """The response's status code and Content-Type header."""
-
     @abstractmethod
     def _body(self) -> AsyncIterator[bytes]:
         """The raw (content-decoded, never charset-decoded) body bytes, as they arrive."""
-
-    @abstractmethod
-    def _is_read_timeout(self, error: Exception) -> bool:
-        """Whether ``error``, raised while reading the body, is the client's read timeout."""
-
-    @abstractmethod
-    def _is_transport_error(self, error: Exception) -> bool:
-        """Whether ``error``, raised while reading the body and not a read timeout, is one of
-        the client's transport errors (the connection cut, a malformed or undecodable body)."""
 
     @abstractmethod
     async def aclose(self) -> None:
