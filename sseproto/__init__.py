@@ -1,31 +1,25 @@
 """sseproto: exact, fast, sans-I/O Server-Sent Events for LLM streams.
 
-Bytes flow through the package in one direction:
-``_decoder`` (bytes -> :class:`ServerSentEvent`) -> ``_accumulator`` (events -> chat updates and the
-rebuilt :class:`ChatCompletion`). Everything else is a thin wrapper around those two.
+Bytes flow through the package in one direction, one layer per folder:
+
+- ``wire``: bytes to :class:`ServerSentEvent` (the decoder, the encoder, the event iterators). It
+  knows nothing of any dialect.
+- ``dialects``: events to typed updates and the provider's own result, one folder per dialect
+  (``chat``) over a shared ``kit`` (updates, errors, the loop that drives an accumulator).
+- ``fixtures``: recording a live stream and replaying it with any read boundaries.
+- The faces, the top-level modules: the command line (``_cli``), the HTTP adapters (``httpx``,
+  ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``).
+
+Imports point down the layers only. Import public names from ``sseproto`` itself (and the faces
+from ``sseproto.httpx`` and its siblings); the folders' modules are internal.
 """
 
-from ._accumulator import ChatAccumulator, ChatState
-from ._chat_stream import aaccumulate, accumulate, aiter_chat, iter_chat
-from ._completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
-from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._encoder import encode_comment, encode_event
-from ._errors import (
-    BadResponseError,
-    EventTooLargeError,
-    FixtureError,
-    IdleTimeoutError,
-    IncompleteStreamError,
-    InvalidChunkError,
-    ProviderError,
-    RecordedTransportError,
-    StreamError,
-)
-from ._events import ServerSentEvent
-from ._record import arecord, record
-from ._replay import Chunking, areplay, replay
-from ._stream import aiter_events, iter_events
-from ._updates import (
+from ._adapter_errors import BadResponseError, IdleTimeoutError
+from .dialects.chat.accumulator import ChatAccumulator, ChatState
+from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
+from .dialects.kit.drive import aaccumulate, accumulate, aiter_chat, iter_chat
+from .dialects.kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from .dialects.kit.updates import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
@@ -37,6 +31,14 @@ from ._updates import (
     ToolCallStarted,
     UsageUpdate,
 )
+from .fixtures.errors import FixtureError, RecordedTransportError
+from .fixtures.record import arecord, record
+from .fixtures.replay import Chunking, areplay, replay
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .wire.encoder import encode_comment, encode_event
+from .wire.errors import EventTooLargeError, StreamError
+from .wire.events import ServerSentEvent
+from .wire.iterate import aiter_events, iter_events
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",

@@ -19,14 +19,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
-from ._accumulator import ChatAccumulator
-from ._completion import ChatCompletion, ToolCall
-from ._decoder import SSEDecoder
-from ._errors import FixtureError, StreamError
-from ._events import ServerSentEvent
-from ._fixture import Fixture, expected_path, load_fixture
-from ._replay import CHUNKINGS, Chunking, plan, play
-from ._updates import ContentDelta, RefusalDelta
+from .dialects.chat.accumulator import ChatAccumulator
+from .dialects.chat.completion import ChatCompletion, ToolCall
+from .dialects.kit.updates import ContentDelta, RefusalDelta
+from .fixtures.errors import FixtureError
+from .fixtures.format import Fixture, expected_path, load_fixture
+from .fixtures.replay import CHUNKINGS, Chunking, plan, play
+from .wire.decoder import SSEDecoder
+from .wire.errors import StreamError
+from .wire.events import ServerSentEvent
 
 __all__ = ["main"]
 

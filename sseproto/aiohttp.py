@@ -21,8 +21,8 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDict
 
-from ._decoder import DEFAULT_MAX_EVENT_SIZE
-from ._http import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_seconds, head_timeout
+from ._adapter import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_seconds, head_timeout
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
 
 __all__ = ["EventSource", "connect_sse"]
 

@@ -20,14 +20,14 @@ from typing import Any
 
 import httpx
 
-from ._decoder import DEFAULT_MAX_EVENT_SIZE
-from ._http import (
+from ._adapter import (
     SSE_REQUEST_HEADERS,
     AsyncEventSourceBase,
     SyncEventSourceBase,
     check_seconds,
     head_timeout,
 )
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
 
 __all__ = ["AsyncEventSource", "EventSource", "aconnect_sse", "connect_sse"]
 

@@ -23,8 +23,8 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ReadTimeoutError
 
-from ._decoder import DEFAULT_MAX_EVENT_SIZE
-from ._http import SSE_REQUEST_HEADERS, SyncEventSourceBase, check_seconds, head_timeout
+from ._adapter import SSE_REQUEST_HEADERS, SyncEventSourceBase, check_seconds, head_timeout
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
 
 __all__ = ["EventSource", "connect_sse"]
 

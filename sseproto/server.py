@@ -39,11 +39,9 @@ from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mappin
 from types import MappingProxyType
 from typing import TypeVar
 
-from ._encoder import encode_comment, encode_event
-from ._errors import ProviderError, StreamError
-from ._events import ServerSentEvent
-from ._http import check_seconds
-from ._updates import (
+from ._adapter import check_seconds
+from .dialects.kit.errors import ProviderError
+from .dialects.kit.updates import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
@@ -55,6 +53,9 @@ from ._updates import (
     ToolCallStarted,
     UsageUpdate,
 )
+from .wire.encoder import encode_comment, encode_event
+from .wire.errors import StreamError
+from .wire.events import ServerSentEvent
 
 __all__ = ["DEFAULT_KEEPALIVE", "SSE_HEADERS", "event_stream"]
 

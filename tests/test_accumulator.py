@@ -29,8 +29,13 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
-from sseproto._accumulator import _MAX_CHOICES, _MAX_TRACKED_EXTRAS, _TRANSITIONS, ChatInput
-from sseproto._tool_calls import MAX_TOOL_CALLS
+from sseproto.dialects.chat.accumulator import (
+    _MAX_CHOICES,
+    _MAX_TRACKED_EXTRAS,
+    _TRANSITIONS,
+    ChatInput,
+)
+from sseproto.dialects.chat.tool_calls import MAX_TOOL_CALLS
 
 # -- helpers --------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
-from sseproto._accumulator import _TRANSITIONS, _parse
+from sseproto.dialects.chat.accumulator import _TRANSITIONS, _parse
 
 
 def run(reads: list[bytes], *, strict: bool = False) -> tuple[list[ChatUpdate], ChatCompletion]:

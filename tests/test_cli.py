@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_FIXTURES, ROOT
 
-from sseproto._fixture import expected_path, sidecar_path
+from sseproto.fixtures.format import expected_path, sidecar_path
 
 CHAT_TEXT = PROJECT_FIXTURES / "chat-text.sse"
 TOOL_CALLS = PROJECT_FIXTURES / "tool-calls-parallel.sse"

@@ -16,7 +16,7 @@ import pytest
 from conftest import PROJECT_FIXTURES
 
 import sseproto
-from sseproto._fixture import expected_path, sidecar_path
+from sseproto.fixtures.format import expected_path, sidecar_path
 
 FIXTURES = sorted(PROJECT_FIXTURES.glob("*.sse"))
 CHUNKINGS: list[tuple[sseproto.Chunking, int | None]] = [

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sseproto
-from sseproto._fixture import load_fixture, redact_headers, redact_url, sidecar_path
+from sseproto.fixtures.format import load_fixture, redact_headers, redact_url, sidecar_path
 
 READS = st.lists(st.binary(max_size=64), max_size=30)
 

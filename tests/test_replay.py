@@ -13,8 +13,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sseproto
-from sseproto._fixture import Ending, Read, Recording, load_fixture, sidecar_lines, sidecar_path
-from sseproto._replay import Piece, plan
+from sseproto.fixtures.format import (
+    Ending,
+    Read,
+    Recording,
+    load_fixture,
+    sidecar_lines,
+    sidecar_path,
+)
+from sseproto.fixtures.replay import Piece, plan
 
 BODY = b"data: caf\xc3\xa9\r\n\r\ndata: two\n\n"
 
@@ -211,7 +218,7 @@ def test_realtime_sleeps_until_each_read_is_due(
 ) -> None:
     clock = FakeClock()
     # Replaces the replay module's view of the time module only.
-    monkeypatch.setattr("sseproto._replay.time", clock)
+    monkeypatch.setattr("sseproto.fixtures.replay.time", clock)
     path = write_fixture(tmp_path, BODY, [(9, 0.25), (4, 0.25), (len(BODY) - 13, 1.0)])
     assert b"".join(sseproto.replay(path, realtime=True)) == BODY
     assert clock.sleeps == [0.25, 0.75]
@@ -224,8 +231,8 @@ def test_async_realtime_sleeps_with_asyncio(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = FakeClock()
-    monkeypatch.setattr("sseproto._replay.time", clock)
-    monkeypatch.setattr("sseproto._replay.asyncio", FakeAsyncio(clock))
+    monkeypatch.setattr("sseproto.fixtures.replay.time", clock)
+    monkeypatch.setattr("sseproto.fixtures.replay.asyncio", FakeAsyncio(clock))
     path = write_fixture(tmp_path, BODY, [(9, 0.5), (len(BODY) - 9, 2.0)])
 
     async def collect() -> bytes:

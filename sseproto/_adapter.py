@@ -19,12 +19,14 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, 
 from contextlib import aclosing, closing
 from types import MappingProxyType
 
-from ._accumulator import ChatAccumulator
-from ._completion import ChatCompletion
-from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._errors import BadResponseError, IdleTimeoutError, IncompleteStreamError, StreamError
-from ._events import ServerSentEvent
-from ._updates import ChatUpdate
+from ._adapter_errors import BadResponseError, IdleTimeoutError
+from .dialects.chat.accumulator import ChatAccumulator
+from .dialects.chat.completion import ChatCompletion
+from .dialects.kit.errors import IncompleteStreamError
+from .dialects.kit.updates import ChatUpdate
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .wire.errors import StreamError
+from .wire.events import ServerSentEvent
 
 __all__ = [
     "MAX_ERROR_BODY",

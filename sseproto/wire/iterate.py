@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._events import ServerSentEvent
+from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .events import ServerSentEvent
 
 __all__ = ["aiter_events", "iter_events"]
 

@@ -12,8 +12,8 @@ Strategy. Two layers of state, kept apart:
    keep their last non-empty value.
 
 This module holds the first layer and the walk over each chunk; the per-field rules of a choice
-live in ``_choice``, those of tool calls in ``_tool_calls``, strict mode's schema check in
-``_chunk_schema``. The hot path parses each payload once with the ``json`` scanner and walks the
+live in ``choice``, those of tool calls in ``tool_calls``, strict mode's schema check in
+``schema``. The hot path parses each payload once with the ``json`` scanner and walks the
 resulting dicts with a few type checks; no model object is built per chunk. Every value of an
 unexpected type becomes an :class:`InvalidChunkError` naming its JSON path, so no input can raise
 anything else.
@@ -27,19 +27,15 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, NoReturn
 
-from ._choice import ChoiceState
-from ._chunk_schema import check_chunk
-from ._completion import ChatCompletion
-from ._decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ._errors import (
-    IncompleteStreamError,
-    InvalidChunkError,
-    ProviderError,
-    StreamError,
-)
-from ._events import ServerSentEvent
-from ._extras import merge_extra
-from ._updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
+from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ...wire.errors import StreamError
+from ...wire.events import ServerSentEvent
+from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
+from .choice import ChoiceState
+from .completion import ChatCompletion
+from .extras import merge_extra
+from .schema import check_chunk
 
 __all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._completion import ChatMessage, Choice
-from ._errors import InvalidChunkError
-from ._extras import copy_extras, merge_extra
-from ._tool_calls import CallState, ToolCalls, apply_function
-from ._updates import ChatUpdate, ChoiceFinished, ContentDelta, ReasoningDelta, RefusalDelta
+from ..kit.errors import InvalidChunkError
+from ..kit.updates import ChatUpdate, ChoiceFinished, ContentDelta, ReasoningDelta, RefusalDelta
+from .completion import ChatMessage, Choice
+from .extras import copy_extras, merge_extra
+from .tool_calls import CallState, ToolCalls, apply_function
 
 __all__ = ["ChoiceState"]
 

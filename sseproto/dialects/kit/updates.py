@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._completion import ChatCompletion
+    from ..chat.completion import ChatCompletion
 
 __all__ = [
     "ChatUpdate",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._errors import InvalidChunkError
+from ..kit.errors import InvalidChunkError
 
 __all__ = ["check_chunk"]
 

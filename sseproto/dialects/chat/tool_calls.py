@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._completion import FunctionCall, ToolCall
-from ._errors import InvalidChunkError
-from ._extras import copy_extras, merge_extra
-from ._updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
+from ..kit.errors import InvalidChunkError
+from ..kit.updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
+from .completion import FunctionCall, ToolCall
+from .extras import copy_extras, merge_extra
 
 __all__ = ["MAX_TOOL_CALLS", "CallState", "ToolCalls", "apply_function"]
 

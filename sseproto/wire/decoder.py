@@ -23,8 +23,8 @@ import re
 import sys
 from collections.abc import Iterator
 
-from ._errors import EventTooLargeError
-from ._events import ServerSentEvent
+from .errors import EventTooLargeError
+from .events import ServerSentEvent
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder"]
 

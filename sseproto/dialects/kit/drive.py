@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-from ._accumulator import ChatAccumulator
-from ._completion import ChatCompletion
-from ._decoder import DEFAULT_MAX_EVENT_SIZE
-from ._errors import StreamError
-from ._updates import ChatUpdate
+from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from ...wire.errors import StreamError
+from ..chat.accumulator import ChatAccumulator
+from ..chat.completion import ChatCompletion
+from .updates import ChatUpdate
 
 __all__ = ["aaccumulate", "accumulate", "aiter_chat", "iter_chat"]
 

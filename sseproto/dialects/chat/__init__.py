@@ -1,0 +1,1 @@
+"""OpenAI ``chat.completion.chunk`` streams (OpenAI and every OpenAI-compatible vendor)."""

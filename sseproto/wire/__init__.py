@@ -1,0 +1,1 @@
+"""The wire: bytes in, Server-Sent Events out (and back). Knows nothing of any dialect."""
