@@ -27,7 +27,8 @@ from sseproto import (
     ToolCallStarted,
     UsageUpdate,
 )
-from sseproto.dialects.chat.accumulator import _TRANSITIONS, _parse
+from sseproto.dialects.chat.accumulator import _TRANSITIONS
+from sseproto.dialects.kit.payload import parse_json
 
 
 def run(reads: list[bytes], *, strict: bool = False) -> tuple[list[ChatUpdate], ChatCompletion]:
@@ -260,7 +261,7 @@ def test_the_payload_fast_path_parses_exactly_as_json_loads(text: str) -> None:
     except ValueError:
         expected = None
     try:
-        got = _parse(text)
+        got = parse_json(text)
     except InvalidChunkError:
         assert expected is None or not _finite(expected)
         return

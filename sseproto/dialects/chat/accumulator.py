@@ -21,9 +21,7 @@ anything else.
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, NoReturn
 
@@ -31,6 +29,7 @@ from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.payload import parse_json, scan_json
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
 from .completion import ChatCompletion
@@ -98,51 +97,6 @@ _CHUNK_FIELDS = frozenset(
     {"id", "object", "created", "model", "choices", "usage", "system_fingerprint", "service_tier"}
 )
 _CHOICE_FIELDS = frozenset({"index", "delta", "finish_reason", "logprobs"})
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        # 1e400 overflows to inf, which to_dict() would write back as Infinity: not JSON.
-        raise ValueError(f"{text} is out of the range of a float")
-    return value
-
-
-# json.loads accepts NaN and Infinity, which are not JSON, and turns numbers too large for a float
-# into inf; this decoder refuses all three. The C scanner calls parse_float for each float itself.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
-_decode_json = _DECODER.decode
-# The C scanner behind decode(): one JSON value at an index. Calling it directly skips the two
-# whitespace regex matches and Python-level calls json.loads adds around it (about a third of
-# json.loads's time on a typical chunk). Payloads with surrounding whitespace, trailing data or
-# errors take the full decoder, which gives the exact json.loads result or error.
-# (An instance attribute JSONDecoder.__init__ sets; typeshed does not declare it.)
-_scan_json: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
-
-
-def _parse(data: str) -> Any:
-    try:
-        value, end = _scan_json(data, 0)
-        if end == len(data):
-            return value
-    except (StopIteration, ValueError, RecursionError):
-        pass
-    try:
-        return _decode_json(data)
-    except (ValueError, RecursionError) as exc:
-        raise _not_json(exc) from None
-
-
-def _not_json(exc: Exception) -> InvalidChunkError:
-    # ValueError covers malformed JSON, NaN/Infinity, out-of-range floats and over-long
-    # integers; RecursionError is how the json module reports nesting deeper than the
-    # interpreter allows.
-    reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-    return InvalidChunkError(f"the payload is not valid JSON ({reason})")
 
 
 # How many vendor field names are tracked per level. Real streams use a handful; the bound keeps
@@ -304,7 +258,7 @@ class ChatAccumulator:
         try:
             events = decoder.feed(data)
             chunk_of = self._chunk
-            scan = _scan_json
+            scan = scan_json
             for event in events:
                 payload = event.data
                 # The common case inlined: a message event carrying a JSON chunk.
@@ -496,7 +450,7 @@ class ChatAccumulator:
         if data == "[DONE]":
             self._done(updates)
         elif kind == "message":
-            self._chunk(_parse(data), updates)
+            self._chunk(parse_json(data), updates)
         elif kind == "error":
             # Some vendors (Groq) report a mid-stream failure as `event: error`.
             self._error_event(data, updates)
@@ -504,7 +458,7 @@ class ChatAccumulator:
             raise InvalidChunkError(f"chat chunks are message events, not {kind!r}")
         else:
             # The event type is no part of the chat protocol: read the payload as a chunk.
-            self._chunk(_parse(data), updates)
+            self._chunk(parse_json(data), updates)
 
     def _done(self, updates: Updates) -> None:
         if self._state is _DONE and self._strict:
@@ -525,7 +479,7 @@ class ChatAccumulator:
 
     def _error_event(self, data: str, updates: Updates) -> None:
         try:
-            payload = _parse(data)
+            payload = parse_json(data)
         except InvalidChunkError:
             raise ProviderError(data) from None
         if type(payload) is dict and payload.get("error") is not None:
