@@ -19,6 +19,8 @@ from .dialects.chat.accumulator import ChatAccumulator, ChatState
 from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
 from .dialects.kit.drive import aaccumulate, accumulate, aiter_chat, iter_chat
 from .dialects.kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from .dialects.kit.result import Dialect, StreamResult, ToolCallView
+from .dialects.kit.state import StreamState
 from .dialects.kit.updates import (
     ChatUpdate,
     ChoiceFinished,
@@ -52,6 +54,7 @@ __all__ = [
     "ChoiceFinished",
     "Chunking",
     "ContentDelta",
+    "Dialect",
     "EventTooLargeError",
     "FixtureError",
     "FunctionCall",
@@ -66,10 +69,13 @@ __all__ = [
     "ServerSentEvent",
     "StreamDone",
     "StreamError",
+    "StreamResult",
+    "StreamState",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallDone",
     "ToolCallStarted",
+    "ToolCallView",
     "UsageUpdate",
     "aaccumulate",
     "accumulate",

@@ -9,7 +9,9 @@ import tracemalloc
 from typing import Any
 
 import pytest
+from conftest import PROJECT_FIXTURES
 
+import sseproto
 from sseproto import (
     ChatAccumulator,
     ChatCompletion,
@@ -36,6 +38,7 @@ from sseproto.dialects.chat.accumulator import (
     ChatInput,
 )
 from sseproto.dialects.chat.tool_calls import MAX_TOOL_CALLS
+from sseproto.dialects.kit.result import StreamResult
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -1153,3 +1156,19 @@ def test_offset_and_events_received_count_what_arrived() -> None:
     accumulator.feed_event(ServerSentEvent(data="[DONE]"))
     accumulator.feed_chunk(chunk(choice()))
     assert (accumulator.offset, accumulator.events_received) == (len(body), 5)
+
+
+def test_a_completion_answers_the_view_every_dialect_shares() -> None:
+    completion = sseproto.accumulate(sseproto.replay(PROJECT_FIXTURES / "tool-call.sse"))
+    view: StreamResult = completion
+    assert view.dialect == "chat"
+    assert view.text == completion.choices[0].message.content
+    assert view.finish_reason == "tool_calls"
+    [call] = view.tool_calls
+    assert (call.id, call.name, call.arguments) == (
+        completion.choices[0].message.tool_calls[0].id,
+        completion.choices[0].message.tool_calls[0].function.name,
+        completion.choices[0].message.tool_calls[0].function.arguments,
+    )
+    assert sseproto.ChatCompletion().text is None
+    assert sseproto.ChatCompletion().tool_calls == ()

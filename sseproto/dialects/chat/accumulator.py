@@ -30,6 +30,7 @@ from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
 from ..kit.payload import parse_json, scan_json
+from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
 from .completion import ChatCompletion
@@ -39,17 +40,8 @@ from .schema import check_chunk
 __all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
 
 
-class ChatState(Enum):
-    """Where a chat stream is in its life."""
-
-    STREAMING = "streaming"
-    """Chunks are arriving."""
-    DONE = "done"
-    """``data: [DONE]`` arrived: the stream is complete."""
-    CLOSED = "closed"
-    """The input ended and the stream was complete; the result is final."""
-    FAILED = "failed"
-    """An error was raised; every later call raises it again."""
+ChatState = StreamState
+"""The states of a chat stream (the same as every dialect's)."""
 
 
 class ChatInput(Enum):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 __all__ = ["ChatCompletion", "ChatMessage", "Choice", "FunctionCall", "ToolCall"]
 
@@ -53,6 +53,16 @@ class ToolCall:
     type: str
     function: FunctionCall
     extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    @property
+    def name(self) -> str:
+        """The function's name (the view every dialect's tool calls share)."""
+        return self.function.name
+
+    @property
+    def arguments(self) -> str:
+        """The function's arguments as JSON text."""
+        return self.function.arguments
 
     def to_dict(self) -> dict[str, Any]:
         """This tool call in OpenAI's shape, vendor extras included."""
@@ -161,6 +171,33 @@ class ChatCompletion:
     system_fingerprint: str | None = None
     service_tier: str | None = None
     extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    # The view every dialect's result shares (``StreamResult``): the first choice answers.
+
+    @property
+    def dialect(self) -> Literal["chat"]:
+        """Always ``"chat"``."""
+        return "chat"
+
+    @property
+    def text(self) -> str | None:
+        """The first choice's content, or None."""
+        return self.choices[0].message.content if self.choices else None
+
+    @property
+    def reasoning(self) -> str | None:
+        """The first choice's reasoning, or None."""
+        return self.choices[0].message.reasoning if self.choices else None
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """The first choice's tool calls."""
+        return self.choices[0].message.tool_calls if self.choices else ()
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The first choice's finish_reason, or None."""
+        return self.choices[0].finish_reason if self.choices else None
 
     def to_dict(self) -> dict[str, Any]:
         """This completion as OpenAI's non-streaming ``chat.completion`` object (a plain dict
