@@ -14,6 +14,8 @@ Imports point down the layers only. Import public names from ``sseproto`` itself
 from ``sseproto.httpx`` and its siblings); the folders' modules are internal.
 """
 
+__version__ = "0.1.0"
+
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.chat.accumulator import ChatAccumulator, ChatState
 from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
@@ -77,6 +79,7 @@ __all__ = [
     "ToolCallStarted",
     "ToolCallView",
     "UsageUpdate",
+    "__version__",
     "aaccumulate",
     "accumulate",
     "aiter_chat",

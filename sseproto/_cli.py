@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
+from . import __version__
 from .dialects.chat.accumulator import ChatAccumulator
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.kit.updates import ContentDelta, RefusalDelta
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="sseproto",
         description="Decode, replay and check Server-Sent Events streams from LLM APIs.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     parse = commands.add_parser(

@@ -1,0 +1,34 @@
+"""The package as its users meet it: what importing it costs, and what it says it is."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sseproto
+
+# What `import sseproto` must never load: asyncio drags in ssl and concurrent.futures (tens of
+# milliseconds), and the HTTP clients belong to the optional adapters.
+_HEAVY = ("asyncio", "ssl", "concurrent", "httpx", "aiohttp", "requests", "starlette", "openai")
+
+
+def test_importing_sseproto_loads_no_asyncio_ssl_or_http_client() -> None:
+    code = "import sys, sseproto; print('\\n'.join(sorted(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    heavy = [name for name in loaded if name.split(".")[0] in _HEAVY]
+    assert heavy == []
+
+
+def test_the_version_is_the_one_the_package_metadata_declares() -> None:
+    from importlib.metadata import version
+
+    assert sseproto.__version__ == version("sseproto")
+
+
+def test_the_command_line_prints_the_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "sseproto", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert out == f"sseproto {sseproto.__version__}\n"
