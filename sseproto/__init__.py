@@ -19,6 +19,19 @@ __version__ = "0.1.0"
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.chat.accumulator import ChatAccumulator, ChatState
 from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
+from .dialects.gemini.accumulator import GeminiAccumulator
+from .dialects.gemini.result import (
+    GeminiCandidate,
+    GeminiFunctionCall,
+    GeminiPart,
+    GeminiResponse,
+)
+from .dialects.gemini.updates import (
+    CodeExecutionResultUpdate,
+    ExecutableCodeUpdate,
+    GroundingUpdate,
+    ToolCallPartialArg,
+)
 from .dialects.kit.drive import aaccumulate, accumulate, aiter_chat, iter_chat
 from .dialects.kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
 from .dialects.kit.result import Dialect, StreamResult, ToolCallView
@@ -55,11 +68,19 @@ __all__ = [
     "Choice",
     "ChoiceFinished",
     "Chunking",
+    "CodeExecutionResultUpdate",
     "ContentDelta",
     "Dialect",
     "EventTooLargeError",
+    "ExecutableCodeUpdate",
     "FixtureError",
     "FunctionCall",
+    "GeminiAccumulator",
+    "GeminiCandidate",
+    "GeminiFunctionCall",
+    "GeminiPart",
+    "GeminiResponse",
+    "GroundingUpdate",
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
@@ -76,6 +97,7 @@ __all__ = [
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallDone",
+    "ToolCallPartialArg",
     "ToolCallStarted",
     "ToolCallView",
     "UsageUpdate",

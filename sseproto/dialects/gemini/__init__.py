@@ -1,0 +1,1 @@
+"""The Gemini dialect: ``streamGenerateContent?alt=sse`` chunks in, the response out."""
