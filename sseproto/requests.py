@@ -1,9 +1,11 @@
 """Event streams over requests: ``connect_sse`` and the :class:`EventSource` of a response.
 
-The body is read with ``response.iter_content(chunk_size=None)``: bytes (never requests' decoded
-text) in the pieces they arrive in. A fixed chunk size would hold each event back until that
-many bytes had come. Pieces arrive as they are sent when the server uses chunked transfer
-encoding, as SSE servers speaking HTTP/1.1 do.
+The body is read with urllib3's ``response.raw.read1()``: the bytes (decompressed when the server
+compressed them, never requests' charset-decoded text) that have arrived, as soon as they arrive,
+whatever the framing. ``iter_content(chunk_size=None)`` streams only a chunked body: one sent
+with a Content-Length or ended by closing the connection would come in one piece at its end, and
+a stall or a cut before that end would lose every event already received. With a urllib3 older
+than 2.2, which has no ``read1``, the body falls back to ``iter_content(chunk_size=None)``.
 
 Example::
 
@@ -21,12 +23,17 @@ from typing import Any
 
 import requests
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
+from urllib3.response import HTTPResponse
 
 from ._adapter import SSE_REQUEST_HEADERS, SyncEventSourceBase, check_seconds, head_timeout
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
 
 __all__ = ["EventSource", "connect_sse"]
+
+# The most one read returns: what has arrived is returned at once, up to this size, so a large
+# burst takes few reads and a single event is never held back waiting for more.
+_READ_SIZE = 64 * 1024
 
 
 class EventSource(SyncEventSourceBase):
@@ -54,6 +61,9 @@ class EventSource(SyncEventSourceBase):
         return self.response.status_code, self.response.headers.get("Content-Type")
 
     def _body(self) -> Iterator[bytes]:
+        raw = self.response.raw
+        if isinstance(raw, HTTPResponse) and hasattr(raw, "read1"):
+            return _arrived(raw)
         return self.response.iter_content(chunk_size=None)
 
     def _is_read_timeout(self, error: Exception) -> bool:
@@ -78,6 +88,23 @@ class EventSource(SyncEventSourceBase):
     def close(self) -> None:
         """Close the response."""
         self.response.close()
+
+
+def _arrived(raw: HTTPResponse) -> Iterator[bytes]:
+    """The body's bytes as they arrive, whatever its framing, with urllib3's errors wrapped in
+    the requests exceptions ``iter_content`` raises for them, so that both ways of reading fail
+    alike."""
+    try:
+        while chunk := raw.read1(_READ_SIZE, decode_content=True):
+            yield chunk
+    except ProtocolError as error:
+        raise requests.exceptions.ChunkedEncodingError(error) from error
+    except DecodeError as error:
+        raise requests.exceptions.ContentDecodingError(error) from error
+    except ReadTimeoutError as error:
+        raise requests.ConnectionError(error) from error
+    except SSLError as error:
+        raise requests.exceptions.SSLError(error) from error
 
 
 @contextmanager

@@ -2,7 +2,8 @@
 
 ``serving()`` runs a small threaded stdlib server that answers each path with a scripted
 :class:`Reply`: a status, headers, and body parts each sent as its own HTTP chunk (so the client
-sees the flush boundaries the test chose), with optional pauses. It records the requests it got
+sees the flush boundaries the test chose), or unframed (with a Content-Length or ended by closing
+the connection) and flushed part by part, with optional pauses. It records the requests it got
 and notices when a client goes away in the middle of a reply. ``serving_app()`` runs an ASGI app
 under uvicorn. Both stop and join every thread they started before returning.
 """
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
 
 import uvicorn
 from conftest import PROJECT_FIXTURES, real_fixture_files
@@ -26,6 +28,8 @@ from starlette.types import ASGIApp
 from sseproto import ChatCompletion, ServerSentEvent, SSEDecoder, StreamError
 
 __all__ = [
+    "FRAMINGS",
+    "Framing",
     "LoopbackServer",
     "Outcome",
     "Reply",
@@ -43,6 +47,10 @@ __all__ = [
 
 SSE_HEADERS = {"Content-Type": "text/event-stream"}
 
+# How a reply's body end is told: chunked transfer encoding, a Content-Length, or closing.
+Framing = Literal["chunked", "length", "close"]
+FRAMINGS: tuple[Framing, ...] = ("chunked", "length", "close")
+
 # No reply may keep a server thread busy longer than this, whatever the client does.
 MAX_REPLY_SECONDS = 10.0
 
@@ -52,21 +60,28 @@ class Reply:
     """What the server sends for one path.
 
     Attributes:
-        parts: the body, one HTTP chunk per part, flushed one by one.
+        parts: the body, flushed part by part.
         status: the status code.
-        headers: the response headers (chunked transfer encoding is always added).
+        headers: the response headers (the framing's are added).
+        framing: how the body's end is told: ``"chunked"`` (one HTTP chunk per part),
+            ``"length"`` (a Content-Length header) or ``"close"`` (closing the connection).
         delays: the pause before each part (a shorter sequence means no pause for the rest).
         head_delay: the pause before the status line.
+        lockstep: send each part after the first only once the test called
+            :meth:`LoopbackServer.proceed` (waits that time out are counted in ``late``).
         stall: a pause after the last part before the body ends.
         endless: after the parts, keep sending keep-alive comments until the client goes away.
-        cut: after the parts, close the connection without ending the chunked body.
+        cut: after the parts, close the connection before the body's end: without the chunked
+            body's last chunk, or one byte short of the Content-Length.
     """
 
     parts: Sequence[bytes] = ()
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: dict(SSE_HEADERS))
+    framing: Framing = "chunked"
     delays: Sequence[float] = ()
     head_delay: float = 0.0
+    lockstep: bool = False
     stall: float = 0.0
     endless: bool = False
     cut: bool = False
@@ -92,6 +107,18 @@ class LoopbackServer:
         # Set when a client closed its connection while a reply was still being sent.
         self.disconnected = threading.Event()
         self.stopping = threading.Event()
+        # Lockstep replies: one release per part the test is ready for; waits that timed out.
+        self.ready = threading.Semaphore(0)
+        self.late = 0
+
+    def proceed(self) -> None:
+        """Let a lockstep reply send its next part."""
+        self.ready.release()
+
+    def await_proceed(self) -> None:
+        """Wait (boundedly) until the test lets a lockstep reply go on; count a wait in vain."""
+        if not self.ready.acquire(timeout=OBSERVE_SECONDS):
+            self.late += 1
 
 
 def random_parts(body: bytes, rng: random.Random, *, max_part: int = 512) -> list[bytes]:
@@ -219,7 +246,11 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
-            self.send_header("Transfer-Encoding", "chunked")
+            if reply.framing == "chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+            elif reply.framing == "length":
+                promised = sum(map(len, reply.parts)) + (1 if reply.cut else 0)
+                self.send_header("Content-Length", str(promised))
             # One request per connection, so no thread waits on an idle keep-alive connection.
             self.send_header("Connection", "close")
             self.end_headers()
@@ -232,21 +263,28 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             for number, part in enumerate(reply.parts):
                 if number < len(reply.delays):
                     server.stopping.wait(reply.delays[number])
-                self._send_chunk(part)
+                if reply.lockstep and number > 0:
+                    server.await_proceed()
+                self._send_part(reply, part)
             server.stopping.wait(reply.stall)
             if reply.cut:
                 return  # the connection closes with the body unfinished
             deadline = time.monotonic() + MAX_REPLY_SECONDS
             while reply.endless and not server.stopping.is_set() and time.monotonic() < deadline:
-                self._send_chunk(b": keep-alive\n\n")
+                self._send_part(reply, b": keep-alive\n\n")
                 server.stopping.wait(0.005)
-            self.wfile.write(b"0\r\n\r\n")
-            self.wfile.flush()
-
-        def _send_chunk(self, part: bytes) -> None:
-            if part:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            if reply.framing == "chunked":
+                self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
+
+        def _send_part(self, reply: Reply, part: bytes) -> None:
+            if not part:
+                return
+            if reply.framing == "chunked":
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            else:
+                self.wfile.write(part)
+            self.wfile.flush()
 
     return Handler
 

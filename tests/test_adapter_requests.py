@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 from functools import partial
 
 import pytest
 import requests
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    FRAMINGS,
     OBSERVE_SECONDS,
+    Framing,
     LoopbackServer,
     Reply,
     chat_bodies,
@@ -17,6 +20,7 @@ from servers import (
     outcome,
     serve_randomly,
 )
+from urllib3.response import HTTPResponse
 
 import sseproto
 from sseproto import (
@@ -28,6 +32,13 @@ from sseproto import (
     ServerSentEvent,
 )
 from sseproto.requests import EventSource, connect_sse
+
+
+def require_unframed_streaming(framing: Framing) -> None:
+    """Skip for a body without chunked framing when urllib3 (before 2.2) has no ``read1``: the
+    adapter then reads with ``iter_content``, which gives such a body whole at its end."""
+    if framing != "chunked" and not hasattr(HTTPResponse, "read1"):
+        pytest.skip("urllib3 before 2.2 cannot read an unframed body as it arrives")
 
 
 def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
@@ -194,3 +205,86 @@ def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
         assert "requests." in error.message
         assert error.offset == len(head)
         assert error.partial is not None and error.partial.choices[0].message.content == "Hel"
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_events_arrive_as_sent_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    require_unframed_streaming(framing)
+    # The server sends each event only once the previous one reached the client: a client that
+    # waits for the body's end before giving anything makes the server wait in vain.
+    server.replies["/s"] = Reply(
+        parts=[b"data: %d\n\n" % number for number in range(3)],
+        framing=framing,
+        lockstep=True,
+    )
+    events = []
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s") as source,
+    ):
+        for event in source.iter_sse():
+            events.append(event.data)
+            server.proceed()
+    assert events == ["0", "1", "2"]
+    assert server.late == 0
+
+
+CHUNK = b'data: {"id":"c4","choices":[{"index":0,"delta":{"content":"ab"}}]}\n\n'
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_stall_reports_the_bytes_and_partial_received_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    require_unframed_streaming(framing)
+    # The body is unfinished while the server stalls (a Content-Length reply promises more).
+    server.replies["/s"] = Reply(parts=[CHUNK, CHUNK], framing=framing, stall=2.0, cut=True)
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s", idle_timeout=0.2) as source,
+        pytest.raises(IdleTimeoutError) as caught,
+    ):
+        source.accumulate()
+    assert caught.value.offset == 2 * len(CHUNK)
+    assert caught.value.partial is not None
+    assert caught.value.partial.choices[0].message.content == "abab"
+
+
+@pytest.mark.parametrize("framing", ["chunked", "length"])
+def test_a_cut_reports_the_bytes_and_partial_received_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    require_unframed_streaming(framing)
+    # A body ended by closing the connection cannot be cut: its end is the close.
+    server.replies["/s"] = Reply(parts=[CHUNK, CHUNK], framing=framing, cut=True)
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s") as source,
+        pytest.raises(IncompleteStreamError) as caught,
+    ):
+        source.accumulate()
+    assert isinstance(caught.value.__cause__, requests.RequestException)
+    assert caught.value.offset == 2 * len(CHUNK)
+    assert caught.value.partial is not None
+    assert caught.value.partial.choices[0].message.content == "abab"
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_compressed_body_is_decompressed_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    require_unframed_streaming(framing)
+    body = b"".join(b"data: %d\n\n" % number for number in range(50))
+    compressed = gzip.compress(body)
+    server.replies["/s"] = Reply(
+        parts=[compressed[:10], compressed[10:30], compressed[30:]],
+        headers={"Content-Type": "text/event-stream", "Content-Encoding": "gzip"},
+        framing=framing,
+    )
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s") as source,
+    ):
+        assert list(source.iter_sse()) == decode_whole(body)
