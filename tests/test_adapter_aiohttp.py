@@ -9,7 +9,9 @@ import aiohttp
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    FRAMINGS,
     OBSERVE_SECONDS,
+    Framing,
     LoopbackServer,
     Outcome,
     Reply,
@@ -268,3 +270,27 @@ def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
     assert "aiohttp." in error.message
     assert error.offset == len(head)
     assert error.partial is not None and error.partial.choices[0].message.content == "Hel"
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_events_arrive_as_sent_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    # The server sends each event only once the previous one reached the client.
+    server.replies["/s"] = Reply(
+        parts=[b"data: %d\n\n" % number for number in range(3)], framing=framing, lockstep=True
+    )
+
+    async def read() -> list[str]:
+        events = []
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+        ):
+            async for event in source.aiter_sse():
+                events.append(event.data)
+                server.proceed()
+        return events
+
+    assert asyncio.run(read()) == ["0", "1", "2"]
+    assert server.late == 0

@@ -12,7 +12,9 @@ import httpx
 import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from servers import (
+    FRAMINGS,
     OBSERVE_SECONDS,
+    Framing,
     LoopbackServer,
     Outcome,
     Reply,
@@ -511,3 +513,20 @@ def test_a_timeout_reading_a_rejected_body_keeps_the_rejection_and_its_start() -
 
     error = asyncio.run(read())
     assert error.status == 500 and error.body == b"Internal "
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_events_arrive_as_sent_whatever_the_framing(
+    server: LoopbackServer, framing: Framing
+) -> None:
+    # The server sends each event only once the previous one reached the client.
+    server.replies["/s"] = Reply(
+        parts=[b"data: %d\n\n" % number for number in range(3)], framing=framing, lockstep=True
+    )
+    events = []
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/s") as source:
+        for event in source.iter_sse():
+            events.append(event.data)
+            server.proceed()
+    assert events == ["0", "1", "2"]
+    assert server.late == 0
