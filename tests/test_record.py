@@ -194,6 +194,7 @@ def test_read_times_count_from_the_request(tmp_path: Path) -> None:
         {"status": "200"},
         {"status": True},
         {"started": time.monotonic() + 3600},
+        {"started": time.monotonic() - 31 * 24 * 3600},
         {"started": "now"},
         {"url": b"https://example.com"},
         {"method": 1},

@@ -13,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sseproto
+from sseproto._cli import main
 from sseproto.fixtures.format import (
+    MAX_SECONDS,
     Ending,
     Read,
     Recording,
@@ -253,6 +255,7 @@ def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
         (lambda r: r[0].update(sha256="0" * 64), "sha256"),
         (lambda r: r[0].update(length=3), "body has"),
         (lambda r: r[0].update(version=2), "unsupported version"),
+        (lambda r: r[0].update(version=True), "'version' must be int, not True"),
         (lambda r: r[0].update(format="other"), "not an sseproto-reads sidecar"),
         (lambda r: r[0].update(headers=[["only-a-name"]]), "headers"),
         (lambda r: r[0].update(status="200"), "'status'"),
@@ -264,6 +267,7 @@ def rewrite(path: Path, records: list[dict[str, Any]]) -> None:
         (lambda r: r[2].update(seconds=-1), "finite"),
         (lambda r: r[2].update(seconds=10**400), "finite"),
         (lambda r: r[2].update(seconds=True), "finite"),
+        (lambda r: r[2].update(seconds=1e10), "30 days"),
         (lambda r: r[-1].update(seconds=10**400), "finite"),
         (lambda r: r[0].update(length=10**400), "body has"),
         (lambda r: r[0].update(length=10.0), "'length'"),
@@ -312,3 +316,54 @@ def test_sidecar_text_may_hold_any_unicode_line_separator(tmp_path: Path) -> Non
     )
     recording = load_fixture(path).recording
     assert recording is not None and recording.client == "probe\u2028\u0085line"
+
+
+def test_a_sidecar_that_is_a_directory_is_a_problem_with_the_sidecar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fixture(tmp_path, BODY)
+    sidecar_path(path).mkdir()
+    with pytest.raises(sseproto.FixtureError) as caught:
+        sseproto.replay(path)
+    assert caught.value.path == str(sidecar_path(path))
+    # The command line names the sidecar, as for any other sidecar fault.
+    assert main(["replay", str(path)]) == 1
+    assert "stream.reads.jsonl" in capsys.readouterr().err
+    assert main(["check", str(path)]) == 1
+    assert "stream.reads.jsonl" in capsys.readouterr().out
+
+
+# -- an absurd recorded time -------------------------------------------------------------------
+
+ABSURD_SECONDS = 1e10  # about 317 years: beyond what time.sleep() accepts
+
+
+def test_realtime_replay_of_an_absurd_recorded_time_is_a_fixture_error_not_an_overflow(
+    tmp_path: Path,
+) -> None:
+    path = write_fixture(tmp_path, BODY, [(len(BODY), ABSURD_SECONDS)])
+    with pytest.raises(sseproto.FixtureError, match=r"line 2.*30 days") as caught:
+        list(sseproto.replay(path, realtime=True))
+    assert caught.value.path == str(sidecar_path(path))
+
+    async def areplay() -> list[bytes]:
+        return [piece async for piece in sseproto.areplay(path, realtime=True)]
+
+    with pytest.raises(sseproto.FixtureError, match="line 2"):
+        asyncio.run(areplay())
+
+
+def test_cli_realtime_replay_of_an_absurd_recorded_time_exits_1_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fixture(tmp_path, BODY, [(len(BODY), ABSURD_SECONDS)])
+    assert main(["replay", str(path), "--realtime"]) == 1
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert "stream.reads.jsonl" in output.err and "line 2" in output.err
+
+
+def test_the_latest_time_a_sidecar_holds_still_replays(tmp_path: Path) -> None:
+    latest = float(MAX_SECONDS)
+    path = write_fixture(tmp_path, BODY, [(len(BODY), latest)], Ending("eof", latest))
+    assert list(sseproto.replay(path)) == [BODY]
