@@ -1,5 +1,4 @@
-"""The errors of the HTTP adapters: a response that is no event stream, and a server gone silent.
-"""
+"""The errors of the HTTP adapters: a response that is no event stream, and a server gone silent."""
 
 from __future__ import annotations
 

@@ -326,8 +326,7 @@ def _summary(result: ChatCompletion, accumulator: ChatAccumulator, stats: _Repla
             lines.append(f"  tool call{ident}: {call.function.name}({call.function.arguments})")
     lines.append(f"usage: {_json_text(result.usage)}")
     lines.append(
-        f"events: {accumulator.events_received}, bytes: {accumulator.offset}, "
-        f"reads: {stats.reads}"
+        f"events: {accumulator.events_received}, bytes: {accumulator.offset}, reads: {stats.reads}"
     )
     if stats.first_content is not None:
         lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")

@@ -237,9 +237,7 @@ class SSEDecoder:
 
     def _fail(self, offset: int | None) -> EventTooLargeError:
         """Record that an event at ``offset`` is over the limit; the decoder stops there."""
-        self._failure = EventTooLargeError(
-            self._limit, offset=offset, event_index=self._dispatched
-        )
+        self._failure = EventTooLargeError(self._limit, offset=offset, event_index=self._dispatched)
         self._guarded = True
         self._pieces = []
         return self._failure

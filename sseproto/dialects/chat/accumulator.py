@@ -533,9 +533,7 @@ class ChatAccumulator:
                     state = states.get(index)
                     if state is None:
                         if len(states) >= _MAX_CHOICES:
-                            raise _invalid(
-                                f"a stream has at most {_MAX_CHOICES} choices", ".index"
-                            )
+                            raise _invalid(f"a stream has at most {_MAX_CHOICES} choices", ".index")
                         # A dict, not a list: a hostile index of 10**9 allocates nothing.
                         state = states[index] = ChoiceState(index, self._strict)
                     elif self._strict and state.finish_reason is not None:

@@ -50,6 +50,8 @@ class _Unset:
 
 
 _UNSET = _Unset()
+# What _current() gives for a key or slot that does not exist.
+_ABSENT = object()
 
 
 def parse_path(path: str) -> tuple[Step, ...]:
@@ -157,7 +159,12 @@ class ArgumentsBuilder:
         # Every check comes before the first change, so a rejected partialArg changes nothing.
         current = _current(self._find_parent(steps, path), steps[-1])
         is_text = type(value) is str
-        if is_text and current is not None and current is not _UNSET and type(current) is not _Text:
+        if (
+            is_text
+            and current is not _ABSENT
+            and current is not _UNSET
+            and type(current) is not _Text
+        ):
             raise BadPartialArg(f"stringValue at {path} targets a non-string")
         parent = self._make_parent(steps)
         if is_text:
@@ -187,7 +194,7 @@ class ArgumentsBuilder:
                 )
             if position < len(steps) - 1:
                 child = _current(node, step)
-                node = None if child is _UNSET else child
+                node = None if child is _ABSENT or child is _UNSET else child
         return node
 
     def _make_parent(self, steps: tuple[Step, ...]) -> Any:
@@ -197,7 +204,7 @@ class ArgumentsBuilder:
         for position in range(len(steps) - 1):
             step = steps[position]
             child = _current(node, step)
-            if child is None or child is _UNSET:
+            if child is _ABSENT or child is _UNSET or child is None:
                 child = [] if type(steps[position + 1]) is int else {}
                 _store(node, step, child)
             node = child
@@ -210,11 +217,13 @@ class ArgumentsBuilder:
 
 
 def _current(node: Any, step: Step) -> Any:
+    """The value at ``step`` of ``node``, or ``_ABSENT`` (also when ``node`` is still to be
+    created, None)."""
     if node is None:
-        return None
+        return _ABSENT
     if type(step) is int:
-        return node[step] if step < len(node) else None
-    return node.get(step)
+        return node[step] if step < len(node) else _ABSENT
+    return node.get(step, _ABSENT)
 
 
 def _store(node: Any, step: Step, value: Any) -> None:

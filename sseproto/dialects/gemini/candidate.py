@@ -54,7 +54,7 @@ class TextRun:
     def __init__(self, thought: bool, thought_key: Any, signature: str | None) -> None:
         self.pieces: list[str] = []
         self.thought = thought
-        # The ``thought`` value as the first part carrying one sent it (written back verbatim).
+        # The ``thought`` value of the part that opened the run, written back as sent.
         self.thought_key = thought_key
         self.signature = signature
 
@@ -210,8 +210,6 @@ class CandidateState:
         else:
             if signature is not None:
                 run.signature = signature
-            if run.thought_key is _MISSING:
-                run.thought_key = thought_key
         run.pieces.append(text)
         if text and updates is not None:
             if thought:
