@@ -5,7 +5,8 @@ Bytes flow through the package in one direction, one layer per folder:
 - ``wire``: bytes to :class:`ServerSentEvent` (the decoder, the encoder, the event iterators). It
   knows nothing of any dialect.
 - ``dialects``: events to typed updates and the provider's own result, one folder per dialect
-  (``chat``) over a shared ``kit`` (updates, errors, the loop that drives an accumulator).
+  (``chat``, ``responses``) over a shared ``kit`` (updates, errors, the loop that drives an
+  accumulator).
 - ``fixtures``: recording a live stream and replaying it with any read boundaries.
 - The faces, the top-level modules: the command line (``_cli``), the HTTP adapters (``httpx``,
   ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``).
@@ -48,6 +49,9 @@ from .dialects.kit.updates import (
     ToolCallStarted,
     UsageUpdate,
 )
+from .dialects.responses.accumulator import ResponsesAccumulator
+from .dialects.responses.result import Response, ResponseToolCall
+from .dialects.responses.updates import AnnotationAdded, HostedToolProgress, PartialImage
 from .fixtures.errors import FixtureError, RecordedTransportError
 from .fixtures.record import arecord, record
 from .fixtures.replay import Chunking, areplay, replay
@@ -59,6 +63,7 @@ from .wire.iterate import aiter_events, iter_events
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "AnnotationAdded",
     "BadResponseError",
     "ChatAccumulator",
     "ChatCompletion",
@@ -81,13 +86,18 @@ __all__ = [
     "GeminiPart",
     "GeminiResponse",
     "GroundingUpdate",
+    "HostedToolProgress",
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
+    "PartialImage",
     "ProviderError",
     "ReasoningDelta",
     "RecordedTransportError",
     "RefusalDelta",
+    "Response",
+    "ResponseToolCall",
+    "ResponsesAccumulator",
     "SSEDecoder",
     "ServerSentEvent",
     "StreamDone",
