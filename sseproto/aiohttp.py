@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -31,10 +32,10 @@ class EventSource(AsyncEventSourceBase):
     """The event stream of an ``aiohttp.ClientResponse`` whose body was not read yet.
 
     A ``sock_read`` timeout of the session while the body streams raises
-    :class:`IdleTimeoutError`, and any other error of the connection
-    :class:`IncompleteStreamError`, each carrying the bytes received and, when chat updates are
-    read, the completion rebuilt so far. Cancelling the task that reads it releases the response
-    (closing the connection when the body was not read to the end).
+    :class:`IdleTimeoutError`, and any other error of the connection, or the request's ``total``
+    timeout expiring, :class:`IncompleteStreamError`, each carrying the bytes received and, when
+    chat updates are read, the completion rebuilt so far. Cancelling the task that reads it
+    releases the response (closing the connection when the body was not read to the end).
 
     Args:
         response: the response to read.
@@ -57,21 +58,58 @@ class EventSource(AsyncEventSourceBase):
         return self.response.status, self.response.headers.get("Content-Type")
 
     def _body(self) -> AsyncIterator[bytes]:
-        return self.response.content.iter_any()
+        return _arrived(self.response)
 
     def _is_read_timeout(self, error: Exception) -> bool:
-        # sock_read expiring; a total timeout is the caller's deadline, not idleness, and
-        # surfaces as a plain asyncio timeout.
+        # sock_read expiring: the server went silent.
         return isinstance(error, aiohttp.SocketTimeoutError)
 
     def _is_transport_error(self, error: Exception) -> bool:
         # The connection dropped or the payload was malformed (ClientPayloadError,
-        # ServerDisconnectedError, ...): every failure aiohttp reports is a ClientError.
-        return isinstance(error, aiohttp.ClientError)
+        # ServerDisconnectedError, ...): every failure aiohttp reports is a ClientError. The
+        # request's total timeout is the caller's deadline, not idleness: it cuts the body short
+        # with a bare asyncio timeout.
+        return isinstance(error, aiohttp.ClientError | asyncio.TimeoutError)
 
     async def aclose(self) -> None:
         """Release the response; aiohttp closes the connection if the body was not read whole."""
         self.response.release()
+
+
+async def _arrived(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The body's reads as they arrive; the bare timeout aiohttp raises when the request's total
+    timeout expires says which timeout it was and how to lift it."""
+    try:
+        async for chunk in response.content.iter_any():
+            yield chunk
+    except asyncio.TimeoutError as error:
+        if isinstance(error, aiohttp.ServerTimeoutError):
+            raise
+        raise asyncio.TimeoutError(
+            "the request's total timeout expired (aiohttp's default session allows 300 s); "
+            "pass timeout=aiohttp.ClientTimeout(total=None) for longer streams"
+        ) from error
+
+
+def _timeout(given: object, idle_timeout: float) -> aiohttp.ClientTimeout:
+    """The request's timeout as aiohttp reads ``timeout=`` (none given: the session's; a number:
+    the total), with ``sock_read`` set to ``idle_timeout``."""
+    if given is None or (isinstance(given, int | float) and not isinstance(given, bool)):
+        # aiohttp's own reading: a number (or None, no limit) is the total, nothing else set.
+        base = aiohttp.ClientTimeout(total=given)
+    elif isinstance(given, aiohttp.ClientTimeout):
+        base = given
+    else:
+        raise TypeError(
+            f"timeout must be a number of seconds, None or aiohttp.ClientTimeout, not {given!r}"
+        )
+    return aiohttp.ClientTimeout(
+        total=base.total,
+        connect=base.connect,
+        sock_read=idle_timeout,
+        sock_connect=base.sock_connect,
+        ceil_threshold=base.ceil_threshold,
+    )
 
 
 @asynccontextmanager
@@ -89,17 +127,21 @@ async def connect_sse(
 
     ``kwargs`` go to ``session.request`` (``json=``, ``headers=``, ``timeout=``, ...). The request
     asks for ``text/event-stream`` and no caching unless the caller's ``headers`` say otherwise;
-    the caller's headers are copied, never modified. Note that aiohttp's default session timeout
-    includes ``total=300`` seconds, which also ends longer streams.
+    the caller's headers are copied, never modified. ``timeout=`` is read as aiohttp reads it: an
+    ``aiohttp.ClientTimeout``, or a number of seconds (or None) for the total. Note that aiohttp's
+    default session timeout has ``total=300`` seconds, which ends longer streams with
+    :class:`IncompleteStreamError`: pass ``timeout=aiohttp.ClientTimeout(total=None)`` (with an
+    ``idle_timeout``) to read them.
 
     Args:
         idle_timeout: the longest wait, in seconds, for the response head and then for each next
             read of the body; longer raises :class:`IdleTimeoutError`. Replaces ``sock_read`` of
-            the session's timeout for this request. None keeps the session's timeout.
+            the request's timeout. None keeps the timeout as given.
         max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
+        TypeError: if ``timeout`` is none of the forms aiohttp accepts (with ``idle_timeout``).
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_seconds("idle_timeout", idle_timeout)
@@ -109,14 +151,7 @@ async def connect_sse(
         headers.setdefault(name, value)
     options["headers"] = headers
     if idle_timeout is not None:
-        base = options.get("timeout") or session.timeout
-        options["timeout"] = aiohttp.ClientTimeout(
-            total=base.total,
-            connect=base.connect,
-            sock_read=idle_timeout,
-            sock_connect=base.sock_connect,
-            ceil_threshold=base.ceil_threshold,
-        )
+        options["timeout"] = _timeout(options.get("timeout", session.timeout), idle_timeout)
     async with AsyncExitStack() as stack:
         try:
             response = await stack.enter_async_context(session.request(method, url, **options))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import Any
 
 import aiohttp
 import pytest
@@ -31,6 +32,7 @@ from sseproto import (
     IdleTimeoutError,
     IncompleteStreamError,
     ServerSentEvent,
+    StreamError,
 )
 from sseproto.aiohttp import EventSource, connect_sse
 
@@ -294,3 +296,70 @@ def test_events_arrive_as_sent_whatever_the_framing(
 
     assert asyncio.run(read()) == ["0", "1", "2"]
     assert server.late == 0
+
+
+STALLED_CHUNK = b'data: {"id":"c5","choices":[{"index":0,"delta":{"content":"ab"}}]}\n\n'
+
+
+async def accumulate_error(
+    server: LoopbackServer, session_timeout: aiohttp.ClientTimeout, **options: Any
+) -> StreamError:
+    async with (
+        aiohttp.ClientSession(timeout=session_timeout) as session,
+        connect_sse(session, "GET", f"{server.url}/s", **options) as source,
+    ):
+        with pytest.raises(StreamError) as caught:
+            await source.aaccumulate()
+        return caught.value
+
+
+def check_cut_by_the_total_timeout(error: StreamError) -> None:
+    assert type(error) is IncompleteStreamError
+    assert isinstance(error.__cause__, asyncio.TimeoutError)
+    assert "total timeout" in error.message
+    assert error.offset == 2 * len(STALLED_CHUNK)
+    assert error.partial is not None
+    assert error.partial.choices[0].message.content == "abab"
+
+
+def test_the_total_timeout_ending_a_stream_is_an_incomplete_stream_with_the_partial(
+    server: LoopbackServer,
+) -> None:
+    server.replies["/s"] = Reply(parts=[STALLED_CHUNK, STALLED_CHUNK], stall=2.0)
+    error = asyncio.run(accumulate_error(server, aiohttp.ClientTimeout(total=0.3)))
+    check_cut_by_the_total_timeout(error)
+
+
+@pytest.mark.parametrize("timeout", [0.3, aiohttp.ClientTimeout(total=0.3)])
+def test_a_timeout_given_as_a_number_or_client_timeout_is_kept_beside_the_idle_timeout(
+    server: LoopbackServer, timeout: float | aiohttp.ClientTimeout
+) -> None:
+    # aiohttp reads a number as the total; the idle timeout only replaces sock_read.
+    server.replies["/s"] = Reply(parts=[STALLED_CHUNK, STALLED_CHUNK], stall=2.0)
+    error = asyncio.run(
+        accumulate_error(server, aiohttp.ClientTimeout(), idle_timeout=5, timeout=timeout)
+    )
+    check_cut_by_the_total_timeout(error)
+
+
+def test_an_idle_timeout_still_fires_under_a_total_timeout_given_as_a_number(
+    server: LoopbackServer,
+) -> None:
+    server.replies["/s"] = Reply(parts=[STALLED_CHUNK, STALLED_CHUNK], stall=2.0)
+    error = asyncio.run(
+        accumulate_error(server, aiohttp.ClientTimeout(), idle_timeout=0.2, timeout=30)
+    )
+    assert type(error) is IdleTimeoutError
+    assert error.offset == 2 * len(STALLED_CHUNK)
+
+
+def test_a_timeout_of_another_type_is_refused() -> None:
+    async def connect() -> None:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", "http://127.0.0.1:9/", idle_timeout=1, timeout="30"),
+        ):
+            raise AssertionError("no request should be sent")
+
+    with pytest.raises(TypeError, match="timeout must be"):
+        asyncio.run(connect())
