@@ -370,14 +370,14 @@ def _check_one(name: str) -> _Verdict:
     except FixtureError as error:
         return _Verdict(False, error.message)
     outcomes = [_outcome(fixture, chunking, seed) for chunking, seed in _CHECK_CHUNKINGS]
-    completion, failure = outcomes[0]
+    completion, failure, message = outcomes[0]
     for (chunking, _), other in zip(_CHECK_CHUNKINGS[1:], outcomes[1:], strict=True):
         if other != outcomes[0]:
             return _Verdict(False, f"the result differs between {chunking} and recorded reads")
     expected_file = expected_path(fixture.path)
     if not expected_file.is_file():
         if failure is not None:
-            return _Verdict(False, _error_text(failure))
+            return _Verdict(False, _error_text(failure, message))
         return _Verdict(True, "complete stream")
     try:
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
@@ -394,7 +394,7 @@ def _check_one(name: str) -> _Verdict:
         return _Verdict(
             False,
             f"expected {_error_text(want) if want else 'no error'}, got "
-            f"{_error_text(failure) if failure else 'no error'}",
+            f"{_error_text(failure, message) if failure else 'no error'}",
         )
     difference = _first_difference(expected["completion"], completion, "$")
     if difference is not None:
@@ -425,8 +425,9 @@ def _is_offset(value: object) -> bool:
 
 def _outcome(
     fixture: Fixture, chunking: Chunking, seed: int | None
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The completion (partial on error) and the error, as ``NAME.expected.json`` holds them."""
+) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """The completion (partial on error) and the error, as ``NAME.expected.json`` holds them,
+    and the error's message (``""`` without one)."""
     accumulator = ChatAccumulator()
     try:
         for data in play(fixture, plan(fixture, chunking=chunking, seed=seed)):
@@ -438,15 +439,16 @@ def _outcome(
             "offset": error.offset,
             "event_index": error.event_index,
         }
-        return accumulator.snapshot().to_dict(), found
-    return accumulator.snapshot().to_dict(), None
+        return accumulator.snapshot().to_dict(), found, " ".join(error.message.split())
+    return accumulator.snapshot().to_dict(), None, ""
 
 
-def _error_text(error: Mapping[str, Any]) -> str:
-    return (
+def _error_text(error: Mapping[str, Any], message: str = "") -> str:
+    where = (
         f"{error.get('type')} at byte offset {error.get('offset')}, "
         f"event index {error.get('event_index')}"
     )
+    return f"{where}: {message}" if message else where
 
 
 def _first_difference(expected: Any, got: Any, path: str) -> str | None:

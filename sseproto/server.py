@@ -173,7 +173,7 @@ async def _encode(
 
 
 def _encode_error(error: StreamError) -> bytes:
-    if isinstance(error, ProviderError) and isinstance(error.error, Mapping):
+    if isinstance(error, ProviderError):
         detail: object = error.error
     else:
         detail = {"message": error.message, "type": type(error).__name__}

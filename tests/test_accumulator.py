@@ -612,7 +612,8 @@ def test_an_error_event_is_a_provider_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "error"), [("overloaded", "overloaded"), ('{"message": "m"}', {"message": "m"})]
+    ("data", "error"),
+    [("overloaded", {"message": "overloaded"}), ('{"message": "m"}', {"message": "m"})],
 )
 def test_an_error_event_without_an_error_object_carries_its_payload(data: str, error: Any) -> None:
     with pytest.raises(ProviderError) as caught:

@@ -160,7 +160,8 @@ def test_a_provider_error_exits_1_with_the_partial_result_printed() -> None:
     assert result.stderr == (
         f"sseproto: {PROVIDER_ERROR}: "
         f"byte offset {error['offset']}, event index {error['event_index']}: provider error: "
-        "'Tool call validation failed: parameters did not match schema'\n"
+        "Tool call validation failed: parameters did not match schema "
+        "(type: invalid_request_error, code: tool_use_failed)\n"
     )
     assert "choice 0: finish_reason=None" in result.stdout
     assert "reasoning: 22 characters" in result.stdout
@@ -306,6 +307,18 @@ def test_check_without_expected_requires_a_complete_valid_stream(tmp_path: Path)
     assert ok_line.startswith("ok") and "complete stream" in ok_line
     assert fail_line.startswith("FAIL")
     assert "InvalidChunkError at byte offset 0, event index 0" in fail_line
+
+
+def test_check_fail_lines_include_the_providers_message(tmp_path: Path) -> None:
+    failing = tmp_path / "failing.sse"
+    failing.write_bytes(PROVIDER_ERROR.read_bytes())
+    result = run("check", failing)
+    assert result.returncode == 1
+    assert result.stdout == (
+        f"FAIL  {failing}: ProviderError at byte offset 1123, event index 4: provider error: "
+        "Tool call validation failed: parameters did not match schema "
+        "(type: invalid_request_error, code: tool_use_failed)\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ the provider. Each carries the result rebuilt so far in ``partial``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 from ...wire.errors import StreamError
 
@@ -61,10 +62,16 @@ class ProviderError(StreamError):
     ``event: error``.
 
     Whatever the same chunk carried besides the error (choices, usage) is already in ``partial``.
+    The message shows the provider's own message as it wrote it, with its ``type`` and ``code``
+    when it gave them: ``provider error: Rate limit reached (type: requests, code: 429)``.
 
     Attributes:
-        error: the provider's error object as sent (usually a dict with ``message``, ``type``,
-            ``code``); the raw text when the payload was not JSON.
+        error: the provider's error object, always a dict: the object as sent (usually with
+            ``message``, ``type``, ``code``), or, when the provider sent something else,
+            ``{"message": text}``: the text itself for a string or a payload that was not JSON,
+            the JSON text of any other value (``{"error": true}`` gives ``{"message": "true"}``).
+        payload: the error exactly as it arrived: the value of the chunk's ``error``, the
+            parsed data of an ``event: error``, or its raw text when that was not JSON.
     """
 
     def __init__(
@@ -75,11 +82,44 @@ class ProviderError(StreamError):
         event_index: int | None = None,
         partial: ChatCompletion | None = None,
     ) -> None:
-        message = error.get("message") if isinstance(error, dict) else None
+        obj = _error_object(error)
         super().__init__(
-            f"provider error: {message if isinstance(message, str) else error!r}",
+            f"provider error: {_describe(obj)}",
             offset=offset,
             event_index=event_index,
             partial=partial,
         )
-        self.error = error
+        self.error = obj
+        self.payload = error
+
+
+def _error_object(payload: object) -> dict[str, Any]:
+    """The provider's error as a dict: an object as sent, anything else as ``{"message": ...}``."""
+    if isinstance(payload, dict):
+        return payload
+    return {"message": payload if isinstance(payload, str) else _json_text(payload)}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """The provider's message unquoted, then its type and code; the whole object as JSON when
+    it has no message."""
+    message = error.get("message")
+    if message is None:
+        return _json_text(error)
+    details = [
+        f"{key}: {_text(error[key])}" for key in ("type", "code") if error.get(key) is not None
+    ]
+    suffix = f" ({', '.join(details)})" if details else ""
+    return f"{_text(message)}{suffix}"
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else _json_text(value)
+
+
+def _json_text(value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        # Not JSON: an object a caller built the error with, not one the stream sent.
+        return repr(value)
