@@ -2,19 +2,37 @@
 
 ``json.loads`` accepts ``NaN`` and ``Infinity``, which are not JSON, and turns numbers too large for
 a float into ``inf``; this module refuses all three, so no result ever holds a value that cannot be
-written back as JSON. Every failure is an :class:`InvalidChunkError`.
+written back as JSON. It also bounds the nesting depth at :data:`MAX_DEPTH`, whatever the depth of
+the call stack: the ``json`` scanner's own limit is the interpreter's recursion limit minus the
+frames already in use, so without a bound of its own a payload accepted here could make a writer
+(``json.dumps``, a deep copy, a comparison) raise ``RecursionError`` later, deeper in some call
+stack. Every failure is an :class:`InvalidChunkError`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .errors import InvalidChunkError
 
-__all__ = ["parse_json", "scan_json"]
+__all__ = ["MAX_DEPTH", "parse_json", "scan_json"]
+
+MAX_DEPTH = 256
+"""The deepest nesting of arrays and objects a payload may have (the top-level value is depth 1).
+
+Real payloads nest a dozen levels at most. The bound keeps every writer far from Python's default
+recursion limit of 1000, wherever it runs: ``json.dumps`` (either encoder) and comparisons spend
+one frame per level, ``copy.deepcopy`` two, and a rebuilt result nests a payload a few levels
+deeper than it came. It is also the most a payload of 513 characters can nest, so the usual chunk
+(200 to 400 characters) is known to be within it from its length alone."""
+
+# A payload of at most this many characters cannot nest deeper than MAX_DEPTH: every level costs
+# an opening and a closing bracket. Most chunks are this short, and skip the depth check.
+_SHORT = 2 * MAX_DEPTH + 1
 
 
 def _reject_constant(name: str) -> Any:
@@ -37,27 +55,67 @@ _decode_json = _DECODER.decode
 # json.loads's time on a typical chunk). Payloads with surrounding whitespace, trailing data or
 # errors take the full decoder, which gives the exact json.loads result or error.
 # (An instance attribute JSONDecoder.__init__ sets; typeshed does not declare it.)
-scan_json: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
+_scan: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
+
+# What decides the nesting depth: a string (skipped whole, brackets inside it do not count), an
+# opening bracket, a closing one.
+_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[{]|[\]}]')
+
+
+# The rule a payload nested deeper than MAX_DEPTH breaks.
+_TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of arrays and objects"
+
+
+def _nests_too_deeply(data: str) -> bool:
+    """Whether valid JSON text ``data`` nests deeper than :data:`MAX_DEPTH`."""
+    # Cheap first: fewer brackets than the bound in the whole text, strings included.
+    if data.count("[") + data.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for match in _STRUCTURE.finditer(data):
+        token = match[0]
+        if token == "[" or token == "{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif token == "]" or token == "}":
+            depth -= 1
+    return False
+
+
+def scan_json(data: str, index: int) -> tuple[Any, int]:
+    """The JSON value starting at ``data[index]`` and the index just past it (the ``json``
+    scanner's contract, for hot paths that parse whole payloads).
+
+    Raises:
+        StopIteration, ValueError, RecursionError: as the scanner does; ``ValueError`` also for
+            a value nested deeper than :data:`MAX_DEPTH`. A caller gets the exact
+            :class:`InvalidChunkError` for any of them from :func:`parse_json`.
+    """
+    value, end = _scan(data, index)
+    if end - index > _SHORT and _nests_too_deeply(data[index:end]):
+        raise ValueError(_TOO_DEEP)
+    return value, end
 
 
 def parse_json(data: str) -> Any:
     """The JSON value ``data`` holds (surrounding whitespace allowed), or an
-    :class:`InvalidChunkError` saying why it is not JSON."""
+    :class:`InvalidChunkError` saying why it is not JSON or why it is refused."""
     try:
-        value, end = scan_json(data, 0)
-        if end == len(data):
-            return value
+        value, end = _scan(data, 0)
     except (StopIteration, ValueError, RecursionError):
-        pass
-    try:
-        return _decode_json(data)
-    except (ValueError, RecursionError) as exc:
-        raise _not_json(exc) from None
-
-
-def _not_json(exc: Exception) -> InvalidChunkError:
-    # ValueError covers malformed JSON, NaN/Infinity, out-of-range floats and over-long
-    # integers; RecursionError is how the json module reports nesting deeper than the
-    # interpreter allows.
-    reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-    return InvalidChunkError(f"the payload is not valid JSON ({reason})")
+        end = -1
+    if end != len(data):
+        # Surrounding whitespace, trailing data or an error: the full decoder gives the exact
+        # json.loads result or error.
+        try:
+            value = _decode_json(data)
+        except (ValueError, RecursionError) as exc:
+            # ValueError covers malformed JSON, NaN/Infinity, out-of-range floats and over-long
+            # integers; RecursionError is how the json module reports nesting deeper than the
+            # interpreter allows (only a call stack already near its limit meets it first).
+            reason = _TOO_DEEP if isinstance(exc, RecursionError) else f"not valid JSON: {exc}"
+            raise InvalidChunkError(f"the payload is {reason}") from None
+    if len(data) > _SHORT and _nests_too_deeply(data):
+        raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
+    return value
