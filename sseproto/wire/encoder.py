@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .text import mend_surrogates
+
 __all__ = ["encode_comment", "encode_event"]
 
 
@@ -12,7 +14,9 @@ def encode_event(
 
     Multi-line ``data`` (split at CRLF, CR or LF, the stream's own line ends) becomes one ``data:``
     line per line, so the decoder gives back the same text with LF line ends. Decoding the output
-    gives back ``ServerSentEvent(event or "message", data, id, retry)``.
+    gives back ``ServerSentEvent(event or "message", data, id, retry)``, except that UTF-16
+    surrogates, which UTF-8 cannot carry, are written mended: a pair as the character it encodes,
+    a lone half as U+FFFD.
 
     Raises:
         ValueError: if ``event`` or ``id`` holds CR or LF (it would end the field early), ``id``
@@ -33,7 +37,7 @@ def encode_event(
         lines.append(f"retry: {retry}")
     normalised = data.replace("\r\n", "\n").replace("\r", "\n")
     lines.extend(f"data: {line}" for line in normalised.split("\n"))
-    return ("\n".join(lines) + "\n\n").encode("utf-8")
+    return _utf8("\n".join(lines) + "\n\n")
 
 
 def encode_comment(text: str = "") -> bytes:
@@ -43,9 +47,17 @@ def encode_comment(text: str = "") -> bytes:
     after it dispatches nothing.
     """
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
-    return ("".join(f":{line}\n" for line in normalised.split("\n")) + "\n").encode("utf-8")
+    return _utf8("".join(f":{line}\n" for line in normalised.split("\n")) + "\n")
 
 
 def _check_single_line(field: str, value: str) -> None:
     if "\n" in value or "\r" in value:
         raise ValueError(f"{field} must not contain CR or LF: {value!r}")
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Only surrogates make UTF-8 encoding fail.
+        return mend_surrogates(text).encode("utf-8")

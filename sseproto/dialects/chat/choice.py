@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..kit.errors import InvalidChunkError
+from ..kit.text import join_text
 from ..kit.updates import ChatUpdate, ChoiceFinished, ContentDelta, ReasoningDelta, RefusalDelta
 from .completion import ChatMessage, Choice
 from .extras import copy_extras, merge_extra
@@ -74,9 +75,9 @@ class ChoiceState:
             index=self.index,
             message=ChatMessage(
                 role=self.role or "assistant",
-                content=None if self.content is None else "".join(self.content),
-                refusal=None if self.refusal is None else "".join(self.refusal),
-                reasoning=None if self.reasoning is None else "".join(self.reasoning),
+                content=None if self.content is None else join_text(self.content),
+                refusal=None if self.refusal is None else join_text(self.refusal),
+                reasoning=None if self.reasoning is None else join_text(self.reasoning),
                 reasoning_field=self.reasoning_field,
                 tool_calls=self.tool_calls.build(),
                 function_call=None if self.function_call is None else self.function_call.function(),

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from ..kit.errors import InvalidChunkError
+from ..kit.text import join_text
 from ..kit.updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
 from .completion import FunctionCall, ToolCall
 from .extras import copy_extras, merge_extra
@@ -43,7 +44,7 @@ class CallState:
         self.extras: dict[str, Any] = {}
 
     def function(self) -> FunctionCall:
-        return FunctionCall(name=self.name, arguments="".join(self.arguments))
+        return FunctionCall(name=self.name, arguments=join_text(self.arguments))
 
     def build(self) -> ToolCall:
         return ToolCall(
@@ -265,6 +266,6 @@ class ToolCalls:
         choice = self._choice
         for call in self._calls[self._reported :]:
             updates.append(
-                ToolCallDone(choice, call.position, call.id, call.name, "".join(call.arguments))
+                ToolCallDone(choice, call.position, call.id, call.name, join_text(call.arguments))
             )
         self._reported = len(self._calls)
