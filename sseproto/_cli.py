@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from . import __version__
 from .dialects.chat.accumulator import ChatAccumulator
 from .dialects.chat.completion import ChatCompletion, ToolCall
-from .dialects.kit.updates import ContentDelta, RefusalDelta
+from .dialects.kit.updates import ChatUpdate, ContentDelta, ReasoningDelta, RefusalDelta
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
 from .fixtures.replay import CHUNKINGS, Chunking, plan, play
@@ -39,6 +39,9 @@ EXIT_USAGE = 2
 # Large enough that reading a file costs little per call, small enough that a piped stream's
 # events are printed as they arrive (``read1`` returns what is available, up to this size).
 _READ_SIZE = 64 * 1024
+
+# How much of a body without events a message quotes: enough to recognise a JSON error or text.
+_QUOTED_START = 80
 
 
 class _UnreadableError(Exception):
@@ -183,13 +186,22 @@ def _positive_int(text: str) -> int:
 def _run_parse(args: argparse.Namespace) -> int:
     name: str = args.file
     decoder = SSEDecoder()
+    start = bytearray()  # the body's first bytes, quoted when no event came of it
     try:
         with _open_input(name) as stream:
             for chunk in _reads(stream, name):
+                if len(start) < _QUOTED_START:
+                    start += chunk[: _QUOTED_START - len(start)]
                 _print_events(decoder, decoder.feed(chunk))
         _print_events(decoder, decoder.close())
     except StreamError as error:
         _message(_stream_error_line(name, error))
+        return EXIT_STREAM_ERROR
+    if decoder.events_dispatched == 0:
+        # Not an event stream (a JSON error body, text, lines stripped of their ends), or one
+        # that carried none: either way not what the caller asked to see.
+        what = f"the body starts {bytes(start)!r}" if start else "the input is empty"
+        _message(f"{name}: no event in {decoder.offset} bytes; {what}")
         return EXIT_STREAM_ERROR
     return EXIT_OK
 
@@ -222,37 +234,34 @@ def _run_replay(args: argparse.Namespace) -> int:
     reads = _replay_reads(name, args.chunking, seed, args.realtime)
     accumulator = ChatAccumulator()
     stats = _ReplayStats()
+    text = None if args.json else _Text()
     failure: StreamError | None = None
-    text_out = not args.json
     try:
         for data, seconds in reads:
             stats.reads += 1
-            updates = accumulator.feed(data)
-            for update in updates:
-                if isinstance(update, ContentDelta | RefusalDelta) and update.choice == 0:
-                    if stats.first_content is None:
-                        stats.first_content = seconds
-                    if text_out:
-                        stats.printed = True
-                        sys.stdout.write(update.text)
-                        sys.stdout.flush()
+            updates: list[ChatUpdate] = []
+            try:
+                accumulator._feed_into(data, updates)
+            finally:
+                # The updates before an error in the same read are shown too.
+                _show(updates, seconds, stats, text)
         accumulator.close()
     except StreamError as error:
         failure = error
     result = accumulator.snapshot()
-    if args.json:
-        sys.stdout.write(_json_text(result.to_dict(), indent=2) + "\n")
+    error_fields = None if failure is None else _error_fields(failure)
+    if failure is not None:
+        _locate(failure, accumulator)
+    if text is None:
+        # The shape of NAME.expected.json: ``replay --json`` writes one.
+        document = {"completion": result.to_dict(), "error": error_fields}
+        sys.stdout.write(_json_text(document, indent=2) + "\n")
     else:
         # The summary starts on a line of its own, after a blank line when text was printed.
-        separator = "\n\n" if stats.printed else ""
-        sys.stdout.write(separator + _summary(result, accumulator, stats) + "\n")
+        separator = "\n\n" if text.kind is not None else ""
+        sys.stdout.write(separator + _summary(result, accumulator, stats, failure) + "\n")
     sys.stdout.flush()
     if failure is not None:
-        if failure.event_index is None:
-            # The stream ended while this event was arriving (or before it began).
-            failure.event_index = accumulator.events_received
-        if failure.offset is None:
-            failure.offset = accumulator.offset
         _message(_stream_error_line(name, failure))
         return EXIT_STREAM_ERROR
     return EXIT_OK
@@ -261,13 +270,66 @@ def _run_replay(args: argparse.Namespace) -> int:
 class _ReplayStats:
     """What a replay observed beyond the completion itself."""
 
-    __slots__ = ("first_content", "printed", "reads")
+    __slots__ = ("first_content", "reads")
 
     def __init__(self) -> None:
         self.reads = 0
-        self.printed = False
         # Recorded seconds from the request to the read that brought the first content.
         self.first_content: float | None = None
+
+
+_TextDelta = ContentDelta | RefusalDelta | ReasoningDelta
+
+# A run of text of another kind than the answer starts on a line of its own with its label.
+_LABELS: dict[type[ChatUpdate], str] = {
+    ContentDelta: "[content] ",
+    RefusalDelta: "[refusal] ",
+    ReasoningDelta: "[reasoning] ",
+}
+
+
+class _Text:
+    """Choice 0's text as it streams: the answer as it is, refusal and reasoning labelled.
+
+    Each run of refusal or reasoning starts on a line of its own with its label, and so does
+    the answer when another kind came before it: a plain answer prints exactly as it streamed.
+    """
+
+    def __init__(self) -> None:
+        self.kind: type[ChatUpdate] | None = None  # of the text printed last; None: nothing yet
+        self._line_open = False
+
+    def write(self, update: ContentDelta | RefusalDelta | ReasoningDelta) -> None:
+        kind = type(update)
+        out = update.text
+        if kind is not self.kind and (self.kind is not None or kind is not ContentDelta):
+            out = ("\n" if self._line_open else "") + _LABELS[kind] + out
+        self.kind = kind
+        self._line_open = not out.endswith("\n")
+        sys.stdout.write(out)
+        sys.stdout.flush()
+
+
+def _show(
+    updates: list[ChatUpdate], seconds: float | None, stats: _ReplayStats, text: _Text | None
+) -> None:
+    """Print choice 0's text among ``updates``, brought by a read recorded at ``seconds``."""
+    for update in updates:
+        if not isinstance(update, _TextDelta) or update.choice != 0:
+            continue
+        if stats.first_content is None and not isinstance(update, ReasoningDelta):
+            stats.first_content = seconds
+        if text is not None:
+            text.write(update)
+
+
+def _locate(failure: StreamError, accumulator: ChatAccumulator) -> None:
+    """Place a failure that carries no place where the stream stopped."""
+    if failure.event_index is None:
+        # The stream ended while this event was arriving (or before it began).
+        failure.event_index = accumulator.events_received
+    if failure.offset is None:
+        failure.offset = accumulator.offset
 
 
 def _seed(args: argparse.Namespace) -> int | None:
@@ -309,13 +371,20 @@ def _load(name: str) -> Fixture:
         raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
 
 
-def _summary(result: ChatCompletion, accumulator: ChatAccumulator, stats: _ReplayStats) -> str:
+def _summary(
+    result: ChatCompletion,
+    accumulator: ChatAccumulator,
+    stats: _ReplayStats,
+    failure: StreamError | None,
+) -> str:
     lines = []
     for choice in result.choices:
         message = choice.message
         lines.append(f"choice {choice.index}: finish_reason={choice.finish_reason}")
-        if choice.index != 0 and (message.content or message.refusal):
-            lines.append(f"  text: {message.content or message.refusal}")
+        if choice.index != 0 and message.content:
+            lines.append(f"  text: {message.content}")
+        if choice.index != 0 and message.refusal:
+            lines.append(f"  refusal: {message.refusal}")
         if message.reasoning:
             lines.append(f"  reasoning: {len(message.reasoning)} characters")
         calls = list(message.tool_calls)
@@ -325,9 +394,12 @@ def _summary(result: ChatCompletion, accumulator: ChatAccumulator, stats: _Repla
             ident = f" {call.id}" if call.id else ""
             lines.append(f"  tool call{ident}: {call.function.name}({call.function.arguments})")
     lines.append(f"usage: {_json_text(result.usage)}")
-    lines.append(
-        f"events: {accumulator.events_received}, bytes: {accumulator.offset}, reads: {stats.reads}"
-    )
+    if failure is None:
+        size = f"events: {accumulator.events_received}, bytes: {accumulator.offset}"
+    else:
+        # What came before the error: the rest of its read was never taken.
+        size = f"events: {failure.event_index}, bytes: {failure.offset} before the error"
+    lines.append(f"{size}, reads: {stats.reads}")
     if stats.first_content is not None:
         lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")
     return "\n".join(lines)
@@ -434,13 +506,17 @@ def _outcome(
             accumulator.feed(data)
         accumulator.close()
     except StreamError as error:
-        found = {
-            "type": type(error).__name__,
-            "offset": error.offset,
-            "event_index": error.event_index,
-        }
-        return accumulator.snapshot().to_dict(), found, " ".join(error.message.split())
+        return (
+            accumulator.snapshot().to_dict(),
+            _error_fields(error),
+            " ".join(error.message.split()),
+        )
     return accumulator.snapshot().to_dict(), None, ""
+
+
+def _error_fields(error: StreamError) -> dict[str, Any]:
+    """The error as ``NAME.expected.json`` holds it."""
+    return {"type": type(error).__name__, "offset": error.offset, "event_index": error.event_index}
 
 
 def _error_text(error: Mapping[str, Any], message: str = "") -> str:

@@ -40,6 +40,11 @@ def expected(path: Path) -> dict[str, object]:
     return result
 
 
+def expected_outcome(path: Path) -> dict[str, object]:
+    """What ``replay --json`` must print: the expected file without its description."""
+    return {key: expected(path)[key] for key in ("completion", "error")}
+
+
 # -- usage -------------------------------------------------------------------------------------
 
 
@@ -110,6 +115,32 @@ def test_parse_stream_error_exits_1_naming_file_offset_and_event(tmp_path: Path)
     assert str(path) in message and "byte offset 18" in message and "event index 2" in message
 
 
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        b'{"error": {"message": "Incorrect API key"}}',  # an error body read without an adapter
+        b"data: one data: two",  # lines with their ends stripped
+        b": keep-alive\n\n",  # a stream that carried no event
+        b"x" * 200,  # quoted up to its first 80 bytes
+    ],
+)
+def test_parse_without_any_event_says_so_quoting_the_start_and_exits_1(stdin: bytes) -> None:
+    result = run("parse", "-", stdin=stdin)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"sseproto: -: no event in {len(stdin)} bytes; the body starts {stdin[:80]!r}\n"
+    )
+
+
+def test_parse_of_empty_input_says_it_is_empty_and_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sse"
+    path.write_bytes(b"")
+    result = run("parse", path)
+    assert result.returncode == 1
+    assert result.stderr == f"sseproto: {path}: no event in 0 bytes; the input is empty\n"
+
+
 # -- replay ------------------------------------------------------------------------------------
 
 
@@ -140,11 +171,11 @@ def test_replay_summarises_tool_calls_with_their_arguments() -> None:
     ["chat-text", "n3-choices", "tool-call-no-index", "provider-error-data", "truncated",
      "transport-error", "openrouter-error-after-length"],
 )  # fmt: skip
-def test_replay_json_prints_the_expected_completion(name: str) -> None:
+def test_replay_json_prints_the_expected_file_error_included(name: str) -> None:
     path = PROJECT_FIXTURES / f"{name}.sse"
     result = run("replay", path, "--json", "--chunking", "7")
     want = expected(path)
-    assert json.loads(result.stdout) == want["completion"]
+    assert json.loads(result.stdout) == expected_outcome(path)
     assert result.returncode == (0 if want["error"] is None else 1)
     if want["error"] is None:
         assert result.stderr == ""
@@ -167,6 +198,41 @@ def test_a_provider_error_exits_1_with_the_partial_result_printed() -> None:
     assert "reasoning: 22 characters" in result.stdout
 
 
+def test_replay_labels_refusal_text() -> None:
+    result = run("replay", PROJECT_FIXTURES / "refusal.sse")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[refusal] I'm sorry, I can't help with that.\n\n")
+
+
+def test_replay_streams_reasoning_labelled_apart_from_the_answer() -> None:
+    result = run("replay", PROJECT_FIXTURES / "reasoning-content.sse", "--chunking", "byte")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "[reasoning] The user greets me. Reply briefly.\n[content] Hello! 👋\n\n"
+    )
+
+
+def test_replay_shows_the_text_that_came_before_an_error_in_the_same_read() -> None:
+    result = run("replay", PROVIDER_ERROR, "--chunking", "whole")
+    assert result.returncode == 1
+    assert result.stdout.startswith("[reasoning] Need to call the tool.\n\n")
+
+
+def test_replay_counts_of_a_failed_stream_stop_at_the_error(tmp_path: Path) -> None:
+    more = b'data: {"id":"x","choices":[{"index":0,"delta":{"content":"late"}}]}\n\n'
+    path = tmp_path / "error-then-more.sse"
+    path.write_bytes(PROVIDER_ERROR.read_bytes() + more * 3)
+    error = expected(PROVIDER_ERROR)["error"]
+    assert isinstance(error, dict)
+    for chunking in ("whole", "byte"):
+        result = run("replay", path, "--chunking", chunking)
+        assert result.returncode == 1
+        assert (
+            f"events: {error['event_index']}, bytes: {error['offset']} before the error"
+            in result.stdout
+        )
+
+
 def test_a_truncated_stream_exits_1_naming_where_it_stopped() -> None:
     result = run("replay", "-", stdin=TRUNCATED.read_bytes())
     assert result.returncode == 1
@@ -183,7 +249,7 @@ def test_replay_reads_stdin_in_every_chunking() -> None:
         body = CHAT_TEXT.read_bytes()
         result = run("replay", "-", "--json", "--chunking", chunking, stdin=body)
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout) == expected(CHAT_TEXT)["completion"]
+        assert json.loads(result.stdout) == expected_outcome(CHAT_TEXT)
 
 
 def test_random_chunking_prints_its_seed_so_the_run_can_be_repeated() -> None:
