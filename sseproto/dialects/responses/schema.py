@@ -39,6 +39,8 @@ class StreamOrder:
             raise InvalidChunkError(
                 f"the SSE event name {event_name!r} differs from the payload's type", path="$.type"
             )
+        if kind == "response.created" and self._events:
+            raise InvalidChunkError("response.created comes first, once", path="$.type")
         number = payload.get("sequence_number")
         if self._events == 0:
             self._numbered = number is not None
@@ -61,6 +63,4 @@ class StreamOrder:
                     path="$.sequence_number",
                 )
             self._next_number = number + 1
-        if kind == "response.created" and self._events:
-            raise InvalidChunkError("response.created comes first, once", path="$.type")
         self._events += 1
