@@ -142,6 +142,6 @@ def test_every_writer_handles_the_deepest_payloads_the_engine_accepts(tmp_path: 
         )
         assert (result.returncode, result.stderr) == (0, "")
         outputs.append(result.stdout)
-    replayed: Any = json.loads(outputs[0])
+    replayed: Any = json.loads(outputs[0])["completion"]
     assert replayed == written
     assert outputs[1].startswith("ok")

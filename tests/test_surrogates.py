@@ -124,6 +124,6 @@ def test_the_command_line_prints_surrogates_without_failing(tmp_path: Path) -> N
         assert (result.returncode, result.stderr) == (0, b"")
         output = result.stdout.decode("utf-8")  # strict: valid UTF-8 whatever the text held
         if args:
-            written = json.loads(output)
+            written = json.loads(output)["completion"]
             assert written["choices"][0]["message"]["content"] == f"a{GRIN}b"
             assert written["choices"][0]["message"]["x_extra"] == LOW
