@@ -1,0 +1,201 @@
+"""Redaction over-redacts: every credential form a client, a server or an error message can show
+is gone from the sidecar, whatever its spelling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sseproto
+from sseproto.fixtures.format import load_fixture, sidecar_path
+from sseproto.fixtures.record import Headers
+from sseproto.fixtures.redact import is_secret_name, redact, redact_headers
+
+SECRET = "s3cr3t-Value_0123456789"
+KEY = "sk-proj-AbCdEf0123456789xyz"
+
+
+def record_one(
+    path: Path,
+    failure: Exception | None = None,
+    *,
+    url: str | None = None,
+    headers: Headers | None = None,
+) -> str:
+    """Record a one-read stream of that exchange and return the sidecar's text."""
+
+    def reads() -> Iterator[bytes]:
+        yield b"data: x\n\n"
+        if failure is not None:
+            raise failure
+
+    recorder = sseproto.record(reads(), path, url=url, headers=headers)
+    if failure is None:
+        list(recorder)
+    else:
+        with pytest.raises(type(failure)):
+            list(recorder)
+    return sidecar_path(path).read_text(encoding="utf-8")
+
+
+# -- URLs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url,redacted",
+    [
+        (f"https://{KEY}@api.example.com/v1", "https://<redacted>@api.example.com/v1"),
+        (f"https://user:{SECRET}@h/v1", "https://<redacted>@h/v1"),
+        (f"https://h/v1#access_token={SECRET}", "https://h/v1#<redacted>"),
+        (f"https://h/v1#{SECRET}", "https://h/v1#<redacted>"),
+        (f"https://h/v1?alt=sse;key={SECRET}", "https://h/v1?alt=sse;key=<redacted>"),
+        (f"https://h/v1?alt=sse;key={SECRET};n=1", "https://h/v1?alt=sse;key=<redacted>;n=1"),
+        (f"https://h/v1?accessToken={SECRET}&n=1", "https://h/v1?accessToken=<redacted>&n=1"),
+        (f"https://h/v1?auth={SECRET}", "https://h/v1?auth=<redacted>"),
+        (f"https://h/v1?token={SECRET}", "https://h/v1?token=<redacted>"),
+        (f"https://h/v1?sig={SECRET}/x%2B==&se=2030", "https://h/v1?sig=<redacted>&se=2030"),
+        (f"https://h/v1?X-Amz-Signature={SECRET}", "https://h/v1?X-Amz-Signature=<redacted>"),
+        (f"https://h/v1?api%5Fkey={SECRET}", "https://h/v1?api%5Fkey=<redacted>"),
+        (f"https://h/app;jsessionid={SECRET}/x", "https://h/app;jsessionid=<redacted>"),
+        (f"/v1/chat?key={SECRET}", "/v1/chat?key=<redacted>"),
+    ],
+)
+def test_every_credential_form_in_a_url_is_redacted(url: str, redacted: str) -> None:
+    assert redact(url) == redacted
+
+
+def test_a_recorded_url_keeps_no_credential(tmp_path: Path) -> None:
+    url = f"https://{KEY}@h/v1?alt=sse;accessToken={SECRET}#sig={SECRET}"
+    text = record_one(tmp_path / "s.sse", url=url)
+    assert SECRET not in text and KEY not in text
+    recording = load_fixture(tmp_path / "s.sse").recording
+    assert recording is not None
+    # An unquoted value runs to the next separator: the fragment goes with the token.
+    assert recording.url == "https://<redacted>@h/v1?alt=sse;accessToken=<redacted>"
+
+
+# -- headers ----------------------------------------------------------------------------------
+
+SECRET_HEADERS = [
+    "Authorization", "X-Authorization", "X-Forwarded-Authorization", "Authentication",
+    "Proxy-Authorization", "X-ApiKey", "X-Api-Key", "api_key", "x-goog-api-key", "Cookie",
+    "Set-Cookie", "X-Session-Id", "X-Auth-Token", "X-Amz-Security-Token", "X-Signature",
+    "Client-Secret", "X-Credential", "Password",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SECRET_HEADERS)
+def test_every_credential_header_is_redacted(name: str) -> None:
+    assert redact_headers([(name, SECRET)]) == ((name, "<redacted>"),)
+
+
+def test_headers_given_as_raw_bytes_are_decoded_then_redacted(tmp_path: Path) -> None:
+    # httpx's response.headers.raw is a list of byte pairs, aiohttp's raw_headers a tuple of them.
+    raw = [(b"Content-Type", b"text/event-stream"), (b"Authorization", f"Bearer {KEY}".encode())]
+    for headers in (raw, tuple(raw)):
+        path = tmp_path / "s.sse"
+        text = record_one(path, headers=headers)
+        assert KEY not in text and "b'" not in text
+        recording = load_fixture(path).recording
+        assert recording is not None
+        assert recording.headers == (
+            ("Content-Type", "text/event-stream"),
+            ("Authorization", "<redacted>"),
+        )
+
+
+def test_a_credential_inside_a_harmless_headers_value_is_redacted() -> None:
+    headers = [
+        ("Link", f"<https://h/next?token={SECRET}>; rel=next"),
+        ("X-Debug", f"Bearer {KEY}"),
+        ("Content-Type", "text/event-stream; charset=utf-8"),
+    ]
+    assert redact_headers(headers) == (
+        ("Link", "<https://h/next?token=<redacted>>; rel=next"),
+        ("X-Debug", "Bearer <redacted>"),
+        ("Content-Type", "text/event-stream; charset=utf-8"),
+    )
+
+
+# -- names in any spelling --------------------------------------------------------------------
+
+# The words a secret name may contain, as the redaction promises them.
+WORDS = [
+    "key", "token", "auth", "secret", "password", "signature", "sig", "credential", "session",
+    "cookie",
+]  # fmt: skip
+SEPARATORS = st.sampled_from(["", "-", "_", ".", " "])
+AFFIX = st.text(alphabet="abcxyz019-_.", max_size=8)
+
+
+@st.composite
+def spellings(draw: st.DrawFn) -> str:
+    """A secret word in any case, with separators anywhere in it, inside any other name."""
+    word = draw(st.sampled_from(WORDS))
+    letters = [
+        (letter.upper() if draw(st.booleans()) else letter) + draw(SEPARATORS) for letter in word
+    ]
+    return draw(AFFIX) + "".join(letters) + draw(AFFIX)
+
+
+@given(name=spellings())
+def test_a_name_containing_a_secret_word_in_any_spelling_is_secret(name: str) -> None:
+    assert is_secret_name(name)
+    assert redact(f"?{name.replace(' ', '+')}={SECRET}") == f"?{name.replace(' ', '+')}=<redacted>"
+    assert redact_headers([(name, SECRET)]) == ((name, "<redacted>"),)
+
+
+@pytest.mark.parametrize(
+    "name", ["Content-Type", "X-Request-Id", "OpenAI-Organization", "openai-processing-ms", "alt"]
+)
+def test_harmless_names_are_kept(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+# -- free text: a transport error's message ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message,redacted",
+    [
+        (
+            f"Client error '401 Unauthorized' for url 'https://h/v1?key={SECRET}&alt=sse'",
+            "Client error '401 Unauthorized' for url 'https://h/v1?key=<redacted>&alt=sse'",
+        ),
+        (
+            f"Max retries exceeded with url: /v1/chat?api_key={SECRET} (Caused by X)",
+            "Max retries exceeded with url: /v1/chat?api_key=<redacted> (Caused by X)",
+        ),
+        (f"rejected Bearer {KEY} for h", "rejected Bearer <redacted> for h"),
+        (f"Authorization: Bearer {KEY}", "Authorization: <redacted>"),
+        (f"{{'authorization': 'Bearer {KEY}', 'n': 1}}", "{'authorization': '<redacted>', 'n': 1}"),
+        (f'{{"password": "two words {SECRET}"}}', '{"password": "<redacted>"}'),
+        (f"cannot connect to https://{KEY}@h:443", "cannot connect to https://<redacted>@h:443"),
+        (f"invalid key {KEY} given", "invalid key <redacted> given"),
+        (f"key AIza{SECRET}0123456789", "key <redacted>"),
+        ("peer closed connection without sending complete message body", None),
+    ],
+)
+def test_credentials_in_free_text_are_redacted(message: str, redacted: str | None) -> None:
+    assert redact(message) == (message if redacted is None else redacted)
+
+
+def test_a_transport_errors_message_is_redacted_in_the_sidecar(tmp_path: Path) -> None:
+    failure = ConnectionError(f"lost https://h/v1?key={SECRET} (Authorization: Bearer {KEY})")
+    text = record_one(tmp_path / "s.sse", failure)
+    assert SECRET not in text and KEY not in text
+    recording = load_fixture(tmp_path / "s.sse").recording
+    assert recording is not None
+    assert recording.ending.error_message == (
+        "lost https://h/v1?key=<redacted> (Authorization: <redacted>)"
+    )
+
+
+@given(text=st.text(max_size=80))
+def test_redaction_is_idempotent(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
