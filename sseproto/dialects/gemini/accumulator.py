@@ -68,7 +68,9 @@ _TRANSITIONS: Mapping[tuple[StreamState, GeminiInput], StreamState] = {
 MAX_CANDIDATES = 1024
 
 # Top-level keys kept as the first value sent (they repeat on every chunk).
-_FIRST_VALUE = frozenset({"modelVersion", "responseId", "createTime"})
+_FIRST_VALUE = ("modelVersion", "responseId", "createTime")
+# The keys of nearly every chunk: a chunk with no other takes the hot path.
+_COMMON_KEYS = frozenset({"candidates", "usageMetadata", *_FIRST_VALUE})
 
 
 def _invalid(rule: str, path: str) -> InvalidChunkError:
@@ -117,6 +119,7 @@ class GeminiAccumulator:
         "_error",
         "_extras",
         "_first",
+        "_first_pending",
         "_inputs",
         "_prompt_feedback",
         "_state",
@@ -142,6 +145,8 @@ class GeminiAccumulator:
         self._prompt_feedback: dict[str, Any] | None = None
         # modelVersion, responseId, createTime: their first values.
         self._first: dict[str, str] = {}
+        # Those of them not seen yet: the hot path looks only for these.
+        self._first_pending: tuple[str, ...] = _FIRST_VALUE
         # Any other top-level key: its last non-null value.
         self._extras: dict[str, Any] = {}
 
@@ -384,6 +389,26 @@ class GeminiAccumulator:
                 raise _invalid("a chunk must be a JSON object", "$")
             # Not a chunk of this dialect (a JSON array, a number): nothing to read in it.
             return
+        if self._strict or not _COMMON_KEYS.issuperset(chunk):
+            self._uncommon_chunk(chunk, updates)
+            return
+        # The hot path: a chunk with nothing but candidates, usage and the repeated metadata.
+        candidates = chunk.get("candidates")
+        if candidates is not None:
+            self._candidates_of(candidates, updates)
+        usage = chunk.get("usageMetadata")
+        if usage is not None:
+            if type(usage) is dict and updates is None:
+                self._usage = usage
+            else:
+                self._take_usage(usage, updates)
+        for key in self._first_pending:
+            value = chunk.get(key)
+            if value is not None:
+                self._take_first(key, value)
+
+    def _uncommon_chunk(self, chunk: dict[str, Any], updates: Updates) -> None:
+        """Any chunk the hot path does not take: an error, strict mode, other keys."""
         error = chunk.get("error")
         if error is not None:
             # Reading stops here: nothing else of an error chunk is taken.
@@ -391,29 +416,35 @@ class GeminiAccumulator:
         if self._strict:
             self._check_strict(chunk)
         for key, value in chunk.items():
+            if value is None:
+                continue
             if key == "candidates":
-                if value is not None:
-                    self._candidates_of(value, updates)
+                self._candidates_of(value, updates)
             elif key == "usageMetadata":
-                if value is not None:
-                    if type(value) is not dict:
-                        raise _invalid("usageMetadata must be an object", "$.usageMetadata")
-                    # Cumulative: the last object wins, whole; never summed or merged.
-                    self._usage = value
-                    if updates is not None:
-                        updates.append(UsageUpdate(value))
+                self._take_usage(value, updates)
             elif key == "promptFeedback":
-                if value is not None:
-                    if type(value) is not dict:
-                        raise _invalid("promptFeedback must be an object", "$.promptFeedback")
-                    self._prompt_feedback = value
+                if type(value) is not dict:
+                    raise _invalid("promptFeedback must be an object", "$.promptFeedback")
+                self._prompt_feedback = value
             elif key in _FIRST_VALUE:
-                if value is not None:
-                    if type(value) is not str:
-                        raise _invalid(f"{key} must be a string", f"$.{key}")
-                    self._first.setdefault(key, value)
-            elif value is not None:
+                if key in self._first_pending:
+                    self._take_first(key, value)
+            else:
                 self._extras[key] = value
+
+    def _take_usage(self, usage: Any, updates: Updates) -> None:
+        if type(usage) is not dict:
+            raise _invalid("usageMetadata must be an object", "$.usageMetadata")
+        # Cumulative: the last object wins, whole; never summed or merged.
+        self._usage = usage
+        if updates is not None:
+            updates.append(UsageUpdate(usage))
+
+    def _take_first(self, key: str, value: Any) -> None:
+        if type(value) is not str:
+            raise _invalid(f"{key} must be a string", f"$.{key}")
+        self._first[key] = value
+        self._first_pending = tuple(other for other in self._first_pending if other != key)
 
     def _candidates_of(self, candidates: Any, updates: Updates) -> None:
         if type(candidates) is not list:

@@ -40,6 +40,9 @@ MAX_PARTS = 4096
 # The keys a text part may have; with any other key the part is kept as sent.
 _TEXT_KEYS = frozenset({"text", "thought", "thoughtSignature"})
 _MISSING = object()
+# A candidate or content with these keys only may take the hot path of plain answer text.
+_PLAIN_CANDIDATE = frozenset({"content", "index"})
+_PLAIN_CONTENT = frozenset({"parts", "role"})
 
 
 def _invalid(rule: str, path: str) -> InvalidChunkError:
@@ -128,6 +131,22 @@ class CandidateState:
 
     def apply(self, candidate: dict[str, Any], updates: Updates) -> None:
         """Take one chunk's view of this candidate (its ``index`` already read)."""
+        run = self.run
+        if run is not None and not run.thought and _PLAIN_CANDIDATE.issuperset(candidate):
+            # The hot path: the next piece of answer text, alone in its chunk.
+            content = candidate.get("content")
+            if type(content) is dict and _PLAIN_CONTENT.issuperset(content):
+                parts = content.get("parts")
+                role = content.get("role")
+                if type(parts) is list and len(parts) == 1 and (role is None or role == self.role):
+                    part = parts[0]
+                    if type(part) is dict and len(part) == 1:
+                        text = part.get("text")
+                        if type(text) is str:
+                            run.pieces.append(text)
+                            if text and updates is not None:
+                                updates.append(ContentDelta(self.key, text))
+                            return
         for key, value in candidate.items():
             if key == "content":
                 if type(value) is dict:
