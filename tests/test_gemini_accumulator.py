@@ -154,6 +154,23 @@ def test_a_text_part_with_another_key_is_kept_as_sent() -> None:
     ]
 
 
+def test_a_surrogate_pair_split_across_chunks_is_rejoined() -> None:
+    # The JSON escapes each half of U+1F600 on its own; a lone half becomes U+FFFD.
+    first, second = '{"text": "a\\ud83d"}', '{"text": "\\ude00b\\ud83d"}'
+    _, accumulator = feed_all(
+        f'{{"candidates": [{{"content": {{"parts": [{first}]}}}}]}}',
+        f'{{"candidates": [{{"content": {{"parts": [{second}]}}, "finishReason": "STOP"}}]}}',
+    )
+    assert accumulator.result().text == "a\U0001f600b\ufffd"
+    args = [
+        {"jsonPath": "$.s", "stringValue": "\ud83d"},
+        {"jsonPath": "$.s", "stringValue": "\ude00"},
+    ]
+    assert parts_of(chunk(call("f", partialArgs=args)))[0]["functionCall"]["args"] == {
+        "s": "\U0001f600"
+    }
+
+
 def test_text_and_thought_updates() -> None:
     updates, _ = feed_all(chunk({"text": "t", "thought": True}, {"text": ""}, {"text": "a"}))
     assert updates == [ReasoningDelta(0, "t"), ContentDelta(0, "a")]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..kit.text import join_text
+
 __all__ = ["ArgumentsBuilder", "BadPartialArg", "parse_path"]
 
 # A path is at most this many steps deep: building and writing the arguments recurse once per
@@ -242,7 +244,7 @@ def _plain(node: Any) -> Any:
     if kind is list:
         return [_plain(value) for value in node]
     if kind is _Text:
-        return "".join(node.pieces)
+        return join_text(node.pieces)
     if node is _UNSET:
         return None
     return node

@@ -19,6 +19,7 @@ from ..kit.updates import (
     ToolCallDone,
     ToolCallStarted,
 )
+from ..kit.text import join_text
 from .arguments import ArgumentsBuilder, BadPartialArg
 from .result import GeminiCandidate, GeminiPart, compact_json
 from .updates import (
@@ -62,7 +63,7 @@ class TextRun:
         self.signature = signature
 
     def build(self) -> dict[str, Any]:
-        part: dict[str, Any] = {"text": "".join(self.pieces)}
+        part: dict[str, Any] = {"text": join_text(self.pieces)}
         if self.thought_key is not _MISSING:
             part["thought"] = self.thought_key
         if self.signature is not None:
