@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..kit.errors import InvalidChunkError
+from ..kit.text import join_text
 from ..kit.updates import (
     ChatUpdate,
     ContentDelta,
@@ -19,7 +20,6 @@ from ..kit.updates import (
     ToolCallDone,
     ToolCallStarted,
 )
-from ..kit.text import join_text
 from .arguments import ArgumentsBuilder, BadPartialArg
 from .result import GeminiCandidate, GeminiPart, compact_json
 from .updates import (
