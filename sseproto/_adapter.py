@@ -75,7 +75,9 @@ class _EventSourceBase(ABC):
     hooks that describe a client's response and its errors."""
 
     def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
-        SSEDecoder(max_event_size=max_event_size)  # validates the setting now, not at first read
+        # Made now so that the setting is checked at once, not at the first read.
+        self._decoder = SSEDecoder(max_event_size=max_event_size)
+        self._last_event_id = ""
         self._max_event_size = max_event_size
         self._started = False
 
@@ -91,6 +93,21 @@ class _EventSourceBase(ABC):
     def _is_transport_error(self, error: Exception) -> bool:
         """Whether ``error``, raised while reading the body and not a read timeout, is one of
         the client's transport errors (the connection cut, a malformed or undecodable body)."""
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID of the stream read by ``iter_sse`` so far (``""`` before any
+        ``id:`` field): what a reconnecting client sends as ``Last-Event-ID``. While an event
+        is being handled it is that event's ``id``; once the events of a read are all handled,
+        it includes ids set after them (a block with an ``id:`` and no data dispatches
+        nothing), so after the loop, however it ended, it is where the stream stopped."""
+        return self._last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time in milliseconds the server last set with ``retry:`` (None if
+        it never did), as read by ``iter_sse``."""
+        return self._decoder.retry
 
 
 class SyncEventSourceBase(_EventSourceBase):
@@ -127,10 +144,13 @@ class SyncEventSourceBase(_EventSourceBase):
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read.
         """
-        decoder = SSEDecoder(max_event_size=self._max_event_size)
+        decoder = self._decoder
         with closing(self._chunks(_no_partial)) as chunks:
             for chunk in chunks:
-                yield from decoder.feed(chunk)
+                for event in decoder.feed(chunk):
+                    self._last_event_id = event.id  # not yet the ids later in the read
+                    yield event
+                self._last_event_id = decoder.last_event_id
         yield from decoder.close()
 
     def iter_chat(self, *, strict: bool = False) -> Generator[ChatUpdate, None, None]:
@@ -224,11 +244,13 @@ class AsyncEventSourceBase(_EventSourceBase):
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read.
         """
-        decoder = SSEDecoder(max_event_size=self._max_event_size)
+        decoder = self._decoder
         async with aclosing(self._chunks(_no_partial)) as chunks:
             async for chunk in chunks:
                 for event in decoder.feed(chunk):
+                    self._last_event_id = event.id  # not yet the ids later in the read
                     yield event
+                self._last_event_id = decoder.last_event_id
         for event in decoder.close():
             yield event
 

@@ -363,3 +363,27 @@ def test_a_timeout_of_another_type_is_refused() -> None:
 
     with pytest.raises(TypeError, match="timeout must be"):
         asyncio.run(connect())
+
+
+# One read: the decoder has seen "id: 8" before the event "a" is handled.
+RESUMABLE = [b"retry: 1500\nid: 7\ndata: a\n\nid: 8\n\n: ping\n\n"]
+
+
+def test_the_source_tells_the_last_event_id_and_retry_a_reconnect_needs(
+    server: LoopbackServer,
+) -> None:
+    # An id in a block without data still counts, and so does a cut stream's last id.
+    server.replies["/s"] = Reply(parts=RESUMABLE, cut=True)
+
+    async def read() -> tuple[str, int | None]:
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s") as source,
+        ):
+            assert (source.last_event_id, source.retry) == ("", None)
+            with pytest.raises(IncompleteStreamError):
+                async for event in source.aiter_sse():
+                    assert (event.data, source.last_event_id) == ("a", "7")
+            return source.last_event_id, source.retry
+
+    assert asyncio.run(read()) == ("8", 1500)

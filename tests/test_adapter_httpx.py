@@ -530,3 +530,32 @@ def test_events_arrive_as_sent_whatever_the_framing(
             server.proceed()
     assert events == ["0", "1", "2"]
     assert server.late == 0
+
+
+# One read: the decoder has seen "id: 8" before the event "a" is handled.
+RESUMABLE = [b"retry: 1500\nid: 7\ndata: a\n\nid: 8\n\n: ping\n\n"]
+
+
+def test_the_sources_tell_the_last_event_id_and_retry_a_reconnect_needs(
+    server: LoopbackServer,
+) -> None:
+    # An id in a block without data still counts, and so does a cut stream's last id.
+    server.replies["/s"] = Reply(parts=RESUMABLE, cut=True)
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/s") as source:
+        assert (source.last_event_id, source.retry) == ("", None)
+        with pytest.raises(IncompleteStreamError):
+            for event in source.iter_sse():
+                assert (event.data, source.last_event_id) == ("a", "7")
+        assert (source.last_event_id, source.retry) == ("8", 1500)
+
+    async def read() -> tuple[str, int | None]:
+        async with (
+            httpx.AsyncClient() as client,
+            aconnect_sse(client, "GET", f"{server.url}/s") as source,
+        ):
+            with pytest.raises(IncompleteStreamError):
+                async for event in source.aiter_sse():
+                    assert (event.data, source.last_event_id) == ("a", "7")
+            return source.last_event_id, source.retry
+
+    assert asyncio.run(read()) == ("8", 1500)

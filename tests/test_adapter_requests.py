@@ -288,3 +288,25 @@ def test_a_compressed_body_is_decompressed_whatever_the_framing(
         connect_sse(session, "GET", f"{server.url}/s") as source,
     ):
         assert list(source.iter_sse()) == decode_whole(body)
+
+
+# One read: the decoder has seen "id: 8" before the event "a" is handled.
+RESUMABLE = [b"retry: 1500\nid: 7\ndata: a\n\nid: 8\n\n: ping\n\n"]
+
+
+def test_the_source_tells_the_last_event_id_and_retry_a_reconnect_needs(
+    server: LoopbackServer,
+) -> None:
+    # An id in a block without data still counts, and so does a cut stream's last id.
+    server.replies["/s"] = Reply(parts=RESUMABLE, cut=True)
+    seen = []
+    with (
+        requests.Session() as session,
+        connect_sse(session, "GET", f"{server.url}/s") as source,
+    ):
+        assert (source.last_event_id, source.retry) == ("", None)
+        with pytest.raises(IncompleteStreamError):
+            for event in source.iter_sse():
+                seen.append((event.data, source.last_event_id))
+        assert (source.last_event_id, source.retry) == ("8", 1500)
+    assert seen == [("a", "7")]
