@@ -1,0 +1,245 @@
+"""Hypothesis: a random Response output, sent as a Responses event stream with random deltas, random
+items left open and random reads, rebuilds exactly, with and without the terminal event.
+
+The streams come from the fixture generator's :class:`Render` (the same code writes the project's
+fixtures); the expected Response is computed here from the declared items alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import random
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from test_responses_fixtures import generator
+
+from sseproto import (
+    ContentDelta,
+    IncompleteStreamError,
+    ReasoningDelta,
+    RefusalDelta,
+    ResponsesAccumulator,
+    StreamDone,
+    StreamError,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
+
+GEN = generator()
+Json = dict[str, Any]
+
+_TEXT = st.text(
+    alphabet=st.sampled_from([*'ab {}[]":,\\', "\n", "é", "東", "😀", "\u2028"]), max_size=30
+)
+_CITATION = st.builds(
+    lambda n: {"type": "url_citation", "start_index": 0, "end_index": n, "url": f"https://e/{n}"},
+    st.integers(0, 9),
+)
+
+
+@st.composite
+def items(draw: st.DrawFn) -> list[Json]:
+    """A random output: messages, calls the caller runs, reasoning, calls the provider runs."""
+    out: list[Json] = []
+    for index in range(draw(st.integers(0, 4))):
+        kind = draw(
+            st.sampled_from(
+                [
+                    "message",
+                    "function_call",
+                    "custom_tool_call",
+                    "reasoning",
+                    "web_search_call",
+                    "code_interpreter_call",
+                ]
+            )
+        )
+        item_id = f"it_{index}"
+        if kind == "message":
+            parts = []
+            for _ in range(draw(st.integers(1, 2))):
+                if draw(st.booleans()):
+                    parts.append(
+                        {
+                            "type": "output_text",
+                            "annotations": draw(st.lists(_CITATION, max_size=2)),
+                            "text": draw(_TEXT),
+                        }
+                    )
+                else:
+                    parts.append({"type": "refusal", "refusal": draw(_TEXT)})
+            out.append(
+                {
+                    "id": item_id,
+                    "type": "message",
+                    "status": "completed",
+                    "role": "assistant",
+                    "content": parts,
+                }
+            )
+        elif kind in ("function_call", "custom_tool_call"):
+            field = "arguments" if kind == "function_call" else "input"
+            out.append(
+                {
+                    "id": item_id,
+                    "type": kind,
+                    "status": "completed",
+                    "call_id": f"call_{index}",
+                    "name": f"tool_{index}",
+                    field: draw(_TEXT),
+                }
+            )
+        elif kind == "reasoning":
+            item: Json = {
+                "id": item_id,
+                "type": "reasoning",
+                "encrypted_content": "opaque",
+                "summary": [
+                    {"type": "summary_text", "text": text}
+                    for text in draw(st.lists(_TEXT, max_size=2))
+                ],
+            }
+            if draw(st.booleans()):
+                item["content"] = [{"type": "reasoning_text", "text": draw(_TEXT)}]
+            out.append(item)
+        elif kind == "web_search_call":
+            out.append(
+                {
+                    "id": item_id,
+                    "type": kind,
+                    "status": "completed",
+                    "action": {"type": "search", "query": draw(_TEXT)},
+                }
+            )
+        else:
+            out.append(
+                {
+                    "id": item_id,
+                    "type": kind,
+                    "status": "completed",
+                    "code": draw(_TEXT),
+                    "container_id": "c",
+                    "outputs": [{"type": "logs", "logs": "1"}],
+                }
+            )
+    return out
+
+
+def left_open(item: Json) -> Json:
+    """What the rules rebuild for ``item`` when its output_item.done never comes: the opening
+    form, with the parts and strings the stream sent and the status its status events set."""
+    out: Json = GEN.opening(item)
+    kind = item["type"]
+    if kind == "message":
+        out["content"] = copy.deepcopy(item["content"])
+    elif kind == "reasoning":
+        out["summary"] = copy.deepcopy(item["summary"])
+        if "content" in item:
+            out["content"] = copy.deepcopy(item["content"])
+    elif kind in GEN.ITEM_STRINGS:
+        field = GEN.ITEM_STRINGS[kind][0]
+        out[field] = item[field]
+    if kind in GEN.STAGES:
+        out["status"] = item["status"]
+    return out
+
+
+def random_split(seed: int, short: bool) -> Any:
+    """Deltas of random sizes (empty ones included), sometimes stopping short."""
+    rnd = random.Random(seed)
+
+    def split(text: str) -> list[str]:
+        pieces, start = [], 0
+        while start < len(text):
+            size = rnd.randint(0, 6)
+            pieces.append(text[start : start + size])
+            start += size
+        if short and rnd.random() < 0.25:
+            # Deltas that stop short: the .done brings the rest (LM Studio sends no delta).
+            del pieces[rnd.randint(0, len(pieces)) :]
+        return pieces
+
+    return split
+
+
+def reads_of(data: bytes, cuts: list[int]) -> list[bytes]:
+    bounds = sorted({cut % (len(data) + 1) for cut in cuts} | {0, len(data)})
+    return [data[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+@given(
+    output=items(),
+    closed=st.lists(st.booleans(), min_size=4, max_size=4),
+    ending=st.sampled_from(["completed", "completed-empty-output", "cut"]),
+    seed=st.integers(0, 2**32),
+    named=st.booleans(),
+    numbered=st.booleans(),
+    cuts=st.lists(st.integers(0, 10**6), max_size=12),
+    strict=st.booleans(),
+)
+def test_random_outputs_rebuild_exactly(
+    output: list[Json],
+    closed: list[bool],
+    ending: str,
+    seed: int,
+    named: bool,
+    numbered: bool,
+    cuts: list[int],
+    strict: bool,
+) -> None:
+    # Strict mode rejects a .done that differs from its deltas: its streams never stop short.
+    render = GEN.Render(split=random_split(seed, not strict), named=named, numbered=numbered)
+    render.lifecycle("created", GEN.head())
+    render.lifecycle("in_progress", GEN.head())
+    for index, item in enumerate(output):
+        render.item(index, item, done=closed[index])
+    rebuilt = [item if closed[index] else left_open(item) for index, item in enumerate(output)]
+    if ending == "cut":
+        expected = {**GEN.head(), "output": rebuilt}
+    else:
+        final = GEN.head("completed", usage=GEN.USAGE, output=output)
+        sent = output if ending == "completed" else []
+        render.terminal("completed", {**final, "output": sent})
+        expected = {**final, "output": output if sent else rebuilt}
+    data, _ = render.body()
+
+    accumulator = ResponsesAccumulator(strict=strict)
+    updates = []
+    try:
+        for read in reads_of(data, cuts):
+            updates.extend(accumulator.feed(read))
+        updates.extend(accumulator.close())
+        result = accumulator.result()
+        assert ending != "cut"
+    except StreamError as error:
+        assert ending == "cut" and isinstance(error, IncompleteStreamError)
+        assert error.offset == len(data)
+        result = error.partial
+    assert result.to_dict() == expected
+
+    # The updates add up to the result, and report as complete exactly the calls that are.
+    assert "".join(u.text for u in updates if isinstance(u, ContentDelta)) == (result.text or "")
+    assert "".join(u.text for u in updates if isinstance(u, RefusalDelta)) == (result.refusal or "")
+    assert "".join(u.text for u in updates if isinstance(u, ReasoningDelta)) == (
+        result.reasoning or ""
+    )
+    calls = result.tool_calls
+    started = [(u.index, u.id, u.name) for u in updates if isinstance(u, ToolCallStarted)]
+    assert started == [(i, c.id, c.name) for i, c in enumerate(calls)]
+    for index, call in enumerate(calls):
+        pieces = [
+            u.text for u in updates if isinstance(u, ToolCallArgumentsDelta) and u.index == index
+        ]
+        assert "".join(pieces) == call.arguments
+    finished = [u.index for u in updates if isinstance(u, ToolCallDone)]
+    call_items = [i for i, item in enumerate(output) if item["type"] in GEN.CALL_TYPES]
+    if ending == "cut":
+        assert finished == [n for n, i in enumerate(call_items) if closed[i]]
+        assert not any(isinstance(u, StreamDone) for u in updates)
+    else:
+        assert sorted(finished) == list(range(len(calls)))
+        assert isinstance(updates[-1], StreamDone) and updates[-1].completion == result
