@@ -271,6 +271,7 @@ BAD_PARTIAL_ARGS = [
     {"jsonPath": "a", "stringValue": "x"},
     {"jsonPath": "$", "stringValue": "x"},
     {"jsonPath": "$.", "stringValue": "x"},
+    {"jsonPath": "$x", "stringValue": "x"},
     {"jsonPath": "$[x]", "stringValue": "x"},
     {"jsonPath": "$['open", "stringValue": "x"},
     {"jsonPath": "$.n.deeper", "stringValue": "x"},
@@ -636,6 +637,14 @@ def test_feed_event_and_feed_chunk_read_like_feed() -> None:
     assert by_chunk.events_received == 2
 
 
+def test_a_stream_fed_as_chunks_ends_without_a_byte_offset() -> None:
+    accumulator = GeminiAccumulator()
+    accumulator.feed_chunk(chunk({"text": "a"}))
+    with pytest.raises(IncompleteStreamError) as caught:
+        accumulator.close()
+    assert (caught.value.offset, caught.value.event_index) == (None, 1)
+
+
 def test_feed_chunk_copies_the_payload() -> None:
     payload = chunk({"inlineData": {"data": "AA"}}, finishReason="STOP")
     accumulator = GeminiAccumulator()
@@ -700,3 +709,64 @@ def test_parts_are_bounded() -> None:
     with pytest.raises(InvalidChunkError, match="at most") as caught:
         feed_all(chunk(*[image] * (MAX_PARTS + 1)))
     assert caught.value.path == f"$.candidates[0].content.parts[{MAX_PARTS}]"
+
+
+def test_the_result_attributes() -> None:
+    code = {"language": "PYTHON", "code": "print(1)"}
+    result = {"outcome": "OUTCOME_OK", "output": "1\n"}
+    image = {"mimeType": "image/png", "data": "AA=="}
+    _, accumulator = feed_all(
+        {
+            "candidates": [
+                {
+                    "content": {
+                        "parts": [
+                            {"text": "t", "thought": True},
+                            {"executableCode": code, "thoughtSignature": "S"},
+                            {"codeExecutionResult": result},
+                            {"inlineData": image},
+                            call("f", id="i", args={"a": 1}),
+                            {"text": "a"},
+                        ],
+                        "extra": 1,
+                    },
+                    "finishReason": "STOP",
+                    "finishMessage": "done",
+                },
+                {
+                    "index": 1,
+                    "content": {"parts": [{"thoughtSignature": "only"}]},
+                    "finishReason": "OTHER",
+                },
+            ]
+        }
+    )
+    response = accumulator.result()
+    first = response.candidates[0]
+    assert response.first is first
+    assert [part.kind for part in first.parts] == [
+        "text",
+        "executableCode",
+        "codeExecutionResult",
+        "inlineData",
+        "functionCall",
+        "text",
+    ]
+    assert response.candidates[1].parts[0].kind == ""
+    assert [part.thought for part in first.parts] == [True, False, False, False, False, False]
+    assert first.parts[1].thought_signature == "S" and first.parts[0].thought_signature is None
+    assert (first.parts[1].executable_code, first.parts[2].code_execution_result) == (code, result)
+    assert first.parts[3].inline_data == image and first.parts[0].inline_data is None
+    assert first.parts[0].function_call is None and first.parts[3].text is None
+    assert first.parts[4].function_call is not None and first.parts[4].function_call.args == {
+        "a": 1
+    }
+    assert (first.text, first.reasoning, first.finish_message) == ("a", "t", "done")
+    assert first.content_fields == {"extra": 1}
+    assert first.to_dict()["content"]["extra"] == 1
+    assert first.grounding_metadata is None
+    assert response.block_reason is None
+    # Without candidate 0, the first candidate answers the view.
+    _, accumulator = feed_all(chunk({"text": "x"}, index=4, finishReason="STOP"))
+    assert accumulator.result().text == "x"
+    assert GeminiResponse().first is None and GeminiResponse().tool_calls == ()

@@ -42,8 +42,10 @@ def _generator() -> ModuleType:
     return module
 
 
-def _replayed(path: Path, chunking: sseproto.Chunking, seed: int | None) -> Outcome:
-    accumulator = GeminiAccumulator()
+def _replayed(
+    path: Path, chunking: sseproto.Chunking, seed: int | None, *, strict: bool = False
+) -> Outcome:
+    accumulator = GeminiAccumulator(strict=strict)
     try:
         for data in sseproto.replay(path, chunking=chunking, seed=seed):
             accumulator.feed(data)
@@ -77,6 +79,8 @@ def test_fixture_rebuilds_to_its_expected_response(path: Path) -> None:
     expected = _expected(path)
     for chunking, seed in CHUNKINGS:
         assert _replayed(path, chunking, seed) == expected, (chunking, seed)
+    # Every fixture is shaped as the API sends it: strict mode reads it alike.
+    assert _replayed(path, "random", 3, strict=True) == expected
 
 
 def test_generator_reproduces_the_committed_files_byte_for_byte() -> None:

@@ -331,8 +331,8 @@ def path_of(name: str) -> Path:
     return REAL_FIXTURES / "gemini" / name
 
 
-def run(reads: Any) -> tuple[list[ChatUpdate], GeminiResponse]:
-    accumulator = GeminiAccumulator()
+def run(reads: Any, *, strict: bool = False) -> tuple[list[ChatUpdate], GeminiResponse]:
+    accumulator = GeminiAccumulator(strict=strict)
     updates: list[ChatUpdate] = []
     for data in reads:
         updates.extend(accumulator.feed(data))
@@ -370,6 +370,12 @@ def test_rebuilds_the_response_written_from_the_rules(name: str) -> None:
     matches(rebuilt, expected)
     assert isinstance(updates[-1], StreamDone)
     assert updates[-1].completion.to_dict() == response.to_dict()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_strict_mode_reads_every_recording_alike(name: str) -> None:
+    path = path_of(name)
+    assert run(replay(path, chunking=7), strict=True) == run(replay(path, chunking="whole"))
 
 
 @pytest.mark.parametrize("name", sorted(VIEWS))
