@@ -4,8 +4,12 @@ bytes in the same reads; transport errors are recorded and re-raised; secrets ne
 from __future__ import annotations
 
 import asyncio
+import gc
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +220,220 @@ def test_bad_arguments_raise_at_the_call(tmp_path: Path, arguments: dict[str, An
     with pytest.raises(ValueError):
         sseproto.arecord(asource([]), tmp_path / "s.sse", **arguments)
     assert not (tmp_path / "s.sse").exists()
+
+
+# -- crash-safe and prompt -----------------------------------------------------------------------
+
+
+def test_each_read_is_on_disk_as_soon_as_it_is_passed_on(tmp_path: Path) -> None:
+    path = tmp_path / "s.sse"
+    reads = [b"data: 1\n\n", b"data: 2\n\n", b"data: 3\n\n"]
+    recorder = sseproto.record(source(reads), path)
+    for count, data in enumerate(recorder, 1):
+        assert data == reads[count - 1]
+        assert path.read_bytes() == b"".join(reads[:count])
+    assert path.read_bytes() == b"".join(reads)
+
+
+KILLED_AFTER_THREE_READS = """
+import os, signal, sys
+import sseproto
+
+def reads():
+    yield from (b"data: 1\\n\\n", b"data: 2\\n\\n", b"data: 3\\n\\n")
+    os.kill(os.getpid(), signal.SIGKILL)
+    yield b"never"
+
+for data in sseproto.record(reads(), sys.argv[1]):
+    pass
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_process_killed_mid_stream_leaves_every_read_passed_on_and_a_replayable_fixture(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    # An earlier recording at the same place: its sidecar must not outlive its body.
+    list(sseproto.record(source([b"data: old\n\n"]), path))
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_THREE_READS, str(path)], check=False, timeout=60
+    )
+    assert result.returncode == -signal.SIGKILL
+    assert path.read_bytes() == b"data: 1\n\ndata: 2\n\ndata: 3\n\n"
+    assert not sidecar_path(path).exists()
+    assert list(sseproto.replay(path)) == [path.read_bytes()]
+
+
+def test_the_fixtures_folder_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "tests" / "fixtures" / "s.sse"
+    assert list(sseproto.record(source([b"data: x\n\n"]), path)) == [b"data: x\n\n"]
+    assert list(sseproto.replay(path)) == [b"data: x\n\n"]
+
+
+class FakeClock:
+    """Stands in for the record module's time module: time moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_a_consumer_failing_inside_the_with_block_finishes_the_recording_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("sseproto.fixtures.record.time", clock)
+    path = tmp_path / "s.sse"
+    failure = sseproto.ProviderError({"message": "overloaded"})
+    chunks = source([b"data: 1\n\n", b"data: 2\n\n"])
+    with pytest.raises(sseproto.ProviderError) as caught, sseproto.record(chunks, path) as recorder:
+        for _ in recorder:
+            clock.now += 0.5
+            raise failure
+    clock.now += 60  # the exception (and its traceback) lives on: the sidecar must not wait
+    assert caught.value is failure
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.ending == ("closed", 0.5, None, None)
+    assert [read.length for read in recording.reads] == [9]
+
+
+def test_a_recorder_closed_or_dropped_finishes_at_once_with_the_end_time_of_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr("sseproto.fixtures.record.time", clock)
+    gc.disable()  # nothing may wait for the cycle collector
+    try:
+        for finish in ("close", "drop"):
+            path = tmp_path / f"{finish}.sse"
+            recorder = sseproto.record(source([b"data: 1\n\n", b"data: 2\n\n"]), path)
+            assert next(recorder) == b"data: 1\n\n"
+            clock.now += 2.0
+            if finish == "close":
+                recorder.close()
+            else:
+                del recorder
+            clock.now += 60
+            recording = load_fixture(path).recording
+            assert recording is not None
+            assert recording.ending[:2] == ("closed", 2.0)
+    finally:
+        gc.enable()
+
+
+def test_closing_the_recorder_closes_its_source(tmp_path: Path) -> None:
+    closed = []
+
+    def reads() -> Iterator[bytes]:
+        try:
+            yield from (b"data: 1\n\n", b"data: 2\n\n")
+        finally:
+            closed.append(True)
+
+    chunks = reads()
+    with sseproto.record(chunks, tmp_path / "s.sse") as recorder:
+        assert next(recorder) == b"data: 1\n\n"
+    assert closed == [True]
+
+
+def test_the_recorder_is_a_generator_readers_can_close(tmp_path: Path) -> None:
+    recorder = sseproto.record(source([b"data: 1\n\n"]), tmp_path / "s.sse")
+    assert isinstance(recorder, Generator)
+    assert iter(recorder) is recorder
+    assert recorder.send(None) == b"data: 1\n\n"
+    with pytest.raises(KeyError):
+        recorder.throw(KeyError("stop"))
+    recording = load_fixture(tmp_path / "s.sse").recording
+    assert recording is not None and recording.ending.kind == "closed"
+
+
+def test_an_async_consumer_failing_inside_the_async_with_block_finishes_the_recording_then(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    closed = []
+
+    async def reads() -> AsyncIterator[bytes]:
+        try:
+            yield b"data: 1\n\n"
+            yield b"data: 2\n\n"
+        finally:
+            closed.append(True)
+
+    async def run() -> None:
+        chunks = reads()
+        with pytest.raises(ZeroDivisionError):
+            async with sseproto.arecord(chunks, path) as recorder:
+                assert isinstance(recorder, AsyncGenerator)
+                async for _ in recorder:
+                    raise ZeroDivisionError
+        # Still inside the event loop, before any finaliser could run.
+        recording = load_fixture(path).recording
+        assert recording is not None and recording.ending.kind == "closed"
+        assert closed == [True]
+
+    asyncio.run(run())
+
+
+# -- any text ----------------------------------------------------------------------------------
+
+# aiohttp decodes header bytes that are not UTF-8 with surrogateescape: "caf\xe9" arrives as
+# "caf\udce9". A lone surrogate cannot be encoded as UTF-8.
+LONE = "caf\udce9 \ud83d"
+
+
+def test_lone_surrogates_in_the_exchange_and_the_error_are_written_and_read_back(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    failure = ConnectionResetError(f"reset by {LONE}")
+    with pytest.raises(ConnectionResetError):
+        list(
+            sseproto.record(
+                source([b"data: x\n\n"], failure), path, headers={"X-Name": LONE},
+                method="POST", url=f"https://h/{LONE}", client=LONE,
+            )
+        )  # fmt: skip
+    sidecar_path(path).read_text(encoding="utf-8")  # valid UTF-8 text
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.headers == (("X-Name", LONE),)
+    assert (recording.url, recording.client) == (f"https://h/{LONE}", LONE)
+    assert recording.ending.error_message == f"reset by {LONE}"
+    with pytest.raises(sseproto.RecordedTransportError):
+        list(sseproto.replay(path))
+
+
+def test_raw_header_bytes_that_are_not_utf8_are_kept_as_aiohttp_decodes_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    list(sseproto.record(source([b"x"]), path, headers=[(b"X-Name", b"caf\xe9")]))
+    recording = load_fixture(path).recording
+    assert recording is not None and recording.headers == (("X-Name", "caf\udce9"),)
+
+
+def joined(text: str) -> str:
+    """``text`` with each high-and-low surrogate pair as the one character it encodes, as JSON
+    reads two escapes that form a pair."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+
+# st.text() leaves surrogates out whatever its alphabet: join the characters by hand.
+ANY_TEXT = st.lists(st.one_of(st.characters(), st.characters(categories=["Cs"]))).map("".join)
+
+
+@given(text=ANY_TEXT)
+def test_any_text_in_the_exchange_is_written_and_read_back(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    path = tmp_path_factory.mktemp("text") / "s.sse"
+    list(sseproto.record(source([b"x"]), path, headers=[("X-Text", text)], url=text, client=text))
+    recording = load_fixture(path).recording
+    assert recording is not None
+    assert recording.headers == (("X-Text", joined(redact(text))),)
+    assert recording.url == recording.client == joined(redact(text))
