@@ -4,6 +4,7 @@ bytes in the same reads; transport errors are recorded and re-raised; secrets ne
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import signal
 import subprocess
@@ -263,6 +264,24 @@ def test_a_process_killed_mid_stream_leaves_every_read_passed_on_and_a_replayabl
     assert path.read_bytes() == b"data: 1\n\ndata: 2\n\ndata: 3\n\n"
     assert not sidecar_path(path).exists()
     assert list(sseproto.replay(path)) == [path.read_bytes()]
+
+
+def test_a_sidecar_that_cannot_be_written_whole_is_not_written_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_bytes = Path.write_bytes
+
+    def disk_full(self: Path, data: bytes) -> int:
+        write_bytes(self, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    path = tmp_path / "s.sse"
+    with pytest.raises(OSError, match="No space"):
+        list(sseproto.record(source([b"data: 1\n\n"]), path))
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == [path]
+    assert list(sseproto.replay(path)) == [b"data: 1\n\n"]
 
 
 def test_the_fixtures_folder_is_created(tmp_path: Path) -> None:
