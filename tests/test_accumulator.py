@@ -873,10 +873,11 @@ def test_feed_done_completes_a_stream_of_parsed_chunks() -> None:
     assert updates == [StreamDone(accumulator.snapshot())]
     assert accumulator.result().choices[0].message.content == "4"
     strict = ChatAccumulator(strict=True)
+    strict.feed_chunk(START)
     strict.feed_done()
     with pytest.raises(InvalidChunkError) as caught:
         strict.feed_done()
-    assert caught.value.event_index == 1
+    assert caught.value.event_index == 2
 
 
 def test_feed_event_reads_done_and_chunks() -> None:

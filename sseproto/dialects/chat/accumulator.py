@@ -28,8 +28,15 @@ from typing import Any, NoReturn
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.detect import DIALECT_TITLES, HEAD_SIZE, describe, no_event_error, recognise
+from ..kit.errors import (
+    IncompleteStreamError,
+    InvalidChunkError,
+    ProviderError,
+    UnexpectedStreamError,
+)
 from ..kit.payload import parse_json, scan_json
+from ..kit.reads import BytesLike, not_bytes
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
@@ -158,11 +165,14 @@ class ChatAccumulator:
         "_error",
         "_extra_keys",
         "_extras",
+        "_first_other",
+        "_head",
         "_id",
         "_inputs",
         "_meta_rank",
         "_model",
         "_plain",
+        "_recognised",
         "_service_tier",
         "_state",
         "_strict",
@@ -182,6 +192,11 @@ class ChatAccumulator:
         # Events given to feed_event() and chunks given to feed_chunk(), for event_index.
         self._inputs = 0
         self._done_sent = False
+        # Whether a chat chunk has arrived; until one does, what the first other event was (in
+        # words) and the body's first bytes (until any event arrives), to say what came instead.
+        self._recognised = False
+        self._first_other: str | None = None
+        self._head: bytes | None = b""
         # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
@@ -225,23 +240,31 @@ class ChatAccumulator:
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
         complete. Reads may be split anywhere.
 
+        Args:
+            data: the next read of the body.
+            into: a list to append the updates to as they are produced (and to return), so
+                that when the call raises, the caller still has the updates produced before the
+                error. A new list when omitted.
+
         Raises:
-            InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
-                where that event starts in the stream. The updates this call produced before
-                the error are not returned (:func:`iter_chat` hands them out first).
+            InvalidChunkError, ProviderError, UnexpectedStreamError: as the event arrives;
+                ``offset`` is the byte offset where that event starts in the stream.
             EventTooLargeError: from the decoder, with ``partial`` attached.
+            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._feed_into(data, updates)
         return updates
 
-    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
-        before an error (the streaming wrappers yield them before re-raising)."""
+    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
+        """:meth:`feed`, appending to ``updates``; ``None`` builds no updates at all (for
+        callers that only want the result)."""
+        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
+            raise not_bytes(data)
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         decoder = self._decoder
@@ -249,6 +272,8 @@ class ChatAccumulator:
         event = None
         try:
             events = decoder.feed(data)
+            if self._head is not None:
+                self._keep_head(data, events)
             chunk_of = self._chunk
             scan = scan_json
             for event in events:
@@ -274,40 +299,55 @@ class ChatAccumulator:
             self._fail(error)
             raise
 
-    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced.
+    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
+        """Keep the body's first bytes while no event has arrived: if none ever does, they say
+        what the body was instead."""
+        head = self._head
+        if events or self._inputs or head is None:
+            self._head = None
+        elif len(head) < HEAD_SIZE:
+            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
+
+    def feed_event(
+        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced (appended to
+        ``into`` when given, as :meth:`feed` does).
 
         Raises:
-            InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
-                method; ``offset`` is None.
+            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
+                events given to this method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._event, event.event, event.data, updates)
         return updates
 
-    def feed_chunk(self, chunk: Mapping[str, Any] | Any) -> list[ChatUpdate]:
+    def feed_chunk(
+        self, chunk: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
         """Take one parsed chunk: a mapping as ``json.loads`` gives it, or a pydantic model such
         as an openai SDK ``ChatCompletionChunk`` (read with ``model_dump(exclude_unset=True)``,
         so only the fields the wire carried count and ``usage`` stays verbatim). Return the
-        updates it produced.
+        updates it produced (appended to ``into`` when given, as :meth:`feed` does).
 
         Raises:
-            InvalidChunkError, ProviderError: ``event_index`` counts the chunks given to this
-                method; ``offset`` is None.
+            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
+                chunks given to this method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._chunk_object, chunk, updates)
         return updates
 
-    def feed_done(self) -> list[ChatUpdate]:
+    def feed_done(self, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Say that ``data: [DONE]`` arrived, for callers who feed parsed chunks: the openai SDK
         consumes the marker itself and simply ends its loop. Return the updates it produced (tool
-        calls completed, :class:`StreamDone`).
+        calls completed, :class:`StreamDone`), appended to ``into`` when given.
 
         Raises:
             InvalidChunkError: in strict mode, if the marker was already given.
+            UnexpectedStreamError: no chat chunk came before it.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._done, updates)
         return updates
 
@@ -345,6 +385,8 @@ class ChatAccumulator:
                 had a finish_reason (at least one choice must have been seen); its ``offset``
                 is the number of stream bytes consumed (None if only events or chunks were
                 fed) and its ``event_index`` the number of events received.
+            UnexpectedStreamError: no chat chunk arrived (see :meth:`_not_chat`).
+            ProviderError: no event arrived, and the body was a JSON ``{"error": ...}``.
             StreamError: the error already raised, if the accumulator has failed.
         """
         state = self._state
@@ -356,6 +398,8 @@ class ChatAccumulator:
         try:
             # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
             self._decoder.close()
+            if not self._recognised:
+                raise self._not_chat()
             choices = self._choices.values()
             complete = state is _DONE or (
                 bool(choices) and all(choice.finish_reason is not None for choice in choices)
@@ -414,7 +458,10 @@ class ChatAccumulator:
             if self._error is not None:
                 raise self._error
             raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}"
+                f"{event.value} is not allowed once the stream is {self._state.value}",
+                offset=self._decoder.offset,
+                event_index=self.events_received,
+                partial=self.snapshot(),
             )
         self._state = target
         self._plain = self._is_plain()
@@ -422,7 +469,12 @@ class ChatAccumulator:
     def _is_plain(self) -> bool:
         """Whether a chunk needs nothing but the common path: streaming, lenient, metadata
         known. One flag the hot path tests instead of three."""
-        return self._state is _STREAMING and not self._strict and self._meta_rank == 2
+        return (
+            self._state is _STREAMING
+            and not self._strict
+            and self._meta_rank == 2
+            and self._recognised
+        )
 
     def _fail(self, error: StreamError) -> None:
         """Record ``error`` as the stream's end: FAILED, with the partial completion attached."""
@@ -453,6 +505,8 @@ class ChatAccumulator:
             self._chunk(parse_json(data), updates)
 
     def _done(self, updates: Updates) -> None:
+        if not self._recognised:
+            raise self._not_chat()
         if self._state is _DONE and self._strict:
             raise InvalidChunkError("nothing may follow data: [DONE]")
         self._move(ChatInput.DONE_MARKER)
@@ -499,6 +553,8 @@ class ChatAccumulator:
                 if chunk[key] is not None:
                     self._extras[key] = chunk[key]
         if not self._plain:
+            if not self._recognised:
+                self._recognise(chunk)
             if self._state is not _STREAMING:
                 if self._strict:
                     raise InvalidChunkError("nothing may follow data: [DONE]")
@@ -615,9 +671,48 @@ class ChatAccumulator:
         rest = {key: value for key, value in chunk.items() if key != "error"}
         try:
             self._chunk(rest, updates)
-        except InvalidChunkError as exc:
+        except StreamError as exc:
             raise ProviderError(error) from exc
         raise ProviderError(error)
+
+    def _recognise(self, chunk: dict[str, Any]) -> None:
+        """Until a chat chunk arrives, check what each chunk is: another dialect's event, a
+        non-streaming completion or relay output is refused at once; anything else is read as
+        before (a vendor may send something first), and the first such is remembered."""
+        recognised = recognise(chunk)
+        if recognised == "chat":
+            self._recognised = True
+            self._plain = self._is_plain()
+        elif recognised in DIALECT_TITLES:
+            raise UnexpectedStreamError(
+                f"{DIALECT_TITLES[recognised]}, not a chat stream: its first event is "
+                f"{describe(chunk)} (read it as that dialect, or with dialect='auto')",
+                detected=recognised,
+            )
+        elif recognised in ("chat.completion", "relay"):
+            raise UnexpectedStreamError(f"not a chat stream: its first event is {describe(chunk)}")
+        elif self._first_other is None:
+            self._first_other = describe(chunk)
+
+    def _not_chat(self) -> StreamError:
+        """The error for a stream that ended, or reached ``[DONE]``, without a chat chunk: what
+        came instead, or what the body was when no event came at all."""
+        events = self.events_received
+        if not events and self._head is not None:
+            return no_event_error(self._head, self._decoder.offset)
+        found = (
+            "data: [DONE] came before any chat chunk"
+            if self._first_other is None
+            else f"no chat chunk among its {events} events, the first being {self._first_other}"
+        )
+        offset: int | None = self._decoder.offset
+        if self._inputs and not offset:
+            offset = None
+        return UnexpectedStreamError(
+            f"not a chat stream: {found}",
+            offset=offset,
+            event_index=events,
+        )
 
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
         chunk_id = chunk.get("id")

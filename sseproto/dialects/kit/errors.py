@@ -12,7 +12,7 @@ from ...wire.errors import StreamError
 if TYPE_CHECKING:
     from ..chat.completion import ChatCompletion
 
-__all__ = ["IncompleteStreamError", "InvalidChunkError", "ProviderError"]
+__all__ = ["IncompleteStreamError", "InvalidChunkError", "ProviderError", "UnexpectedStreamError"]
 
 
 class InvalidChunkError(StreamError):
@@ -123,3 +123,28 @@ def _json_text(value: object) -> str:
     except (TypeError, ValueError, RecursionError):
         # Not JSON: an object a caller built the error with, not one the stream sent.
         return repr(value)
+
+
+class UnexpectedStreamError(StreamError):
+    """The input is not the stream being read: no event at all in its bytes (a JSON body, an
+    HTML page, line ends stripped), a stream of another dialect, a non-streaming object, or no
+    event of the expected dialect before the stream ended.
+
+    The message says what arrived instead, quoting the start of the body when no event did.
+
+    Attributes:
+        detected: the dialect the input was recognised as (``"anthropic"``, ...) when it is
+            one sseproto knows, but not the one being read; else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detected: str | None = None,
+        offset: int | None = None,
+        event_index: int | None = None,
+        partial: ChatCompletion | None = None,
+    ) -> None:
+        super().__init__(message, offset=offset, event_index=event_index, partial=partial)
+        self.detected = detected

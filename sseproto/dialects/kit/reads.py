@@ -1,0 +1,67 @@
+"""What the readers take as input: the raw bytes of a stream, as reads of any size.
+
+A stream's body is bytes. Text (``iter_text()``, ``iter_lines()`` with its line ends stripped)
+has lost what the decoder needs, and iterating one ``bytes`` object gives ints, so anything that
+is not bytes-like is refused with a :class:`TypeError` saying what to pass instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+
+__all__ = ["BytesLike", "async_reads", "not_bytes", "reads"]
+
+BytesLike = bytes | bytearray | memoryview
+"""One read of a stream's body."""
+
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def not_bytes(value: object) -> TypeError:
+    """The error for one read that is not bytes-like."""
+    hint = (
+        "read the body as bytes (response.iter_bytes(), not iter_text())"
+        if isinstance(value, str)
+        else "pass the body's bytes"
+    )
+    return TypeError(
+        f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: "
+        f"{hint}"
+    )
+
+
+def reads(chunks: Iterable[BytesLike] | BytesLike) -> Iterator[BytesLike]:
+    """The reads of ``chunks``: an iterable of reads, or one whole body as a single read.
+
+    Raises:
+        TypeError: ``chunks`` is neither (a ``str``, an ``int``, ...).
+    """
+    if isinstance(chunks, _BYTES_LIKE):
+        return iter((chunks,))
+    if isinstance(chunks, str) or not isinstance(chunks, Iterable):
+        raise TypeError(
+            "expected the stream's bytes: an iterable of reads (response.iter_bytes(), a "
+            f"replay(...), a list of bytes) or one bytes body, not {type(chunks).__name__}"
+        )
+    return iter(chunks)
+
+
+def async_reads(chunks: AsyncIterable[BytesLike] | BytesLike) -> AsyncIterator[BytesLike]:
+    """The reads of ``chunks``: an async iterable of reads, or one whole body as a single read.
+
+    Raises:
+        TypeError: ``chunks`` is neither (a sync iterable goes to the sync reader).
+    """
+    if isinstance(chunks, _BYTES_LIKE):
+        return _one(chunks)
+    if not isinstance(chunks, AsyncIterable):
+        raise TypeError(
+            "expected the stream's bytes: an async iterable of reads "
+            "(response.content.iter_any(), an areplay(...)) or one bytes body, not "
+            f"{type(chunks).__name__} (a sync iterable goes to the sync function)"
+        )
+    return aiter(chunks)
+
+
+async def _one(body: BytesLike) -> AsyncIterator[BytesLike]:
+    yield body
