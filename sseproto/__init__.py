@@ -18,6 +18,7 @@ from ``sseproto.httpx`` and its siblings); the folders' modules are internal.
 __version__ = "0.1.0"
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
+from .dialects.auto import AutoAccumulator
 from .dialects.chat.accumulator import ChatAccumulator, ChatState
 from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
 from .dialects.gemini.accumulator import GeminiAccumulator
@@ -33,8 +34,12 @@ from .dialects.gemini.updates import (
     GroundingUpdate,
     ToolCallPartialArg,
 )
-from .dialects.kit.drive import aaccumulate, accumulate, aiter_chat, iter_chat
-from .dialects.kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from .dialects.kit.errors import (
+    IncompleteStreamError,
+    InvalidChunkError,
+    ProviderError,
+    UnexpectedStreamError,
+)
 from .dialects.kit.result import Dialect, StreamResult, ToolCallView
 from .dialects.kit.state import StreamState
 from .dialects.kit.updates import (
@@ -49,6 +54,15 @@ from .dialects.kit.updates import (
     ToolCallStarted,
     UsageUpdate,
 )
+from .dialects.readers import (
+    aaccumulate,
+    accumulate,
+    aiter_chat,
+    aiter_updates,
+    iter_chat,
+    iter_updates,
+)
+from .dialects.registry import DialectChoice
 from .dialects.responses.accumulator import ResponsesAccumulator
 from .dialects.responses.result import Response, ResponseToolCall
 from .dialects.responses.updates import AnnotationAdded, HostedToolProgress, PartialImage
@@ -64,6 +78,7 @@ from .wire.iterate import aiter_events, iter_events
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "AnnotationAdded",
+    "AutoAccumulator",
     "BadResponseError",
     "ChatAccumulator",
     "ChatCompletion",
@@ -76,6 +91,7 @@ __all__ = [
     "CodeExecutionResultUpdate",
     "ContentDelta",
     "Dialect",
+    "DialectChoice",
     "EventTooLargeError",
     "ExecutableCodeUpdate",
     "FixtureError",
@@ -110,18 +126,21 @@ __all__ = [
     "ToolCallPartialArg",
     "ToolCallStarted",
     "ToolCallView",
+    "UnexpectedStreamError",
     "UsageUpdate",
     "__version__",
     "aaccumulate",
     "accumulate",
     "aiter_chat",
     "aiter_events",
+    "aiter_updates",
     "arecord",
     "areplay",
     "encode_comment",
     "encode_event",
     "iter_chat",
     "iter_events",
+    "iter_updates",
     "record",
     "replay",
 ]

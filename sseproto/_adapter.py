@@ -8,7 +8,9 @@ build everything else on those hooks, once: the check that the response is an ev
 all, the translation of read timeouts into :class:`IdleTimeoutError` and of other transport
 errors into :class:`IncompleteStreamError`, both carrying what was received, the close of the
 response however the iteration ends (exhausted, left early, an error, or a cancelled task), and
-the decoding itself.
+the decoding itself. Updates and results are read by the loop of :func:`sseproto.accumulate`
+(any dialect), which stops at the terminal event, closes the body however reading ends and gives
+a failed read the result rebuilt so far.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import aclosing, closing
 from types import MappingProxyType
+from typing import Literal, overload
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
-from .dialects.chat.accumulator import ChatAccumulator
 from .dialects.chat.completion import ChatCompletion
+from .dialects.kit.drive import aiterate, arun, iterate, run
 from .dialects.kit.errors import IncompleteStreamError
+from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import ChatUpdate
+from .dialects.readers import new_accumulator
+from .dialects.registry import DialectChoice
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from .wire.errors import StreamError
 from .wire.events import ServerSentEvent
@@ -63,13 +69,6 @@ def _is_event_stream(status: int, content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
-def _no_partial() -> None:
-    return None
-
-
-_Snapshot = Callable[[], ChatCompletion | None]
-
-
 class _EventSourceBase(ABC):
     """What the sync and async event sources share: the setting, the read-once flag, and the
     hooks that describe a client's response and its errors."""
@@ -80,6 +79,12 @@ class _EventSourceBase(ABC):
         self._last_event_id = ""
         self._max_event_size = max_event_size
         self._started = False
+
+    def _claim(self) -> None:
+        """Mark the stream as being read; raise RuntimeError if it already was."""
+        if self._started:
+            raise RuntimeError("this event stream has already been read")
+        self._started = True
 
     @abstractmethod
     def _head(self) -> tuple[int, str | None]:
@@ -142,10 +147,14 @@ class SyncEventSourceBase(_EventSourceBase):
             IncompleteStreamError: a transport error of the client ended the body (the error is
                 its ``__cause__``).
             EventTooLargeError: an event exceeds ``max_event_size``.
-            RuntimeError: the stream was already read.
+            RuntimeError: the stream was already read (raised at the call).
         """
+        self._claim()
+        return self._events()
+
+    def _events(self) -> Generator[ServerSentEvent, None, None]:
         decoder = self._decoder
-        with closing(self._chunks(_no_partial)) as chunks:
+        with closing(self._chunks()) as chunks:
             for chunk in chunks:
                 for event in decoder.feed(chunk):
                     self._last_event_id = event.id  # not yet the ids later in the read
@@ -153,46 +162,46 @@ class SyncEventSourceBase(_EventSourceBase):
                 self._last_event_id = decoder.last_event_id
         yield from decoder.close()
 
-    def iter_chat(self, *, strict: bool = False) -> Generator[ChatUpdate, None, None]:
-        """The chat updates of an OpenAI-style chat stream, as they arrive (as
-        :func:`sseproto.iter_chat`: the last update of a complete stream is ``StreamDone``).
+    def iter_updates(
+        self, *, dialect: DialectChoice = "auto", strict: bool = False
+    ) -> Generator[ChatUpdate, None, None]:
+        """The updates of the stream, as they arrive (as :func:`sseproto.iter_updates`: the
+        dialect decided from the first data event unless named; the last update of a complete
+        stream is ``StreamDone``). Reading stops at the terminal event, and the response is
+        closed however the iteration ends.
 
         Raises:
             BadResponseError, IdleTimeoutError, IncompleteStreamError, RuntimeError: as
-                :meth:`iter_sse`; an idle timeout or a transport error carries the completion
+                :meth:`iter_sse`; an idle timeout or a transport error carries the result
                 rebuilt so far in ``partial``.
-            StreamError: the stream was invalid, carried a provider error, or was cut short
-                (see :class:`sseproto.ChatAccumulator`), after the updates before it.
+            StreamError: the stream was invalid, carried a provider error, was cut short or is
+                not a stream of the dialect, after the updates before it.
+            ValueError, NotImplementedError: as :func:`sseproto.accumulate`, at the call.
         """
-        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
-        with closing(self._chunks(accumulator.snapshot)) as chunks:
-            for data in chunks:
-                updates: list[ChatUpdate] = []
-                try:
-                    accumulator._feed_into(data, updates)
-                except StreamError:
-                    yield from updates  # what came before the error still reaches the caller
-                    raise
-                yield from updates
-        yield from accumulator.close()
+        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        self._claim()
+        return iterate(accumulator, self._chunks())
 
-    def accumulate(self, *, strict: bool = False) -> ChatCompletion:
-        """Read the whole chat stream and return the rebuilt completion.
+    def iter_chat(self, *, strict: bool = False) -> Generator[ChatUpdate, None, None]:
+        """The updates of a chat stream: ``iter_updates(dialect="chat", ...)``."""
+        return self.iter_updates(dialect="chat", strict=strict)
+
+    @overload
+    def accumulate(self, *, dialect: Literal["chat"], strict: bool = ...) -> ChatCompletion: ...
+    @overload
+    def accumulate(self, *, dialect: DialectChoice = ..., strict: bool = ...) -> StreamResult: ...
+    def accumulate(self, *, dialect: DialectChoice = "auto", strict: bool = False) -> StreamResult:
+        """Read the whole stream and return its result (as :func:`sseproto.accumulate`).
 
         Raises:
-            The errors of :meth:`iter_chat`.
+            The errors of :meth:`iter_updates`.
         """
-        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
-        with closing(self._chunks(accumulator.snapshot)) as chunks:
-            for data in chunks:
-                accumulator.feed(data)
-        return accumulator.result()
+        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        self._claim()
+        return run(accumulator, self._chunks())
 
-    def _chunks(self, partial: _Snapshot) -> Generator[bytes, None, None]:
-        """The checked body bytes; ``partial`` gives what a failed read should carry."""
-        if self._started:
-            raise RuntimeError("this event stream has already been read")
-        self._started = True
+    def _chunks(self) -> Generator[bytes, None, None]:
+        """The checked body bytes, the client's timeouts and transport errors translated."""
         body: Iterator[bytes] | None = None
         try:
             status, content_type = self._head()
@@ -208,7 +217,7 @@ class SyncEventSourceBase(_EventSourceBase):
                     received += len(chunk)
                     yield chunk
             except Exception as error:
-                failure = _read_failure(self, error, received, partial)
+                failure = _read_failure(self, error, received)
                 if failure is None:
                     raise
                 raise failure from error
@@ -233,7 +242,7 @@ class AsyncEventSourceBase(_EventSourceBase):
     async def aclose(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
-    async def aiter_sse(self) -> AsyncGenerator[ServerSentEvent, None]:
+    def aiter_sse(self) -> AsyncGenerator[ServerSentEvent, None]:
         """The events of the stream, as they arrive.
 
         Raises:
@@ -242,10 +251,14 @@ class AsyncEventSourceBase(_EventSourceBase):
             IncompleteStreamError: a transport error of the client ended the body (the error is
                 its ``__cause__``).
             EventTooLargeError: an event exceeds ``max_event_size``.
-            RuntimeError: the stream was already read.
+            RuntimeError: the stream was already read (raised at the call).
         """
+        self._claim()
+        return self._events()
+
+    async def _events(self) -> AsyncGenerator[ServerSentEvent, None]:
         decoder = self._decoder
-        async with aclosing(self._chunks(_no_partial)) as chunks:
+        async with aclosing(self._chunks()) as chunks:
             async for chunk in chunks:
                 for event in decoder.feed(chunk):
                     self._last_event_id = event.id  # not yet the ids later in the read
@@ -254,49 +267,41 @@ class AsyncEventSourceBase(_EventSourceBase):
         for event in decoder.close():
             yield event
 
-    async def aiter_chat(self, *, strict: bool = False) -> AsyncGenerator[ChatUpdate, None]:
-        """The chat updates of an OpenAI-style chat stream, as they arrive (as
-        :func:`sseproto.aiter_chat`: the last update of a complete stream is ``StreamDone``).
+    def aiter_updates(
+        self, *, dialect: DialectChoice = "auto", strict: bool = False
+    ) -> AsyncGenerator[ChatUpdate, None]:
+        """The updates of the stream, as they arrive (the async twin of
+        :meth:`SyncEventSourceBase.iter_updates`)."""
+        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        self._claim()
+        return aiterate(accumulator, self._chunks())
+
+    def aiter_chat(self, *, strict: bool = False) -> AsyncGenerator[ChatUpdate, None]:
+        """The updates of a chat stream: ``aiter_updates(dialect="chat", ...)``."""
+        return self.aiter_updates(dialect="chat", strict=strict)
+
+    @overload
+    async def aaccumulate(
+        self, *, dialect: Literal["chat"], strict: bool = ...
+    ) -> ChatCompletion: ...
+    @overload
+    async def aaccumulate(
+        self, *, dialect: DialectChoice = ..., strict: bool = ...
+    ) -> StreamResult: ...
+    async def aaccumulate(
+        self, *, dialect: DialectChoice = "auto", strict: bool = False
+    ) -> StreamResult:
+        """Read the whole stream and return its result (as :func:`sseproto.aaccumulate`).
 
         Raises:
-            BadResponseError, IdleTimeoutError, IncompleteStreamError, RuntimeError: as
-                :meth:`aiter_sse`; an idle timeout or a transport error carries the completion
-                rebuilt so far in ``partial``.
-            StreamError: the stream was invalid, carried a provider error, or was cut short
-                (see :class:`sseproto.ChatAccumulator`), after the updates before it.
+            The errors of :meth:`aiter_updates`.
         """
-        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
-        async with aclosing(self._chunks(accumulator.snapshot)) as chunks:
-            async for data in chunks:
-                updates: list[ChatUpdate] = []
-                try:
-                    accumulator._feed_into(data, updates)
-                except StreamError:
-                    for update in updates:  # what came before the error still reaches the caller
-                        yield update
-                    raise
-                for update in updates:
-                    yield update
-        for update in accumulator.close():
-            yield update
+        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        self._claim()
+        return await arun(accumulator, self._chunks())
 
-    async def aaccumulate(self, *, strict: bool = False) -> ChatCompletion:
-        """Read the whole chat stream and return the rebuilt completion.
-
-        Raises:
-            The errors of :meth:`aiter_chat`.
-        """
-        accumulator = ChatAccumulator(strict=strict, max_event_size=self._max_event_size)
-        async with aclosing(self._chunks(accumulator.snapshot)) as chunks:
-            async for data in chunks:
-                accumulator.feed(data)
-        return accumulator.result()
-
-    async def _chunks(self, partial: _Snapshot) -> AsyncGenerator[bytes, None]:
-        """The checked body bytes; ``partial`` gives what a failed read should carry."""
-        if self._started:
-            raise RuntimeError("this event stream has already been read")
-        self._started = True
+    async def _chunks(self) -> AsyncGenerator[bytes, None]:
+        """The checked body bytes, the client's timeouts and transport errors translated."""
         body: AsyncIterator[bytes] | None = None
         try:
             status, content_type = self._head()
@@ -312,7 +317,7 @@ class AsyncEventSourceBase(_EventSourceBase):
                     received += len(chunk)
                     yield chunk
             except Exception as error:
-                failure = _read_failure(self, error, received, partial)
+                failure = _read_failure(self, error, received)
                 if failure is None:
                     raise
                 raise failure from error
@@ -332,20 +337,20 @@ def _read_failure(
     source: SyncEventSourceBase | AsyncEventSourceBase,
     error: Exception,
     received: int,
-    partial: _Snapshot,
 ) -> StreamError | None:
     """What to raise for ``error``, raised by the client after ``received`` body bytes: the
-    library's error for the client's timeouts and transport errors, None for anything else."""
+    library's error for the client's timeouts and transport errors, None for anything else.
+    The reading loop adds the result rebuilt so far and the event index."""
     if source._is_read_timeout(error):
-        return _idle_timeout(received, partial())
+        return IdleTimeoutError(
+            f"the server sent nothing within the read timeout after {received} bytes",
+            offset=received,
+        )
     if source._is_transport_error(error):
-        # Every error about the input is a StreamError with offset and partial; a
-        # body cut short is an incomplete stream whatever the client calls it.
+        # A body cut short is an incomplete stream whatever the client calls it.
         name = f"{type(error).__module__.partition('.')[0]}.{type(error).__qualname__}"
         return IncompleteStreamError(
-            f"the body ended with {name} after {received} bytes: {error}",
-            offset=received,
-            partial=partial(),
+            f"the body ended with {name} after {received} bytes: {error}", offset=received
         )
     return None
 
@@ -353,14 +358,6 @@ def _read_failure(
 def head_timeout() -> IdleTimeoutError:
     """The error for an idle timeout that expired before the response head arrived."""
     return IdleTimeoutError("the server sent no response head within idle_timeout", offset=0)
-
-
-def _idle_timeout(received: int, partial: ChatCompletion | None) -> IdleTimeoutError:
-    return IdleTimeoutError(
-        f"the server sent nothing within the read timeout after {received} bytes",
-        offset=received,
-        partial=partial,
-    )
 
 
 def _read_start(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dialects.kit.errors import IncompleteStreamError
 from .wire.errors import StreamError
 
 __all__ = ["BadResponseError", "IdleTimeoutError"]
@@ -31,10 +32,11 @@ class BadResponseError(StreamError):
         self.body = body
 
 
-class IdleTimeoutError(StreamError):
-    """The server sent nothing for longer than the read timeout while the stream was open.
+class IdleTimeoutError(IncompleteStreamError):
+    """The server sent nothing for longer than the read timeout while the stream was open: the
+    stream ended there, incomplete.
 
     ``offset`` is the number of body bytes received before the wait began; ``partial`` is the
-    chat completion rebuilt from them when chat updates were being read. The HTTP client's own
+    result rebuilt from them when updates or a result were being read. The HTTP client's own
     timeout exception is the ``__cause__``.
     """

@@ -25,7 +25,7 @@ import uvicorn
 from conftest import PROJECT_FIXTURES, real_fixture_files
 from starlette.types import ASGIApp
 
-from sseproto import ChatCompletion, ServerSentEvent, SSEDecoder, StreamError
+from sseproto import ServerSentEvent, SSEDecoder, StreamError, StreamResult
 
 __all__ = [
     "FRAMINGS",
@@ -142,16 +142,16 @@ def decode_whole(body: bytes) -> list[ServerSentEvent]:
 Outcome = dict[str, object] | tuple[str, str]
 
 
-def outcome(read: Callable[[], ChatCompletion]) -> Outcome:
-    """The :data:`Outcome` of a chat read."""
+def outcome(read: Callable[[], StreamResult]) -> Outcome:
+    """The :data:`Outcome` of a read of a whole stream."""
     try:
         return read().to_dict()
     except StreamError as error:
         return type(error).__name__, str(error)
 
 
-async def aoutcome(read: Awaitable[ChatCompletion]) -> Outcome:
-    """The :data:`Outcome` of an asynchronous chat read."""
+async def aoutcome(read: Awaitable[StreamResult]) -> Outcome:
+    """The :data:`Outcome` of an asynchronous read of a whole stream."""
     try:
         return (await read).to_dict()
     except StreamError as error:

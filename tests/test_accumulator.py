@@ -1161,7 +1161,9 @@ def test_offset_and_events_received_count_what_arrived() -> None:
 
 
 def test_a_completion_answers_the_view_every_dialect_shares() -> None:
-    completion = sseproto.accumulate(sseproto.replay(PROJECT_FIXTURES / "tool-call.sse"))
+    completion = sseproto.accumulate(
+        sseproto.replay(PROJECT_FIXTURES / "tool-call.sse"), dialect="chat"
+    )
     view: StreamResult = completion
     assert view.dialect == "chat"
     assert view.text == completion.choices[0].message.content

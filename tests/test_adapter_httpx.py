@@ -480,13 +480,19 @@ def test_an_async_transport_error_mid_body_is_an_incomplete_stream_with_the_part
     check_cut_short(events, partial=False)
 
 
-def test_an_error_the_client_does_not_raise_is_not_translated() -> None:
+def test_any_other_error_of_the_body_is_an_incomplete_stream_caused_by_it() -> None:
+    # Not the client's own transport error, yet the body ended there: the same source failure
+    # as sseproto.accumulate(response.iter_bytes()) reports, the original as its cause.
+    failure = KeyError("ours")
     with (
-        httpx.Client(transport=failing_transport([HEL], KeyError("ours"))) as client,
+        httpx.Client(transport=failing_transport([HEL], failure)) as client,
         connect_sse(client, "GET", "http://test/s") as source,
-        pytest.raises(KeyError),
+        pytest.raises(IncompleteStreamError, match="failed with KeyError") as caught,
     ):
-        source.accumulate()
+        source.accumulate(dialect="chat")
+    assert caught.value.__cause__ is failure
+    assert caught.value.offset == len(HEL)
+    assert caught.value.partial is not None
 
 
 def test_a_timeout_reading_a_rejected_body_keeps_the_rejection_and_its_start() -> None:

@@ -73,7 +73,7 @@ def usage_of(completion: Any) -> Any:
 
 
 def assert_same(body: bytes) -> ChatCompletion:
-    ours = accumulate([body])
+    ours = accumulate([body], dialect="chat")
     theirs = openai_state(body).current_completion_snapshot
     assert (ours.id, ours.model, ours.created) == (theirs.id, theirs.model, theirs.created)
     assert message_of(ours) == message_of(theirs)
@@ -131,7 +131,7 @@ def test_openai_python_fails_when_a_later_choice_appears_first() -> None:
     body = "".join(f"data: {chunk(i, 'stop')}\n\n" for i in (1, 0)).encode()
     with pytest.raises(IndexError):
         openai_state(body)
-    assert [(c.index, c.message.content) for c in accumulate([body]).choices] == [
+    assert [(c.index, c.message.content) for c in accumulate([body], dialect="chat").choices] == [
         (0, "x"),
         (1, "x"),
     ]
@@ -147,7 +147,7 @@ def test_openai_python_concatenates_a_resent_role() -> None:
     body = _real("other-openai-compatible/openrouter/gpt4omini-usage-repeats-finish.sse")
     theirs = openai_state(body).current_completion_snapshot
     assert theirs.choices[0].message.role.startswith("assistantassistant")
-    ours = accumulate([body])
+    ours = accumulate([body], dialect="chat")
     assert ours.choices[0].message.role == "assistant"
     # Everything else agrees.
     assert ours.choices[0].message.content == theirs.choices[0].message.content
@@ -158,7 +158,7 @@ def test_openai_python_fails_on_a_first_tool_index_of_1() -> None:
     body = _real("other-openai-compatible/anthropic-compat/haiku45-tool-index-starts-at-1.sse")
     with pytest.raises(IndexError):
         openai_state(body)
-    (call,) = accumulate([body]).choices[0].message.tool_calls
+    (call,) = accumulate([body], dialect="chat").choices[0].message.tool_calls
     assert (call.id, call.function.name, call.function.arguments) == (
         "toolu_sanitized",
         "read_file",
@@ -171,6 +171,6 @@ def test_openai_python_loses_usage_to_a_later_chunk() -> None:
     body = _real("openai-chat/gpt5-usage-then-moderation-chunk.sse")
     theirs = openai_state(body).current_completion_snapshot
     assert theirs.usage is None
-    ours = accumulate([body])
+    ours = accumulate([body], dialect="chat")
     assert ours.usage is not None and ours.usage["total_tokens"] == 24
     assert message_of(ours) == message_of(theirs)

@@ -144,41 +144,23 @@ def test_the_wrappers_pass_strict_mode_and_the_size_limit(strict: bool) -> None:
         with pytest.raises(InvalidChunkError, match="object must be"):
             accumulate([body], strict=True)
     else:
-        assert accumulate([body]).choices[0].finish_reason == "stop"
+        assert accumulate([body], dialect="chat").choices[0].finish_reason == "stop"
     with pytest.raises(EventTooLargeError):
         list(iter_chat([body], strict=strict, max_event_size=10))
 
 
-def test_after_done_the_last_update_is_a_stream_done_with_the_final_completion() -> None:
+def test_the_wrappers_end_at_done_and_read_no_later_read() -> None:
     body = [
         _chunk({"role": "assistant", "content": "a"}, "stop"),
         b"data: [DONE]\n\n",
         _chunk({"content": "b"}),
-        _chunk({"tool_calls": [{"index": 0, "id": "c", "function": {"name": "f"}}]}),
     ]
     updates = list(iter_chat(body))
-    final = updates[-1]
-    assert isinstance(final, StreamDone)
-    assert final.completion == accumulate(body)
-    assert final.completion.choices[0].message.content == "ab"
-    assert ContentDelta(0, "b") in updates
-    assert next(u for u in updates if isinstance(u, ToolCallDone)).id == "c"
-    # The first StreamDone, at [DONE], holds what had arrived by then.
-    first = next(u for u in updates if isinstance(u, StreamDone))
-    assert first.completion.choices[0].message.content == "a"
-
-
-def test_after_done_aiter_chat_ends_on_the_same_stream_done() -> None:
-    body = [_chunk({"content": "a"}, "stop"), b"data: [DONE]\n\n", _chunk({"content": "b"})]
+    assert [u for u in updates if isinstance(u, StreamDone)] == [updates[-1]]
+    assert ContentDelta(0, "b") not in updates
+    assert accumulate(body, dialect="chat").choices[0].message.content == "a"
 
     async def read() -> list[ChatUpdate]:
-        async def reads() -> AsyncIterator[bytes]:
-            for data in body:
-                yield data
+        return [update async for update in aiter_chat(_areads(body))]
 
-        return [update async for update in aiter_chat(reads())]
-
-    updates = asyncio.run(read())
-    final = updates[-1]
-    assert isinstance(final, StreamDone)
-    assert final.completion == accumulate(body)
+    assert asyncio.run(read()) == updates

@@ -84,7 +84,8 @@ def test_chat_updates_become_named_json_events() -> None:
         [
             b'data: {"id":"c1","model":"m","created":1,"choices":[{"index":0,"delta":'
             b'{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
-        ]
+        ],
+        dialect="chat",
     )
     updates: list[Item] = [
         ContentDelta(0, "Hi"),
@@ -298,7 +299,7 @@ def test_relay_of_chat_updates_carries_the_whole_completion() -> None:
     with serving_app(relay_app(upstream, threading.Event())) as url:
         relayed = asyncio.run(read(url))
     for name, body in upstream.items():
-        expected = sseproto.accumulate([body])
+        expected = sseproto.accumulate([body], dialect="chat")
         events = relayed[name]
         assert events[-1].data == "[DONE]", name
         assert events[-2].event == "done", name

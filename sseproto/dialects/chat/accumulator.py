@@ -28,7 +28,14 @@ from typing import Any, NoReturn
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ..kit.detect import DIALECT_TITLES, HEAD_SIZE, describe, no_event_error, recognise
+from ..kit.detect import (
+    DIALECT_TITLES,
+    DIALECTS,
+    HEAD_SIZE,
+    describe,
+    no_event_error,
+    recognise,
+)
 from ..kit.errors import (
     IncompleteStreamError,
     InvalidChunkError,
@@ -683,11 +690,12 @@ class ChatAccumulator:
         if recognised == "chat":
             self._recognised = True
             self._plain = self._is_plain()
-        elif recognised in DIALECT_TITLES:
+        elif recognised is not None and recognised in DIALECTS:
+            dialect = DIALECTS[recognised]
             raise UnexpectedStreamError(
-                f"{DIALECT_TITLES[recognised]}, not a chat stream: its first event is "
+                f"{DIALECT_TITLES[dialect]}, not a chat stream: its first event is "
                 f"{describe(chunk)} (read it as that dialect, or with dialect='auto')",
-                detected=recognised,
+                detected=dialect,
             )
         elif recognised in ("chat.completion", "relay"):
             raise UnexpectedStreamError(f"not a chat stream: its first event is {describe(chunk)}")

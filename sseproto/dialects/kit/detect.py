@@ -25,12 +25,15 @@ event, anything else is not an event stream.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 from ...wire.errors import StreamError
 from .errors import IncompleteStreamError, ProviderError, UnexpectedStreamError
+from .result import Dialect
 
 __all__ = [
+    "DIALECTS",
     "DIALECT_TITLES",
     "HEAD_SIZE",
     "Recognition",
@@ -45,7 +48,15 @@ Recognition = Literal[
 """What one payload is: a dialect's event, a provider error (any dialect), a keep-alive that
 decides nothing, a non-streaming chat completion, or a relay update."""
 
-DIALECT_TITLES: Final = {
+DIALECTS: Final[Mapping[str, Dialect]] = {
+    "chat": "chat",
+    "anthropic": "anthropic",
+    "responses": "responses",
+    "gemini": "gemini",
+}
+"""The recognitions that are dialects, as dialects."""
+
+DIALECT_TITLES: Final[Mapping[Dialect, str]] = {
     "chat": "an OpenAI chat stream",
     "anthropic": "an Anthropic Messages stream",
     "responses": "an OpenAI Responses stream",

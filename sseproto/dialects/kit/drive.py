@@ -1,98 +1,260 @@
-"""Sync and async wrappers that run a :class:`ChatAccumulator` over an iterable of byte reads.
+"""The loop that runs any dialect's accumulator over the reads of a stream, sync and async.
 
-They do no I/O of their own: pass ``response.iter_bytes()`` (httpx, requests) or
-``response.content.iter_any()`` (aiohttp), a replayed fixture, or any iterable of ``bytes``.
+Strategy. Every accumulator is sans-I/O; this loop owns what reading from a source adds, the
+same for every dialect:
+
+1. Input: the reads of an iterable (or one whole ``bytes`` body), checked at the call
+   (:mod:`.reads`).
+2. The end: reading stops after the read that carried the dialect's terminal event (the
+   accumulator's state leaves ``STREAMING``; what follows the event in that same read is the
+   accumulator's to take or refuse, as its ``feed`` does), so a server that keeps the
+   connection open after it (keep-alive comments after ``[DONE]``) cannot delay the result.
+   The source, when it is a generator, is closed however the loop ends (the end of the stream,
+   an error, or a consumer leaving early), so that its ``finally`` blocks run now (a
+   recording's sidecar is written, a response closed).
+3. Source failures: an exception raised by the source itself carries what was rebuilt. An
+   :class:`IncompleteStreamError` (an adapter's cut or idle timeout, a replayed transport
+   error) is given the ``partial``, ``offset`` and ``event_index`` it lacks; another
+   :class:`StreamError` (an adapter's rejected response) is the source's own verdict and passes
+   unchanged; any other exception (a dropped connection, whatever the client calls it) becomes
+   an :class:`IncompleteStreamError` with the original as its cause.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
 
-from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE
 from ...wire.errors import StreamError
-from ..chat.accumulator import ChatAccumulator
-from ..chat.completion import ChatCompletion
+from ...wire.events import ServerSentEvent
+from .errors import IncompleteStreamError
+from .reads import BytesLike
+from .state import StreamState
 from .updates import ChatUpdate
 
-__all__ = ["aaccumulate", "accumulate", "aiter_chat", "iter_chat"]
+if TYPE_CHECKING:
+    from ..chat.completion import ChatCompletion
+
+__all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
+
+_STREAMING = StreamState.STREAMING
+_R = TypeVar("_R", covariant=True)
 
 
-def accumulate(
-    chunks: Iterable[bytes],
-    *,
-    strict: bool = False,
-    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
-) -> ChatCompletion:
-    """Read a whole chat stream (its raw bytes, in reads of any size) and return the completion.
+class Accumulator(Protocol[_R]):
+    """What the loop needs of a dialect's accumulator (every one has this surface)."""
 
-    Raises:
-        StreamError: the stream was invalid, carried a provider error, or was cut short; the
-            error's ``partial`` holds what was rebuilt.
-    """
-    accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
-    for data in chunks:
-        # No one reads the updates: let the accumulator skip building them.
-        accumulator._feed_into(data, None)
-    return accumulator.result()
+    @property
+    def state(self) -> StreamState:
+        """Where the stream is in its life."""
+
+    @property
+    def _state(self) -> StreamState | None:
+        """:attr:`state`, read straight from the slot on the hot path; None for a front
+        (:class:`_Front`) that has no state of its own."""
+
+    @property
+    def offset(self) -> int:
+        """How many bytes of the stream have been consumed."""
+
+    @property
+    def events_received(self) -> int:
+        """How many events have arrived."""
+
+    def _feed_into(self, data: BytesLike, updates: list[ChatUpdate] | None, /) -> None:
+        """Take the next read, appending the updates it produces (None: build none)."""
+
+    def feed_event(self, event: ServerSentEvent, /) -> list[ChatUpdate]:
+        """Take one decoded event."""
+
+    def feed_chunk(self, payload: Mapping[str, Any], /) -> list[ChatUpdate]:
+        """Take one parsed event payload."""
+
+    def close(self) -> list[ChatUpdate]:
+        """End of input: the last updates, or the stream's error."""
+
+    def snapshot(self) -> _R | None:
+        """The result rebuilt so far."""
+
+    def result(self) -> _R:
+        """The final result, or the stream's error."""
 
 
-async def aaccumulate(
-    chunks: AsyncIterable[bytes],
-    *,
-    strict: bool = False,
-    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
-) -> ChatCompletion:
-    """The async twin of :func:`accumulate`."""
-    accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
-    async for data in chunks:
-        accumulator._feed_into(data, None)
-    return accumulator.result()
+class _Front(Protocol):
+    """An accumulator that hands the stream on to another once it knows which one
+    (``AutoAccumulator``, once the first data event has decided the dialect): the loop then
+    feeds that one directly, so deciding costs nothing per read afterwards."""
+
+    @property
+    def accumulator(self) -> Accumulator[Any] | None:
+        """The accumulator the stream was handed to, or None before then."""
 
 
-def iter_chat(
-    chunks: Iterable[bytes],
-    *,
-    strict: bool = False,
-    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
-) -> Iterator[ChatUpdate]:
-    """Yield the :class:`ChatUpdate` objects of a chat stream as its bytes arrive.
-
-    The last update of a complete stream is :class:`StreamDone`, whose ``completion`` is the
-    rebuilt completion. An error is raised after every update produced before it was yielded.
-
-    Raises:
-        StreamError: as :func:`accumulate`.
-    """
-    accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
-    for data in chunks:
-        updates: list[ChatUpdate] = []
-        try:
-            accumulator._feed_into(data, updates)
-        except StreamError:
-            # The updates before the error in this read still reach the caller, then the error.
-            yield from updates
+def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
+    """Feed the reads of ``reads`` to ``accumulator`` until its terminal event (or the end of
+    the reads) and return its result."""
+    target: Accumulator[Any] = accumulator
+    feed = target._feed_into
+    fed: Exception | None = None  # an error of the accumulator's, not of the source
+    try:
+        for data in reads:
+            try:
+                # No one reads the updates: let the accumulator skip building them.
+                feed(data, None)
+            except Exception as error:
+                fed = error
+                raise
+            if target._state is not _STREAMING:
+                following = _following(target)
+                if following is None:
+                    break
+                target = following
+                feed = target._feed_into
+    except Exception as error:
+        if error is fed:
             raise
-        yield from updates
+        _raise_source_failure(accumulator, error)
+    finally:
+        if isinstance(reads, Generator):
+            reads.close()
+    return accumulator.result()
+
+
+def iterate(
+    accumulator: Accumulator[Any], reads: Iterator[BytesLike]
+) -> Generator[ChatUpdate, None, None]:
+    """Yield the updates ``accumulator`` produces from ``reads`` until its terminal event (or
+    the end of the reads), then those of the end of input. An error is raised after every
+    update produced before it."""
+    target = accumulator
+    feed = target._feed_into
+    fed: Exception | None = None
+    try:
+        for data in reads:
+            updates: list[ChatUpdate] = []
+            try:
+                feed(data, updates)
+            except Exception as error:
+                fed = error
+                # The updates before the error in this read still reach the caller, then the error.
+                yield from updates
+                raise
+            yield from updates
+            if target._state is not _STREAMING:
+                following = _following(target)
+                if following is None:
+                    break
+                target = following
+                feed = target._feed_into
+    except Exception as error:
+        if error is fed:
+            raise
+        _raise_source_failure(accumulator, error)
+    finally:
+        if isinstance(reads, Generator):
+            reads.close()
     yield from accumulator.close()
 
 
-async def aiter_chat(
-    chunks: AsyncIterable[bytes],
-    *,
-    strict: bool = False,
-    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
-) -> AsyncIterator[ChatUpdate]:
-    """The async twin of :func:`iter_chat`."""
-    accumulator = ChatAccumulator(strict=strict, max_event_size=max_event_size)
-    async for data in chunks:
-        updates: list[ChatUpdate] = []
-        try:
-            accumulator._feed_into(data, updates)
-        except StreamError:
+async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) -> _R:
+    """The async twin of :func:`run`."""
+    target: Accumulator[Any] = accumulator
+    feed = target._feed_into
+    fed: Exception | None = None
+    try:
+        async for data in reads:
+            try:
+                feed(data, None)
+            except Exception as error:
+                fed = error
+                raise
+            if target._state is not _STREAMING:
+                following = _following(target)
+                if following is None:
+                    break
+                target = following
+                feed = target._feed_into
+    except Exception as error:
+        if error is fed:
+            raise
+        _raise_source_failure(accumulator, error)
+    finally:
+        if isinstance(reads, AsyncGenerator):
+            await reads.aclose()
+    return accumulator.result()
+
+
+async def aiterate(
+    accumulator: Accumulator[Any], reads: AsyncIterator[BytesLike]
+) -> AsyncGenerator[ChatUpdate, None]:
+    """The async twin of :func:`iterate`."""
+    target = accumulator
+    feed = target._feed_into
+    fed: Exception | None = None
+    try:
+        async for data in reads:
+            updates: list[ChatUpdate] = []
+            try:
+                feed(data, updates)
+            except Exception as error:
+                fed = error
+                for update in updates:
+                    yield update
+                raise
             for update in updates:
                 yield update
+            if target._state is not _STREAMING:
+                following = _following(target)
+                if following is None:
+                    break
+                target = following
+                feed = target._feed_into
+    except Exception as error:
+        if error is fed:
             raise
-        for update in updates:
-            yield update
+        _raise_source_failure(accumulator, error)
+    finally:
+        if isinstance(reads, AsyncGenerator):
+            await reads.aclose()
     for update in accumulator.close():
         yield update
+
+
+def _following(target: Accumulator[Any]) -> Accumulator[Any] | None:
+    """Where the reads go after one that left ``target`` not streaming: nowhere once its
+    stream has reached its end, or on to the accumulator a front has handed the stream to."""
+    if target._state is not None:
+        return None
+    decided = cast(_Front, target).accumulator
+    if decided is None:
+        return target
+    return decided if decided._state is _STREAMING else None
+
+
+def _raise_source_failure(accumulator: Accumulator[Any], error: Exception) -> NoReturn:
+    """Raise the stream's error for ``error``, raised by the source after what ``accumulator``
+    has taken (see the module)."""
+    if isinstance(error, StreamError) and not isinstance(error, IncompleteStreamError):
+        raise error
+    # Partials are annotated with the chat result, though any dialect's result goes there.
+    partial = cast("ChatCompletion | None", accumulator.snapshot())
+    offset = accumulator.offset
+    events = accumulator.events_received
+    if isinstance(error, IncompleteStreamError):
+        if error.partial is None:
+            error.partial = partial
+        if error.offset is None:
+            error.offset = offset
+        if error.event_index is None:
+            error.event_index = events
+        raise error
+    name = type(error).__qualname__
+    module = type(error).__module__.partition(".")[0]
+    if module != "builtins":
+        name = f"{module}.{name}"
+    raise IncompleteStreamError(
+        f"the source of the stream failed with {name} after {offset} bytes: {error}",
+        offset=offset,
+        event_index=events,
+        partial=partial,
+    ) from error

@@ -25,8 +25,7 @@ def not_bytes(value: object) -> TypeError:
         else "pass the body's bytes"
     )
     return TypeError(
-        f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: "
-        f"{hint}"
+        f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: {hint}"
     )
 
 

@@ -1,0 +1,330 @@
+"""An accumulator for a stream of any dialect: it decides the dialect from the stream's first data
+event, then is that dialect's accumulator.
+
+Strategy. Until the dialect is known, the input is held (every read, event or chunk, as given)
+and the reads are decoded by a probe decoder of their own. The first data event that parses to
+a JSON object decides (:func:`~.kit.detect.recognise`); keep-alives, non-JSON data and
+``[DONE]`` decide nothing. Once decided, the dialect's accumulator is created and given the held
+input exactly as it came, so its offsets, event indexes and results are those it would have
+given alone; from then on every call goes straight to it. Held input is bounded: a stream that
+decides nothing in twice ``max_event_size`` bytes is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ..wire.errors import StreamError
+from ..wire.events import ServerSentEvent
+from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
+from .kit.drive import Accumulator
+from .kit.errors import ProviderError, UnexpectedStreamError
+from .kit.payload import parse_json
+from .kit.reads import BytesLike, not_bytes
+from .kit.result import Dialect, StreamResult
+from .kit.state import StreamState
+from .kit.updates import ChatUpdate
+from .registry import ACCUMULATORS
+
+__all__ = ["AutoAccumulator"]
+
+# The input held until the dialect is decided: ("feed", bytes), ("event", ServerSentEvent) or
+# ("chunk", payload), in order.
+_Held = tuple[str, Any]
+
+
+class AutoAccumulator:
+    """Sans-I/O engine for a stream of any dialect sseproto reads (chat, Gemini, ...), with the
+    surface of every accumulator: :meth:`feed`, :meth:`feed_event`, :meth:`feed_chunk`,
+    :meth:`close`, :meth:`snapshot`, :meth:`result`.
+
+    The first data event that parses to a JSON object decides the dialect (:attr:`dialect`);
+    from then on this is that dialect's accumulator (:attr:`accumulator`), given everything
+    received so far. Before the decision no update is produced and :meth:`snapshot` is None.
+
+    Errors: everything the decided accumulator raises; and before the decision an
+    :class:`UnexpectedStreamError` for a first event that matches no dialect (or one this
+    version cannot read yet), for input that decides nothing within twice ``max_event_size``
+    bytes, and at :meth:`close` for input in which no event decided (what came is said, the
+    start of the body quoted when no event came at all); a :class:`ProviderError` for a first
+    event that is only an ``error`` object.
+
+    Args:
+        strict: passed to the dialect's accumulator.
+        max_event_size: passed to the dialect's accumulator (see :class:`SSEDecoder`).
+
+    Raises:
+        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+    """
+
+    __slots__ = (
+        "_decided",
+        "_dialect",
+        "_error",
+        "_first_other",
+        "_held",
+        "_held_size",
+        "_inputs",
+        "_limit",
+        "_max_event_size",
+        "_probe",
+        "_state",
+        "_strict",
+    )
+
+    def __init__(
+        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> None:
+        if not isinstance(strict, bool):
+            raise ValueError(f"strict must be a bool, not {strict!r}")
+        self._strict = strict
+        self._max_event_size = max_event_size
+        self._probe = SSEDecoder(max_event_size=max_event_size)
+        self._limit = 2 * (DEFAULT_MAX_EVENT_SIZE if max_event_size is None else max_event_size)
+        self._held: list[_Held] = []
+        self._held_size = 0
+        self._inputs = 0
+        self._first_other: str | None = None
+        self._decided: Accumulator[StreamResult] | None = None
+        self._dialect: Dialect | None = None
+        self._error: StreamError | None = None
+        # No state of its own: the reading loop sees None and feeds the decided accumulator.
+        self._state: StreamState | None = None
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The dialect decided, or None before the first data event that decides it."""
+        return self._dialect
+
+    @property
+    def accumulator(self) -> Accumulator[StreamResult] | None:
+        """The dialect's accumulator, once decided."""
+        return self._decided
+
+    @property
+    def strict(self) -> bool:
+        """Whether the dialect's accumulator is strict."""
+        return self._strict
+
+    @property
+    def state(self) -> StreamState:
+        """Where the stream is in its life."""
+        if self._decided is not None:
+            return self._decided.state
+        return StreamState.STREAMING if self._error is None else StreamState.FAILED
+
+    @property
+    def offset(self) -> int:
+        """How many bytes of the stream have been consumed."""
+        return self._probe.offset if self._decided is None else self._decided.offset
+
+    @property
+    def events_received(self) -> int:
+        """How many events have arrived."""
+        if self._decided is not None:
+            return self._decided.events_received
+        return self._probe.events_dispatched + self._inputs
+
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, data: BytesLike) -> list[ChatUpdate]:
+        """Take the next bytes of the raw body; return the updates they complete (none before
+        the dialect is decided; all those of the held input once it is).
+
+        Raises:
+            StreamError: as the class says.
+            TypeError: ``data`` is not bytes-like.
+        """
+        updates: list[ChatUpdate] = []
+        self._feed_into(data, updates)
+        return updates
+
+    def _feed_into(self, data: BytesLike, updates: list[ChatUpdate] | None) -> None:
+        """:meth:`feed`, appending to ``updates`` (None: build none)."""
+        decided = self._decided
+        if decided is not None:
+            decided._feed_into(data, updates)
+            return
+        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
+            raise not_bytes(data)
+        self._check_open()
+        data = bytes(data)  # held: the caller may reuse a bytearray
+        self._hold(("feed", data), len(data))
+        try:
+            events = self._probe.feed(data)
+        except StreamError as error:
+            self._fail(error)
+            raise
+        first = self._probe.events_dispatched - len(events)
+        for position, event in enumerate(events):
+            dialect = self._decide(event.data, first + position, self._probe)
+            if dialect is not None:
+                self._start(dialect, updates)
+                return
+
+    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced.
+
+        Raises:
+            StreamError: as the class says; ``offset`` is None.
+        """
+        if self._decided is not None:
+            return self._decided.feed_event(event)
+        self._check_open()
+        self._hold(("event", event), len(event.data))
+        self._inputs += 1
+        updates: list[ChatUpdate] = []
+        dialect = self._decide(event.data, self.events_received - 1, None)
+        if dialect is not None:
+            self._start(dialect, updates)
+        return updates
+
+    def feed_chunk(self, payload: Mapping[str, Any]) -> list[ChatUpdate]:
+        """Take one parsed event payload; return the updates it produced.
+
+        Raises:
+            StreamError: as the class says; ``offset`` is None.
+        """
+        if self._decided is not None:
+            return self._decided.feed_chunk(payload)
+        self._check_open()
+        self._hold(("chunk", payload), 1)
+        self._inputs += 1
+        updates: list[ChatUpdate] = []
+        readable = dict(payload) if isinstance(payload, Mapping) else payload
+        dialect = self._decide_on(readable, self.events_received - 1, None)
+        if dialect is not None:
+            self._start(dialect, updates)
+        return updates
+
+    def close(self) -> list[ChatUpdate]:
+        """Signal the end of the input; return the last updates.
+
+        Raises:
+            UnexpectedStreamError, IncompleteStreamError, ProviderError: no event decided the
+                dialect (see the class).
+            StreamError: the decided accumulator's error at the end of input.
+        """
+        if self._decided is not None:
+            return self._decided.close()
+        self._check_open()
+        self._probe.close()
+        events = self.events_received
+        if not events:
+            head = b"".join(data for kind, data in self._held if kind == "feed")
+            error = no_event_error(head[:HEAD_SIZE], self._probe.offset)
+        else:
+            error = UnexpectedStreamError(
+                f"no dialect recognised: none of the stream's {events} events was a JSON "
+                f"object of a known dialect, the first being {self._first_other}",
+                offset=self._probe.offset if not self._inputs else None,
+                event_index=events,
+            )
+        self._fail(error)
+        raise error
+
+    # -- output -----------------------------------------------------------------------------
+
+    def snapshot(self) -> StreamResult | None:
+        """The result rebuilt so far: None before the dialect is decided. Never raises."""
+        return None if self._decided is None else self._decided.snapshot()
+
+    def result(self) -> StreamResult:
+        """The final result. Calls :meth:`close` first if it was not called.
+
+        Raises:
+            StreamError: the error the stream failed with.
+        """
+        if self._decided is None:
+            self.close()
+        assert self._decided is not None  # close() raised otherwise
+        return self._decided.result()
+
+    # -- deciding ---------------------------------------------------------------------------
+
+    def _decide(self, data: str, index: int, decoder: SSEDecoder | None) -> Dialect | None:
+        """The dialect event ``index`` (its data ``data``) decides, or None if it decides
+        nothing; raise if it shows the stream is none."""
+        if data == "[DONE]":
+            self._note_other("data: [DONE]")
+            return None
+        try:
+            payload = parse_json(data)
+        except StreamError:
+            self._note_other(f"the non-JSON data {data[:40]!r}")
+            return None
+        return self._decide_on(payload, index, decoder)
+
+    def _decide_on(self, payload: Any, index: int, decoder: SSEDecoder | None) -> Dialect | None:
+        recognised = recognise(payload)
+        if recognised == "keepalive" or (recognised is None and type(payload) is not dict):
+            self._note_other(describe(payload))
+            return None
+        dialect = DIALECTS.get(recognised or "")
+        if dialect in ACCUMULATORS:
+            self._dialect = dialect
+            return dialect
+        offset = None if decoder is None else decoder.event_offset(index)
+        error: StreamError
+        if recognised == "error":
+            error = ProviderError(payload["error"], offset=offset, event_index=index)
+        elif dialect is not None:
+            error = UnexpectedStreamError(
+                f"{DIALECT_TITLES[dialect]}, which this version of sseproto cannot read yet",
+                detected=dialect,
+                offset=offset,
+                event_index=index,
+            )
+        else:
+            error = UnexpectedStreamError(
+                f"no dialect recognised: the stream's first data event is {describe(payload)}",
+                offset=offset,
+                event_index=index,
+            )
+        self._fail(error)
+        raise error
+
+    def _start(self, dialect: Dialect, updates: list[ChatUpdate] | None) -> None:
+        """Create the dialect's accumulator and give it the held input."""
+        accumulator = ACCUMULATORS[dialect](
+            strict=self._strict, max_event_size=self._max_event_size
+        )
+        self._decided = accumulator
+        held, self._held = self._held, []
+        for kind, value in held:
+            if kind == "feed":
+                accumulator._feed_into(value, updates)
+            else:
+                produced = (
+                    accumulator.feed_event(value)
+                    if kind == "event"
+                    else accumulator.feed_chunk(value)
+                )
+                if updates is not None:
+                    updates.extend(produced)
+
+    def _hold(self, item: _Held, size: int) -> None:
+        self._held.append(item)
+        self._held_size += size
+        if self._held_size > self._limit:
+            error = UnexpectedStreamError(
+                f"no dialect recognised in the stream's first {self._held_size} bytes",
+                offset=self._probe.offset,
+                event_index=self.events_received,
+            )
+            self._fail(error)
+            raise error
+
+    def _note_other(self, what: str) -> None:
+        if self._first_other is None:
+            self._first_other = what
+
+    def _check_open(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _fail(self, error: StreamError) -> None:
+        self._error = error
+        self._held = []

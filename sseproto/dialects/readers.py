@@ -1,0 +1,193 @@
+"""The readers: a stream's bytes to its result or its updates, for any dialect, sync and async.
+
+They do no I/O of their own: pass ``response.iter_bytes()`` (httpx, requests),
+``response.content.iter_any()`` (aiohttp), a replayed fixture, any iterable of ``bytes``, or one
+whole ``bytes`` body. ``dialect="auto"`` (the default) decides the dialect from the stream's first
+data event; naming one reads the stream as that dialect only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable
+from typing import Literal, overload
+
+from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from .auto import AutoAccumulator
+from .chat.completion import ChatCompletion
+from .gemini.result import GeminiResponse
+from .kit.drive import Accumulator, aiterate, arun, iterate, run
+from .kit.reads import BytesLike, async_reads, reads
+from .kit.result import StreamResult
+from .kit.updates import ChatUpdate
+from .registry import DialectChoice, accumulator_class
+
+__all__ = [
+    "aaccumulate",
+    "accumulate",
+    "aiter_chat",
+    "aiter_updates",
+    "iter_chat",
+    "iter_updates",
+    "new_accumulator",
+]
+
+Reads = Iterable[BytesLike] | BytesLike
+AsyncReads = AsyncIterable[BytesLike] | BytesLike
+
+
+def new_accumulator(
+    dialect: DialectChoice = "auto",
+    *,
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> Accumulator[StreamResult]:
+    """A fresh accumulator for ``dialect`` (:class:`AutoAccumulator` for ``"auto"``).
+
+    Raises:
+        ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size`` is invalid.
+        NotImplementedError: ``dialect`` is one this version cannot read yet.
+    """
+    if dialect == "auto":
+        return AutoAccumulator(strict=strict, max_event_size=max_event_size)
+    return accumulator_class(dialect)(strict=strict, max_event_size=max_event_size)
+
+
+@overload
+def accumulate(
+    chunks: Reads,
+    *,
+    dialect: Literal["chat"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> ChatCompletion: ...
+@overload
+def accumulate(
+    chunks: Reads,
+    *,
+    dialect: Literal["gemini"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> GeminiResponse: ...
+@overload
+def accumulate(
+    chunks: Reads,
+    *,
+    dialect: DialectChoice = ...,
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> StreamResult: ...
+def accumulate(
+    chunks: Reads,
+    *,
+    dialect: DialectChoice = "auto",
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> StreamResult:
+    """Read a whole stream (its raw bytes, in reads of any size) and return its result: the
+    provider's own object (:class:`ChatCompletion` for chat, :class:`GeminiResponse`, ...).
+
+    Reading stops at the dialect's terminal event (chat: ``data: [DONE]``), and a generator
+    source is closed however reading ends.
+
+    Raises:
+        StreamError: the stream was invalid, carried a provider error, was cut short (its
+            source failing included) or is not a stream of the dialect; the error's
+            ``partial`` holds what was rebuilt.
+        TypeError: ``chunks`` is not bytes reads (see the module).
+        ValueError, NotImplementedError: as :func:`new_accumulator`.
+    """
+    source = reads(chunks)
+    return run(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
+
+
+@overload
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: Literal["chat"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> ChatCompletion: ...
+@overload
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: Literal["gemini"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> GeminiResponse: ...
+@overload
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: DialectChoice = ...,
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> StreamResult: ...
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: DialectChoice = "auto",
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> StreamResult:
+    """The async twin of :func:`accumulate`: ``chunks`` is an async iterable of reads (or one
+    whole ``bytes`` body)."""
+    source = async_reads(chunks)
+    accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
+    return await arun(accumulator, source)
+
+
+def iter_updates(
+    chunks: Reads,
+    *,
+    dialect: DialectChoice = "auto",
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> Generator[ChatUpdate, None, None]:
+    """Yield the updates of a stream of any dialect as its bytes arrive.
+
+    The last update of a complete stream is :class:`StreamDone`, whose ``completion`` is the
+    result. An error is raised after every update produced before it was yielded. Reading
+    stops at the terminal event, and a generator source is closed however iteration ends
+    (a ``break`` included).
+
+    Raises:
+        StreamError: as :func:`accumulate`.
+        TypeError, ValueError, NotImplementedError: at the call, as :func:`accumulate`.
+    """
+    source = reads(chunks)
+    return iterate(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
+
+
+def aiter_updates(
+    chunks: AsyncReads,
+    *,
+    dialect: DialectChoice = "auto",
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> AsyncGenerator[ChatUpdate, None]:
+    """The async twin of :func:`iter_updates`."""
+    source = async_reads(chunks)
+    accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
+    return aiterate(accumulator, source)
+
+
+def iter_chat(
+    chunks: Reads,
+    *,
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> Generator[ChatUpdate, None, None]:
+    """The updates of a chat stream: ``iter_updates(chunks, dialect="chat", ...)``."""
+    return iter_updates(chunks, dialect="chat", strict=strict, max_event_size=max_event_size)
+
+
+def aiter_chat(
+    chunks: AsyncReads,
+    *,
+    strict: bool = False,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+) -> AsyncGenerator[ChatUpdate, None]:
+    """The updates of a chat stream: ``aiter_updates(chunks, dialect="chat", ...)``."""
+    return aiter_updates(chunks, dialect="chat", strict=strict, max_event_size=max_event_size)
