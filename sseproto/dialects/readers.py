@@ -20,6 +20,7 @@ from .kit.reads import BytesLike, async_reads, reads
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
 from .registry import DialectChoice, accumulator_class
+from .responses.result import Response
 
 __all__ = [
     "aaccumulate",
@@ -64,6 +65,14 @@ def accumulate(
 def accumulate(
     chunks: Reads,
     *,
+    dialect: Literal["responses"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> Response: ...
+@overload
+def accumulate(
+    chunks: Reads,
+    *,
     dialect: Literal["gemini"],
     strict: bool = ...,
     max_event_size: int | None = ...,
@@ -84,7 +93,8 @@ def accumulate(
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> StreamResult:
     """Read a whole stream (its raw bytes, in reads of any size) and return its result: the
-    provider's own object (:class:`ChatCompletion` for chat, :class:`GeminiResponse`, ...).
+    provider's own object (:class:`ChatCompletion` for chat, :class:`Response` for Responses,
+    :class:`GeminiResponse` for Gemini).
 
     Reading stops at the dialect's terminal event (chat: ``data: [DONE]``), and a generator
     source is closed however reading ends.
@@ -108,6 +118,14 @@ async def aaccumulate(
     strict: bool = ...,
     max_event_size: int | None = ...,
 ) -> ChatCompletion: ...
+@overload
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: Literal["responses"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> Response: ...
 @overload
 async def aaccumulate(
     chunks: AsyncReads,

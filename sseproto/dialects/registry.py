@@ -9,6 +9,7 @@ from .chat.accumulator import ChatAccumulator
 from .gemini.accumulator import GeminiAccumulator
 from .kit.drive import Accumulator
 from .kit.result import Dialect, StreamResult
+from .responses.accumulator import ResponsesAccumulator
 
 __all__ = ["ACCUMULATORS", "DialectChoice", "accumulator_class"]
 
@@ -20,6 +21,7 @@ AccumulatorClass = Callable[..., Accumulator[StreamResult]]
 
 ACCUMULATORS: Mapping[Dialect, AccumulatorClass] = {
     "chat": ChatAccumulator,
+    "responses": ResponsesAccumulator,
     "gemini": GeminiAccumulator,
 }
 """The accumulator of each dialect this version reads."""
