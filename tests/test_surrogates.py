@@ -52,7 +52,7 @@ def test_a_pair_split_across_chunks_is_rejoined_in_every_joined_text() -> None:
         },
     )
     updates = list(sseproto.iter_chat([stream]))
-    message = sseproto.accumulate([stream]).choices[0].message
+    message = sseproto.accumulate([stream], dialect="chat").choices[0].message
     assert message.content == f"a{GRIN}b"
     assert message.refusal == f"r{GRIN}"
     assert message.reasoning == f"x{GRIN}"
@@ -66,7 +66,7 @@ def test_a_pair_split_across_chunks_is_rejoined_in_every_joined_text() -> None:
 
 def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
     stream = body({"content": "x" + HIGH}, {"content": "y" + LOW + LOW}, {"content": HIGH})
-    content = sseproto.accumulate([stream]).choices[0].message.content
+    content = sseproto.accumulate([stream], dialect="chat").choices[0].message.content
     assert content == "x\ufffdy\ufffd\ufffd\ufffd"
     assert content is not None and content.encode()
 
@@ -78,7 +78,7 @@ def test_text_split_at_any_utf16_code_unit_comes_back_whole(text: str, data: st.
     bounds = [0, *(2 * cut for cut in cuts), len(units)]
     pieces = [units[a:b].decode("utf-16-le", "surrogatepass") for a, b in pairwise(bounds)]
     stream = body(*({"content": piece} for piece in pieces))
-    assert sseproto.accumulate([stream]).choices[0].message.content == text
+    assert sseproto.accumulate([stream], dialect="chat").choices[0].message.content == text
 
 
 def test_encode_event_writes_surrogates_mended() -> None:
