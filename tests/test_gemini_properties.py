@@ -17,6 +17,7 @@ from sseproto import (
     GeminiAccumulator,
     ReasoningDelta,
     StreamDone,
+    StreamError,
     ToolCallArgumentsDelta,
     ToolCallDone,
 )
@@ -279,3 +280,61 @@ def test_random_responses_rebuild_exactly_under_random_reads(
                 u.text for u in mine if isinstance(u, ToolCallArgumentsDelta) and u.index == i
             )
             assert json.loads(text) == (call.args or {})
+
+
+KEYS = st.sampled_from(
+    [
+        "candidates",
+        "content",
+        "parts",
+        "role",
+        "index",
+        "text",
+        "thought",
+        "thoughtSignature",
+        "functionCall",
+        "name",
+        "args",
+        "id",
+        "willContinue",
+        "partialArgs",
+        "jsonPath",
+        "stringValue",
+        "numberValue",
+        "boolValue",
+        "nullValue",
+        "finishReason",
+        "groundingMetadata",
+        "usageMetadata",
+        "promptFeedback",
+        "blockReason",
+        "modelVersion",
+        "error",
+        "executableCode",
+    ]
+)
+PATHS = st.sampled_from(
+    ["$.a", "$.a[0]", "$.a.b", "$['a']", "$[0]", "$", "$.a[2000]", "x", "$.b[1].c"]
+)
+JSON_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=4), PATHS)
+HOSTILE = st.recursive(
+    JSON_LEAF,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=5)),
+    max_leaves=40,
+)
+
+
+@given(st.lists(HOSTILE, min_size=1, max_size=6), st.booleans())
+def test_any_payloads_raise_nothing_but_stream_errors(payloads: list[Any], strict: bool) -> None:
+    body = b"".join(f"data: {json.dumps(p)}\r\n\r\n".encode() for p in payloads)
+    accumulator = GeminiAccumulator(strict=strict)
+    try:
+        accumulator.feed(body)
+        accumulator.close()
+    except StreamError as error:
+        assert error.partial is not None
+    response = accumulator.snapshot()
+    json.dumps(response.to_dict())
+    assert response.text is None or isinstance(response.text, str)
+    for call in response.tool_calls:
+        json.loads(call.arguments)
