@@ -338,3 +338,34 @@ def test_any_payloads_raise_nothing_but_stream_errors(payloads: list[Any], stric
     assert response.text is None or isinstance(response.text, str)
     for call in response.tool_calls:
         json.loads(call.arguments)
+
+
+@given(streams(), st.data())
+def test_a_cut_stream_reports_a_prefix_of_the_whole(
+    stream: tuple[list[Json], Json], data: st.DataObject
+) -> None:
+    chunks, _ = stream
+    body = b"".join(
+        f"data: {json.dumps(chunk, ensure_ascii=False)}\r\n\r\n".encode() for chunk in chunks
+    )
+    whole = GeminiAccumulator()
+    whole.feed(body)
+    complete = whole.result()
+    cut = data.draw(st.integers(0, len(body) - 1))
+    accumulator = GeminiAccumulator()
+    accumulator.feed(body[:cut])
+    try:
+        accumulator.close()
+        partial = accumulator.result()
+    except StreamError as error:
+        assert type(error).__name__ == "IncompleteStreamError"
+        assert isinstance(error.partial, type(complete))
+        partial = error.partial
+    finals = {candidate.index or 0: candidate for candidate in complete.candidates}
+    for candidate in partial.candidates:
+        final = finals[candidate.index or 0]
+        assert (final.text or "").startswith(candidate.text or "")
+        assert (final.reasoning or "").startswith(candidate.reasoning or "")
+        # Whole calls arrive whole: those of the cut stream begin the final list, by name.
+        names = [call.name for call in candidate.function_calls]
+        assert names == [call.name for call in final.function_calls][: len(names)]
