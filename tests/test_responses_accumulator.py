@@ -549,3 +549,14 @@ def test_errors_from_feed_event_and_feed_chunk_count_their_own_inputs() -> None:
         accumulator.feed_event(ServerSentEvent("message", json.dumps(created())))
         accumulator.close()
     assert (cut.value.offset, cut.value.event_index) == (None, 1)
+
+
+def test_a_surrogate_pair_split_across_deltas_is_rejoined() -> None:
+    data = sse(created(), added(0, message()), part_added()).decode()
+    data += 'data: {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, '
+    data += '"delta": "a\\ud83d"}\n\n'
+    data += 'data: {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, '
+    data += '"delta": "\\ude00b"}\n\n'
+    accumulator = ResponsesAccumulator()
+    accumulator.feed(data.encode())
+    assert accumulator.snapshot().text == "a\U0001f600b"

@@ -5,7 +5,8 @@ Every value comes from an event's payload, owned by the engine (parsed from the 
 from the caller). The item dict is changed in place by the events that replace a part, set a
 status or add an annotation; the strings that deltas build are kept apart, as lists of pieces
 (the value they started from, then every delta), and joined only when someone reads them, so a
-megabyte of arguments in ten-character deltas costs linear time. A ``.done`` value, a part
+megabyte of arguments in ten-character deltas costs linear time; joining rejoins a UTF-16
+surrogate pair split across two deltas. A ``.done`` value, a part
 replaced or the item replaced drops the pieces it supersedes: the provider's final word always
 wins over what the deltas built.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..kit.text import join_text
 from .tree import copy_tree
 
 __all__ = [
@@ -132,7 +134,7 @@ class ItemState:
         """The string at ``location`` as built so far (``""`` if it is missing)."""
         pieces = self.strings.get(location)
         if pieces is not None:
-            return "".join(pieces)
+            return join_text(pieces)
         part = self.part(location[0], location[1])
         value = part.get(location[2]) if part is not None else None
         return value if type(value) is str else ""
@@ -166,9 +168,9 @@ class ItemState:
         item: dict[str, Any] = copy_tree(self.item)
         for (key, index, field), pieces in self.strings.items():
             if not key:
-                item[field] = "".join(pieces)
+                item[field] = join_text(pieces)
             else:
                 # The part exists: pieces are only created for existing parts, and a part
                 # replaced drops its pieces.
-                item[key][index][field] = "".join(pieces)
+                item[key][index][field] = join_text(pieces)
         return item
