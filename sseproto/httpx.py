@@ -14,8 +14,15 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    AsyncExitStack,
+    ExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
 from typing import Any
 
 import httpx
@@ -27,9 +34,18 @@ from ._adapter import (
     check_seconds,
     head_timeout,
 )
+from ._resume import Backoff, afollow, follow
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from .wire.events import ServerSentEvent
 
-__all__ = ["AsyncEventSource", "EventSource", "aconnect_sse", "connect_sse"]
+__all__ = [
+    "AsyncEventSource",
+    "EventSource",
+    "aconnect_sse",
+    "afollow_sse",
+    "connect_sse",
+    "follow_sse",
+]
 
 # What httpx raises when the body cannot be read to its end: the connection failed or broke the
 # protocol (TransportError), or the compressed body was corrupt (DecodingError).
@@ -166,6 +182,90 @@ async def aconnect_sse(
                 raise
             raise head_timeout() from error
         yield AsyncEventSource(response, max_event_size=max_event_size)
+
+
+def follow_sse(
+    client: httpx.Client,
+    url: str | httpx.URL,
+    *,
+    last_event_id: str = "",
+    max_attempts: int = 5,
+    max_delay: float = 30.0,
+    idle_timeout: float | None = None,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    **kwargs: Any,
+) -> Iterator[ServerSentEvent]:
+    """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
+    does: whenever a connection ends (cut, silent past ``idle_timeout``, or closed by the
+    server), a new request is sent with ``Last-Event-ID`` after the server's ``retry`` (3 s
+    without one), doubled for each attempt in a row that brings no event, capped at
+    ``max_delay``, with jitter. Events are never delivered twice or half: a resuming server
+    sends those after the ID. Only for streams that resume: an LLM's POST would start over.
+
+    ``kwargs`` go to every request (``headers=``, ``params=``, ``timeout=``, ...).
+
+    Args:
+        last_event_id: the ID to resume after from the first request on.
+        max_attempts: reconnections in a row that bring no event before giving up.
+        max_delay: the longest wait between two connections, in seconds.
+        idle_timeout, max_event_size: as :func:`connect_sse`.
+
+    Raises:
+        BadResponseError: a response other than an event stream, except a 204, which ends the
+            stream as it ends an ``EventSource``.
+        IncompleteStreamError, IdleTimeoutError, httpx.TransportError: the last failure, after
+            ``max_attempts`` reconnections in a row brought no event.
+        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+            ``idle_timeout`` or ``max_event_size`` (at the first connection).
+    """
+    backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+
+    def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
+        headers = httpx.Headers(kwargs.get("headers"))
+        headers.update(extra)
+        options = {**kwargs, "headers": headers}
+        return connect_sse(
+            client, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            **options,
+        )
+
+    return follow(
+        connect, last_event_id=last_event_id, backoff=backoff, is_connect_error=_is_transport
+    )
+
+
+def afollow_sse(
+    client: httpx.AsyncClient,
+    url: str | httpx.URL,
+    *,
+    last_event_id: str = "",
+    max_attempts: int = 5,
+    max_delay: float = 30.0,
+    idle_timeout: float | None = None,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    **kwargs: Any,
+) -> AsyncIterator[ServerSentEvent]:
+    """The asynchronous twin of :func:`follow_sse`, for an ``httpx.AsyncClient``."""
+    backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+
+    def connect(
+        extra: Mapping[str, str],
+    ) -> AbstractAsyncContextManager[AsyncEventSource]:
+        headers = httpx.Headers(kwargs.get("headers"))
+        headers.update(extra)
+        options = {**kwargs, "headers": headers}
+        return aconnect_sse(
+            client, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            **options,
+        )
+
+    return afollow(
+        connect, last_event_id=last_event_id, backoff=backoff, is_connect_error=_is_transport
+    )
+
+
+def _is_transport(error: Exception) -> bool:
+    return isinstance(error, _TRANSPORT_ERRORS)
 
 
 def _request_options(

@@ -32,6 +32,7 @@ __all__ = [
     "Framing",
     "LoopbackServer",
     "Outcome",
+    "Received",
     "Reply",
     "aoutcome",
     "chat_bodies",
@@ -102,7 +103,8 @@ class LoopbackServer:
 
     def __init__(self) -> None:
         self.url = ""
-        self.replies: dict[str, Reply] = {}
+        # A reply, or a function making one from the request (for a stream that resumes).
+        self.replies: dict[str, Reply | Callable[[Received], Reply]] = {}
         self.requests: list[Received] = []
         # Set when a client closed its connection while a reply was still being sent.
         self.disconnected = threading.Event()
@@ -238,10 +240,11 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
-            server.requests.append(
-                Received(self.command, self.path, self.headers, self.rfile.read(length))
-            )
+            received = Received(self.command, self.path, self.headers, self.rfile.read(length))
+            server.requests.append(received)
             reply = server.replies.get(self.path, Reply(status=404, headers={}))
+            if callable(reply):
+                reply = reply(received)
             server.stopping.wait(reply.head_delay)
             self.send_response(reply.status)
             for name, value in reply.headers.items():
