@@ -152,6 +152,10 @@ def test_a_text_part_with_another_key_is_kept_as_sent() -> None:
         odd,
         {"text": "c"},
     ]
+    # Its text is still text to show, as the result's text has it.
+    updates, accumulator = feed_all(chunk(odd, {**odd, "thought": True}, finishReason="STOP"))
+    assert updates[:2] == [ContentDelta(0, "b"), ReasoningDelta(0, "b")]
+    assert (accumulator.result().text, accumulator.result().reasoning) == ("b", "b")
 
 
 def test_a_surrogate_pair_split_across_chunks_is_rejoined() -> None:

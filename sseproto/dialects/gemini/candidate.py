@@ -245,6 +245,14 @@ class CandidateState:
         self.run = None
 
     def _announce(self, part: dict[str, Any], updates: list[ChatUpdate]) -> None:
+        """The updates of a part kept as sent."""
+        text = part.get("text")
+        if type(text) is str and text:
+            # Text beside other keys is a part of its own, but still text to show.
+            if part.get("thought") is True:
+                updates.append(ReasoningDelta(self.key, text))
+            else:
+                updates.append(ContentDelta(self.key, text))
         code = part.get("executableCode")
         if type(code) is dict:
             updates.append(ExecutableCodeUpdate(self.key, code))
