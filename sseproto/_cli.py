@@ -241,7 +241,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             stats.reads += 1
             updates: list[ChatUpdate] = []
             try:
-                accumulator._feed_into(data, updates)
+                accumulator.feed(data, into=updates)
             finally:
                 # The updates before an error in the same read are shown too.
                 _show(updates, seconds, stats, text)
