@@ -5,8 +5,8 @@ Bytes flow through the package in one direction, one layer per folder:
 - ``wire``: bytes to :class:`ServerSentEvent` (the decoder, the encoder, the event iterators). It
   knows nothing of any dialect.
 - ``dialects``: events to typed updates and the provider's own result, one folder per dialect
-  (``chat``, ``responses``) over a shared ``kit`` (updates, errors, the loop that drives an
-  accumulator).
+  (``chat``, ``anthropic``, ``responses``) over a shared ``kit`` (updates, errors, the loop that
+  drives an accumulator).
 - ``fixtures``: recording a live stream and replaying it with any read boundaries.
 - The faces, the top-level modules: the command line (``_cli``), the HTTP adapters (``httpx``,
   ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``).
@@ -18,6 +18,20 @@ from ``sseproto.httpx`` and its siblings); the folders' modules are internal.
 __version__ = "0.1.0"
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
+from .dialects.anthropic.accumulator import AnthropicAccumulator
+from .dialects.anthropic.result import (
+    AnthropicMessage,
+    CompactionBlock,
+    ContentBlock,
+    MCPToolUseBlock,
+    RedactedThinkingBlock,
+    ServerToolUseBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+)
+from .dialects.anthropic.updates import BlockDone, CitationAdded, ServerToolCallStarted
 from .dialects.auto import AutoAccumulator
 from .dialects.chat.accumulator import ChatAccumulator, ChatState
 from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
@@ -78,8 +92,11 @@ from .wire.iterate import aiter_events, iter_events
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "AnnotationAdded",
+    "AnthropicAccumulator",
+    "AnthropicMessage",
     "AutoAccumulator",
     "BadResponseError",
+    "BlockDone",
     "ChatAccumulator",
     "ChatCompletion",
     "ChatMessage",
@@ -88,7 +105,10 @@ __all__ = [
     "Choice",
     "ChoiceFinished",
     "Chunking",
+    "CitationAdded",
     "CodeExecutionResultUpdate",
+    "CompactionBlock",
+    "ContentBlock",
     "ContentDelta",
     "Dialect",
     "DialectChoice",
@@ -106,26 +126,34 @@ __all__ = [
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
+    "MCPToolUseBlock",
     "PartialImage",
     "ProviderError",
     "ReasoningDelta",
     "RecordedTransportError",
+    "RedactedThinkingBlock",
     "RefusalDelta",
     "Response",
     "ResponseToolCall",
     "ResponsesAccumulator",
     "SSEDecoder",
     "ServerSentEvent",
+    "ServerToolCallStarted",
+    "ServerToolUseBlock",
     "StreamDone",
     "StreamError",
     "StreamResult",
     "StreamState",
+    "TextBlock",
+    "ThinkingBlock",
     "ToolCall",
     "ToolCallArgumentsDelta",
     "ToolCallDone",
     "ToolCallPartialArg",
     "ToolCallStarted",
     "ToolCallView",
+    "ToolResultBlock",
+    "ToolUseBlock",
     "UnexpectedStreamError",
     "UsageUpdate",
     "__version__",

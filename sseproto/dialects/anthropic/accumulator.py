@@ -1,0 +1,604 @@
+"""The Anthropic Messages engine: stream events in, typed updates and the rebuilt Message out.
+
+Strategy. Two layers of state, kept apart, as in the chat engine:
+
+1. The stream's lifecycle, an explicit state machine (:class:`StreamState`, every legal move in
+   :data:`_TRANSITIONS`): events are accepted while ``STREAMING``; ``message_stop`` moves to
+   ``DONE`` (later events are ignored, or rejected in strict mode); an error moves to ``FAILED``
+   for good; the end of input moves to ``CLOSED``.
+2. What the message has received: its fields (the ``message_start`` object, updated by each
+   ``message_delta``) and its content blocks, one :class:`BlockState` per ``index`` in a dict.
+
+Every event is dispatched on its payload's ``type`` (never on the SSE event name); unknown event,
+delta and block types are never fatal. The hot path (a ``content_block_delta`` of text) parses the
+payload once with the ``json`` scanner and appends the text to its block's list of pieces. Strict
+mode's consistency rules live in ``schema``; values of a wrong type are an
+:class:`InvalidChunkError` naming their JSON path in every mode, so no input raises anything else.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, cast
+
+from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ...wire.errors import StreamError
+from ...wire.events import ServerSentEvent
+from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.payload import parse_json, scan_json
+from ..kit.state import StreamState
+from ..kit.updates import (
+    ChatUpdate,
+    ChoiceFinished,
+    ContentDelta,
+    ReasoningDelta,
+    StreamDone,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    UsageUpdate,
+)
+from .blocks import BlockState
+from .result import AnthropicMessage
+from .schema import StrictChecker
+from .updates import BlockDone, CitationAdded, ServerToolCallStarted
+
+__all__ = ["AnthropicAccumulator", "AnthropicInput"]
+
+
+class AnthropicInput(Enum):
+    """What can happen to an Anthropic stream (the inputs of the state machine)."""
+
+    EVENT = "an event"
+    MESSAGE_STOP = "message_stop"
+    PROVIDER_ERROR = "a provider error"
+    INVALID = "an unreadable or invalid event"
+    END_COMPLETE = "the end of a complete stream"
+    END_TRUNCATED = "the end of a truncated stream"
+
+
+# Where updates go: a list, or None when nobody reads them (accumulate() builds none).
+Updates = list[ChatUpdate] | None
+
+_S = StreamState
+_I = AnthropicInput
+_STREAMING = StreamState.STREAMING
+_DONE = StreamState.DONE
+_CLOSED = StreamState.CLOSED
+_FAILED = StreamState.FAILED
+# Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
+_TRANSITIONS: Mapping[tuple[StreamState, AnthropicInput], StreamState] = {
+    (_S.STREAMING, _I.EVENT): _S.STREAMING,
+    (_S.STREAMING, _I.MESSAGE_STOP): _S.DONE,
+    (_S.STREAMING, _I.PROVIDER_ERROR): _S.FAILED,
+    (_S.STREAMING, _I.INVALID): _S.FAILED,
+    (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
+    # Nothing follows message_stop: the default mode ignores what still arrives (the message is
+    # complete and final), strict mode rejects it (as INVALID).
+    (_S.DONE, _I.EVENT): _S.DONE,
+    (_S.DONE, _I.INVALID): _S.FAILED,
+    (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
+}
+
+# How many content blocks one message may have. Each costs the model at least one output token and
+# the stream three events; the most cited answers seen have a few dozen. The bound keeps a hostile
+# stream from making every snapshot rebuild millions of blocks.
+MAX_BLOCKS = 16384
+
+# Keys of a message_delta with a rule of their own (the rest are set on the message when not null).
+_DELTA_EVENT_KEYS = frozenset({"type", "delta", "usage"})
+# Delta keys set whenever carried, null included.
+_NULLABLE_DELTA_KEYS = frozenset({"stop_reason", "stop_sequence", "stop_details"})
+# Keys a message_delta may never overwrite: the engine rebuilds them.
+_REBUILT_KEYS = frozenset({"content", "usage", "type"})
+
+
+def _invalid(rule: str, path: str = "$") -> InvalidChunkError:
+    return InvalidChunkError(rule, path=path)
+
+
+def _index_of(payload: dict[str, Any]) -> int:
+    index = payload.get("index")
+    if type(index) is not int or index < 0:
+        raise _invalid("index must be a non-negative integer", "$.index")
+    return index
+
+
+class AnthropicAccumulator:
+    """Sans-I/O engine for one Anthropic Messages stream.
+
+    Feed it the stream as raw bytes (:meth:`feed`), as decoded events (:meth:`feed_event`) or as
+    parsed event payloads (:meth:`feed_chunk`); each call returns the :class:`ChatUpdate` objects
+    the input produced: the common ones (text, thinking, tool calls, usage, the end) and
+    Anthropic's own (:class:`CitationAdded`, :class:`ServerToolCallStarted`, :class:`BlockDone`).
+    Call :meth:`close` at the end of the input, then :meth:`result` for the
+    :class:`AnthropicMessage`. :meth:`snapshot` gives the message rebuilt so far at any time.
+
+    The default mode reads any stream of the dialect, applying events out of order as they come.
+    ``strict=True`` also enforces the grammar of the stream (``message_start`` first, block indexes
+    in order, deltas that fit their block, blocks stopped before ``message_delta``, nothing after
+    ``message_stop``, SSE event names equal to the payload's ``type``, tool input that parses).
+
+    Errors (all :class:`StreamError`, each with ``offset``, ``event_index`` and ``partial``, the
+    message rebuilt so far with open blocks finalised): :class:`InvalidChunkError` and
+    :class:`ProviderError` (an ``error`` event; ``.error`` is its error object) are raised by the
+    ``feed*`` call that meets them; :class:`IncompleteStreamError` by :meth:`close` when the input
+    ended before ``message_stop``. Once an error is raised the accumulator is ``FAILED``: every
+    later ``feed*``, :meth:`close` and :meth:`result` raises the same error again.
+
+    Args:
+        strict: enforce the stream's grammar instead of reading what arrives.
+        max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+
+    Raises:
+        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+    """
+
+    __slots__ = (
+        "_blocks",
+        "_checker",
+        "_decoder",
+        "_error",
+        "_fields",
+        "_inputs",
+        "_state",
+        "_strict",
+        "_tool_calls",
+    )
+
+    def __init__(
+        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    ) -> None:
+        if not isinstance(strict, bool):
+            raise ValueError(f"strict must be a bool, not {strict!r}")
+        self._strict = strict
+        self._checker = StrictChecker() if strict else None
+        self._decoder = SSEDecoder(max_event_size=max_event_size)
+        self._state = _STREAMING
+        self._error: StreamError | None = None
+        # Events given to feed_event() and payloads given to feed_chunk(), for event_index.
+        self._inputs = 0
+        # The message's keys but content: message_start's object, updated by message_delta.
+        self._fields: dict[str, Any] = {}
+        # A dict, not a list: a hostile index of 10**9 allocates nothing.
+        self._blocks: dict[int, BlockState] = {}
+        self._tool_calls = 0
+
+    @property
+    def state(self) -> StreamState:
+        """Where the stream is in its life."""
+        return self._state
+
+    @property
+    def strict(self) -> bool:
+        """Whether the stream's grammar is enforced."""
+        return self._strict
+
+    @property
+    def offset(self) -> int:
+        """How many bytes of the stream :meth:`feed` has consumed."""
+        return self._decoder.offset
+
+    @property
+    def events_received(self) -> int:
+        """How many events have arrived: decoded by :meth:`feed`, or given to
+        :meth:`feed_event` and :meth:`feed_chunk`."""
+        return self._decoder.events_dispatched + self._inputs
+
+    # -- input ------------------------------------------------------------------------------
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+        """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
+        complete. Reads may be split anywhere.
+
+        Raises:
+            InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
+                where that event starts in the stream.
+            EventTooLargeError: from the decoder, with ``partial`` attached.
+        """
+        updates: list[ChatUpdate] = []
+        self._feed_into(data, updates)
+        return updates
+
+    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
+        """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
+        before an error; ``updates=None`` builds no update at all."""
+        if self._state is _CLOSED or self._state is _FAILED:
+            self._move(AnthropicInput.EVENT)
+        decoder = self._decoder
+        events: list[ServerSentEvent] = []
+        event = None
+        try:
+            events = decoder.feed(data)
+            payload_of = self._payload
+            scan = scan_json
+            checker = self._checker
+            for event in events:
+                data_text = event.data
+                try:
+                    payload, end = scan(data_text, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    end = -1
+                # The live API pads data lines with spaces after the JSON.
+                if end != len(data_text) and (end < 0 or not data_text[end:].isspace()):
+                    # Not JSON alone ([DONE], leading whitespace, malformed): decided exactly.
+                    self._text_event(event.event, data_text, updates)
+                    continue
+                if checker is not None:
+                    checker.event_name(event.event, payload)
+                payload_of(payload, updates)
+        except StreamError as error:
+            if event is not None:
+                # Found by identity, off the hot path: events equal by value may repeat.
+                position = next(i for i, other in enumerate(events) if other is event)
+                error.event_index = decoder.events_dispatched - len(events) + position
+                error.offset = decoder.event_offset(error.event_index)
+            self._fail(error)
+            raise
+
+    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced.
+
+        Raises:
+            InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
+                method; ``offset`` is None.
+        """
+        updates: list[ChatUpdate] = []
+        self._guarded(self._text_event, event.event, event.data, updates)
+        return updates
+
+    def feed_chunk(self, payload: Mapping[str, Any] | Any) -> list[ChatUpdate]:
+        """Take one parsed event payload: a mapping as ``json.loads`` gives it, or a pydantic
+        model such as an anthropic SDK ``RawMessageStreamEvent`` (read with
+        ``model_dump(exclude_unset=True)``, so only the fields the wire carried count). The
+        payload is copied, never kept. Return the updates it produced.
+
+        Raises:
+            InvalidChunkError, ProviderError: ``event_index`` counts the payloads given to this
+                method; ``offset`` is None.
+        """
+        updates: list[ChatUpdate] = []
+        self._guarded(self._payload_object, payload, updates)
+        return updates
+
+    def _payload_object(self, payload: Any, updates: Updates) -> None:
+        model_dump = getattr(payload, "model_dump", None)
+        if callable(model_dump):
+            payload = model_dump(exclude_unset=True, warnings=False)
+        elif isinstance(payload, Mapping):
+            # Deep: the message keeps the values, and the caller may reuse its dicts.
+            payload = copy.deepcopy(dict(payload))
+        self._payload(payload, updates)
+
+    def _guarded(self, step: Any, *arguments: Any) -> None:
+        """Run one event or payload through ``step``, turning an error into the FAILED state."""
+        if self._state is _CLOSED or self._state is _FAILED:
+            self._move(AnthropicInput.EVENT)
+        index = self._inputs
+        self._inputs = index + 1
+        try:
+            step(*arguments)
+        except StreamError as error:
+            error.event_index = index
+            self._fail(error)
+            raise
+
+    def close(self) -> list[ChatUpdate]:
+        """Signal the end of the input; return the last updates (none: ``StreamDone`` came with
+        ``message_stop``). Calling it again returns ``[]``.
+
+        Raises:
+            IncompleteStreamError: the input ended before ``message_stop`` (even after a
+                ``message_delta`` with a stop reason); its ``offset`` is the number of stream
+                bytes consumed (None if only events or payloads were fed) and its
+                ``event_index`` the number of events received.
+            StreamError: the error already raised, if the accumulator has failed.
+        """
+        state = self._state
+        if state is _CLOSED:
+            return []
+        if state is _FAILED:
+            self._move(AnthropicInput.END_COMPLETE)
+        try:
+            # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
+            self._decoder.close()
+            if state is not _DONE:
+                offset: int | None = self._decoder.offset
+                if self._inputs and not offset:
+                    offset = None
+                raise IncompleteStreamError(
+                    "the stream ended before message_stop",
+                    offset=offset,
+                    event_index=self.events_received,
+                )
+            self._move(AnthropicInput.END_COMPLETE)
+        except StreamError as error:
+            self._fail(error)
+            raise
+        return []
+
+    # -- output -----------------------------------------------------------------------------
+
+    def snapshot(self) -> AnthropicMessage:
+        """The message rebuilt from everything received so far, open blocks finalised (a tool
+        input that is not yet valid JSON is its raw text). Never raises."""
+        fields = dict(self._fields)
+        usage = fields.get("usage")
+        if type(usage) is dict:
+            # Merged in place by message_delta: the snapshot keeps its own.
+            fields["usage"] = dict(usage)
+        blocks = self._blocks
+        return AnthropicMessage(
+            fields=fields, content=tuple(blocks[index].build() for index in sorted(blocks))
+        )
+
+    def result(self) -> AnthropicMessage:
+        """The final message. Calls :meth:`close` first if it was not called.
+
+        Raises:
+            StreamError: the error the stream failed with (the same object every time).
+        """
+        if self._state is not _CLOSED:
+            self.close()
+        return self.snapshot()
+
+    # -- the state machine ------------------------------------------------------------------
+
+    def _move(self, event: AnthropicInput) -> None:
+        """Apply a move of :data:`_TRANSITIONS`, or raise if it is not a legal one."""
+        target = _TRANSITIONS.get((self._state, event))
+        if target is None:
+            if self._error is not None:
+                raise self._error
+            raise StreamError(
+                f"{event.value} is not allowed once the stream is {self._state.value}"
+            )
+        self._state = target
+
+    def _fail(self, error: StreamError) -> None:
+        """Record ``error`` as the stream's end: FAILED, with the partial message attached."""
+        if isinstance(error, ProviderError):
+            event = AnthropicInput.PROVIDER_ERROR
+        elif isinstance(error, IncompleteStreamError):
+            event = AnthropicInput.END_TRUNCATED
+        else:
+            event = AnthropicInput.INVALID
+        self._move(event)
+        # StreamError.partial is annotated with the chat result; every dialect's result goes
+        # there (the StreamResult protocol).
+        error.partial = cast(Any, self.snapshot())
+        self._error = error
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _text_event(self, name: str, data: str, updates: Updates) -> None:
+        """One event from its SSE name and data text, off the hot path."""
+        if data == "[DONE]":
+            # Not part of the dialect; a gateway's marker never decides completeness.
+            return
+        try:
+            payload = parse_json(data)
+        except InvalidChunkError:
+            if name == "error":
+                # An error event whose data is not JSON is still the provider's error.
+                raise ProviderError({"message": data}) from None
+            raise
+        if self._checker is not None:
+            self._checker.event_name(name, payload)
+        self._payload(payload, updates)
+
+    def _payload(self, payload: Any, updates: Updates) -> None:
+        """Apply one event payload, dispatched on its ``type``."""
+        if type(payload) is not dict:
+            raise _invalid("an event must be a JSON object")
+        kind = payload.get("type")
+        if self._state is not _STREAMING:
+            if self._strict:
+                raise _invalid("nothing may follow message_stop", "$.type")
+            # Lenient: the message is complete and final.
+            return
+        if kind == "content_block_delta":
+            self._block_delta(payload, updates)
+        elif kind == "ping":
+            if self._checker is not None:
+                self._checker.known_event(kind)
+        elif kind == "content_block_start":
+            self._block_start(payload, updates)
+        elif kind == "content_block_stop":
+            self._block_stop(payload, updates)
+        elif kind == "message_delta":
+            self._message_delta(payload, updates)
+        elif kind == "message_start":
+            self._message_start(payload, updates)
+        elif kind == "message_stop":
+            self._message_stop(updates)
+        elif kind == "error" or (kind is None and "error" in payload):
+            error = payload.get("error")
+            raise ProviderError(error if type(error) is dict else payload)
+        elif self._strict and not isinstance(kind, str):
+            raise _invalid("an event must have a string type", "$.type")
+        # Any other type is an event this version does not know: ignored, in every mode.
+
+    def _message_start(self, payload: dict[str, Any], updates: Updates) -> None:
+        message = payload.get("message")
+        if type(message) is not dict:
+            raise _invalid("message must be an object", "$.message")
+        usage = message.get("usage")
+        if usage is not None and type(usage) is not dict:
+            raise _invalid("usage must be an object or null", "$.message.usage")
+        if self._checker is not None:
+            self._checker.message_start()
+        # Every key kept, content rebuilt from the blocks.
+        self._fields = {key: value for key, value in message.items() if key != "content"}
+        if usage is not None and updates is not None:
+            updates.append(UsageUpdate(dict(usage)))
+
+    def _block_start(self, payload: dict[str, Any], updates: Updates) -> None:
+        index = _index_of(payload)
+        fields = payload.get("content_block")
+        if type(fields) is not dict:
+            raise _invalid("content_block must be an object", "$.content_block")
+        blocks = self._blocks
+        if self._checker is not None:
+            self._checker.block_start(index)
+        if index not in blocks and len(blocks) >= MAX_BLOCKS:
+            raise _invalid(f"a message has at most {MAX_BLOCKS} content blocks", "$.index")
+        block = BlockState(fields)
+        blocks[index] = block
+        if updates is None:
+            if block.type == "tool_use":
+                block.tool_index = self._tool_calls
+                self._tool_calls += 1
+            return
+        kind = block.type
+        if block.pieces:
+            # A start carrying text (none seen live) counts as its first delta.
+            text = block.pieces[0]
+            updates.append(ContentDelta(0, text) if kind == "text" else ReasoningDelta(0, text))
+        if kind == "tool_use":
+            block.tool_index = self._tool_calls
+            self._tool_calls += 1
+            updates.append(
+                ToolCallStarted(0, block.tool_index, _string(fields, "id"), _string(fields, "name"))
+            )
+        elif block.tracks_input:
+            updates.append(
+                ServerToolCallStarted(index, kind, _string(fields, "id"), _string(fields, "name"))
+            )
+        citations = fields.get("citations")
+        if type(citations) is list:
+            updates.extend(CitationAdded(index, citation) for citation in citations)
+
+    def _block_delta(self, payload: dict[str, Any], updates: Updates) -> None:
+        """The hot path: one delta of one block."""
+        index: Any = payload.get("index")
+        block = self._blocks.get(index) if type(index) is int else None
+        if block is None:
+            index = _index_of(payload)
+            if self._checker is not None:
+                self._checker.missing_block(index)
+            # Lenient: a delta for a block never started has nowhere to go.
+            return
+        delta = payload.get("delta")
+        if type(delta) is not dict:
+            raise _invalid("delta must be an object", "$.delta")
+        kind = delta.get("type")
+        if self._checker is not None:
+            self._checker.block_delta(index, block, kind)
+        if kind == "text_delta":
+            text = delta.get("text")
+            if type(text) is not str:
+                raise _invalid("text must be a string", "$.delta.text")
+            if block.text_key == "text":
+                block.pieces.append(text)
+                if text and updates is not None:
+                    updates.append(ContentDelta(0, text))
+        elif kind == "input_json_delta":
+            text = delta.get("partial_json")
+            if type(text) is not str:
+                raise _invalid("partial_json must be a string", "$.delta.partial_json")
+            if block.tracks_input:
+                block.json.append(text)
+                if text and updates is not None and block.tool_index >= 0:
+                    updates.append(ToolCallArgumentsDelta(0, block.tool_index, text))
+        elif kind == "thinking_delta":
+            text = delta.get("thinking")
+            if type(text) is not str:
+                raise _invalid("thinking must be a string", "$.delta.thinking")
+            if block.text_key == "thinking":
+                block.pieces.append(text)
+                if text and updates is not None:
+                    updates.append(ReasoningDelta(0, text))
+        elif kind == "citations_delta":
+            if block.text_key == "text":
+                citation = delta.get("citation")
+                block.add_citation(citation)
+                if updates is not None:
+                    updates.append(CitationAdded(index, citation))
+        elif kind == "signature_delta":
+            signature = delta.get("signature")
+            if type(signature) is not str:
+                raise _invalid("signature must be a string", "$.delta.signature")
+            if block.text_key == "thinking":
+                block.fields["signature"] = signature
+        elif kind == "compaction_delta" and block.type == "compaction":
+            block.fields.update((key, value) for key, value in delta.items() if key != "type")
+        # Any other delta type is one this version does not know: ignored, in every mode.
+
+    def _block_stop(self, payload: dict[str, Any], updates: Updates) -> None:
+        index = _index_of(payload)
+        block = self._blocks.get(index)
+        if self._checker is not None:
+            self._checker.block_stop(index, block)
+        if block is None:
+            return
+        first_stop = not block.stopped
+        block.stopped = True
+        if block.tracks_input:
+            # The input is parsed once, here.
+            _, arguments, parsed = block.tool_input()
+            if not parsed and self._checker is not None:
+                self._checker.unparsable_input(index)
+            if first_stop and block.tool_index >= 0 and updates is not None:
+                fields = block.fields
+                updates.append(
+                    ToolCallDone(
+                        0,
+                        block.tool_index,
+                        _string(fields, "id"),
+                        _string(fields, "name"),
+                        arguments,
+                    )
+                )
+        if updates is not None:
+            updates.append(BlockDone(index, block.build()))
+
+    def _message_delta(self, payload: dict[str, Any], updates: Updates) -> None:
+        delta = payload.get("delta")
+        if delta is not None and type(delta) is not dict:
+            raise _invalid("delta must be an object", "$.delta")
+        usage = payload.get("usage")
+        if usage is not None and type(usage) is not dict:
+            raise _invalid("usage must be an object or null", "$.usage")
+        fields = self._fields
+        if delta:
+            reason = delta.get("stop_reason")
+            if reason is not None and type(reason) is not str:
+                raise _invalid("stop_reason must be a string or null", "$.delta.stop_reason")
+            for key, value in delta.items():
+                if key in _NULLABLE_DELTA_KEYS or (value is not None and key not in _REBUILT_KEYS):
+                    fields[key] = value
+        for key, value in payload.items():
+            if value is not None and key not in _DELTA_EVENT_KEYS and key not in _REBUILT_KEYS:
+                fields[key] = value
+        if usage:
+            merged = fields.get("usage")
+            if type(merged) is not dict:
+                merged = fields["usage"] = {}
+            # Cumulative counts: each value sent replaces the one before, never added to it.
+            for key, value in usage.items():
+                if value is not None:
+                    merged[key] = value
+        if self._checker is not None:
+            self._checker.message_delta(self._blocks, fields.get("stop_reason"))
+        if updates is not None and type(fields.get("usage")) is dict:
+            updates.append(UsageUpdate(dict(fields["usage"])))
+
+    def _message_stop(self, updates: Updates) -> None:
+        if self._checker is not None:
+            self._checker.message_stop(self._fields.get("stop_reason"))
+        self._move(AnthropicInput.MESSAGE_STOP)
+        if updates is None:
+            return
+        message = self.snapshot()
+        reason = message.stop_reason
+        if reason is not None:
+            updates.append(ChoiceFinished(0, reason))
+        updates.append(StreamDone(cast(Any, message)))
+
+
+def _string(fields: Mapping[str, Any], key: str) -> str:
+    value = fields.get(key)
+    return value if isinstance(value, str) else ""
