@@ -16,7 +16,8 @@ here, with the side that is right:
    text, a string.
 
 Both SDK paths raise on streams out of order (a block before ``message_start``, a delta for a
-block never started); those are strict-mode fixtures, left out here.
+block never started), which the default mode here reads; those are strict-mode fixtures, tested
+apart.
 """
 
 from __future__ import annotations
@@ -182,3 +183,15 @@ def test_the_sdk_reparses_the_input_on_every_delta_ours_once(
     assert calls["sdk"] == sum(1 for piece in pieces if piece) == 3
     # Ours parses each tool block's input once; a blank one (the second call) is not parsed.
     assert calls["ours"] == 1
+
+
+@pytest.mark.parametrize(
+    "name", ["strict-block-before-start.sse", "strict-delta-unknown-block.sse"]
+)
+def test_the_sdk_raises_on_streams_out_of_order_that_ours_reads(name: str) -> None:
+    path = PROJECT_FIXTURES / "anthropic" / name
+    for beta in (False, True):
+        with pytest.raises((RuntimeError, IndexError)):
+            _sdk(_payloads(path), beta)
+    expected = json.loads(path.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    assert _ours(path) == expected["message"]
