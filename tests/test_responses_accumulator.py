@@ -560,3 +560,39 @@ def test_a_surrogate_pair_split_across_deltas_is_rejoined() -> None:
     accumulator = ResponsesAccumulator()
     accumulator.feed(data.encode())
     assert accumulator.snapshot().text == "a\U0001f600b"
+
+
+def test_reads_must_be_bytes() -> None:
+    accumulator = ResponsesAccumulator()
+    with pytest.raises(TypeError, match="iter_text"):
+        accumulator.feed("data: {}\n\n")  # type: ignore[arg-type]
+    assert accumulator.feed(bytearray(b": comment\n\n")) == []
+    assert accumulator.feed(memoryview(sse(created()))) == []
+
+
+def test_into_keeps_the_updates_produced_before_an_error() -> None:
+    accumulator = ResponsesAccumulator()
+    updates: list[ChatUpdate] = []
+    with pytest.raises(InvalidChunkError):
+        accumulator.feed(
+            sse(created(), added(0, message()), part_added(), text_delta("kept"))
+            + b"data: [1]\n\n",
+            into=updates,
+        )
+    assert updates == [ContentDelta(0, "kept")]
+    more: list[ChatUpdate] = []
+    fresh = ResponsesAccumulator()
+    assert fresh.feed_chunk(created(), into=more) is more
+    fresh.feed_event(ServerSentEvent("message", json.dumps(added(0, call()))), into=more)
+    assert more == [ToolCallStarted(0, 0, "call_1", "f")]
+
+
+def test_feeding_a_closed_stream_raises_with_the_result() -> None:
+    accumulator = ResponsesAccumulator()
+    data = sse(created(), completed([message("hi", "completed")]))
+    accumulator.feed(data)
+    accumulator.close()
+    with pytest.raises(StreamError) as raised:
+        accumulator.feed(b"data: {}\n\n")
+    assert (raised.value.offset, raised.value.event_index) == (len(data), 2)
+    assert raised.value.partial == accumulator.result()

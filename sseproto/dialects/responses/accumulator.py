@@ -34,6 +34,7 @@ from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
 from ..kit.payload import parse_json, scan_json
+from ..kit.reads import BytesLike, not_bytes
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,
@@ -261,22 +262,31 @@ class ResponsesAccumulator:
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
         complete. Reads may be split anywhere.
+
+        Args:
+            data: the next read of the body.
+            into: a list to append the updates to as they are produced (and to return), so
+                that when the call raises, the caller still has the updates produced before the
+                error. A new list when omitted.
 
         Raises:
             InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
                 where the offending event starts in the stream.
             EventTooLargeError: from the decoder, with ``partial`` attached.
+            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._feed_into(data, updates)
         return updates
 
-    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
-        before an error; ``updates=None`` builds no update at all."""
+    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
+        """:meth:`feed`, appending to ``updates``; ``None`` builds no update at all (for callers
+        that only want the result)."""
+        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
+            raise not_bytes(data)
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(ResponsesInput.EVENT)
         decoder = self._decoder
@@ -349,28 +359,33 @@ class ResponsesAccumulator:
             self._fail(error)
             raise
 
-    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced.
+    def feed_event(
+        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced (appended to
+        ``into`` when given, as :meth:`feed` does).
 
         Raises:
             InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
                 method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._event, event.event, event.data, updates)
         return updates
 
-    def feed_chunk(self, payload: Mapping[str, Any] | Any) -> list[ChatUpdate]:
+    def feed_chunk(
+        self, payload: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
         """Take one parsed event payload: a mapping as ``json.loads`` gives it (copied, never
         kept), or a pydantic model such as an openai SDK ``ResponseStreamEvent`` (read with
         ``model_dump(exclude_unset=True)``, so only the fields the wire carried count). Return the
-        updates it produced.
+        updates it produced (appended to ``into`` when given, as :meth:`feed` does).
 
         Raises:
             InvalidChunkError, ProviderError: ``event_index`` counts the payloads given to this
                 method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._payload_object, payload, updates)
         return updates
 
@@ -475,9 +490,13 @@ class ResponsesAccumulator:
         if target is None:
             if self._error is not None:
                 raise self._error
-            raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}"
+            error = StreamError(
+                f"{event.value} is not allowed once the stream is {self._state.value}",
+                offset=self._decoder.offset,
+                event_index=self.events_received,
             )
+            self._carry(error)
+            raise error
         self._state = target
         self._plain = target is _STREAMING and not self._strict
 
@@ -490,9 +509,13 @@ class ResponsesAccumulator:
         else:
             event = ResponsesInput.INVALID
         self._move(event)
+        self._carry(error)
+        self._error = error
+
+    def _carry(self, error: StreamError) -> None:
+        """Attach the Response rebuilt so far to ``error``."""
         # StreamError.partial is annotated with the chat result; every dialect stores its own.
         cast(Any, error).partial = self.snapshot()
-        self._error = error
 
     def _where(self) -> tuple[int | None, int]:
         """The byte offset (None for events not read from bytes) and index of the event being
