@@ -28,6 +28,7 @@ from sseproto import (
     ToolCallArgumentsDelta,
     ToolCallDone,
     ToolCallStarted,
+    UnexpectedStreamError,
     UsageUpdate,
 )
 from sseproto.dialects.responses.accumulator import _TRANSITIONS, ResponsesInput
@@ -596,3 +597,50 @@ def test_feeding_a_closed_stream_raises_with_the_result() -> None:
         accumulator.feed(b"data: {}\n\n")
     assert (raised.value.offset, raised.value.event_index) == (len(data), 2)
     assert raised.value.partial == accumulator.result()
+
+
+# -- streams that are not Responses streams ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "detected"),
+    [
+        ({"id": "c", "object": "chat.completion.chunk", "choices": []}, "chat"),
+        ({"type": "message_start", "message": {}}, "anthropic"),
+        ({"candidates": [], "modelVersion": "gemini"}, "gemini"),
+        ({"choices": [{"index": 0, "message": {"content": "x"}}]}, None),
+    ],
+)
+def test_another_dialects_stream_is_refused_at_its_first_event(
+    payload: Json, detected: str | None
+) -> None:
+    _, _, error = run({"type": "keepalive"}, payload, created())
+    assert isinstance(error, UnexpectedStreamError)
+    assert error.detected == detected
+    assert error.event_index == 1
+    assert "not a Responses stream" in str(error)
+
+
+def test_a_stream_without_any_responses_event_says_what_came() -> None:
+    _, _, error = run({"type": "keepalive"}, "[DONE]")
+    assert isinstance(error, UnexpectedStreamError)
+    assert "no Responses event among its 2 events, the first being an event of type" in str(error)
+    _, _, error = run("[DONE]")
+    assert isinstance(error, UnexpectedStreamError)
+    assert "data: [DONE] came before any Responses event" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"", IncompleteStreamError),
+        (b'{"error": {"message": "Incorrect API key provided"}}', ProviderError),
+        (b"<html>Bad gateway</html>", UnexpectedStreamError),
+    ],
+)
+def test_a_body_without_any_event_says_what_it_was(body: bytes, kind: type[StreamError]) -> None:
+    accumulator = ResponsesAccumulator()
+    accumulator.feed(body)
+    with pytest.raises(kind) as raised:
+        accumulator.close()
+    assert raised.value.event_index == 0

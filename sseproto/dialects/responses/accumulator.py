@@ -32,7 +32,13 @@ from typing import Any, cast
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
+from ..kit.errors import (
+    IncompleteStreamError,
+    InvalidChunkError,
+    ProviderError,
+    UnexpectedStreamError,
+)
 from ..kit.payload import parse_json, scan_json
 from ..kit.reads import BytesLike, not_bytes
 from ..kit.state import StreamState
@@ -203,11 +209,14 @@ class ResponsesAccumulator:
         "_decoder",
         "_error",
         "_final",
+        "_first_other",
         "_from_bytes",
+        "_head",
         "_inputs",
         "_items",
         "_order",
         "_plain",
+        "_recognised",
         "_response",
         "_state",
         "_stream_error",
@@ -238,6 +247,11 @@ class ResponsesAccumulator:
         self._stream_error: dict[str, Any] | None = None
         self._stream_error_at: tuple[int | None, int] = (None, 0)
         self._final: Response | None = None
+        # Until a Responses event arrives: what came instead (the first other event, described),
+        # and the body's first bytes while no event at all has (they say what the body was).
+        self._recognised = False
+        self._first_other: str | None = None
+        self._head: bytes | None = b""
 
     @property
     def state(self) -> StreamState:
@@ -294,6 +308,8 @@ class ResponsesAccumulator:
         event = None
         try:
             events = decoder.feed(data)
+            if self._head is not None:
+                self._keep_head(data, events)
             first = decoder.events_dispatched - len(events)
             self._from_bytes = True
             scan = scan_json
@@ -358,6 +374,15 @@ class ResponsesAccumulator:
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
+
+    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
+        """Keep the body's first bytes while no event has arrived: if none ever does, they say
+        what the body was instead."""
+        head = self._head
+        if events or self._inputs or head is None:
+            self._head = None
+        elif len(head) < HEAD_SIZE:
+            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
 
     def feed_event(
         self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
@@ -436,6 +461,8 @@ class ResponsesAccumulator:
                 if self._stream_error is not None:
                     where, index = self._stream_error_at
                     raise ProviderError(self._stream_error, offset=where, event_index=index)
+                if not self._recognised:
+                    raise self._not_responses()
                 offset: int | None = self._decoder.offset
                 if self._inputs and not offset:
                     # Events or payloads were fed, no bytes: there is no byte offset.
@@ -561,13 +588,55 @@ class ResponsesAccumulator:
         kind = payload.get("type")
         handler = _HANDLERS.get(kind) if type(kind) is str else None
         if handler is not None:
+            self._recognised = True
             handler(self, payload, updates)
-        elif kind is None and payload.get("error") is not None:
+            return
+        if kind is None and payload.get("error") is not None:
             # Not a Responses event but a bare {"error": ...} body, as a proxy may send it.
             raise ProviderError(payload["error"])
-        elif type(kind) is not str and self._strict:
+        if not self._recognised:
+            self._recognise(payload)
+        if type(kind) is not str and self._strict:
             raise _invalid("an event's payload has a string type", "$.type")
         # Any other type (keepalive, response.audio.*, events added since) is ignored.
+
+    def _recognise(self, payload: dict[str, Any]) -> None:
+        """Until a Responses event arrives, check what each other event is: another dialect's
+        event, a non-streaming completion or relay output is refused at once; anything else is
+        ignored (a keep-alive may come first), and the first such is remembered."""
+        recognised = recognise(payload)
+        dialect = DIALECTS.get(recognised) if recognised is not None else None
+        if dialect is not None and dialect != "responses":
+            raise UnexpectedStreamError(
+                f"{DIALECT_TITLES[dialect]}, not a Responses stream: its first event is "
+                f"{describe(payload)} (read it as that dialect, or with dialect='auto')",
+                detected=dialect,
+            )
+        if recognised in ("chat.completion", "relay"):
+            raise UnexpectedStreamError(
+                f"not a Responses stream: its first event is {describe(payload)}"
+            )
+        if self._first_other is None:
+            self._first_other = describe(payload)
+
+    def _not_responses(self) -> StreamError:
+        """The error for a stream that ended without any Responses event: what came instead,
+        or what the body was when no event came at all."""
+        events = self.events_received
+        if not events and self._head is not None:
+            return no_event_error(self._head, self._decoder.offset)
+        found = (
+            "data: [DONE] came before any Responses event"
+            if self._first_other is None
+            else f"no Responses event among its {events} events, the first being "
+            f"{self._first_other}"
+        )
+        offset: int | None = self._decoder.offset
+        if self._inputs and not offset:
+            offset = None
+        return UnexpectedStreamError(
+            f"not a Responses stream: {found}", offset=offset, event_index=events
+        )
 
     # -- handlers, one per event type ---------------------------------------------------------
 
