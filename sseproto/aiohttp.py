@@ -15,17 +15,19 @@ Example::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import aiohttp
 from multidict import CIMultiDict
 
 from ._adapter import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_seconds, head_timeout
+from ._resume import Backoff, afollow
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from .wire.events import ServerSentEvent
 
-__all__ = ["EventSource", "connect_sse"]
+__all__ = ["EventSource", "afollow_sse", "connect_sse"]
 
 
 class EventSource(AsyncEventSourceBase):
@@ -160,3 +162,45 @@ async def connect_sse(
                 raise
             raise head_timeout() from error
         yield EventSource(response, max_event_size=max_event_size)
+
+
+def afollow_sse(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    last_event_id: str = "",
+    max_attempts: int = 5,
+    max_delay: float = 30.0,
+    idle_timeout: float | None = None,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    **kwargs: Any,
+) -> AsyncIterator[ServerSentEvent]:
+    """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
+    does: :func:`sseproto.httpx.follow_sse` over aiohttp (``kwargs`` go to every request).
+
+    Raises:
+        BadResponseError: a response other than an event stream, except a 204, which ends it.
+        IncompleteStreamError, IdleTimeoutError, aiohttp.ClientError, TimeoutError: the last
+            failure, after ``max_attempts`` reconnections in a row brought no event.
+        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+            ``idle_timeout`` or ``max_event_size`` (at the first connection).
+    """
+    backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+
+    def connect(extra: Mapping[str, str]) -> AbstractAsyncContextManager[EventSource]:
+        headers: CIMultiDict[str] = CIMultiDict(kwargs.get("headers") or {})
+        headers.update(extra)
+        options = {**kwargs, "headers": headers}
+        return connect_sse(
+            session, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            **options,
+        )
+
+    return afollow(
+        connect, last_event_id=last_event_id, backoff=backoff, is_connect_error=_is_unreachable
+    )
+
+
+def _is_unreachable(error: Exception) -> bool:
+    # What aiohttp raises when no response came: a client error, or its total timeout.
+    return isinstance(error, aiohttp.ClientError | asyncio.TimeoutError)

@@ -17,8 +17,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 import requests
@@ -27,9 +27,11 @@ from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSL
 from urllib3.response import HTTPResponse
 
 from ._adapter import SSE_REQUEST_HEADERS, SyncEventSourceBase, check_seconds, head_timeout
+from ._resume import Backoff, follow
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from .wire.events import ServerSentEvent
 
-__all__ = ["EventSource", "connect_sse"]
+__all__ = ["EventSource", "connect_sse", "follow_sse"]
 
 # The most one read returns: what has arrived is returned at once, up to this size, so a large
 # burst takes few reads and a single event is never held back waiting for more.
@@ -154,3 +156,45 @@ def connect_sse(
                 raise
             raise head_timeout() from error
         yield EventSource(response, max_event_size=max_event_size)
+
+
+def follow_sse(
+    session: requests.Session,
+    url: str,
+    *,
+    last_event_id: str = "",
+    max_attempts: int = 5,
+    max_delay: float = 30.0,
+    idle_timeout: float | None = None,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    **kwargs: Any,
+) -> Iterator[ServerSentEvent]:
+    """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
+    does: :func:`sseproto.httpx.follow_sse` over requests (``kwargs`` go to every request).
+
+    Raises:
+        BadResponseError: a response other than an event stream, except a 204, which ends it.
+        IncompleteStreamError, IdleTimeoutError, requests.ConnectionError, requests.Timeout: the
+            last failure, after ``max_attempts`` reconnections in a row brought no event.
+        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+            ``idle_timeout`` or ``max_event_size`` (at the first connection).
+    """
+    backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+
+    def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
+        headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(kwargs.get("headers") or {})
+        headers.update(extra)
+        options = {**kwargs, "headers": headers}
+        return connect_sse(
+            session, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            **options,
+        )
+
+    return follow(
+        connect, last_event_id=last_event_id, backoff=backoff, is_connect_error=_is_unreachable
+    )
+
+
+def _is_unreachable(error: Exception) -> bool:
+    # What requests raises when no response came: the connection failed or timed out.
+    return isinstance(error, requests.ConnectionError | requests.Timeout)

@@ -1,6 +1,6 @@
-"""Following a resumable stream across reconnections (httpx's ``follow_sse`` and its async twin)
-over loopback, against a server that drops connections at random points and resumes after the
-``Last-Event-ID`` it is sent."""
+"""Following a resumable stream across reconnections (``follow_sse`` and its async twins, httpx's
+above all) over loopback, against a server that drops connections at random points and resumes
+after the ``Last-Event-ID`` it is sent."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import random
 import socket
 from collections.abc import Callable, Iterator
 
+import aiohttp
 import httpx
 import pytest
+import requests
 from servers import LoopbackServer, Received, Reply, random_parts
 
 from sseproto import BadResponseError, IncompleteStreamError, ServerSentEvent, encode_event
 from sseproto._resume import Backoff
+from sseproto.aiohttp import afollow_sse as aiohttp_afollow_sse
 from sseproto.httpx import afollow_sse, follow_sse
+from sseproto.requests import follow_sse as requests_follow_sse
 
 # Reconnect at once in the tests (the waits themselves are tested on Backoff), however often.
 ATTEMPTS, DELAY = 1000, 0.001
@@ -157,3 +161,43 @@ def test_invalid_backoff_settings_are_refused_at_the_call() -> None:
             follow_sse(client, "http://127.0.0.1:9/", max_attempts=0)
         with pytest.raises(ValueError, match="max_delay"):
             follow_sse(client, "http://127.0.0.1:9/", max_delay=-1.0)
+
+
+def test_requests_follows_across_random_drops(server: LoopbackServer) -> None:
+    server.replies["/feed"] = resuming_feed(30, seed=7)
+    with requests.Session() as session:
+        events = list(
+            requests_follow_sse(
+                session, f"{server.url}/feed", max_attempts=ATTEMPTS, max_delay=DELAY
+            )
+        )
+    check_resumed(server, events, 30)
+
+
+def test_aiohttp_follows_across_random_drops(server: LoopbackServer) -> None:
+    server.replies["/feed"] = resuming_feed(30, seed=8)
+
+    async def read() -> list[ServerSentEvent]:
+        async with aiohttp.ClientSession() as session:
+            events = aiohttp_afollow_sse(
+                session, f"{server.url}/feed", max_attempts=ATTEMPTS, max_delay=DELAY
+            )
+            return [event async for event in events]
+
+    check_resumed(server, asyncio.run(read()), 30)
+
+
+def test_requests_and_aiohttp_retry_an_unreachable_server_then_raise() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    with requests.Session() as session, pytest.raises(requests.ConnectionError):
+        list(requests_follow_sse(session, url, max_attempts=2, max_delay=0.001))
+
+    async def read() -> None:
+        async with aiohttp.ClientSession() as session:
+            async for _ in aiohttp_afollow_sse(session, url, max_attempts=2, max_delay=0.001):
+                raise AssertionError("nothing listens there")
+
+    with pytest.raises(aiohttp.ClientConnectionError):
+        asyncio.run(read())
