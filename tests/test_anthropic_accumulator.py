@@ -28,6 +28,7 @@ from sseproto import (
     ToolCallArgumentsDelta,
     ToolCallDone,
     ToolCallStarted,
+    UnexpectedStreamError,
     UsageUpdate,
 )
 from sseproto.dialects.anthropic import accumulator as engine
@@ -253,8 +254,8 @@ def test_an_error_payload_is_a_provider_error_with_its_error_object() -> None:
         ),
         # event: error whose data is not JSON.
         (b"event: error\ndata: upstream timeout\n\n", {"message": "upstream timeout"}),
-        # An error whose error is not an object: the whole payload.
-        (sse('{"type": "error", "error": "boom"}'), {"type": "error", "error": "boom"}),
+        # An error whose error is not an object: its text as the message.
+        (sse('{"type": "error", "error": "boom"}'), {"message": "boom"}),
     ],
 )
 def test_provider_errors_in_other_shapes(body: bytes, error: Json) -> None:
@@ -536,3 +537,95 @@ def test_the_view_every_result_shares() -> None:
     empty = AnthropicAccumulator().snapshot()
     assert empty.to_dict() == {"content": []}
     assert (empty.id, empty.usage, empty.stop_reason) == ("", None, None)
+
+
+# -- the surface every accumulator shares ---------------------------------------------------
+
+
+def test_feed_into_keeps_the_updates_before_an_error() -> None:
+    accumulator = AnthropicAccumulator()
+    collected: list[ChatUpdate] = []
+    with pytest.raises(InvalidChunkError):
+        accumulator.feed(sse(START, TEXT_START, text(0, "kept"), "{bad"), into=collected)
+    assert ContentDelta(0, "kept") in collected
+    more: list[ChatUpdate] = []
+    assert AnthropicAccumulator().feed_chunk(START, into=more) is more
+    assert AnthropicAccumulator().feed_event(ServerSentEvent(data="{}"), into=more) is more
+
+
+@pytest.mark.parametrize("read", ["text", 5, [b"a"]])
+def test_reads_must_be_bytes_like(read: Any) -> None:
+    with pytest.raises(TypeError, match="bytes"):
+        AnthropicAccumulator().feed(read)
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(bytearray(sse(START)))
+    accumulator.feed(memoryview(sse(STOP)))
+
+
+def test_feeding_a_closed_stream_carries_the_partial() -> None:
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(sse(START, TEXT_START, text(0, "done"), block_stop(0), DELTA, STOP))
+    accumulator.close()
+    with pytest.raises(StreamError) as caught:
+        accumulator.feed(b"")
+    partial: object = caught.value.partial
+    assert partial == accumulator.result()
+    assert caught.value.event_index == 6
+
+
+def test_a_surrogate_pair_split_across_deltas_is_rejoined() -> None:
+    # JSON escapes each half of the pair apart when the stream splits it.
+    halves = [text(0, "a\ud83d"), text(0, "\ude00b")]
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(sse(START, TEXT_START, *halves, block_stop(0), DELTA, STOP))
+    assert accumulator.result().text == "a\U0001f600b"
+    assert accumulator.result().to_dict()["content"][0]["text"].encode() == "a😀b".encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "detected", "words"),
+    [
+        (
+            b'data: {"id":"c","object":"chat.completion.chunk","choices":[]}\n\n',
+            "chat",
+            "an OpenAI chat stream, not an Anthropic Messages stream",
+        ),
+        (
+            b'data: {"type":"response.created","sequence_number":0,"response":{}}\n\n',
+            "responses",
+            "an OpenAI Responses stream",
+        ),
+        (b'data: {"candidates":[]}\n\n', "gemini", "a Gemini stream"),
+    ],
+)
+def test_another_dialect_is_refused_at_its_first_event(
+    body: bytes, detected: str, words: str
+) -> None:
+    accumulator = AnthropicAccumulator()
+    with pytest.raises(UnexpectedStreamError, match=words) as caught:
+        accumulator.feed(body)
+    assert caught.value.detected == detected
+    assert (caught.value.offset, caught.value.event_index) == (0, 0)
+
+
+def test_a_stream_without_an_anthropic_event_says_what_came() -> None:
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(b'data: {"hello": "world"}\n\ndata: [DONE]\n\n')
+    with pytest.raises(UnexpectedStreamError, match="no Anthropic event among its 2 events"):
+        accumulator.close()
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(b"data: [DONE]\n\n")
+    with pytest.raises(UnexpectedStreamError, match="only data: \\[DONE\\] came"):
+        accumulator.close()
+
+
+def test_a_body_without_any_event_is_described() -> None:
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(b'{"type": "error", "error": {"type": "authentication_error"}}')
+    with pytest.raises(ProviderError) as caught:
+        accumulator.close()
+    assert caught.value.error == {"type": "authentication_error"}
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(b"<html>502 Bad Gateway</html>")
+    with pytest.raises(UnexpectedStreamError, match="no event in 28 bytes"):
+        accumulator.close()

@@ -26,8 +26,22 @@ from typing import Any, cast
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.detect import (
+    DIALECT_TITLES,
+    DIALECTS,
+    HEAD_SIZE,
+    describe,
+    no_event_error,
+    recognise,
+)
+from ..kit.errors import (
+    IncompleteStreamError,
+    InvalidChunkError,
+    ProviderError,
+    UnexpectedStreamError,
+)
 from ..kit.payload import parse_json, scan_json
+from ..kit.reads import BytesLike, not_bytes
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,
@@ -142,7 +156,10 @@ class AnthropicAccumulator:
         "_decoder",
         "_error",
         "_fields",
+        "_first_other",
+        "_head",
         "_inputs",
+        "_recognised",
         "_state",
         "_strict",
         "_tool_calls",
@@ -165,6 +182,11 @@ class AnthropicAccumulator:
         # A dict, not a list: a hostile index of 10**9 allocates nothing.
         self._blocks: dict[int, BlockState] = {}
         self._tool_calls = 0
+        # Until an Anthropic event arrives: the body's first bytes (if no event ever comes, they
+        # say what the body was) and what the first other event was.
+        self._recognised = False
+        self._head: bytes | None = b""
+        self._first_other: str | None = None
 
     @property
     def state(self) -> StreamState:
@@ -189,22 +211,31 @@ class AnthropicAccumulator:
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
         complete. Reads may be split anywhere.
 
+        Args:
+            data: the next read of the body.
+            into: a list to append the updates to as they are produced (and to return), so
+                that when the call raises, the caller still has the updates produced before the
+                error. A new list when omitted.
+
         Raises:
-            InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
-                where that event starts in the stream.
+            InvalidChunkError, ProviderError, UnexpectedStreamError: as the event arrives;
+                ``offset`` is the byte offset where that event starts in the stream.
             EventTooLargeError: from the decoder, with ``partial`` attached.
+            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._feed_into(data, updates)
         return updates
 
-    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
-        before an error; ``updates=None`` builds no update at all."""
+    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
+        """:meth:`feed`, appending to ``updates``; ``None`` builds no update at all (for callers
+        that only want the result)."""
+        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
+            raise not_bytes(data)
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(AnthropicInput.EVENT)
         decoder = self._decoder
@@ -212,6 +243,8 @@ class AnthropicAccumulator:
         event = None
         try:
             events = decoder.feed(data)
+            if self._head is not None:
+                self._keep_head(data, events)
             payload_of = self._payload
             scan = scan_json
             checker = self._checker
@@ -238,28 +271,43 @@ class AnthropicAccumulator:
             self._fail(error)
             raise
 
-    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced.
+    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
+        """Keep the body's first bytes while no event has arrived: if none ever does, they say
+        what the body was instead."""
+        head = self._head
+        if events or self._inputs or head is None:
+            self._head = None
+        elif len(head) < HEAD_SIZE:
+            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
+
+    def feed_event(
+        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced (appended to
+        ``into`` when given, as :meth:`feed` does).
 
         Raises:
-            InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
-                method; ``offset`` is None.
+            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
+                events given to this method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._text_event, event.event, event.data, updates)
         return updates
 
-    def feed_chunk(self, payload: Mapping[str, Any] | Any) -> list[ChatUpdate]:
+    def feed_chunk(
+        self, payload: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
         """Take one parsed event payload: a mapping as ``json.loads`` gives it, or a pydantic
         model such as an anthropic SDK ``RawMessageStreamEvent`` (read with
         ``model_dump(exclude_unset=True)``, so only the fields the wire carried count). The
-        payload is copied, never kept. Return the updates it produced.
+        payload is copied, never kept. Return the updates it produced (appended to ``into`` when
+        given, as :meth:`feed` does).
 
         Raises:
-            InvalidChunkError, ProviderError: ``event_index`` counts the payloads given to this
-                method; ``offset`` is None.
+            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
+                payloads given to this method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._payload_object, payload, updates)
         return updates
 
@@ -294,6 +342,9 @@ class AnthropicAccumulator:
                 ``message_delta`` with a stop reason); its ``offset`` is the number of stream
                 bytes consumed (None if only events or payloads were fed) and its
                 ``event_index`` the number of events received.
+            UnexpectedStreamError: no Anthropic event arrived (another dialect's events, or
+                none at all).
+            ProviderError: no event arrived, and the body was a JSON ``{"error": ...}``.
             StreamError: the error already raised, if the accumulator has failed.
         """
         state = self._state
@@ -304,6 +355,8 @@ class AnthropicAccumulator:
         try:
             # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
             self._decoder.close()
+            if not self._recognised:
+                raise self._not_anthropic()
             if state is not _DONE:
                 offset: int | None = self._decoder.offset
                 if self._inputs and not offset:
@@ -353,7 +406,10 @@ class AnthropicAccumulator:
             if self._error is not None:
                 raise self._error
             raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}"
+                f"{event.value} is not allowed once the stream is {self._state.value}",
+                offset=self._decoder.offset,
+                event_index=self.events_received,
+                partial=cast(Any, self.snapshot()),
             )
         self._state = target
 
@@ -383,7 +439,7 @@ class AnthropicAccumulator:
         except InvalidChunkError:
             if name == "error":
                 # An error event whose data is not JSON is still the provider's error.
-                raise ProviderError({"message": data}) from None
+                raise ProviderError(data) from None
             raise
         if self._checker is not None:
             self._checker.event_name(name, payload)
@@ -393,6 +449,8 @@ class AnthropicAccumulator:
         """Apply one event payload, dispatched on its ``type``."""
         if type(payload) is not dict:
             raise _invalid("an event must be a JSON object")
+        if not self._recognised:
+            self._recognise(payload)
         kind = payload.get("type")
         if self._state is not _STREAMING:
             if self._strict:
@@ -415,11 +473,50 @@ class AnthropicAccumulator:
         elif kind == "message_stop":
             self._message_stop(updates)
         elif kind == "error" or (kind is None and "error" in payload):
-            error = payload.get("error")
-            raise ProviderError(error if type(error) is dict else payload)
+            raise ProviderError(payload.get("error", payload))
         elif self._strict and not isinstance(kind, str):
             raise _invalid("an event must have a string type", "$.type")
         # Any other type is an event this version does not know: ignored, in every mode.
+
+    def _recognise(self, payload: dict[str, Any]) -> None:
+        """Until an Anthropic event arrives, check what each payload is: another dialect's
+        event, a non-streaming completion or relay output is refused at once; anything else is
+        read as before, and the first such is remembered."""
+        recognised = recognise(payload)
+        if recognised in ("anthropic", "error"):
+            self._recognised = True
+        elif recognised is not None and recognised in DIALECTS:
+            dialect = DIALECTS[recognised]
+            raise UnexpectedStreamError(
+                f"{DIALECT_TITLES[dialect]}, not an Anthropic Messages stream: its first event is"
+                f" {describe(payload)} (read it as that dialect, or with dialect='auto')",
+                detected=dialect,
+            )
+        elif recognised in ("chat.completion", "relay"):
+            raise UnexpectedStreamError(
+                f"not an Anthropic Messages stream: its first event is {describe(payload)}"
+            )
+        elif self._first_other is None:
+            self._first_other = describe(payload)
+
+    def _not_anthropic(self) -> StreamError:
+        """The error for a stream that ended without an Anthropic event: what came instead, or
+        what the body was when no event came at all."""
+        events = self.events_received
+        if not events and self._head is not None:
+            return no_event_error(self._head, self._decoder.offset)
+        found = (
+            "only data: [DONE] came"
+            if self._first_other is None
+            else f"no Anthropic event among its {events} events, the first being"
+            f" {self._first_other}"
+        )
+        offset: int | None = self._decoder.offset
+        if self._inputs and not offset:
+            offset = None
+        return UnexpectedStreamError(
+            f"not an Anthropic Messages stream: {found}", offset=offset, event_index=events
+        )
 
     def _message_start(self, payload: dict[str, Any], updates: Updates) -> None:
         message = payload.get("message")

@@ -2,7 +2,8 @@
 
 Text and thinking arrive as pieces appended to a list and joined when a block is built, and tool
 input as pieces of JSON text joined and parsed once, when the block stops (or when a snapshot needs
-a block still open), so a block of any size costs time linear in its deltas.
+a block still open), so a block of any size costs time linear in its deltas. Joining rejoins a
+UTF-16 surrogate pair that the stream split across two deltas (``join_text``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from ..kit.errors import InvalidChunkError
 from ..kit.payload import parse_json
+from ..kit.text import join_text
 from .result import TOOL_INPUT_CLASSES, ContentBlock, block_of, json_text
 
 __all__ = ["BlockState"]
@@ -82,7 +84,7 @@ class BlockState:
         cached = self._parsed
         if cached is not None and cached[0] == len(pieces):
             return cached[1:]
-        raw = "".join(pieces)
+        raw = join_text(pieces)
         # Later deltas (lenient mode takes them even after a stop) append to the joined text.
         pieces[:] = [raw] if raw else []
         start = self.fields.get("input", {})
@@ -102,7 +104,7 @@ class BlockState:
         text_key = self.text_key
         pieces = self.pieces
         if text_key is not None and (pieces or text_key in fields):
-            joined = "".join(pieces)
+            joined = join_text(pieces)
             if len(pieces) > 1:
                 pieces[:] = [joined]
             fields[text_key] = joined
