@@ -15,7 +15,6 @@ could not be: each adapter's ``follow_sse`` gives those to :func:`follow` or :fu
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -151,6 +150,9 @@ async def afollow(
     is_connect_error: Callable[[Exception], bool],
 ) -> AsyncIterator[ServerSentEvent]:
     """The asynchronous twin of :func:`follow`."""
+    # Imported here: the blocking clients' followers share this module and need no event loop.
+    import asyncio
+
     state = _Connection(last_event_id, None)
     while True:
         failure: Exception | None = None
