@@ -83,7 +83,7 @@ from .dialects.responses.updates import AnnotationAdded, HostedToolProgress, Par
 from .fixtures.errors import FixtureError, RecordedTransportError
 from .fixtures.record import arecord, record
 from .fixtures.replay import Chunking, areplay, replay
-from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, MAX_RETRY, SSEDecoder
 from .wire.encoder import encode_comment, encode_event
 from .wire.errors import EventTooLargeError, StreamError
 from .wire.events import ServerSentEvent
@@ -91,6 +91,7 @@ from .wire.iterate import aiter_events, iter_events
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
+    "MAX_RETRY",
     "AnnotationAdded",
     "AnthropicAccumulator",
     "AnthropicMessage",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sseproto import ServerSentEvent
+from sseproto import MAX_RETRY, ServerSentEvent
 
 __all__ = ["ReferenceResult", "reference_decode", "split_lines"]
 
@@ -149,8 +149,8 @@ def reference_decode(stream: bytes) -> ReferenceResult:
             if "\x00" not in value:
                 last_event_id_buffer = value
         elif name == "retry" and _is_ascii_digits(value):
-            result.retry = int(value)
-            block_retry = int(value)
+            # "Interpret the field value as an integer in base ten": sseproto bounds it.
+            result.retry = block_retry = min(int(value), MAX_RETRY)
         # Any other field name is ignored.
 
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
@@ -21,10 +22,12 @@ from reference_decoder import reference_decode
 
 from sseproto import (
     DEFAULT_MAX_EVENT_SIZE,
+    MAX_RETRY,
     EventTooLargeError,
     ServerSentEvent,
     SSEDecoder,
     StreamError,
+    iter_events,
 )
 
 BOM = b"\xef\xbb\xbf"
@@ -366,11 +369,41 @@ def test_id_in_a_discarded_final_block_never_takes_effect() -> None:
 
 @pytest.mark.parametrize(
     ("value", "retry"),
-    [(b"1000", 1000), (b"0", 0), (b"007", 7), (b"123456789012345678901", 123456789012345678901)],
+    [
+        (b"1000", 1000),
+        (b"0", 0),
+        (b"007", 7),
+        (b"0" * 30 + b"12", 12),
+        (str(MAX_RETRY).encode(), MAX_RETRY),
+        (str(MAX_RETRY + 1).encode(), MAX_RETRY),
+        (b"123456789012345678901", MAX_RETRY),
+    ],
 )
 def test_retry_with_ascii_digits_sets_the_reconnection_time(value: bytes, retry: int) -> None:
     check(b"retry: " + value + b"\ndata: x\n\n", [ev("x", retry=retry)], retry=retry)
     check(b"retry:" + value + b"\n\n", [], retry=retry)
+
+
+@pytest.mark.parametrize(
+    ("value", "retry"),
+    [(b"9" * 700, MAX_RETRY), (b"9" * 20_000, MAX_RETRY), (b"0" * 5000 + b"7", 7)],
+)
+def test_long_retry_is_honoured_whatever_the_int_digit_limit(value: bytes, retry: int) -> None:
+    """sys.set_int_max_str_digits (or PYTHONINTMAXSTRDIGITS) below the value's length.
+
+    A valid all-digit value is never ignored: a retry longer than MAX_RETRY still asks for the
+    longest wait, so it is clamped to it rather than lost.
+    """
+    stream = b"retry: " + value + b"\ndata: x\n\nretry: " + value + b"\n"
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        for chunks in ([stream], [stream[:700], stream[700:]]):
+            events, _, decoder = decode(chunks)
+            assert events == [ev("x", retry=retry)]
+            assert decoder.retry == retry
+    finally:
+        sys.set_int_max_str_digits(previous)
 
 
 @pytest.mark.parametrize(
@@ -797,6 +830,57 @@ def test_memory_of_a_long_stream_of_small_events_does_not_grow() -> None:
             decoder.feed(read)
 
     assert peak_memory(work) < 1024 * 1024
+
+
+@pytest.mark.parametrize("read_size", [1, 2, 5, 64, 255, 256, 4096])
+def test_memory_of_an_event_in_tiny_reads_stays_within_twice_its_size(read_size: int) -> None:
+    """A server dribbling a few bytes per write: the pending event costs about its own size.
+
+    Each read is a fresh bytes object, as a network read is; held one by one, a 2-byte read
+    would cost about 24 bytes per byte.
+    """
+    size = 40_000
+
+    def work() -> None:
+        decoder = SSEDecoder()
+        decoder.feed(b"data: ")
+        for _ in range(size // read_size):
+            decoder.feed(b"x" * read_size)
+        assert decoder.offset == 6 + size // read_size * read_size
+
+    assert peak_memory(work) < 2 * size + read_size
+
+
+def test_memory_of_iter_events_over_tiny_reads_stays_within_twice_the_event() -> None:
+    size = 300_000
+
+    def reads() -> Iterator[bytes]:
+        yield b"data: "
+        for _ in range(size // 2):
+            yield b"x" * 2
+
+    def work() -> None:
+        assert list(iter_events(reads())) == []
+
+    # Twice the event, plus what the iterator gathers before handing it over (64 KiB, copied).
+    assert peak_memory(work) < 2 * size + 4 * 64 * 1024
+
+
+@pytest.mark.parametrize("event", [b"data:\n\n", b"data:\r\r", b"id:ab\ndata:\n\n"])
+def test_one_read_of_many_tiny_events_costs_less_than_twenty_times_the_read(event: bytes) -> None:
+    """The events themselves cost about ten times such a read; the work must not add as much.
+
+    Interpreted at once, the lines of a huge read would cost another ten times it; they are
+    interpreted a bounded segment at a time.
+    """
+    read = event * 30_000
+    kept: list[list[ServerSentEvent]] = []
+
+    def work() -> None:
+        kept.append(SSEDecoder().feed(read))
+
+    assert peak_memory(work) < 20 * len(read)
+    assert len(kept[0]) == 30_000
 
 
 def test_one_huge_read_with_events_of_every_size() -> None:

@@ -22,6 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from reference_decoder import reference_decode
 
+import sseproto.wire.decoder as decoder_module
 from sseproto import (
     EventTooLargeError,
     ServerSentEvent,
@@ -309,6 +310,21 @@ def test_agrees_with_the_oracle_on_event_streams(stream: bytes, cuts: list[int])
 @given(stream=sse_like_streams())
 def test_agrees_with_the_oracle_in_one_read(stream: bytes) -> None:
     assert_agrees_with_oracle(stream, [])
+
+
+@given(
+    stream=st.one_of(arbitrary_bytes, sse_like_streams()),
+    cuts=cut_lists,
+    segment=st.integers(1, 40),
+)
+def test_interpreting_in_segments_never_changes_the_result(
+    stream: bytes, cuts: list[int], segment: int
+) -> None:
+    """A large read is interpreted a segment of whole blocks at a time (64 KiB in use); tiny
+    segments cut these streams at every kind of blank line, and inside every kind of line end."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decoder_module, "_SEGMENT", segment)
+        assert_agrees_with_oracle(stream, cuts)
 
 
 def seeded_stream(seed: int, size: int) -> bytes:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sseproto import ServerSentEvent, SSEDecoder, encode_comment, encode_event
+from sseproto import MAX_RETRY, ServerSentEvent, SSEDecoder, encode_comment, encode_event
 
 
 def decode(stream: bytes) -> list[ServerSentEvent]:
@@ -105,6 +107,26 @@ def test_negative_retry_is_refused() -> None:
     assert decode(encode_event("x", retry=0)) == [ServerSentEvent(data="x", retry=0)]
 
 
+def test_retry_over_max_retry_is_refused_at_the_call() -> None:
+    """The decoder clamps a longer retry to MAX_RETRY: a larger one would not decode to itself."""
+    expected = [ServerSentEvent(data="x", retry=MAX_RETRY)]
+    assert decode(encode_event("x", retry=MAX_RETRY)) == expected
+    for retry in (MAX_RETRY + 1, 10**4001):
+        with pytest.raises(ValueError, match="retry must be from 0 to MAX_RETRY"):
+            encode_event("x", retry=retry)
+
+
+def test_huge_retry_is_refused_clearly_under_a_low_int_digit_limit() -> None:
+    """Even where str() of the int itself would fail (sys.set_int_max_str_digits)."""
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        with pytest.raises(ValueError, match="retry must be from 0 to MAX_RETRY"):
+            encode_event("x", retry=10**5000)
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
 def test_comment_is_a_comment_block() -> None:
     assert encode_comment() == b":\n\n"
     assert encode_comment("keep-alive").startswith(b":")
@@ -150,7 +172,10 @@ any_text = st.text(
     data=any_text,
     event=st.none() | any_text,
     id=st.none() | any_text,
-    retry=st.none() | st.integers(min_value=-5, max_value=10**12),
+    retry=st.none()
+    | st.integers(min_value=-5, max_value=10**12)
+    | st.integers(min_value=MAX_RETRY - 2, max_value=MAX_RETRY + 2)
+    | st.integers(min_value=MAX_RETRY, max_value=10**30),
 )
 def test_encoder_refuses_exactly_what_cannot_round_trip(
     data: str, event: str | None, id: str | None, retry: int | None
@@ -158,7 +183,7 @@ def test_encoder_refuses_exactly_what_cannot_round_trip(
     refused = (
         (event is not None and ("\r" in event or "\n" in event))
         or (id is not None and ("\r" in id or "\n" in id or "\x00" in id))
-        or (retry is not None and retry < 0)
+        or (retry is not None and not 0 <= retry <= MAX_RETRY)
     )
     if refused:
         with pytest.raises(ValueError):

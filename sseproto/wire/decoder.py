@@ -5,13 +5,16 @@ a *blank line* makes anything observable happen (an event is dispatched, or a bl
 effect). So the decoder works a block at a time:
 
 1. A read with no blank line in it is only appended to a list of pieces: no copying of a growing
-   prefix, so any read size stays linear.
+   prefix, so any read size stays linear. Small reads are gathered into one ``bytearray`` piece
+   instead, so the unfinished block costs about its own size whatever the read sizes (an object
+   per read would cost many times a read of a few bytes).
 2. A read that completes one or more blocks is cut just after its last blank line. The pending
    pieces plus that head are joined once, decoded once (UTF-8 with replacement: a line end never
    falls inside a multi-byte sequence, so whole lines decode exactly as the spec's decoder would)
-   and interpreted. The common LLM shape, runs of ``data: ...`` + blank line with LF or CRLF line
-   ends, is recognised and split in C; anything else goes through the plain line-by-line
-   interpretation of the spec.
+   and interpreted, a segment of about 64 KiB of whole blocks at a time when there is more, so
+   the temporary objects of one huge read stay bounded. The common LLM shape, runs of
+   ``data: ...`` + blank line with LF or CRLF line ends, is recognised and split in C; anything
+   else goes through the plain line-by-line interpretation of the spec.
 
 Bytes are kept as received (line ends are not rewritten), so every position the decoder knows is a
 position in the caller's stream: errors and :meth:`SSEDecoder.event_offset` are exact.
@@ -26,15 +29,30 @@ from collections.abc import Iterator
 from .errors import EventTooLargeError
 from .events import ServerSentEvent
 
-__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder"]
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "MAX_RETRY", "SSEDecoder"]
 
 # 16 MiB: real LLM events reach 1 MiB and more (base64 images, large tool results), so the default
 # must be generous; it exists so that a stream that never sends a blank line cannot exhaust memory.
 DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 
+# The longest reconnection time kept, in milliseconds (about 292 million years): the largest signed
+# 64-bit integer, which every client's timer arithmetic holds. A longer all-digit retry is clamped
+# to it, so it still says "wait as long as you can" rather than being lost.
+MAX_RETRY = 2**63 - 1
+# Its digit count: so few digits convert under any int/str digit limit the interpreter may set.
+_MAX_RETRY_DIGITS = len(str(MAX_RETRY))
+
 _BOM = b"\xef\xbb\xbf"
 _LF = 10
 _CR = 13
+# Reads smaller than this are gathered into a bytearray piece of at most _GATHERED bytes (a bytes
+# object costs about 40 bytes beyond its content; a bytearray grows by reallocation, which stays
+# cheap while it is small).
+_SMALL_READ = 256
+_GATHERED = 8 * 1024
+# Larger runs of complete blocks are interpreted in segments of about this size: big enough that
+# the per-segment cost vanishes, small enough that a segment's temporary objects stay small.
+_SEGMENT = 64 * 1024
 # One line with its line end (spec: CRLF, lone CR or lone LF). Used off the hot path only.
 _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 
@@ -89,7 +107,7 @@ class SSEDecoder:
         # True until the BOM is decided, and again once the decoder has failed or closed.
         self._guarded = True
         # The unfinished block: its pieces, their total size and where it starts in the stream.
-        self._pieces: list[bytes] = []
+        self._pieces: list[bytes | bytearray] = []
         self._pending = 0
         self._block_start = 0
         self._dispatched = 0
@@ -186,7 +204,13 @@ class SSEDecoder:
                 skipped += _leading_line_ends(data)
             if size - skipped >= self._limit:
                 raise self._fail(self._block_start + skipped)
-        self._pieces.append(data)
+        pieces = self._pieces
+        if len(data) >= _SMALL_READ:
+            pieces.append(data)
+        elif pieces and pieces[-1].__class__ is bytearray and len(pieces[-1]) < _GATHERED:
+            pieces[-1] += data
+        else:
+            pieces.append(bytearray(data))
         self._pending = size
         return []
 
@@ -263,7 +287,11 @@ class SSEDecoder:
         first = self._dispatched
         limit = self._limit
         oversized = _find_oversized(block, limit) if len(block) > limit else None
-        events = self._interpret(block if oversized is None else block[:oversized])
+        complete = block if oversized is None else block[:oversized]
+        if len(complete) > _SEGMENT:
+            events = self._interpret_segments(complete)
+        else:
+            events = self._interpret(complete)
         self._dispatched = first + len(events)
         self._last = (block, block_start, first)
         if oversized is None and (
@@ -280,6 +308,23 @@ class SSEDecoder:
         # the error with the next call.
         if not events:
             raise failure
+        return events
+
+    def _interpret_segments(self, block: bytes) -> list[ServerSentEvent]:
+        """Interpret a large ``block`` a segment of whole blocks at a time.
+
+        One read can hold a million tiny events; interpreted at once, their temporary lines and
+        values would cost many times the read. A segment ends at the first blank line at least
+        ``_SEGMENT`` bytes after its start, so it holds one event of any size or many small ones.
+        """
+        events: list[ServerSentEvent] = []
+        size = len(block)
+        has_cr = _CR in block
+        start = 0
+        while start < size:
+            end = _segment_end(block, start + _SEGMENT, has_cr)
+            events += self._interpret(block if end - start == size else block[start:end])
+            start = end
         return events
 
     def _interpret(self, block: bytes) -> list[ServerSentEvent]:
@@ -352,12 +397,18 @@ class SSEDecoder:
         return events
 
     def _set_retry(self, value: str) -> bool:
-        """Spec: only a non-empty run of ASCII digits sets the reconnection time."""
-        # Digit runs longer than int() accepts by default (aeons of milliseconds) are ignored.
-        if value.isascii() and value.isdigit() and len(value) <= 4000:
-            self._retry = int(value)
-            return True
-        return False
+        """Spec: only a non-empty run of ASCII digits sets the reconnection time.
+
+        Values over :data:`MAX_RETRY` are clamped to it. Only short digit runs reach ``int()``,
+        so no digit limit the interpreter may set (``sys.set_int_max_str_digits``) can fail it.
+        """
+        if not (value.isascii() and value.isdigit()):
+            return False
+        digits = value.lstrip("0") or "0"
+        self._retry = (
+            min(int(digits), MAX_RETRY) if len(digits) <= _MAX_RETRY_DIGITS else MAX_RETRY
+        )
+        return True
 
 
 def _field_value(value: str) -> str:
@@ -370,20 +421,50 @@ def _leading_line_ends(data: bytes) -> int:
     return len(data) - len(data.lstrip(b"\r\n"))
 
 
-def _blank_line_end(data: bytes) -> int:
-    """The index just past the last blank line in ``data`` (which holds a CR), or -1 if none.
+def _blank_line_end(data: bytes, start: int = 0, stop: int | None = None) -> int:
+    """The index just past the last blank line in ``data[start:stop]``, or -1 if none.
 
     A blank line is two line ends in a row: LF LF, CR CR, or LF CR (CRLF CRLF contains that). The
-    second line end starts one byte after the pattern's start; a CR there may be half of a CRLF.
+    second line end starts one byte after the pattern's start; a CR there may be half of a CRLF,
+    whose LF (if ``data`` has it) is taken too.
     """
-    found = data.rfind(b"\n\r")
-    found = max(found, data.rfind(b"\n\n", found + 1), data.rfind(b"\r\r", found + 1))
+    if stop is None:
+        stop = len(data)
+    found = data.rfind(b"\n\r", start, stop)
+    after = max(found + 1, start)
+    found = max(found, data.rfind(b"\n\n", after, stop), data.rfind(b"\r\r", after, stop))
     if found < 0:
         return -1
     end = found + 2
     if data[found + 1] == _CR and data[end : end + 1] == b"\n":
         end += 1
     return end
+
+
+def _segment_end(block: bytes, position: int, has_cr: bool) -> int:
+    """The end of a blank line in ``block`` (which ends with one) at or after ``position``.
+
+    Any blank line will do, so the search reads each byte about once: LF by LF (a memchr) when
+    the block has no CR, else in windows that double in size.
+    """
+    size = len(block)
+    if position > size - 2:
+        return size
+    if not has_cr:
+        while True:
+            found = block.find(b"\n", position)
+            if block[found + 1] == _LF:
+                return found + 2
+            position = found + 1
+    width = _SEGMENT
+    while True:
+        stop = position + width
+        if stop >= size:
+            return size
+        end = _blank_line_end(block, position, stop)
+        if end >= 0:
+            return end
+        position, width = stop, width * 2
 
 
 def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:

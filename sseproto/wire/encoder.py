@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .decoder import MAX_RETRY
 from .text import mend_surrogates
 
 __all__ = ["encode_comment", "encode_event"]
@@ -20,7 +21,8 @@ def encode_event(
 
     Raises:
         ValueError: if ``event`` or ``id`` holds CR or LF (it would end the field early), ``id``
-            holds NUL (the decoder must ignore such an id), or ``retry`` is negative.
+            holds NUL (the decoder must ignore such an id), or ``retry`` is not an int from 0 to
+            ``MAX_RETRY`` (the decoder clamps a larger one, so it would not decode to itself).
     """
     lines = []
     if event is not None:
@@ -32,8 +34,10 @@ def encode_event(
             raise ValueError("id must not contain NUL: the spec ignores such ids")
         lines.append(f"id: {id}")
     if retry is not None:
-        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
-            raise ValueError(f"retry must be a non-negative int, not {retry!r}")
+        if isinstance(retry, bool) or not isinstance(retry, int):
+            raise ValueError(f"retry must be an int, not {retry!r}")
+        if not 0 <= retry <= MAX_RETRY:  # (not shown: a huge int may exceed the str digit limit)
+            raise ValueError(f"retry must be from 0 to MAX_RETRY = {MAX_RETRY} ms")
         lines.append(f"retry: {retry}")
     normalised = data.replace("\r\n", "\n").replace("\r", "\n")
     lines.extend(f"data: {line}" for line in normalised.split("\n"))

@@ -42,21 +42,19 @@ _GATHER_LIMIT = 64 * 1024
 
 def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
     feed = decoder.feed
-    held: list[bytes] = []
-    held_size = 0
+    # One buffer, not a list of reads: a stream dribbled a byte at a time costs its size.
+    held = bytearray()
     for chunk in chunks:
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
-            held.append(chunk)
-            held_size += len(chunk)
-            if not line_end and held_size < _GATHER_LIMIT:
+            held += chunk
+            if not line_end and len(held) < _GATHER_LIMIT:
                 continue
-            chunk = b"".join(held)
+            chunk = bytes(held)
             held.clear()
-            held_size = 0
         yield from feed(chunk)
     if held:
-        yield from feed(b"".join(held))
+        yield from feed(bytes(held))
     yield from decoder.close()
 
 
@@ -64,22 +62,19 @@ async def _aevents(
     decoder: SSEDecoder, chunks: AsyncIterable[bytes]
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
-    held: list[bytes] = []
-    held_size = 0
+    held = bytearray()
     async for chunk in chunks:
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
-            held.append(chunk)
-            held_size += len(chunk)
-            if not line_end and held_size < _GATHER_LIMIT:
+            held += chunk
+            if not line_end and len(held) < _GATHER_LIMIT:
                 continue
-            chunk = b"".join(held)
+            chunk = bytes(held)
             held.clear()
-            held_size = 0
         for event in feed(chunk):
             yield event
     if held:
-        for event in feed(b"".join(held)):
+        for event in feed(bytes(held)):
             yield event
     for event in decoder.close():
         yield event
