@@ -5,9 +5,9 @@ a *blank line* makes anything observable happen (an event is dispatched, or a bl
 effect). So the decoder works a block at a time:
 
 1. A read with no blank line in it is only appended to a list of pieces: no copying of a growing
-   prefix, so any read size stays linear. Small reads are gathered into one ``bytearray`` piece
-   instead, so the unfinished block costs about its own size whatever the read sizes (an object
-   per read would cost many times a read of a few bytes).
+   prefix, so any read size stays linear. Runs of small reads are merged into one piece, so the
+   unfinished block costs about its own size whatever the read sizes (an object per read would
+   cost many times a read of a few bytes).
 2. A read that completes one or more blocks is cut just after its last blank line. The pending
    pieces plus that head are joined once, decoded once (UTF-8 with replacement: a line end never
    falls inside a multi-byte sequence, so whole lines decode exactly as the spec's decoder would)
@@ -45,11 +45,10 @@ _MAX_RETRY_DIGITS = len(str(MAX_RETRY))
 _BOM = b"\xef\xbb\xbf"
 _LF = 10
 _CR = 13
-# Reads smaller than this are gathered into a bytearray piece of at most _GATHERED bytes (a bytes
-# object costs about 40 bytes beyond its content; a bytearray grows by reallocation, which stays
-# cheap while it is small).
+# An unfinished block's pieces are merged in runs of _MERGED_READS when their reads average under
+# _SMALL_READ bytes (see SSEDecoder._merge_small_reads).
+_MERGED_READS = 64
 _SMALL_READ = 256
-_GATHERED = 8 * 1024
 # Larger runs of complete blocks are interpreted in segments of about this size: big enough that
 # the per-segment cost vanishes, small enough that a segment's temporary objects stay small.
 _SEGMENT = 64 * 1024
@@ -85,6 +84,7 @@ class SSEDecoder:
         "_last_event_id",
         "_limit",
         "_located",
+        "_merge_at",
         "_pending",
         "_pieces",
         "_retry",
@@ -106,9 +106,11 @@ class SSEDecoder:
         self._head = b""
         # True until the BOM is decided, and again once the decoder has failed or closed.
         self._guarded = True
-        # The unfinished block: its pieces, their total size and where it starts in the stream.
-        self._pieces: list[bytes | bytearray] = []
+        # The unfinished block: its pieces, their total size and where it starts in the stream;
+        # and how many pieces there will be when the latest reads are next merged.
+        self._pieces: list[bytes] = []
         self._pending = 0
+        self._merge_at = _MERGED_READS
         self._block_start = 0
         self._dispatched = 0
         self._closed = False
@@ -205,14 +207,25 @@ class SSEDecoder:
             if size - skipped >= self._limit:
                 raise self._fail(self._block_start + skipped)
         pieces = self._pieces
-        if len(data) >= _SMALL_READ:
-            pieces.append(data)
-        elif pieces and pieces[-1].__class__ is bytearray and len(pieces[-1]) < _GATHERED:
-            pieces[-1] += data
-        else:
-            pieces.append(bytearray(data))
+        pieces.append(data)
         self._pending = size
+        if len(pieces) >= self._merge_at:
+            self._merge_small_reads()
         return []
+
+    def _merge_small_reads(self) -> None:
+        """Merge the latest _MERGED_READS pieces into one if they are small reads.
+
+        Kept one by one, reads of a few bytes would cost about 40 bytes each beyond their
+        content; merged, the unfinished block costs about its own size whatever the read sizes.
+        Each read is merged at most once, so this stays linear.
+        """
+        pieces = self._pieces
+        first = len(pieces) - _MERGED_READS
+        latest = pieces[first:]
+        if sum(map(len, latest)) < _MERGED_READS * _SMALL_READ:
+            pieces[first:] = [b"".join(latest)]
+        self._merge_at = len(pieces) + _MERGED_READS
 
     def _pass_guard(self, data: bytes) -> bytes:
         """Handle what only the first reads can meet: a failed decoder, and a leading BOM."""
@@ -279,6 +292,7 @@ class SSEDecoder:
             pieces.append(head)
             block = b"".join(pieces)
             pieces.clear()
+            self._merge_at = _MERGED_READS
         else:
             block = head
         block_start = self._block_start

@@ -35,26 +35,30 @@ def aiter_events(
 
 # A read without CR or LF cannot complete an event, so the iterators gather such reads and feed
 # them with the next read that can: one decoder call instead of many when a stream arrives a few
-# bytes at a time. Events still come out with the read that completes them. The bound keeps the
-# decoder seeing an oversized line soon enough to refuse it.
+# bytes at a time. Events still come out with the read that completes them. The bounds keep the
+# decoder seeing an oversized line soon enough to refuse it, and the gathered reads costing about
+# their size (a read of a few bytes costs about 40 more as an object of its own).
 _GATHER_LIMIT = 64 * 1024
+_GATHER_READS = 64
 
 
 def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
     feed = decoder.feed
-    # One buffer, not a list of reads: a stream dribbled a byte at a time costs its size.
-    held = bytearray()
+    held: list[bytes] = []
+    held_size = 0
     for chunk in chunks:
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
-            held += chunk
-            if not line_end and len(held) < _GATHER_LIMIT:
+            held.append(chunk)
+            held_size += len(chunk)
+            if not line_end and held_size < _GATHER_LIMIT and len(held) < _GATHER_READS:
                 continue
-            chunk = bytes(held)
+            chunk = b"".join(held)
             held.clear()
+            held_size = 0
         yield from feed(chunk)
     if held:
-        yield from feed(bytes(held))
+        yield from feed(b"".join(held))
     yield from decoder.close()
 
 
@@ -62,19 +66,22 @@ async def _aevents(
     decoder: SSEDecoder, chunks: AsyncIterable[bytes]
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
-    held = bytearray()
+    held: list[bytes] = []
+    held_size = 0
     async for chunk in chunks:
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
-            held += chunk
-            if not line_end and len(held) < _GATHER_LIMIT:
+            held.append(chunk)
+            held_size += len(chunk)
+            if not line_end and held_size < _GATHER_LIMIT and len(held) < _GATHER_READS:
                 continue
-            chunk = bytes(held)
+            chunk = b"".join(held)
             held.clear()
+            held_size = 0
         for event in feed(chunk):
             yield event
     if held:
-        for event in feed(bytes(held)):
+        for event in feed(b"".join(held)):
             yield event
     for event in decoder.close():
         yield event
