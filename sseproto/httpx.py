@@ -225,7 +225,11 @@ def follow_sse(
         headers.update(extra)
         options = {**kwargs, "headers": headers}
         return connect_sse(
-            client, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            client,
+            "GET",
+            url,
+            idle_timeout=idle_timeout,
+            max_event_size=max_event_size,
             **options,
         )
 
@@ -255,7 +259,11 @@ def afollow_sse(
         headers.update(extra)
         options = {**kwargs, "headers": headers}
         return aconnect_sse(
-            client, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            client,
+            "GET",
+            url,
+            idle_timeout=idle_timeout,
+            max_event_size=max_event_size,
             **options,
         )
 

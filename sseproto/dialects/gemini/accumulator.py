@@ -394,6 +394,19 @@ class GeminiAccumulator:
             return
         # The hot path: a chunk with nothing but candidates, usage and the repeated metadata.
         candidates = chunk.get("candidates")
+        if type(candidates) is list and len(candidates) == 1:
+            # One candidate already known, its index as before: no new state, nothing to check.
+            candidate = candidates[0]
+            # (Not a dict: False, an index no state has, left to the general path to report.)
+            index = candidate.get("index") if type(candidate) is dict else False
+            if index is None or type(index) is int:
+                state = self._candidates.get(index or 0)
+                if state is not None and (index is None or index == state.index):
+                    try:
+                        state.apply(candidate, updates)
+                    except InvalidChunkError as error:
+                        raise _invalid(error.rule, f"$.candidates[0]{error.path}") from None
+                    candidates = None
         if candidates is not None:
             self._candidates_of(candidates, updates)
         usage = chunk.get("usageMetadata")

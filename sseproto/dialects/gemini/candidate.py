@@ -41,9 +41,6 @@ MAX_PARTS = 4096
 # The keys a text part may have; with any other key the part is kept as sent.
 _TEXT_KEYS = frozenset({"text", "thought", "thoughtSignature"})
 _MISSING = object()
-# A candidate or content with these keys only may take the hot path of plain answer text.
-_PLAIN_CANDIDATE = frozenset({"content", "index"})
-_PLAIN_CONTENT = frozenset({"parts", "role"})
 
 
 def _invalid(rule: str, path: str) -> InvalidChunkError:
@@ -133,21 +130,26 @@ class CandidateState:
     def apply(self, candidate: dict[str, Any], updates: Updates) -> None:
         """Take one chunk's view of this candidate (its ``index`` already read)."""
         run = self.run
-        if run is not None and not run.thought and _PLAIN_CANDIDATE.issuperset(candidate):
+        content = candidate.get("content")
+        if (
+            run is not None
+            and type(content) is dict
+            and not run.thought
+            and len(candidate) - ("index" in candidate) == 1
+            and len(content) - ("role" in content) == 1
+        ):
             # The hot path: the next piece of answer text, alone in its chunk.
-            content = candidate.get("content")
-            if type(content) is dict and _PLAIN_CONTENT.issuperset(content):
-                parts = content.get("parts")
+            parts = content.get("parts")
+            if type(parts) is list and len(parts) == 1:
+                part = parts[0]
                 role = content.get("role")
-                if type(parts) is list and len(parts) == 1 and (role is None or role == self.role):
-                    part = parts[0]
-                    if type(part) is dict and len(part) == 1:
-                        text = part.get("text")
-                        if type(text) is str:
-                            run.pieces.append(text)
-                            if text and updates is not None:
-                                updates.append(ContentDelta(self.key, text))
-                            return
+                if type(part) is dict and len(part) == 1 and (role is None or role == self.role):
+                    text = part.get("text")
+                    if type(text) is str:
+                        run.pieces.append(text)
+                        if text and updates is not None:
+                            updates.append(ContentDelta(self.key, text))
+                        return
         for key, value in candidate.items():
             if key == "content":
                 if type(value) is dict:
