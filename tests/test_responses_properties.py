@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import random
 from typing import Any
 
@@ -243,3 +244,126 @@ def test_random_outputs_rebuild_exactly(
     else:
         assert sorted(finished) == list(range(len(calls)))
         assert isinstance(updates[-1], StreamDone) and updates[-1].completion == result
+
+
+_KEYS = st.sampled_from(
+    [
+        "type",
+        "output_index",
+        "content_index",
+        "summary_index",
+        "annotation_index",
+        "item",
+        "part",
+        "delta",
+        "text",
+        "arguments",
+        "input",
+        "code",
+        "refusal",
+        "response",
+        "error",
+        "logprobs",
+        "annotation",
+        "sequence_number",
+        "output",
+        "content",
+        "summary",
+        "call_id",
+        "name",
+        "status",
+        "partial_image_index",
+        "partial_image_b64",
+        "message",
+    ]
+)
+_TYPES = st.sampled_from(
+    sorted(
+        GEN_TYPES := {
+            "response.created",
+            "response.in_progress",
+            "response.completed",
+            "response.incomplete",
+            "response.failed",
+            "error",
+            "response.output_item.added",
+            "response.output_item.done",
+            "response.content_part.added",
+            "response.content_part.done",
+            "response.reasoning_summary_part.added",
+            "response.output_text.delta",
+            "response.output_text.done",
+            "response.refusal.delta",
+            "response.reasoning_text.delta",
+            "response.function_call_arguments.delta",
+            "response.function_call_arguments.done",
+            "response.custom_tool_call_input.delta",
+            "response.output_text.annotation.added",
+            "response.web_search_call.searching",
+            "response.image_generation_call.partial_image",
+            "keepalive",
+        }
+    )
+)
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=4),
+    _TYPES,
+    st.sampled_from(["message", "function_call", "output_text", "reasoning", "custom_tool_call"]),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+_PAYLOADS = st.one_of(
+    st.builds(
+        lambda kind, rest: {**rest, "type": kind},
+        _TYPES,
+        st.dictionaries(_KEYS, _VALUES, max_size=6),
+    ),
+    _VALUES,
+)
+
+
+@given(payloads=st.lists(_PAYLOADS, max_size=12), strict=st.booleans(), wire=st.booleans())
+def test_any_payloads_raise_nothing_but_stream_errors(
+    payloads: list[Any], strict: bool, wire: bool
+) -> None:
+    """Payloads built from the dialect's own keys with values of any type: the engine raises
+    only StreamErrors, and its snapshot is always a Response that writes back as JSON."""
+    accumulator = ResponsesAccumulator(strict=strict)
+    for payload in payloads:
+        try:
+            if wire:
+                accumulator.feed(f"data: {json.dumps(payload)}\n\n".encode())
+            else:
+                accumulator.feed_chunk(payload)
+        except StreamError:
+            break
+        json.dumps(accumulator.snapshot().to_dict())
+    try:
+        accumulator.close()
+        result: Any = accumulator.result()
+    except StreamError as error:
+        result = error.partial
+    json.dumps(result.to_dict())
+    for name in (
+        "text",
+        "refusal",
+        "reasoning",
+        "tool_calls",
+        "finish_reason",
+        "usage",
+        "output",
+        "id",
+        "status",
+        "model",
+        "created_at",
+        "error",
+        "incomplete_details",
+    ):
+        getattr(result, name)
