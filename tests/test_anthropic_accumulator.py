@@ -629,3 +629,18 @@ def test_a_body_without_any_event_is_described() -> None:
     accumulator.feed(b"<html>502 Bad Gateway</html>")
     with pytest.raises(UnexpectedStreamError, match="no event in 28 bytes"):
         accumulator.close()
+
+
+def test_the_shared_loop_drives_it_and_stops_at_message_stop() -> None:
+    from collections.abc import Iterator
+
+    from sseproto.dialects.kit.drive import Accumulator, iterate, run
+
+    def reads() -> Iterator[bytes]:
+        yield sse(START, TEXT_START, text(0, "hi"), block_stop(0), DELTA, STOP)
+        raise AssertionError("read past message_stop")
+
+    accumulator: Accumulator[AnthropicMessage] = AnthropicAccumulator()
+    assert run(accumulator, reads()).text == "hi"
+    updates = list(iterate(AnthropicAccumulator(), reads()))
+    assert isinstance(updates[-1], StreamDone)

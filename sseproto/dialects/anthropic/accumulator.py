@@ -55,7 +55,7 @@ from ..kit.updates import (
     UsageUpdate,
 )
 from .blocks import BlockState
-from .result import AnthropicMessage
+from .result import AnthropicMessage, string_field
 from .schema import StrictChecker
 from .updates import BlockDone, CitationAdded, ServerToolCallStarted
 
@@ -542,28 +542,25 @@ class AnthropicAccumulator:
             self._checker.block_start(index)
         if index not in blocks and len(blocks) >= MAX_BLOCKS:
             raise _invalid(f"a message has at most {MAX_BLOCKS} content blocks", "$.index")
-        block = BlockState(fields)
+        kind = fields.get("type")
+        if kind == "tool_use":
+            # The call's position among the message's tool calls, compact: 0, 1, ...
+            block = BlockState(fields, self._tool_calls)
+            self._tool_calls += 1
+        else:
+            block = BlockState(fields)
         blocks[index] = block
         if updates is None:
-            if block.type == "tool_use":
-                block.tool_index = self._tool_calls
-                self._tool_calls += 1
             return
-        kind = block.type
         if block.pieces:
             # A start carrying text (none seen live) counts as its first delta.
             text = block.pieces[0]
             updates.append(ContentDelta(0, text) if kind == "text" else ReasoningDelta(0, text))
+        call_id, name = string_field(fields, "id"), string_field(fields, "name")
         if kind == "tool_use":
-            block.tool_index = self._tool_calls
-            self._tool_calls += 1
-            updates.append(
-                ToolCallStarted(0, block.tool_index, _string(fields, "id"), _string(fields, "name"))
-            )
+            updates.append(ToolCallStarted(0, block.tool_index, call_id, name))
         elif block.tracks_input:
-            updates.append(
-                ServerToolCallStarted(index, kind, _string(fields, "id"), _string(fields, "name"))
-            )
+            updates.append(ServerToolCallStarted(index, block.type, call_id, name))
         citations = fields.get("citations")
         if type(citations) is list:
             updates.extend(CitationAdded(index, citation) for citation in citations)
@@ -644,8 +641,8 @@ class AnthropicAccumulator:
                     ToolCallDone(
                         0,
                         block.tool_index,
-                        _string(fields, "id"),
-                        _string(fields, "name"),
+                        string_field(fields, "id"),
+                        string_field(fields, "name"),
                         arguments,
                     )
                 )
@@ -694,8 +691,3 @@ class AnthropicAccumulator:
         if reason is not None:
             updates.append(ChoiceFinished(0, reason))
         updates.append(StreamDone(cast(Any, message)))
-
-
-def _string(fields: Mapping[str, Any], key: str) -> str:
-    value = fields.get(key)
-    return value if isinstance(value, str) else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "TOOL_INPUT_CLASSES",
     "AnthropicMessage",
     "CompactionBlock",
     "ContentBlock",
@@ -27,7 +28,14 @@ __all__ = [
     "ToolUseBlock",
     "block_of",
     "json_text",
+    "string_field",
 ]
+
+
+def string_field(fields: Mapping[str, Any], key: str) -> str:
+    """``fields[key]`` when it is a string, else ``""``."""
+    value = fields.get(key)
+    return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,7 @@ class ContentBlock:
         return copy.deepcopy(dict(self.fields))
 
     def _string(self, key: str) -> str:
-        value = self.fields.get(key)
-        return value if isinstance(value, str) else ""
+        return string_field(self.fields, key)
 
 
 @dataclass(frozen=True)
@@ -314,5 +321,4 @@ class AnthropicMessage:
         return out
 
     def _string(self, key: str) -> str:
-        value = self.fields.get(key)
-        return value if isinstance(value, str) else ""
+        return string_field(self.fields, key)
