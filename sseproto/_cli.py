@@ -22,7 +22,10 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from . import __version__
 from .dialects.chat.accumulator import ChatAccumulator
 from .dialects.chat.completion import ChatCompletion, ToolCall
+from .dialects.kit.drive import Accumulator
+from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import ChatUpdate, ContentDelta, ReasoningDelta, RefusalDelta
+from .dialects.readers import new_accumulator
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
 from .fixtures.replay import CHUNKINGS, Chunking, plan, play
@@ -99,11 +102,12 @@ def _parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser(
         "replay",
-        help="replay a chat stream: its text as it streams, then a summary",
-        description="Replay a recorded chat stream through the chat engine: print the "
-        "assistant's text as it arrives, then each choice's finish reason, its tool calls, the "
-        "usage and the stream's size. Exit 1 if the stream is invalid, incomplete or carried a "
-        "provider error (the partial result is still printed).",
+        help="replay a stream: its text as it streams, then a summary",
+        description="Replay a recorded stream of any dialect (chat, Anthropic, Responses, "
+        "Gemini: told by its first event) through its engine: print the assistant's text as it "
+        "arrives, then the finish reason, the tool calls, the usage and the stream's size. Exit "
+        "1 if the stream is invalid, incomplete or carried a provider error (the partial result "
+        "is still printed).",
     )
     replay.add_argument("file", metavar="FILE", help="a fixture (NAME.sse); - reads stdin")
     _add_chunking(replay)
@@ -113,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
         help="deliver each read when it arrived in the recording (needs a sidecar)",
     )
     replay.add_argument(
-        "--json", action="store_true", help="print only the final completion, as JSON"
+        "--json",
+        action="store_true",
+        help="print only the final (or partial) result and the error, as NAME.expected.json does",
     )
     replay.set_defaults(run=_run_replay, command="replay")
 
@@ -232,7 +238,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     name: str = args.file
     seed = _seed(args)
     reads = _replay_reads(name, args.chunking, seed, args.realtime)
-    accumulator = ChatAccumulator()
+    accumulator = new_accumulator()
     stats = _ReplayStats()
     text = None if args.json else _Text()
     failure: StreamError | None = None
@@ -241,7 +247,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             stats.reads += 1
             updates: list[ChatUpdate] = []
             try:
-                accumulator.feed(data, into=updates)
+                accumulator._feed_into(data, updates)
             finally:
                 # The updates before an error in the same read are shown too.
                 _show(updates, seconds, stats, text)
@@ -254,7 +260,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         _locate(failure, accumulator)
     if text is None:
         # The shape of NAME.expected.json: ``replay --json`` writes one.
-        document = {"completion": result.to_dict(), "error": error_fields}
+        document = {**_result_fields(result), "error": error_fields}
         sys.stdout.write(_json_text(document, indent=2) + "\n")
     else:
         # The summary starts on a line of its own, after a blank line when text was printed.
@@ -323,7 +329,7 @@ def _show(
             text.write(update)
 
 
-def _locate(failure: StreamError, accumulator: ChatAccumulator) -> None:
+def _locate(failure: StreamError, accumulator: Accumulator[StreamResult]) -> None:
     """Place a failure that carries no place where the stream stopped."""
     if failure.event_index is None:
         # The stream ended while this event was arriving (or before it began).
@@ -371,12 +377,60 @@ def _load(name: str) -> Fixture:
         raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
 
 
+# The key under which NAME.expected.json holds a stream's result: the provider's own word for it.
+_RESULT_KEYS = {
+    "chat": "completion",
+    "anthropic": "message",
+    "responses": "response",
+    "gemini": "response",
+}
+
+
+def _result_fields(result: StreamResult | None) -> dict[str, Any]:
+    """The result as ``NAME.expected.json`` holds it (``"result": null`` when no event told
+    the stream's dialect)."""
+    if result is None:
+        return {"result": None}
+    return {_RESULT_KEYS[result.dialect]: result.to_dict()}
+
+
 def _summary(
-    result: ChatCompletion,
-    accumulator: ChatAccumulator,
+    result: StreamResult | None,
+    accumulator: Accumulator[StreamResult],
     stats: _ReplayStats,
     failure: StreamError | None,
 ) -> str:
+    if isinstance(result, ChatCompletion):
+        lines = _choice_lines(result)
+    elif result is not None:
+        lines = _result_lines(result)
+    else:
+        lines = ["no event told the stream's dialect"]
+    if result is not None:
+        lines.append(f"usage: {_json_text(result.usage)}")
+    if failure is None:
+        size = f"events: {accumulator.events_received}, bytes: {accumulator.offset}"
+    else:
+        # What came before the error: the rest of its read was never taken.
+        size = f"events: {failure.event_index}, bytes: {failure.offset} before the error"
+    lines.append(f"{size}, reads: {stats.reads}")
+    if stats.first_content is not None:
+        lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")
+    return "\n".join(lines)
+
+
+def _result_lines(result: StreamResult) -> list[str]:
+    """The summary of another dialect than chat: its first candidate, as every dialect has."""
+    lines = [f"{result.dialect}: finish_reason={result.finish_reason}"]
+    if result.reasoning:
+        lines.append(f"  reasoning: {len(result.reasoning)} characters")
+    for call in result.tool_calls:
+        ident = f" {call.id}" if call.id else ""
+        lines.append(f"  tool call{ident}: {call.name}({call.arguments})")
+    return lines
+
+
+def _choice_lines(result: ChatCompletion) -> list[str]:
     lines = []
     for choice in result.choices:
         message = choice.message
@@ -393,16 +447,7 @@ def _summary(
         for call in calls:
             ident = f" {call.id}" if call.id else ""
             lines.append(f"  tool call{ident}: {call.function.name}({call.function.arguments})")
-    lines.append(f"usage: {_json_text(result.usage)}")
-    if failure is None:
-        size = f"events: {accumulator.events_received}, bytes: {accumulator.offset}"
-    else:
-        # What came before the error: the rest of its read was never taken.
-        size = f"events: {failure.event_index}, bytes: {failure.offset} before the error"
-    lines.append(f"{size}, reads: {stats.reads}")
-    if stats.first_content is not None:
-        lines.append(f"time to first content: {stats.first_content:.3f} s (as recorded)")
-    return "\n".join(lines)
+    return lines
 
 
 # -- check -----------------------------------------------------------------------------------
@@ -442,7 +487,7 @@ def _check_one(name: str) -> _Verdict:
     except FixtureError as error:
         return _Verdict(False, error.message)
     outcomes = [_outcome(fixture, chunking, seed) for chunking, seed in _CHECK_CHUNKINGS]
-    completion, failure, message = outcomes[0]
+    result, failure, message = outcomes[0]
     for (chunking, _), other in zip(_CHECK_CHUNKINGS[1:], outcomes[1:], strict=True):
         if other != outcomes[0]:
             return _Verdict(False, f"the result differs between {chunking} and recorded reads")
@@ -458,8 +503,9 @@ def _check_one(name: str) -> _Verdict:
     if not _is_expected(expected):
         return _Verdict(
             False,
-            f'{expected_file.name} is malformed: it must be an object with a "completion" '
-            'object and an "error" that is null or {"type", "offset", "event_index"}',
+            f"{expected_file.name} is malformed: it must be an object with one result object "
+            '("completion", "message" or "response") and an "error" that is null or '
+            '{"type", "offset", "event_index"}',
         )
     want = expected["error"]
     if failure != want:
@@ -468,9 +514,13 @@ def _check_one(name: str) -> _Verdict:
             f"expected {_error_text(want) if want else 'no error'}, got "
             f"{_error_text(failure, message) if failure else 'no error'}",
         )
-    difference = _first_difference(expected["completion"], completion, "$")
+    (key,) = (key for key in _EXPECTED_RESULT_KEYS if key in expected)
+    if key not in result:
+        found = next(iter(result))
+        return _Verdict(False, f"{expected_file.name} holds a {key}, the stream gave a {found}")
+    difference = _first_difference(expected[key], result[key], "$")
     if difference is not None:
-        return _Verdict(False, f"completion differs from {expected_file.name} {difference}")
+        return _Verdict(False, f"{key} differs from {expected_file.name} {difference}")
     suffix = f" ({_error_text(failure)}, as expected)" if failure else ""
     return _Verdict(True, f"matches {expected_file.name}{suffix}")
 
@@ -478,7 +528,10 @@ def _check_one(name: str) -> _Verdict:
 def _is_expected(value: object) -> bool:
     """Whether ``value`` has the shape of ``NAME.expected.json``: the one check of it, so that
     the comparison after it can rely on every field."""
-    if not isinstance(value, dict) or not isinstance(value.get("completion"), dict):
+    if not isinstance(value, dict):
+        return False
+    results = [key for key in _EXPECTED_RESULT_KEYS if key in value]
+    if len(results) != 1 or not isinstance(value[results[0]], dict):
         return False
     error = value.get("error", False)
     if error is None:
@@ -490,6 +543,9 @@ def _is_expected(value: object) -> bool:
     )
 
 
+_EXPECTED_RESULT_KEYS = tuple(dict.fromkeys(_RESULT_KEYS.values()))
+
+
 def _is_offset(value: object) -> bool:
     # bool is an int in Python, never in this format.
     return value is None or (isinstance(value, int) and not isinstance(value, bool))
@@ -498,20 +554,20 @@ def _is_offset(value: object) -> bool:
 def _outcome(
     fixture: Fixture, chunking: Chunking, seed: int | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
-    """The completion (partial on error) and the error, as ``NAME.expected.json`` holds them,
-    and the error's message (``""`` without one)."""
-    accumulator = ChatAccumulator()
+    """The result (partial on error) and the error, as ``NAME.expected.json`` holds them, and
+    the error's message (``""`` without one)."""
+    accumulator = new_accumulator()
     try:
         for data in play(fixture, plan(fixture, chunking=chunking, seed=seed)):
-            accumulator.feed(data)
+            accumulator._feed_into(data, None)
         accumulator.close()
     except StreamError as error:
         return (
-            accumulator.snapshot().to_dict(),
+            _result_fields(accumulator.snapshot()),
             _error_fields(error),
             " ".join(error.message.split()),
         )
-    return accumulator.snapshot().to_dict(), None, ""
+    return _result_fields(accumulator.snapshot()), None, ""
 
 
 def _error_fields(error: StreamError) -> dict[str, Any]:

@@ -425,3 +425,40 @@ def test_bench_prints_a_row_per_file_and_nothing_on_stderr_when_not_a_terminal()
     assert chat.split()[:3] == [str(CHAT_TEXT), f"{CHAT_TEXT.stat().st_size:,}", "9"]
     assert chat.endswith("complete")
     assert failing.endswith("ProviderError")
+
+
+# -- other dialects ----------------------------------------------------------------------------
+
+# The dialects the engine reads today, beside chat, with their fixtures.
+DIALECT_FIXTURES = sorted(
+    path
+    for dialect in ("responses", "gemini")
+    for path in (PROJECT_FIXTURES / dialect).glob("*.sse")
+)
+
+
+def test_check_passes_the_fixtures_of_every_dialect_read() -> None:
+    assert DIALECT_FIXTURES
+    result = run("check", *DIALECT_FIXTURES)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert all(line.startswith("ok") for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    "path", DIALECT_FIXTURES[::4], ids=lambda path: f"{path.parent.name}-{path.stem}"
+)
+def test_replay_json_of_another_dialect_prints_its_expected_file(path: Path) -> None:
+    result = run("replay", path, "--json", "--chunking", "7")
+    want = expected(path)
+    key = "response" if "response" in want else "message"
+    assert json.loads(result.stdout) == {key: want[key], "error": want["error"]}
+    assert result.returncode == (0 if want["error"] is None else 1)
+
+
+def test_replay_summarises_another_dialect_by_its_first_candidate() -> None:
+    result = run("replay", PROJECT_FIXTURES / "responses" / "function-calls-parallel.sse")
+    assert result.returncode == 0, result.stderr
+    assert "responses: finish_reason=completed" in result.stdout
+    assert 'tool call call_weather01: get_weather({"city":"Paris","unit":"celsius"})' in (
+        result.stdout
+    )
