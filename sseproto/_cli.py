@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from . import __version__
-from .dialects.chat.accumulator import ChatAccumulator
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.kit.drive import Accumulator
 from .dialects.kit.result import StreamResult
@@ -136,8 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="decoder and accumulator throughput on files",
-        description="Time the decoder and the chat accumulator on each file (best of --repeat "
-        "runs) and print MB/s and events/s.",
+        description="Time the decoder and the accumulator of the stream's dialect on each file "
+        "(best of --repeat runs) and print MB/s and events/s.",
     )
     bench.add_argument("files", metavar="FILE", nargs="+", help="streams (NAME.sse)")
     _add_chunking(bench)
@@ -675,10 +674,11 @@ def _decode_all(reads: list[bytes]) -> int:
 
 
 def _accumulate_all(reads: list[bytes]) -> str:
-    accumulator = ChatAccumulator(max_event_size=None)
+    # The engine ``accumulate`` runs: the stream's dialect told by its first event.
+    accumulator = new_accumulator(max_event_size=None)
     try:
         for data in reads:
-            accumulator.feed(data)
+            accumulator._feed_into(data, None)
         accumulator.close()
     except StreamError as error:
         return type(error).__name__

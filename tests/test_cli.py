@@ -462,3 +462,10 @@ def test_replay_summarises_another_dialect_by_its_first_candidate() -> None:
     assert 'tool call call_weather01: get_weather({"city":"Paris","unit":"celsius"})' in (
         result.stdout
     )
+
+
+def test_bench_accumulates_a_stream_of_another_dialect_with_its_engine() -> None:
+    path = PROJECT_FIXTURES / "responses" / "function-calls-parallel.sse"
+    result = run("bench", path, "--repeat", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].endswith("complete")
