@@ -24,6 +24,7 @@ from sseproto import (
     ServerSentEvent,
     StreamDone,
     StreamError,
+    StreamResult,
     StreamState,
     ToolCallArgumentsDelta,
     ToolCallDone,
@@ -644,3 +645,51 @@ def test_a_body_without_any_event_says_what_it_was(body: bytes, kind: type[Strea
     with pytest.raises(kind) as raised:
         accumulator.close()
     assert raised.value.event_index == 0
+
+
+# -- the result ----------------------------------------------------------------------------------
+
+
+def test_response_answers_the_common_view_and_is_a_copy() -> None:
+    data: Json = {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1.5,
+        "status": "incomplete",
+        "model": "m",
+        "incomplete_details": {"reason": "max_output_tokens"},
+        "usage": {"total_tokens": 2},
+        "error": None,
+        "output": [
+            {
+                "type": "reasoning",
+                "summary": [{"type": "summary_text", "text": "a"}],
+                "content": [{"type": "reasoning_text", "text": "b"}],
+            },
+            message("Hi", "incomplete"),
+            {"type": "custom_tool_call", "call_id": "c1", "name": "run", "input": "ls"},
+            "not an item",
+            {"type": "function_call", "call_id": 5, "name": None, "arguments": "{}"},
+        ],
+    }
+    view: StreamResult = Response(data)
+    assert view.dialect == "responses"
+    assert (view.text, view.reasoning, view.finish_reason) == ("Hi", "ab", "max_output_tokens")
+    assert [(c.id, c.name, c.arguments) for c in view.tool_calls] == [
+        ("c1", "run", "ls"),
+        ("", "", "{}"),
+    ]
+    assert view.usage == {"total_tokens": 2}
+    response = Response(data)
+    assert (response.id, response.status, response.model, response.created_at) == (
+        "resp_1",
+        "incomplete",
+        "m",
+        1.5,
+    )
+    assert response.refusal is None and response.error is None
+    data["output"].clear()
+    assert len(response.output) == 4
+    assert response.to_dict()["output"][3] == "not an item"
+    assert Response({}).finish_reason is None
+    assert "resp_1" in repr(response)
