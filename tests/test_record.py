@@ -456,3 +456,85 @@ def test_any_text_in_the_exchange_is_written_and_read_back(
     assert recording is not None
     assert recording.headers == (("X-Text", joined(redact(text))),)
     assert recording.url == recording.client == joined(redact(text))
+
+
+# -- read by the library's readers --------------------------------------------------------------
+
+CHUNK = (
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":'
+    b'[{"index":0,"delta":{"role":"assistant","content":"Hi"},"finish_reason":null}]}\n\n'
+)
+FINISH = (
+    b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":'
+    b'[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+)
+PROVIDER_ERROR = b'data: {"error": {"message": "overloaded", "type": "server_error"}}\n\n'
+
+
+def keeps_the_connection_open(closed: list[bool]) -> Iterator[bytes]:
+    """A chat stream whose server sends keep-alive comments after [DONE] (a hundred, where a
+    real one may never stop)."""
+    try:
+        yield from (CHUNK, FINISH, b"data: [DONE]\n\n")
+        yield from [b": keep-alive\n\n"] * 100
+    finally:
+        closed.append(True)
+
+
+def test_accumulate_failing_on_a_provider_error_finishes_the_recording_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    gc.disable()  # the error's traceback keeps the reader's frame alive: no collector may help
+    try:
+        with pytest.raises(sseproto.ProviderError) as caught:
+            sseproto.accumulate(sseproto.record(iter([CHUNK, PROVIDER_ERROR, FINISH]), path))
+        recording = load_fixture(path).recording
+        assert recording is not None and recording.ending.kind == "closed"
+        assert path.read_bytes() == CHUNK + PROVIDER_ERROR
+        assert caught.value.partial is not None
+    finally:
+        gc.enable()
+
+
+def test_accumulate_stopping_at_done_finishes_the_recording_and_closes_the_source(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+    closed: list[bool] = []
+    completion = sseproto.accumulate(sseproto.record(keeps_the_connection_open(closed), path))
+    assert completion.choices[0].message.content == "Hi"
+    assert closed == [True]
+    recording = load_fixture(path).recording
+    assert recording is not None and recording.ending.kind == "closed"
+    assert sseproto.accumulate(sseproto.replay(path)) == completion
+
+
+def test_iter_chat_left_early_finishes_the_recording_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.sse"
+    closed: list[bool] = []
+    gc.disable()
+    try:
+        updates = sseproto.iter_chat(sseproto.record(keeps_the_connection_open(closed), path))
+        assert isinstance(next(updates), sseproto.ContentDelta)
+        updates.close()
+        assert closed == [True]
+        recording = load_fixture(path).recording
+        assert recording is not None and recording.ending.kind == "closed"
+    finally:
+        gc.enable()
+
+
+def test_aaccumulate_failing_on_a_provider_error_finishes_the_recording_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sse"
+
+    async def run() -> None:
+        with pytest.raises(sseproto.ProviderError):
+            await sseproto.aaccumulate(sseproto.arecord(asource([CHUNK, PROVIDER_ERROR]), path))
+        # Still inside the event loop, before any finaliser could run.
+        recording = load_fixture(path).recording
+        assert recording is not None and recording.ending.kind == "closed"
+
+    asyncio.run(run())
