@@ -502,12 +502,13 @@ def test_accumulate_stopping_at_done_finishes_the_recording_and_closes_the_sourc
 ) -> None:
     path = tmp_path / "s.sse"
     closed: list[bool] = []
-    completion = sseproto.accumulate(sseproto.record(keeps_the_connection_open(closed), path))
+    chunks = sseproto.record(keeps_the_connection_open(closed), path)
+    completion = sseproto.accumulate(chunks, dialect="chat")
     assert completion.choices[0].message.content == "Hi"
     assert closed == [True]
     recording = load_fixture(path).recording
     assert recording is not None and recording.ending.kind == "closed"
-    assert sseproto.accumulate(sseproto.replay(path)) == completion
+    assert sseproto.accumulate(sseproto.replay(path), dialect="chat") == completion
 
 
 def test_iter_chat_left_early_finishes_the_recording_at_once(tmp_path: Path) -> None:
