@@ -221,8 +221,12 @@ def test_reads_that_are_not_bytes_are_refused_saying_what_to_pass() -> None:
     accumulator = ChatAccumulator()
     bad: Any
     for bad in (5, "data: x\n\n", None):
-        with pytest.raises(TypeError, match="must be bytes, bytearray or memoryview"):
-            accumulator.feed(bad)
+        for feed in (accumulator.feed, sseproto.SSEDecoder().feed, AutoAccumulator().feed):
+            with pytest.raises(TypeError, match="must be bytes, bytearray or memoryview"):
+                feed(bad)
+        for dialect in ("chat", "gemini", "responses", "auto"):
+            with pytest.raises(TypeError, match="must be bytes, bytearray or memoryview"):
+                sseproto.accumulate([bad], dialect=dialect)
     text_reads: Any = ["data: x\n\n"]
     with pytest.raises(TypeError, match=r"iter_bytes\(\), not iter_text\(\)"):
         sseproto.accumulate(text_reads)

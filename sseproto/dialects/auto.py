@@ -22,7 +22,7 @@ from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_
 from .kit.drive import Accumulator
 from .kit.errors import ProviderError, UnexpectedStreamError
 from .kit.payload import parse_json
-from .kit.reads import BytesLike, not_bytes
+from .kit.reads import BytesLike
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
 from .kit.updates import ChatUpdate
@@ -147,16 +147,14 @@ class AutoAccumulator:
         if decided is not None:
             decided._feed_into(data, updates)
             return
-        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
-            raise not_bytes(data)
         self._check_open()
-        data = bytes(data)  # held: the caller may reuse a bytearray
-        self._hold(("feed", data), len(data))
         try:
-            events = self._probe.feed(data)
+            events = self._probe.feed(data)  # refuses a read that is not bytes-like
         except StreamError as error:
             self._fail(error)
             raise
+        data = bytes(data)  # held: the caller may reuse a bytearray
+        self._hold(("feed", data), len(data))
         first = self._probe.events_dispatched - len(events)
         for position, event in enumerate(events):
             dialect = self._decide(event.data, first + position, self._probe)

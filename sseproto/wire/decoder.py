@@ -56,6 +56,19 @@ _SEGMENT = 64 * 1024
 _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 
 
+def _not_bytes(value: object) -> TypeError:
+    """The error for a read of a stream that is not bytes-like: a stream's body is bytes, and
+    text (``iter_text()``) has lost what decoding needs."""
+    hint = (
+        "read the body as bytes (response.iter_bytes(), not iter_text())"
+        if isinstance(value, str)
+        else "pass the body's bytes"
+    )
+    return TypeError(
+        f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: {hint}"
+    )
+
+
 class SSEDecoder:
     """Incremental, sans-I/O decoder for one ``text/event-stream``.
 
@@ -177,8 +190,11 @@ class SSEDecoder:
                 before it are returned first; the error is raised by this call when nothing
                 precedes it, otherwise by the next call (and by every call after that).
             RuntimeError: if called after :meth:`close`.
+            TypeError: ``data`` is not bytes-like (a ``str``, an int, ...).
         """
         if data.__class__ is not bytes:
+            if not isinstance(data, bytearray | memoryview):
+                raise _not_bytes(data)
             data = bytes(data)
         if self._guarded:
             data = self._pass_guard(data)

@@ -43,7 +43,7 @@ from ..kit.errors import (
     UnexpectedStreamError,
 )
 from ..kit.payload import parse_json, scan_json
-from ..kit.reads import BytesLike, not_bytes
+from ..kit.reads import BytesLike
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
@@ -270,8 +270,6 @@ class ChatAccumulator:
     def _feed_into(self, data: BytesLike, updates: Updates) -> None:
         """:meth:`feed`, appending to ``updates``; ``None`` builds no updates at all (for
         callers that only want the result)."""
-        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
-            raise not_bytes(data)
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(ChatInput.CHUNK)
         decoder = self._decoder

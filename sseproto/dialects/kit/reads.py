@@ -2,31 +2,20 @@
 
 A stream's body is bytes. Text (``iter_text()``, ``iter_lines()`` with its line ends stripped)
 has lost what the decoder needs, and iterating one ``bytes`` object gives ints, so anything that
-is not bytes-like is refused with a :class:`TypeError` saying what to pass instead.
+is not bytes-like is refused with a :class:`TypeError` saying what to pass instead (each read by
+the decoder itself).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-__all__ = ["BytesLike", "async_reads", "not_bytes", "reads"]
+__all__ = ["BytesLike", "async_reads", "reads"]
 
 BytesLike = bytes | bytearray | memoryview
 """One read of a stream's body."""
 
 _BYTES_LIKE = (bytes, bytearray, memoryview)
-
-
-def not_bytes(value: object) -> TypeError:
-    """The error for one read that is not bytes-like."""
-    hint = (
-        "read the body as bytes (response.iter_bytes(), not iter_text())"
-        if isinstance(value, str)
-        else "pass the body's bytes"
-    )
-    return TypeError(
-        f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: {hint}"
-    )
 
 
 def reads(chunks: Iterable[BytesLike] | BytesLike) -> Iterator[BytesLike]:
