@@ -165,19 +165,20 @@ def test_sseproto_check_fails_streams_that_carry_no_chat_chunk(
         (b'data: {"choices":[]}data: {"choices":[]}data: [DONE]', "line ends were stripped"),
     ],
 )
-@pytest.mark.parametrize("dialect", ["chat", "auto", "gemini"])
+@pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])
 def test_no_event_in_a_body_says_so_with_its_size_and_start(
     body: bytes, says: str, dialect: Any
 ) -> None:
     error = failure_of(lambda: sseproto.accumulate(pieces(body, 100), dialect=dialect))
-    assert type(error) is UnexpectedStreamError or dialect == "gemini"
-    assert f"no event in {len(body)} bytes" in str(error) or dialect == "gemini"
-    if dialect != "gemini":
-        assert says in str(error)
-        assert repr(body[:20].decode("utf-8", "replace"))[:-1] in str(error)
+    assert type(error) is UnexpectedStreamError
+    assert f"no event in {len(body)} bytes" in str(error)
+    assert says in str(error)
+    assert repr(body[:20].decode("utf-8", "replace"))[:-1] in str(error)
+    # A named dialect's error carries its empty result, as any of its errors does.
+    assert (error.partial is None) == (dialect == "auto")
 
 
-@pytest.mark.parametrize("dialect", ["chat", "auto"])
+@pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])
 def test_a_json_error_body_is_a_provider_error_carrying_it(dialect: Any) -> None:
     body = b'{"error": {"message": "Incorrect API key", "type": "invalid_request_error"}}'
     error = failure_of(lambda: sseproto.accumulate([body], dialect=dialect))
@@ -185,7 +186,7 @@ def test_a_json_error_body_is_a_provider_error_carrying_it(dialect: Any) -> None
     assert isinstance(error.error, dict) and error.error["message"] == "Incorrect API key"
 
 
-@pytest.mark.parametrize("dialect", ["chat", "auto"])
+@pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])
 def test_an_empty_body_and_one_cut_in_its_first_event_are_incomplete(dialect: Any) -> None:
     empty = failure_of(lambda: sseproto.accumulate([], dialect=dialect))
     assert isinstance(empty, IncompleteStreamError)
@@ -212,6 +213,28 @@ def test_a_stream_of_another_dialect_read_as_chat_is_named(
     assert isinstance(error, UnexpectedStreamError)
     assert error.detected == dialect and says in str(error)
     assert (error.offset, error.event_index) == (0, 0)
+    # The chat engine itself says the same, for those who feed it directly.
+    accumulator = ChatAccumulator()
+    with pytest.raises(UnexpectedStreamError, match="not a chat stream"):
+        accumulator.feed(body)
+
+
+@pytest.mark.parametrize(
+    ("named", "body", "found"),
+    [
+        ("gemini", BODY, "an OpenAI chat stream, not a Gemini stream"),
+        ("responses", BODY, "an OpenAI chat stream, not an OpenAI Responses stream"),
+        ("gemini", b'data: {"type":"response.created"}\n\n', "an OpenAI Responses stream"),
+        ("responses", b'data: {"candidates":[]}\n\n', "a Gemini stream, not an OpenAI"),
+    ],
+)
+def test_a_named_dialect_refuses_another_by_name(named: Any, body: bytes, found: str) -> None:
+    error = failure_of(lambda: sseproto.accumulate(pieces(body, 10), dialect=named))
+    assert isinstance(error, UnexpectedStreamError) and found in str(error)
+    assert (error.offset, error.event_index) == (0, 0)
+    empty = ACCUMULATORS[named]().snapshot()
+    assert empty is not None and error.partial is not None
+    assert error.partial.to_dict() == empty.to_dict()
 
 
 # -- what the readers accept ------------------------------------------------------------------
@@ -633,7 +656,7 @@ def test_iter_chat_is_iter_updates_pinned_to_chat() -> None:
     require_real_fixtures()
     gemini = (REAL_FIXTURES / "gemini" / "flash25-max-tokens.sse").read_bytes()
     assert isinstance(sseproto.accumulate(gemini), GeminiResponse)
-    with pytest.raises(UnexpectedStreamError, match="a Gemini stream, not a chat stream"):
+    with pytest.raises(UnexpectedStreamError, match="a Gemini stream, not an OpenAI chat stream"):
         list(sseproto.iter_chat([gemini]))
     assert list(sseproto.iter_chat([BODY])) == list(sseproto.iter_updates([BODY]))
 

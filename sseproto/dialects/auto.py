@@ -13,7 +13,7 @@ decides nothing in twice ``max_event_size`` bytes is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ..wire.errors import StreamError
@@ -26,7 +26,10 @@ from .kit.reads import BytesLike
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
 from .kit.updates import ChatUpdate
-from .registry import ACCUMULATORS
+from .registry import ACCUMULATORS, accumulator_class
+
+if TYPE_CHECKING:
+    from .chat.completion import ChatCompletion
 
 __all__ = ["AutoAccumulator"]
 
@@ -51,35 +54,56 @@ class AutoAccumulator:
     start of the body quoted when no event came at all); a :class:`ProviderError` for a first
     event that is only an ``error`` object.
 
+    With ``expect``, the stream must be of that dialect: the first data event decides it unless
+    it is another dialect's, which is refused naming both (the readers read a named dialect
+    this way, so that every dialect refuses the others and a body without events alike).
+
     Args:
         strict: passed to the dialect's accumulator.
         max_event_size: passed to the dialect's accumulator (see :class:`SSEDecoder`).
+        expect: the one dialect the stream may be, or None for any.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` is not a bool, ``max_event_size`` is not valid or ``expect``
+            is no dialect.
+        NotImplementedError: ``expect`` is a dialect this version cannot read yet.
     """
 
     __slots__ = (
         "_decided",
         "_dialect",
         "_error",
+        "_expected",
         "_first_other",
         "_held",
         "_held_size",
         "_inputs",
         "_limit",
         "_max_event_size",
+        "_named",
         "_probe",
         "_state",
         "_strict",
     )
 
     def __init__(
-        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        *,
+        strict: bool = False,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        expect: Dialect | None = None,
     ) -> None:
         if not isinstance(strict, bool):
             raise ValueError(f"strict must be a bool, not {strict!r}")
         self._strict = strict
+        self._expected = expect
+        # A named dialect's accumulator, made now: its empty result is the partial of an error
+        # met before the stream reaches it.
+        self._named = (
+            None
+            if expect is None
+            else accumulator_class(expect)(strict=strict, max_event_size=max_event_size)
+        )
         self._max_event_size = max_event_size
         self._probe = SSEDecoder(max_event_size=max_event_size)
         self._limit = 2 * (DEFAULT_MAX_EVENT_SIZE if max_event_size is None else max_event_size)
@@ -207,6 +231,10 @@ class AutoAccumulator:
         """
         if self._decided is not None:
             return self._decided.close()
+        self._end_undecided()
+
+    def _end_undecided(self) -> NoReturn:
+        """The end of an input in which no event decided the dialect: raise what came instead."""
         self._check_open()
         self._probe.close()
         events = self.events_received
@@ -214,9 +242,10 @@ class AutoAccumulator:
             head = b"".join(data for kind, data in self._held if kind == "feed")
             error = no_event_error(head[:HEAD_SIZE], self._probe.offset)
         else:
+            wanted = "a known dialect" if self._expected is None else DIALECT_TITLES[self._expected]
             error = UnexpectedStreamError(
-                f"no dialect recognised: none of the stream's {events} events was a JSON "
-                f"object of a known dialect, the first being {self._first_other}",
+                f"no event of {wanted}: none of the stream's {events} events decides it, the "
+                f"first being {self._first_other}",
                 offset=self._probe.offset if not self._inputs else None,
                 event_index=events,
             )
@@ -226,8 +255,10 @@ class AutoAccumulator:
     # -- output -----------------------------------------------------------------------------
 
     def snapshot(self) -> StreamResult | None:
-        """The result rebuilt so far: None before the dialect is decided. Never raises."""
-        return None if self._decided is None else self._decided.snapshot()
+        """The result rebuilt so far: None before any dialect is decided (the named dialect's
+        empty result when one was named). Never raises."""
+        accumulator = self._decided or self._named
+        return None if accumulator is None else accumulator.snapshot()
 
     def result(self) -> StreamResult:
         """The final result. Calls :meth:`close` first if it was not called.
@@ -236,8 +267,7 @@ class AutoAccumulator:
             StreamError: the error the stream failed with.
         """
         if self._decided is None:
-            self.close()
-        assert self._decided is not None  # close() raised otherwise
+            self._end_undecided()
         return self._decided.result()
 
     # -- deciding ---------------------------------------------------------------------------
@@ -246,27 +276,36 @@ class AutoAccumulator:
         """The dialect event ``index`` (its data ``data``) decides, or None if it decides
         nothing; raise if it shows the stream is none."""
         if data == "[DONE]":
-            self._note_other("data: [DONE]")
-            return None
+            return self._undecided("data: [DONE]")
         try:
             payload = parse_json(data)
         except StreamError:
-            self._note_other(f"the non-JSON data {data[:40]!r}")
-            return None
+            return self._undecided(f"the non-JSON data {data[:40]!r}")
         return self._decide_on(payload, index, decoder)
 
     def _decide_on(self, payload: Any, index: int, decoder: SSEDecoder | None) -> Dialect | None:
         recognised = recognise(payload)
         if recognised == "keepalive" or (recognised is None and type(payload) is not dict):
-            self._note_other(describe(payload))
-            return None
+            return self._undecided(describe(payload))
         dialect = DIALECTS.get(recognised or "")
-        if dialect in ACCUMULATORS:
+        expected = self._expected
+        if expected is not None and dialect in (None, expected):
+            # Anything but another dialect's event is the named dialect's to read or refuse.
+            dialect = expected
+        if dialect in ACCUMULATORS and (expected is None or dialect == expected):
             self._dialect = dialect
             return dialect
         offset = None if decoder is None else decoder.event_offset(index)
         error: StreamError
-        if recognised == "error":
+        if expected is not None and dialect is not None:
+            error = UnexpectedStreamError(
+                f"{DIALECT_TITLES[dialect]}, not {DIALECT_TITLES[expected]}: its first event "
+                f"is {describe(payload)} (read it as that dialect, or with dialect='auto')",
+                detected=dialect,
+                offset=offset,
+                event_index=index,
+            )
+        elif recognised == "error":
             error = ProviderError(payload["error"], offset=offset, event_index=index)
         elif dialect is not None:
             error = UnexpectedStreamError(
@@ -286,7 +325,7 @@ class AutoAccumulator:
 
     def _start(self, dialect: Dialect, updates: list[ChatUpdate] | None) -> None:
         """Create the dialect's accumulator and give it the held input."""
-        accumulator = ACCUMULATORS[dialect](
+        accumulator = self._named or ACCUMULATORS[dialect](
             strict=self._strict, max_event_size=self._max_event_size
         )
         self._decided = accumulator
@@ -315,9 +354,15 @@ class AutoAccumulator:
             self._fail(error)
             raise error
 
-    def _note_other(self, what: str) -> None:
+    def _undecided(self, what: str) -> Dialect | None:
+        """An event that decides no dialect (``what`` it was): the named dialect's to read or
+        refuse, else remembered (if first) and skipped."""
+        if self._expected is not None:
+            self._dialect = self._expected
+            return self._expected
         if self._first_other is None:
             self._first_other = what
+        return None
 
     def _check_open(self) -> None:
         if self._error is not None:
@@ -326,3 +371,6 @@ class AutoAccumulator:
     def _fail(self, error: StreamError) -> None:
         self._error = error
         self._held = []
+        if error.partial is None and self._named is not None:
+            # Partials are annotated with the chat result, though any dialect's result goes there.
+            error.partial = cast("ChatCompletion | None", self._named.snapshot())

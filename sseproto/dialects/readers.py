@@ -19,7 +19,7 @@ from .kit.drive import Accumulator, aiterate, arun, iterate, run
 from .kit.reads import BytesLike, async_reads, reads
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
-from .registry import DialectChoice, accumulator_class
+from .registry import DialectChoice
 from .responses.result import Response
 
 __all__ = [
@@ -42,7 +42,9 @@ def new_accumulator(
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> Accumulator[StreamResult]:
-    """A fresh accumulator for ``dialect`` (:class:`AutoAccumulator` for ``"auto"``).
+    """A fresh accumulator for a stream of ``dialect``: an :class:`AutoAccumulator`, which
+    for a named dialect refuses another dialect's stream, and a body without events, by name
+    before handing the stream to that dialect's accumulator.
 
     Raises:
         ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size`` is invalid.
@@ -50,7 +52,7 @@ def new_accumulator(
     """
     if dialect == "auto":
         return AutoAccumulator(strict=strict, max_event_size=max_event_size)
-    return accumulator_class(dialect)(strict=strict, max_event_size=max_event_size)
+    return AutoAccumulator(strict=strict, max_event_size=max_event_size, expect=dialect)
 
 
 @overload
