@@ -176,7 +176,7 @@ class SyncEventSourceBase(_EventSourceBase):
                 rebuilt so far in ``partial``.
             StreamError: the stream was invalid, carried a provider error, was cut short or is
                 not a stream of the dialect, after the updates before it.
-            ValueError, NotImplementedError: as :func:`sseproto.accumulate`, at the call.
+            ValueError: as :func:`sseproto.accumulate`, at the call.
         """
         accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
         self._claim()

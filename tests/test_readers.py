@@ -517,16 +517,20 @@ def test_each_payload_is_recognised_by_the_dialect_rules(payload: Any, recognise
 def readable_fixtures() -> list[Path]:
     return [
         *sorted(PROJECT_FIXTURES.glob("*.sse")),
-        *real_fixture_files("openai-chat", "other-openai-compatible", "gemini", "openai-responses"),
+        *real_fixture_files(
+            "openai-chat", "other-openai-compatible", "gemini", "openai-responses", "anthropic"
+        ),
     ]
 
 
 @pytest.mark.parametrize("path", readable_fixtures(), ids=lambda path: path.stem)
 def test_auto_gives_what_the_named_dialect_gives(path: Path) -> None:
     body = path.read_bytes()
-    dialect: Any = {"gemini": "gemini", "openai-responses": "responses"}.get(
-        path.parent.name, "chat"
-    )
+    dialect: Any = {
+        "gemini": "gemini",
+        "openai-responses": "responses",
+        "anthropic": "anthropic",
+    }.get(path.parent.name, "chat")
     auto: Any = None
     named: Any = None
     try:
@@ -556,18 +560,6 @@ def test_auto_updates_never_depend_on_the_reads(size: int, path: Path) -> None:
         return seen, None
 
     assert updates(pieces(body, size)) == updates([body])
-
-
-@pytest.mark.parametrize("path", real_fixture_files("anthropic")[:3])
-def test_a_dialect_this_version_cannot_read_yet_is_named(path: Path) -> None:
-    body = path.read_bytes()
-    dialect: Any = "anthropic"
-    if dialect in ACCUMULATORS:
-        pytest.skip(f"{dialect} is read")
-    error = failure_of(lambda: sseproto.accumulate(body))
-    assert isinstance(error, UnexpectedStreamError) and error.detected == dialect
-    with pytest.raises(NotImplementedError, match=f"cannot read the {dialect} dialect yet"):
-        sseproto.accumulate(body, dialect=dialect)
 
 
 def test_naming_no_dialect_is_a_value_error() -> None:

@@ -48,11 +48,10 @@ class AutoAccumulator:
     received so far. Before the decision no update is produced and :meth:`snapshot` is None.
 
     Errors: everything the decided accumulator raises; and before the decision an
-    :class:`UnexpectedStreamError` for a first event that matches no dialect (or one this
-    version cannot read yet), for input that decides nothing within twice ``max_event_size``
-    bytes, and at :meth:`close` for input in which no event decided (what came is said, the
-    start of the body quoted when no event came at all); a :class:`ProviderError` for a first
-    event that is only an ``error`` object.
+    :class:`UnexpectedStreamError` for a first event that matches no dialect, for input that
+    decides nothing within twice ``max_event_size`` bytes, and at :meth:`close` for input in
+    which no event decided (what came is said, the start of the body quoted when no event came
+    at all); a :class:`ProviderError` for a first event that is only an ``error`` object.
 
     With ``expect``, the stream must be of that dialect: the first data event decides it unless
     it is another dialect's, which is refused naming both (the readers read a named dialect
@@ -66,7 +65,6 @@ class AutoAccumulator:
     Raises:
         ValueError: if ``strict`` is not a bool, ``max_event_size`` is not valid or ``expect``
             is no dialect.
-        NotImplementedError: ``expect`` is a dialect this version cannot read yet.
     """
 
     __slots__ = (
@@ -307,13 +305,6 @@ class AutoAccumulator:
             )
         elif recognised == "error":
             error = ProviderError(payload["error"], offset=offset, event_index=index)
-        elif dialect is not None:
-            error = UnexpectedStreamError(
-                f"{DIALECT_TITLES[dialect]}, which this version of sseproto cannot read yet",
-                detected=dialect,
-                offset=offset,
-                event_index=index,
-            )
         else:
             error = UnexpectedStreamError(
                 f"no dialect recognised: the stream's first data event is {describe(payload)}",

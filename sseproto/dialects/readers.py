@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable
 from typing import Literal, overload
 
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from .anthropic.result import AnthropicMessage
 from .auto import AutoAccumulator
 from .chat.completion import ChatCompletion
 from .gemini.result import GeminiResponse
@@ -48,7 +49,6 @@ def new_accumulator(
 
     Raises:
         ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size`` is invalid.
-        NotImplementedError: ``dialect`` is one this version cannot read yet.
     """
     if dialect == "auto":
         return AutoAccumulator(strict=strict, max_event_size=max_event_size)
@@ -63,6 +63,14 @@ def accumulate(
     strict: bool = ...,
     max_event_size: int | None = ...,
 ) -> ChatCompletion: ...
+@overload
+def accumulate(
+    chunks: Reads,
+    *,
+    dialect: Literal["anthropic"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> AnthropicMessage: ...
 @overload
 def accumulate(
     chunks: Reads,
@@ -95,8 +103,8 @@ def accumulate(
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> StreamResult:
     """Read a whole stream (its raw bytes, in reads of any size) and return its result: the
-    provider's own object (:class:`ChatCompletion` for chat, :class:`Response` for Responses,
-    :class:`GeminiResponse` for Gemini).
+    provider's own object (:class:`ChatCompletion` for chat, :class:`AnthropicMessage` for
+    Anthropic, :class:`Response` for Responses, :class:`GeminiResponse` for Gemini).
 
     Reading stops at the dialect's terminal event (chat: ``data: [DONE]``), and a generator
     source is closed however reading ends.
@@ -106,7 +114,7 @@ def accumulate(
             source failing included) or is not a stream of the dialect; the error's
             ``partial`` holds what was rebuilt.
         TypeError: ``chunks`` is not bytes reads (see the module).
-        ValueError, NotImplementedError: as :func:`new_accumulator`.
+        ValueError: as :func:`new_accumulator`.
     """
     source = reads(chunks)
     return run(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
@@ -120,6 +128,14 @@ async def aaccumulate(
     strict: bool = ...,
     max_event_size: int | None = ...,
 ) -> ChatCompletion: ...
+@overload
+async def aaccumulate(
+    chunks: AsyncReads,
+    *,
+    dialect: Literal["anthropic"],
+    strict: bool = ...,
+    max_event_size: int | None = ...,
+) -> AnthropicMessage: ...
 @overload
 async def aaccumulate(
     chunks: AsyncReads,
@@ -174,7 +190,7 @@ def iter_updates(
 
     Raises:
         StreamError: as :func:`accumulate`.
-        TypeError, ValueError, NotImplementedError: at the call, as :func:`accumulate`.
+        TypeError, ValueError: at the call, as :func:`accumulate`.
     """
     source = reads(chunks)
     return iterate(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
+from .anthropic.accumulator import AnthropicAccumulator
 from .chat.accumulator import ChatAccumulator
 from .gemini.accumulator import GeminiAccumulator
 from .kit.drive import Accumulator
@@ -21,27 +22,22 @@ AccumulatorClass = Callable[..., Accumulator[StreamResult]]
 
 ACCUMULATORS: Mapping[Dialect, AccumulatorClass] = {
     "chat": ChatAccumulator,
+    "anthropic": AnthropicAccumulator,
     "responses": ResponsesAccumulator,
     "gemini": GeminiAccumulator,
 }
-"""The accumulator of each dialect this version reads."""
+"""The accumulator of each dialect."""
 
 
 def accumulator_class(dialect: Any) -> AccumulatorClass:
     """The accumulator class of ``dialect``.
 
     Raises:
-        NotImplementedError: ``dialect`` is a dialect this version cannot read yet.
-        ValueError: ``dialect`` is no dialect at all.
+        ValueError: ``dialect`` is no dialect.
     """
     found = ACCUMULATORS.get(dialect)
     if found is not None:
         return found
-    if dialect in get_args(Dialect):
-        raise NotImplementedError(
-            f"this version of sseproto cannot read the {dialect} dialect yet; it reads "
-            f"{', '.join(ACCUMULATORS)}"
-        )
     raise ValueError(
         f"dialect must be one of {', '.join(get_args(DialectChoice))}, not {dialect!r}"
     )

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from .errors import EventTooLargeError
 from .events import ServerSentEvent
 
-__all__ = ["DEFAULT_MAX_EVENT_SIZE", "MAX_RETRY", "SSEDecoder"]
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "MAX_RETRY", "SSEDecoder", "not_bytes"]
 
 # 16 MiB: real LLM events reach 1 MiB and more (base64 images, large tool results), so the default
 # must be generous; it exists so that a stream that never sends a blank line cannot exhaust memory.
@@ -56,7 +56,7 @@ _SEGMENT = 64 * 1024
 _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 
 
-def _not_bytes(value: object) -> TypeError:
+def not_bytes(value: object) -> TypeError:
     """The error for a read of a stream that is not bytes-like: a stream's body is bytes, and
     text (``iter_text()``) has lost what decoding needs."""
     hint = (
@@ -194,7 +194,7 @@ class SSEDecoder:
         """
         if data.__class__ is not bytes:
             if not isinstance(data, bytearray | memoryview):
-                raise _not_bytes(data)
+                raise not_bytes(data)
             data = bytes(data)
         if self._guarded:
             data = self._pass_guard(data)

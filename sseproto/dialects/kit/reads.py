@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-__all__ = ["BytesLike", "async_reads", "reads"]
+from ...wire.decoder import not_bytes
+
+__all__ = ["BytesLike", "async_reads", "not_bytes", "reads"]
 
 BytesLike = bytes | bytearray | memoryview
 """One read of a stream's body."""
