@@ -48,6 +48,8 @@ ACCUMULATE_OPENAI_TARGET = 40.0
 ACCUMULATE_FLOOR_TARGET = 0.65
 LINEARITY_TARGET = 1.5  # cost per KB at 1 MB / cost per KB at 10 KB
 TARGETED = ("chat", "tool-calls")
+# Typed-event streams (event: + data: blocks), network reads: x the fastest peer.
+TYPED_TARGETS = {"anthropic": 1.9, "responses": 1.5}
 ITER_EVENTS = "sseproto iter_events"
 
 
@@ -199,6 +201,13 @@ def decoder_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
                 _ratio(None if fastest is None else feeding / fastest),
                 _ratio(None if openai is None else iterating / openai),
             )
+            if workload.name in TYPED_TARGETS and split == "network" and fastest is not None:
+                for label, ours in (("iter_events", iterating), ("feed()", feeding)):
+                    verdicts.check(
+                        f"{workload.name}, network reads, {label} vs fastest peer",
+                        ours / fastest,
+                        TYPED_TARGETS[workload.name],
+                    )
             if workload.name in TARGETED and fastest is not None:
                 for label, ours in (("iter_events", iterating), ("feed()", feeding)):
                     where = f"{workload.name}, {split} reads, {label}"

@@ -14,7 +14,7 @@ from decoders import DecoderCase, decode_sseproto, decoders, normalise
 from timing import bench
 from workloads import SPLITS, fixed_reads, huge_line_stream, named, named_reads
 
-WORKLOADS = ("chat", "tool-calls", "multiline", "chat-crlf")
+WORKLOADS = ("chat", "tool-calls", "multiline", "chat-crlf", "anthropic", "responses")
 DECODERS = ("sseproto", "sseproto iter_events", "launchdarkly", "httpx-sse", "openai")
 
 

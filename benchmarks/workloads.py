@@ -11,6 +11,14 @@ same bytes. Each names the hot path it exercises:
   tool fan-out shape: the event data is JSON full of escaped quotes).
 - ``multiline``: 20 KB events of many ``data:`` lines with ``event:`` and ``id:`` fields, and a
   keep-alive comment block between events (the general, line-by-line path).
+- ``anthropic``: an Anthropic Messages stream (``event:`` + ``data:`` blocks): a thinking block of
+  2,000 deltas and its signature, then a text block of 18,000 deltas, with a ``ping`` every 1,000
+  deltas and every data line padded with 1-15 spaces before its final brace, as the live API
+  pads them (the typed-event path).
+- ``responses``: an OpenAI Responses stream (``event:`` + ``data:`` blocks): the full response
+  object in ``response.created`` and ``response.in_progress``, 20,000
+  ``response.output_text.delta`` events with ``sequence_number``, ``logprobs`` and
+  ``obfuscation`` as the live API sends them, then the done events and ``response.completed``.
 - ``huge-line``: one event of a single 5 MB line, read 1 KiB at a time (linear buffering: a
   decoder that re-copies its growing buffer on every read goes quadratic here).
 
@@ -31,6 +39,7 @@ __all__ = [
     "SINGLE_BYTE_PREFIX",
     "SPLITS",
     "Workload",
+    "anthropic_stream",
     "chat_stream",
     "decoder_workloads",
     "fixed_reads",
@@ -39,6 +48,7 @@ __all__ = [
     "named",
     "named_reads",
     "read_sizes",
+    "responses_stream",
     "split_reads",
     "stream_of_size",
     "tool_arguments_stream",
@@ -61,6 +71,7 @@ _PROSE = (
 )
 _WORDS = tuple(_PROSE.split())
 # Multi-byte pieces, some of them cut mid-word as real tokenisers do.
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _MULTIBYTE = ("é", " café", " naïve", "ü", " 東京", "の", "天気", " 😀", "—", " Ωμέγα", " ß", "ç")
 
 
@@ -220,6 +231,178 @@ def multiline_stream(events: int = 300, *, event_size: int = 20_000, seed: int =
     return Workload("multiline", "".join(parts).encode(), events)
 
 
+def _text_pieces(rng: random.Random, count: int) -> list[str]:
+    """``count`` text deltas, about 8% of them multi-byte, as the chat workload draws them."""
+    return [
+        rng.choice(_MULTIBYTE) if rng.random() < 0.08 else " " + rng.choice(_WORDS)
+        for _ in range(count)
+    ]
+
+
+def anthropic_stream(deltas: int = 20_000, *, seed: int = SEED) -> Workload:
+    """An Anthropic Messages stream: thinking then text, pings, padded data lines."""
+    rng = random.Random(seed + 5)
+    parts: list[str] = []
+
+    def send(payload: dict[str, Any]) -> None:
+        # The live API pads the JSON with spaces before its final brace.
+        body = _dumps(payload)
+        padded = body[:-1] + " " * rng.randint(1, 15) + "}"
+        parts.append(f"event: {payload['type']}\ndata: {padded}\n\n")
+
+    def ping() -> None:
+        parts.append('event: ping\ndata: {"type": "ping"}\n\n')
+
+    message_id = "msg_01" + "".join(rng.choices(_LETTERS, k=22))
+    send(
+        {
+            "type": "message_start",
+            "message": {
+                "model": "claude-sonnet-4-20250514",
+                "id": message_id,
+                "type": "message",
+                "role": "assistant",
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {
+                    "input_tokens": 43,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 0,
+                    "output_tokens": 4,
+                    "service_tier": "standard",
+                },
+            },
+        }
+    )
+    thinking_count = deltas // 10
+    blocks = (("thinking", thinking_count), ("text", deltas - thinking_count))
+    text = ""
+    sent = 0
+    for index, (kind, count) in enumerate(blocks):
+        start: dict[str, Any] = {"type": kind, kind: ""}
+        if kind == "thinking":
+            start["signature"] = ""
+        send({"type": "content_block_start", "index": index, "content_block": start})
+        if index == 0:
+            ping()
+        pieces = _text_pieces(rng, count)
+        for piece in pieces:
+            send(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": f"{kind}_delta", kind: piece},
+                }
+            )
+            sent += 1
+            if sent % 1000 == 0:
+                ping()
+        if kind == "thinking":
+            signature = "".join(rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789+/", k=344))
+            send(
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "signature_delta", "signature": signature},
+                }
+            )
+        else:
+            text = "".join(pieces)
+        send({"type": "content_block_stop", "index": index})
+    send(
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": deltas},
+        }
+    )
+    send({"type": "message_stop"})
+    return Workload("anthropic", "".join(parts).encode(), len(parts), content=text)
+
+
+def responses_stream(deltas: int = 20_000, *, seed: int = SEED) -> Workload:
+    """An OpenAI Responses stream of one message whose text arrives in ``deltas`` events."""
+    rng = random.Random(seed + 6)
+    hexdigits = "0123456789abcdef"
+    response_id = "resp_" + "".join(rng.choices(hexdigits, k=48))
+    item_id = "msg_" + "".join(rng.choices(hexdigits, k=48))
+    parts: list[str] = []
+
+    def send(payload: dict[str, Any]) -> None:
+        payload = {"type": payload["type"], "sequence_number": len(parts), **payload}
+        parts.append(f"event: {payload['type']}\ndata: {_dumps(payload)}\n\n")
+
+    def response(status: str, output: list[Any], usage: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "id": response_id,
+            "object": "response",
+            "created_at": 1757686054,
+            "status": status,
+            "background": False,
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "max_output_tokens": None,
+            "model": "gpt-5-mini-2025-08-07",
+            "output": output,
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "reasoning": {"effort": "minimal", "summary": None},
+            "store": True,
+            "temperature": 1.0,
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": 1.0,
+            "truncation": "disabled",
+            "usage": usage,
+            "user": None,
+            "metadata": {},
+        }
+
+    send({"type": "response.created", "response": response("in_progress", [], None)})
+    send({"type": "response.in_progress", "response": response("in_progress", [], None)})
+    item: dict[str, Any] = {
+        "id": item_id,
+        "type": "message",
+        "status": "in_progress",
+        "content": [],
+        "role": "assistant",
+    }
+    send({"type": "response.output_item.added", "output_index": 0, "item": item})
+    where = {"item_id": item_id, "output_index": 0, "content_index": 0}
+    empty = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+    send({"type": "response.content_part.added", **where, "part": empty})
+    pieces = _text_pieces(rng, deltas)
+    for piece in pieces:
+        obfuscation = "".join(rng.choices(_LETTERS, k=rng.randint(2, 15)))
+        send(
+            {
+                "type": "response.output_text.delta",
+                **where,
+                "delta": piece,
+                "logprobs": [],
+                "obfuscation": obfuscation,
+            }
+        )
+    text = "".join(pieces)
+    send({"type": "response.output_text.done", **where, "text": text, "logprobs": []})
+    part = {**empty, "text": text}
+    send({"type": "response.content_part.done", **where, "part": part})
+    done = {**item, "status": "completed", "content": [part]}
+    send({"type": "response.output_item.done", "output_index": 0, "item": done})
+    usage = {
+        "input_tokens": 12,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": deltas,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 12 + deltas,
+    }
+    send({"type": "response.completed", "response": response("completed", [done], usage)})
+    return Workload("responses", "".join(parts).encode(), len(parts), content=text)
+
+
 def huge_line_stream(size: int = 5_000_000, *, seed: int = SEED) -> Workload:
     """One event whose single ``data:`` line is ``size`` bytes (a base64 image, a large result)."""
     rng = random.Random(seed + 4)
@@ -247,7 +430,14 @@ def with_crlf(workload: Workload) -> Workload:
 def decoder_workloads() -> list[Workload]:
     """The decoder benchmark's streams, in table order."""
     chat = chat_stream()
-    return [chat, tool_call_stream(), multiline_stream(), with_crlf(chat)]
+    return [
+        chat,
+        tool_call_stream(),
+        multiline_stream(),
+        with_crlf(chat),
+        anthropic_stream(),
+        responses_stream(),
+    ]
 
 
 @cache

@@ -7,6 +7,9 @@
 3. The decoder agrees with the plain line-by-line oracle in ``reference_decoder`` on arbitrary input
    split arbitrarily, which holds whatever fast paths the decoder takes; and after every read it
    has dispatched exactly the events of the bytes read so far.
+4. The typed-event fast path (``event:`` + ``data:`` blocks, the Anthropic and OpenAI Responses
+   wire) gives exactly what the line-by-line path gives, on streams of that shape with every
+   near miss mixed in, under any split; and it does fire on well-formed streams of valid UTF-8.
 """
 
 from __future__ import annotations
@@ -325,6 +328,100 @@ def test_interpreting_in_segments_never_changes_the_result(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(decoder_module, "_SEGMENT", segment)
         assert_agrees_with_oracle(stream, cuts)
+
+
+# --- 4. The typed-event fast path ---------------------------------------------------------------
+
+# Type names as the APIs send them, and the edge cases of the field grammar.
+event_types = st.one_of(
+    st.sampled_from(
+        [
+            b"content_block_delta",
+            b"ping",
+            b"response.output_text.delta",
+            b"message",
+            b"",
+            b" padded",
+            b"a:b",
+            "caf\u00e9".encode(),
+            b"\xff\xfe",
+            b"\xe2\x82",
+        ]
+    ),
+    value_text.map(lambda text: text.replace("\r", "").replace("\n", "").encode()),
+)
+# Data values: JSON-like text, padded with spaces as Anthropic pads it, and any bytes but line ends.
+data_values = st.one_of(
+    st.sampled_from(
+        [b'{"type": "ping"}', b'{"type":"message_stop"}       ', b"", b" ", b"data: x"]
+    ),
+    st.binary(max_size=12).map(lambda raw: raw.replace(b"\r", b"").replace(b"\n", b"")),
+)
+# Blocks that are almost typed events, each of which must leave the fast path.
+near_misses = st.sampled_from(
+    [
+        b"event: a\n",  # no data line: dispatches nothing
+        b"event: a\ndata: 1\ndata: 2\n",  # two data lines
+        b"event: a\nid: 7\ndata: x\n",
+        b"data: x\nevent: a\n",  # data first
+        b"event:a\ndata:x\n",  # no spaces
+        b"event: a\ndata: x\nretry: 5\n",
+        b": ping\nevent: a\ndata: x\n",
+        b"data: plain\n",
+        b"event: a\n\ndata: x\n",
+        b"event: a\ndata: x\n\n",  # followed by an extra blank line
+        b"event: a\ndata: x\ry\n",  # a lone CR: a line end too
+        b"\n",
+    ]
+)
+
+
+@st.composite
+def typed_event_streams(draw: st.DrawFn) -> tuple[bytes, bool]:
+    """A typed-event stream with one line end throughout; near misses mixed in when drawn.
+
+    Returns the stream and whether it is well formed (every block typed, LF or CRLF).
+    """
+    eol = draw(st.sampled_from(EOLS))
+    well_formed = draw(st.booleans())
+    blocks: list[bytes] = []
+    for _ in range(draw(st.integers(1, 10))):
+        if not well_formed and draw(st.integers(0, 3)) == 0:
+            block = draw(near_misses)
+        else:
+            block = b"event: " + draw(event_types) + b"\ndata: " + draw(data_values) + b"\n"
+        blocks.append(block.replace(b"\n", eol) + eol)
+    tail = draw(st.sampled_from([b"", b"", b"event: cut", b"event: cut\ndata: x\n"]))
+    return b"".join(blocks) + tail.replace(b"\n", eol), well_formed and eol != b"\r"
+
+
+@example(typed=(b"event: a\n\nevent: b\ndata: 1\ndata: 2\n\n", False), cuts=[])
+@given(typed=typed_event_streams(), cuts=cut_lists)
+def test_typed_event_streams_agree_with_the_oracle(
+    typed: tuple[bytes, bool], cuts: list[int]
+) -> None:
+    stream, _ = typed
+    assert_agrees_with_oracle(stream, cuts)
+
+
+# A data-less block and a two-line one: their line ends add up as if both were well formed.
+@example(typed=(b"event: a\n\nevent: b\ndata: 1\ndata: 2\n\n", False))
+@example(typed=(b"event: a\r\n\r\nevent: b\r\ndata: 1\r\ndata: 2\r\n\r\n", False))
+@example(typed=(b"event: a\r\ndata: x\ry\r\n\r\n", False))
+@given(typed=typed_event_streams())
+def test_typed_fast_path_equals_the_line_by_line_path(typed: tuple[bytes, bool]) -> None:
+    """Whenever the fast path takes a block, the spec's line-by-line reading gives the same."""
+    stream, well_formed = typed
+    complete = stream[: max(stream.rfind(b"\n\n") + 2, stream.rfind(b"\r\n\r\n") + 4, 0)]
+    if not complete.startswith(b"event: "):
+        return
+    fast = SSEDecoder()._interpret_typed(complete)
+    slow = SSEDecoder()._interpret_lines(complete.decode("utf-8", "replace"))
+    if well_formed and complete.decode("utf-8", "ignore").encode() == complete:
+        # Invalid UTF-8 is left to the line-by-line path, which replaces it.
+        assert fast is not None, "the fast path must take every well-formed typed stream"
+    if fast is not None:
+        assert fast == slow
 
 
 def seeded_stream(seed: int, size: int) -> bytes:

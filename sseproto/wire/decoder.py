@@ -364,7 +364,8 @@ class SSEDecoder:
             # with CRLF line ends. Splitting on the separator gives the values; it is exact when
             # no value holds a line end (then every event is one data line and a blank line).
             # Each value decodes alone exactly as in the whole block: a line end always ends a
-            # UTF-8 sequence.
+            # UTF-8 sequence. Valid UTF-8 decodes the same strictly, and faster; any invalid byte
+            # sends the block to the line-by-line path, which replaces it as the spec does.
             if _CR not in block:
                 values = block[6:-2].split(b"\n\ndata: ")
                 exact = _LF not in b"".join(values)
@@ -374,14 +375,58 @@ class SSEDecoder:
                 exact = block.endswith(b"\r\n\r\n") and _LF not in joined and _CR not in joined
             if exact:
                 last_event_id = self._last_event_id
-                if len(values) == 1:  # the usual block when reads are small: skip the loop
-                    value = values[0].decode("utf-8", "replace")
-                    return [ServerSentEvent("message", value, last_event_id)]
-                return [
-                    ServerSentEvent("message", value.decode("utf-8", "replace"), last_event_id)
-                    for value in values
-                ]
+                try:
+                    if len(values) == 1:  # the usual block when reads are small: skip the loop
+                        return [ServerSentEvent("message", values[0].decode(), last_event_id)]
+                    return [
+                        ServerSentEvent("message", value.decode(), last_event_id)
+                        for value in values
+                    ]
+                except UnicodeDecodeError:
+                    pass
+        elif block.startswith(b"event: "):
+            events = self._interpret_typed(block)
+            if events is not None:
+                return events
         return self._interpret_lines(block.decode("utf-8", "replace"))
+
+    def _interpret_typed(self, block: bytes) -> list[ServerSentEvent] | None:
+        """Fast path for typed events (the Anthropic and OpenAI Responses wire); None if not.
+
+        The shape: "event: <type>", "data: <value>" and a blank line, repeated, all with LF or
+        all with CRLF line ends. Splitting at "<blank line>event: " gives one part per block.
+        Counting proves the shape: n parts hold 3n line ends (two in each separator and the
+        final blank line) only if the parts hold n between them, and each must hold the one
+        that starts its "<line end>data: ", so that is all they hold: every block is exactly
+        those two lines. Types and values decode alone exactly as in the whole block (a line
+        end or a space always ends a UTF-8 sequence); strictly, as in the data-only path.
+        """
+        if _CR not in block:
+            parts = block[7:-2].split(b"\n\nevent: ")
+            separator = b"\ndata: "
+            line_ends = block.count(b"\n")
+        elif block.endswith(b"\r\n\r\n"):
+            parts = block[7:-4].split(b"\r\n\r\nevent: ")
+            separator = b"\r\ndata: "
+            line_ends = block.count(b"\r\n")
+            if not block.count(b"\r") == block.count(b"\n") == line_ends:
+                return None  # a lone CR or LF
+        else:
+            return None
+        if line_ends != 3 * len(parts):
+            return None
+        last_event_id = self._last_event_id
+        events: list[ServerSentEvent] = []
+        append = events.append
+        try:
+            for part in parts:
+                name, found, value = part.partition(separator)
+                if not found:
+                    return None
+                append(ServerSentEvent(name.decode() or "message", value.decode(), last_event_id))
+        except UnicodeDecodeError:
+            return None
+        return events
 
     def _interpret_lines(self, text: str) -> list[ServerSentEvent]:
         """The spec's line-by-line interpretation of whole blocks."""
