@@ -52,6 +52,7 @@ _SMALL_READ = 256
 # Larger runs of complete blocks are interpreted in segments of about this size: big enough that
 # the per-segment cost vanishes, small enough that a segment's temporary objects stay small.
 _SEGMENT = 64 * 1024
+_new_event = ServerSentEvent.__new__
 # One line with its line end (spec: CRLF, lone CR or lone LF). Used off the hot path only.
 _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 
@@ -423,7 +424,14 @@ class SSEDecoder:
                 name, found, value = part.partition(separator)
                 if not found:
                     return None
-                append(ServerSentEvent(name.decode() or "message", value.decode(), last_event_id))
+                # Built without calling __init__: a Python-level call costs a tenth of the time
+                # of the whole path here. Every slot is set, as __init__ sets them.
+                event = _new_event(ServerSentEvent)
+                event.event = name.decode() or "message"
+                event.data = value.decode()
+                event.id = last_event_id
+                event.retry = None
+                append(event)
         except UnicodeDecodeError:
             return None
         return events

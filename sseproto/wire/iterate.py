@@ -39,7 +39,7 @@ def aiter_events(
 # decoder seeing an oversized line soon enough to refuse it, and the gathered reads costing about
 # their size (a read of a few bytes costs about 40 more as an object of its own).
 _GATHER_LIMIT = 64 * 1024
-_GATHER_READS = 64
+_GATHER_READS = 256
 
 
 def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
