@@ -17,6 +17,7 @@ from sseproto import (
     ContentDelta,
     ReasoningDelta,
     StreamDone,
+    StreamError,
     ToolCallDone,
 )
 
@@ -185,3 +186,104 @@ def test_any_message_streamed_and_read_any_way_rebuilds_exactly(
     ]
     assert [json.loads(u.arguments) for u in done] == [c["input"] for c in calls]
     assert [c.arguments for c in result.tool_calls] == [u.arguments for u in done]
+
+
+# -- any payloads: nothing but StreamErrors ---------------------------------------------------
+
+ANY_VALUE: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), TEXT),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(TEXT, children, max_size=3),
+    max_leaves=6,
+)
+EVENT_TYPES = st.sampled_from(
+    [
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+        "x_unknown",
+    ]
+)
+DELTA_TYPES = st.sampled_from(
+    [
+        "text_delta",
+        "input_json_delta",
+        "thinking_delta",
+        "signature_delta",
+        "citations_delta",
+        "compaction_delta",
+        "x_delta",
+    ]
+)
+BLOCK_TYPES = st.sampled_from(
+    ["text", "thinking", "tool_use", "server_tool_use", "mcp_tool_use", "compaction", "x_block"]
+)
+# Values drawn for the keys each event uses: usually of the right type, sometimes any value.
+FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "index": st.integers(0, 3) | ANY_VALUE,
+    "delta": st.fixed_dictionaries(
+        {"type": DELTA_TYPES},
+        optional={
+            key: TEXT | ANY_VALUE
+            for key in (
+                "text",
+                "partial_json",
+                "thinking",
+                "signature",
+                "citation",
+                "content",
+                "stop_reason",
+                "stop_sequence",
+            )
+        },
+    )
+    | ANY_VALUE,
+    "content_block": st.fixed_dictionaries(
+        {"type": BLOCK_TYPES},
+        optional={key: ANY_VALUE for key in ("text", "thinking", "citations", "input", "id")},
+    )
+    | ANY_VALUE,
+    "message": st.fixed_dictionaries(
+        {}, optional={key: ANY_VALUE for key in ("id", "usage", "content", "stop_reason")}
+    )
+    | ANY_VALUE,
+    "usage": st.dictionaries(TEXT, st.integers(0, 9) | ANY_VALUE, max_size=3) | ANY_VALUE,
+    "error": ANY_VALUE,
+}
+
+
+@st.composite
+def payloads(draw: st.DrawFn) -> Json:
+    """One event payload built from the dialect's keys, its values of any type."""
+    payload: Json = {"type": draw(EVENT_TYPES)}
+    for key in draw(st.lists(st.sampled_from(sorted(FIELD_VALUES)), max_size=4, unique=True)):
+        payload[key] = draw(FIELD_VALUES[key])
+    return payload
+
+
+@given(st.lists(payloads(), max_size=12), st.booleans(), st.booleans())
+def test_any_payloads_raise_nothing_but_stream_errors(
+    events: list[Json], strict: bool, as_bytes: bool
+) -> None:
+    accumulator = AnthropicAccumulator(strict=strict)
+    try:
+        for payload in events:
+            if as_bytes:
+                data = json.dumps(payload)
+                accumulator.feed(f"event: {payload['type']}\ndata: {data}\n\n".encode())
+            else:
+                accumulator.feed_chunk(payload)
+        accumulator.close()
+    except StreamError:
+        pass
+    message = accumulator.snapshot()
+    json.dumps(message.to_dict(), allow_nan=False)
+    # The shared view answers whatever the stream held.
+    assert message.text is None or isinstance(message.text, str)
+    assert message.reasoning is None or isinstance(message.reasoning, str)
+    assert all(isinstance(call.arguments, str) for call in message.tool_calls)
+    assert message.finish_reason is None or isinstance(message.finish_reason, str)
