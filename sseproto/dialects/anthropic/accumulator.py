@@ -41,7 +41,7 @@ from ..kit.errors import (
     UnexpectedStreamError,
 )
 from ..kit.payload import parse_json, scan_json
-from ..kit.reads import BytesLike, not_bytes
+from ..kit.reads import BytesLike
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,
@@ -234,8 +234,6 @@ class AnthropicAccumulator:
     def _feed_into(self, data: BytesLike, updates: Updates) -> None:
         """:meth:`feed`, appending to ``updates``; ``None`` builds no update at all (for callers
         that only want the result)."""
-        if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
-            raise not_bytes(data)
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(AnthropicInput.EVENT)
         decoder = self._decoder
