@@ -34,7 +34,14 @@ from .dialects.anthropic.result import (
 from .dialects.anthropic.updates import BlockDone, CitationAdded, ServerToolCallStarted
 from .dialects.auto import AutoAccumulator
 from .dialects.chat.accumulator import ChatAccumulator, ChatState
-from .dialects.chat.completion import ChatCompletion, ChatMessage, Choice, FunctionCall, ToolCall
+from .dialects.chat.completion import (
+    ChatAudio,
+    ChatCompletion,
+    ChatMessage,
+    Choice,
+    FunctionCall,
+    ToolCall,
+)
 from .dialects.gemini.accumulator import GeminiAccumulator
 from .dialects.gemini.result import (
     GeminiCandidate,
@@ -99,6 +106,7 @@ __all__ = [
     "BadResponseError",
     "BlockDone",
     "ChatAccumulator",
+    "ChatAudio",
     "ChatCompletion",
     "ChatMessage",
     "ChatState",

@@ -917,7 +917,8 @@ EXPECTED: dict[str, Expected] = {
             "chatcmpl-bcfbe349402eb3d2",
             "meta-llama/Llama-3.3-70B-Instruct",
             1786479604,
-            None,
+            # Sent only in the last chunk, with the usage.
+            "vllm-0.24.0-tp4-6d31f84d",
             None,
         ),
         usage=60,

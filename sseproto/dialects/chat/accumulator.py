@@ -16,7 +16,8 @@ live in ``choice``, those of tool calls in ``tool_calls``, strict mode's schema 
 ``schema``. The hot path parses each payload once with the ``json`` scanner and walks the
 resulting dicts with a few type checks; no model object is built per chunk. Every value of an
 unexpected type becomes an :class:`InvalidChunkError` naming its JSON path, so no input can raise
-anything else.
+anything else; the one exception is the stream's metadata, which the default mode reads only when
+well typed. Each rule judges a value the same wherever in the stream it comes.
 """
 
 from __future__ import annotations
@@ -571,6 +572,15 @@ class ChatAccumulator:
                 check_chunk(chunk)
             if self._meta_rank < 2:
                 self._take_metadata(chunk)
+        # Read from every chunk, the last non-null value kept (vLLM sends its fingerprint only
+        # with the usage, after the text). Like the rest of the metadata, a value of another type
+        # is not read, wherever it comes (strict mode rejects it).
+        fingerprint = chunk.get("system_fingerprint")
+        if type(fingerprint) is str:
+            self._system_fingerprint = fingerprint
+        tier = chunk.get("service_tier")
+        if type(tier) is str:
+            self._service_tier = tier
         for key in self._extra_keys:
             # Vendor extras at the top level (citations, x_groq, prompt_filter_results, ...) are
             # whole values resent or updated per chunk: the last non-null one is kept.
@@ -721,10 +731,15 @@ class ChatAccumulator:
         )
 
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
+        """The stream's id, model and created, from the first chunk with a non-empty id (Azure's
+        prompt-filter chunk has id ""), else from the first with a non-empty model.
+
+        Lenient mode reads a metadata value only when it has its documented type, and ignores
+        any other wherever it comes (strict mode rejects it in every chunk): metadata describes
+        the stream, and a vendor's odd ``created`` is no reason to lose the answer.
+        """
         chunk_id = chunk.get("id")
         model = chunk.get("model")
-        # From the first chunk with a non-empty id (Azure's prompt-filter chunk has
-        # id ""), else from the first with a non-empty model.
         if type(chunk_id) is str and chunk_id:
             rank = 2
         elif self._meta_rank == 0 and type(model) is str and model:
@@ -732,22 +747,8 @@ class ChatAccumulator:
         else:
             return
         created = chunk.get("created")
-        fingerprint = chunk.get("system_fingerprint")
-        tier = chunk.get("service_tier")
-        if chunk_id is not None and type(chunk_id) is not str:
-            raise _invalid("id must be a string", "$.id")
-        if model is not None and type(model) is not str:
-            raise _invalid("model must be a string", "$.model")
-        if created is not None and type(created) is not int:
-            raise _invalid("created must be an integer", "$.created")
-        if fingerprint is not None and type(fingerprint) is not str:
-            raise _invalid("system_fingerprint must be a string or null", "$.system_fingerprint")
-        if tier is not None and type(tier) is not str:
-            raise _invalid("service_tier must be a string or null", "$.service_tier")
         self._meta_rank = rank
         self._plain = self._is_plain()
-        self._id = chunk_id or ""
-        self._model = model or ""
-        self._created = created or 0
-        self._system_fingerprint = fingerprint
-        self._service_tier = tier
+        self._id = chunk_id if type(chunk_id) is str else ""
+        self._model = model if type(model) is str else ""
+        self._created = created if type(created) is int else 0

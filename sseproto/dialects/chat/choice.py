@@ -2,8 +2,9 @@
 
 The accumulator's hot path applies the two commonest fields (``content`` strings and
 ``tool_calls``) itself and hands everything else here: role, refusal, the three shapes of
-reasoning, Mistral's content arrays, the legacy ``function_call``, logprobs, the finish_reason and
-vendor extras. Text is kept as lists of pieces, joined once by :meth:`ChoiceState.build`.
+reasoning, Mistral's content arrays, the legacy ``function_call``, audio, logprobs, the
+finish_reason and vendor extras. Text is kept as lists of pieces, joined once by
+:meth:`ChoiceState.build`.
 
 Errors carry JSON paths relative to the choice (``.delta.role``); the accumulator, which knows
 where the choice sits in its chunk, prefixes them.
@@ -16,6 +17,7 @@ from typing import Any
 from ..kit.errors import InvalidChunkError
 from ..kit.text import join_text
 from ..kit.updates import ChatUpdate, ChoiceFinished, ContentDelta, ReasoningDelta, RefusalDelta
+from .audio import AudioState
 from .completion import ChatMessage, Choice
 from .extras import copy_extras, merge_extra
 from .tool_calls import CallState, ToolCalls, apply_function
@@ -37,6 +39,7 @@ class ChoiceState:
     """
 
     __slots__ = (
+        "audio",
         "content",
         "extras",
         "finish_reason",
@@ -62,6 +65,7 @@ class ChoiceState:
         self.reasoning_field = "reasoning"
         self.tool_calls = ToolCalls(index, strict)
         self.function_call: CallState | None = None
+        self.audio: AudioState | None = None
         self.finish_reason: str | None = None
         # None until a chunk carries logprobs; then {"content": list | None, "refusal": ...}.
         self.logprobs: dict[str, list[Any] | None] | None = None
@@ -81,6 +85,7 @@ class ChoiceState:
                 reasoning_field=self.reasoning_field,
                 tool_calls=self.tool_calls.build(),
                 function_call=None if self.function_call is None else self.function_call.function(),
+                audio=None if self.audio is None else self.audio.build(),
                 extras=copy_extras(self.message_extras),
             ),
             finish_reason=self.finish_reason,
@@ -144,6 +149,11 @@ class ChoiceState:
                 except InvalidChunkError as exc:
                     where = f".delta.function_call{exc.path}"
                     raise InvalidChunkError(exc.rule, path=where) from None
+            elif key == "audio":
+                # OpenAI's audio output, in pieces across chunks.
+                if self.audio is None:
+                    self.audio = AudioState()
+                self.audio.apply(value)
             else:
                 merge_extra(self.message_extras, key, value)
 

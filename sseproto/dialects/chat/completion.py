@@ -4,7 +4,9 @@ These are built once per :meth:`ChatAccumulator.snapshot`, never per chunk, so t
 dataclasses: clarity over construction speed. Their shape follows OpenAI's non-streaming
 ``chat.completion`` object, and :meth:`ChatCompletion.to_dict` writes exactly that shape. Fields a
 vendor sent beyond OpenAI's schema are kept in ``extras`` at the level they arrived at (top level,
-choice, message, tool call) and written back at that level by ``to_dict``.
+choice, message, tool call, audio) and written back at that level by ``to_dict``, after the level's
+own keys and never over one of them: an extra named like a key the level writes (a streamed
+choice's ``message``) stays in ``extras`` only.
 """
 
 from __future__ import annotations
@@ -13,11 +15,52 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["ChatCompletion", "ChatMessage", "Choice", "FunctionCall", "ToolCall"]
+__all__ = ["ChatAudio", "ChatCompletion", "ChatMessage", "Choice", "FunctionCall", "ToolCall"]
 
 
 def _no_extras() -> Mapping[str, Any]:
     return {}
+
+
+def _with_extras(
+    out: dict[str, Any], extras: Mapping[str, Any], written: frozenset[str]
+) -> dict[str, Any]:
+    """``out`` with the vendor ``extras`` after its own keys. An extra named like a key the level
+    writes (``written``, whether or not this object writes it) never replaces it."""
+    for key, value in extras.items():
+        if key not in written:
+            out[key] = value
+    return out
+
+
+# The keys each level's to_dict writes (some only when present), which no extra may replace.
+_TOOL_CALL_KEYS = frozenset({"id", "type", "function"})
+_AUDIO_KEYS = frozenset({"id", "data", "expires_at", "transcript"})
+_MESSAGE_KEYS = frozenset(
+    {
+        "role",
+        "content",
+        "refusal",
+        "reasoning",
+        "reasoning_content",
+        "audio",
+        "tool_calls",
+        "function_call",
+    }
+)
+_CHOICE_KEYS = frozenset({"index", "message", "logprobs", "finish_reason"})
+_COMPLETION_KEYS = frozenset(
+    {
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "system_fingerprint",
+        "service_tier",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +114,36 @@ class ToolCall:
             "type": self.type,
             "function": self.function.to_dict(),
         }
-        out.update(self.extras)
-        return out
+        return _with_extras(out, self.extras, _TOOL_CALL_KEYS)
+
+
+@dataclass(frozen=True)
+class ChatAudio:
+    """The audio of an assistant message (OpenAI's audio output), rebuilt from its pieces.
+
+    Attributes:
+        id: the audio's id, to refer to it in a later turn (``""`` if the stream never sent one).
+        data: the base64 audio, every piece concatenated, or None if none was sent.
+        transcript: the transcript, every piece concatenated, or None if none was sent.
+        expires_at: Unix time after which ``id`` can no longer be referred to, or None.
+        extras: fields a vendor added to the audio.
+    """
+
+    id: str = ""
+    data: str | None = None
+    transcript: str | None = None
+    expires_at: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=_no_extras)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This audio in OpenAI's shape, vendor extras included."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "data": self.data,
+            "expires_at": self.expires_at,
+            "transcript": self.transcript,
+        }
+        return _with_extras(out, self.extras, _AUDIO_KEYS)
 
 
 @dataclass(frozen=True)
@@ -89,6 +160,7 @@ class ChatMessage:
             ``"reasoning_content"`` when the stream used that name, else ``"reasoning"``.
         tool_calls: the tool calls, in order of first appearance (empty if none).
         function_call: the legacy ``function_call``, or None.
+        audio: the audio output, or None if the stream sent none.
         extras: fields a vendor added to the deltas (e.g. ``annotations``, ``reasoning_details``).
     """
 
@@ -99,20 +171,22 @@ class ChatMessage:
     reasoning_field: str = "reasoning"
     tool_calls: tuple[ToolCall, ...] = ()
     function_call: FunctionCall | None = None
+    audio: ChatAudio | None = None
     extras: Mapping[str, Any] = field(default_factory=_no_extras)
 
     def to_dict(self) -> dict[str, Any]:
-        """This message in OpenAI's shape; ``tool_calls``, ``function_call`` and the reasoning
-        field appear only when present, as in a non-streaming response."""
+        """This message in OpenAI's shape; ``tool_calls``, ``function_call``, ``audio`` and the
+        reasoning field appear only when present, as in a non-streaming response."""
         out: dict[str, Any] = {"role": self.role, "content": self.content, "refusal": self.refusal}
         if self.reasoning is not None:
             out[self.reasoning_field] = self.reasoning
+        if self.audio is not None:
+            out["audio"] = self.audio.to_dict()
         if self.tool_calls:
             out["tool_calls"] = [call.to_dict() for call in self.tool_calls]
         if self.function_call is not None:
             out["function_call"] = self.function_call.to_dict()
-        out.update(self.extras)
-        return out
+        return _with_extras(out, self.extras, _MESSAGE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -143,8 +217,7 @@ class Choice:
             "logprobs": None if self.logprobs is None else dict(self.logprobs),
             "finish_reason": self.finish_reason,
         }
-        out.update(self.extras)
-        return out
+        return _with_extras(out, self.extras, _CHOICE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -212,5 +285,4 @@ class ChatCompletion:
             "system_fingerprint": self.system_fingerprint,
             "service_tier": self.service_tier,
         }
-        out.update(self.extras)
-        return out
+        return _with_extras(out, self.extras, _COMPLETION_KEYS)
