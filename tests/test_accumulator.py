@@ -331,7 +331,9 @@ def test_tool_calls_are_rebuilt_and_reported_started_growing_done() -> None:
         ToolCallArgumentsDelta(0, 0, "1}"),
         ToolCallDone(0, 0, "c1", "f", '{"a":1}'),
     ]
-    assert updates.index(tool_updates[-1]) < updates.index(ChoiceFinished(0, "tool_calls"))
+    # Done when the stream completes ([DONE]), after the choice finished, just before the end.
+    assert updates.index(ChoiceFinished(0, "tool_calls")) < updates.index(tool_updates[-1])
+    assert updates.index(tool_updates[-1]) == len(updates) - 2
     (rebuilt,) = updates[-1].completion.choices[0].message.tool_calls
     assert rebuilt.to_dict() == {
         "id": "c1",

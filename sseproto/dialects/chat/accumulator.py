@@ -167,6 +167,7 @@ class ChatAccumulator:
         "_choice_fields",
         "_choices",
         "_chunk_fields",
+        "_completed",
         "_created",
         "_decoder",
         "_done_sent",
@@ -205,6 +206,8 @@ class ChatAccumulator:
         self._recognised = False
         self._first_other: str | None = None
         self._head: bytes | None = b""
+        # Whether the stream has completed once: every tool call and the stream reported done.
+        self._completed = False
         # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
@@ -519,15 +522,23 @@ class ChatAccumulator:
         self._finish_stream(updates)
 
     def _finish_stream(self, updates: Updates) -> None:
-        """The stream is complete: every tool call is done, and the stream too (once)."""
-        if updates is None:
+        """The stream is complete: its first ``[DONE]``, or the end of input. Every tool call is
+        reported done here, never at its choice's finish_reason: vendors send argument deltas
+        after it, while nothing but a chunk after ``[DONE]`` can follow the stream's end.
+
+        Costs nothing on a repeated ``[DONE]``: what chunks after the first brought is reported
+        once, at the end of input (a call they changed is reported done again, with every
+        argument), followed by a fresh :class:`StreamDone`.
+        """
+        if updates is None or self._done_sent:
+            return
+        if self._completed and self._state is _DONE:
             return
         choices = self._choices
         for index in sorted(choices):
             choices[index].tool_calls.complete(updates)
-        if not self._done_sent:
-            self._done_sent = True
-            updates.append(StreamDone(self.snapshot()))
+        self._completed = self._done_sent = True
+        updates.append(StreamDone(self.snapshot()))
 
     def _error_event(self, data: str, updates: Updates) -> None:
         try:

@@ -233,10 +233,6 @@ class ChoiceState:
         non-empty value counts)."""
         if type(reason) is not str:
             raise InvalidChunkError("finish_reason must be a string or null", path=".finish_reason")
-        first = self.finish_reason is None
         self.finish_reason = reason
         if updates is not None:
-            # The choice's tool calls are complete once it finishes: report them before it.
-            if first:
-                self.tool_calls.complete(updates)
             updates.append(ChoiceFinished(self.index, reason))

@@ -33,7 +33,7 @@ MAX_TOOL_CALLS = 1024
 class CallState:
     """One tool call (or the legacy ``function_call``) being rebuilt."""
 
-    __slots__ = ("arguments", "extras", "id", "name", "position", "type")
+    __slots__ = ("arguments", "extras", "id", "name", "position", "reported", "type")
 
     def __init__(self, position: int) -> None:
         self.position = position
@@ -42,6 +42,8 @@ class CallState:
         self.name = ""
         self.arguments: list[str] = []
         self.extras: dict[str, Any] = {}
+        # (id, name, number of argument pieces) when last reported done, None before.
+        self.reported: tuple[str, str, int] | None = None
 
     def function(self) -> FunctionCall:
         return FunctionCall(name=self.name, arguments=join_text(self.arguments))
@@ -103,7 +105,7 @@ class ToolCalls:
             not start at 0 or skips, a reused index, a first delta without id, type and name).
     """
 
-    __slots__ = ("_by_wire_index", "_calls", "_choice", "_reported", "_strict", "_unindexed")
+    __slots__ = ("_by_wire_index", "_calls", "_choice", "_strict", "_unindexed")
 
     def __init__(self, choice: int, strict: bool) -> None:
         self._choice = choice
@@ -114,8 +116,6 @@ class ToolCalls:
         self._by_wire_index: dict[int, int] = {}
         # The latest call opened by a delta without index and not yet given one, if any.
         self._unindexed: CallState | None = None
-        # How many calls have been reported with ToolCallDone.
-        self._reported = 0
 
     def build(self) -> tuple[ToolCall, ...]:
         return tuple(call.build() for call in self._calls)
@@ -262,10 +262,12 @@ class ToolCalls:
         return call, True
 
     def complete(self, updates: list[ChatUpdate]) -> None:
-        """Report every call not yet reported as done."""
+        """Report as done every call not reported yet, or changed since it was."""
         choice = self._choice
-        for call in self._calls[self._reported :]:
-            updates.append(
-                ToolCallDone(choice, call.position, call.id, call.name, join_text(call.arguments))
-            )
-        self._reported = len(self._calls)
+        for call in self._calls:
+            # Arguments only ever grow by non-empty pieces; id and name are set once.
+            reported = (call.id, call.name, len(call.arguments))
+            if call.reported != reported:
+                call.reported = reported
+                arguments = join_text(call.arguments)
+                updates.append(ToolCallDone(choice, call.position, call.id, call.name, arguments))

@@ -115,8 +115,10 @@ class ToolCallArgumentsDelta(ChatUpdate):
 class ToolCallDone(ChatUpdate):
     """Tool call ``index`` of choice ``choice`` is complete: act on it.
 
-    Sent once per call, when its choice finishes (or at ``[DONE]`` / the end of a complete stream
-    for a choice that never sent a finish_reason), never for a stream cut short.
+    Sent once per call, once its arguments are final, never for a stream cut short. In a chat
+    stream that is when the stream completes (``[DONE]``, or the end of a complete stream), not
+    at the choice's finish_reason, which vendors follow with more argument deltas; chunks arriving
+    after ``[DONE]`` that change a call make the end of input send it again.
     ``arguments`` is the whole argument text.
     """
 
