@@ -92,10 +92,12 @@ def scan_json(data: str, index: int) -> tuple[Any, int]:
             a value nested deeper than :data:`MAX_DEPTH`. A caller gets the exact
             :class:`InvalidChunkError` for any of them from :func:`parse_json`.
     """
-    value, end = _scan(data, index)
+    found = _scan(data, index)
+    # The scanner's own tuple, passed on as it is: this runs once per event on hot paths.
+    end = found[1]
     if end - index > _SHORT and _nests_too_deeply(data[index:end]):
         raise ValueError(_TOO_DEEP)
-    return value, end
+    return found
 
 
 def parse_json(data: str) -> Any:
