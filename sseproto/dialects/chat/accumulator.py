@@ -522,13 +522,14 @@ class ChatAccumulator:
         self._finish_stream(updates)
 
     def _finish_stream(self, updates: Updates) -> None:
-        """The stream is complete: its first ``[DONE]``, or the end of input. Every tool call is
-        reported done here, never at its choice's finish_reason: vendors send argument deltas
-        after it, while nothing but a chunk after ``[DONE]`` can follow the stream's end.
+        """The stream is complete (its first ``[DONE]``, or the end of a complete input): report
+        every tool call done, then the stream.
 
-        Costs nothing on a repeated ``[DONE]``: what chunks after the first brought is reported
-        once, at the end of input (a call they changed is reported done again, with every
-        argument), followed by a fresh :class:`StreamDone`.
+        Tool calls are reported here rather than at their choice's finish_reason, which vendors
+        follow with more argument deltas; after this only a chunk after ``[DONE]`` (applied by
+        the default mode) can change one. A repeated ``[DONE]`` costs nothing: what chunks after
+        the first brought is reported once, at the end of input, each call they changed done
+        again with all its arguments, then a fresh :class:`StreamDone`.
         """
         if updates is None or self._done_sent:
             return
