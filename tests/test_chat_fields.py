@@ -52,7 +52,7 @@ def test_audio_pieces_are_rebuilt_data_and_transcript_concatenated() -> None:
         delta_chunk({"audio": {"data": "AABX", "id": "ignored: set once"}}),
         delta_chunk({"audio": {"expires_at": 1729234567, "x_vendor": 1}}, finish="stop"),
     )
-    message = sseproto.accumulate([body]).choices[0].message
+    message = sseproto.accumulate([body], dialect="chat").choices[0].message
     assert message.audio == ChatAudio(
         id="audio_1",
         data="UklGRiQAAABX",
@@ -71,7 +71,8 @@ def test_audio_pieces_are_rebuilt_data_and_transcript_concatenated() -> None:
 
 
 def test_a_message_without_audio_writes_none() -> None:
-    message = sseproto.accumulate([stream(delta_chunk({"content": "hi"}, "stop"))]).choices[0]
+    body = stream(delta_chunk({"content": "hi"}, "stop"))
+    message = sseproto.accumulate([body], dialect="chat").choices[0]
     assert message.message.audio is None
     assert "audio" not in message.to_dict()["message"]
 
@@ -103,14 +104,14 @@ def test_fingerprint_and_service_tier_keep_the_last_non_null_value_wherever_they
         delta_chunk({}, "stop", system_fingerprint="fp_2"),
         {"id": "c", "choices": [], "usage": {"total_tokens": 3}, "service_tier": None},
     )
-    completion = sseproto.accumulate([body])
+    completion = sseproto.accumulate([body], dialect="chat")
     assert (completion.system_fingerprint, completion.service_tier) == ("fp_2", "default")
 
 
 def test_vllm_sends_its_fingerprint_only_with_the_usage_and_it_is_kept() -> None:
     require_real_fixtures()
     path = REAL_FIXTURES / "other-openai-compatible" / "vllm" / "crusoe-llama33-text.sse"
-    completion = sseproto.accumulate([path.read_bytes()])
+    completion = sseproto.accumulate([path.read_bytes()], dialect="chat")
     assert completion.system_fingerprint == "vllm-0.24.0-tp4-6d31f84d"
 
 
@@ -134,10 +135,12 @@ def test_metadata_of_the_wrong_type_is_judged_the_same_wherever_it_comes(
     # The default mode ignores the value, as if it was not sent.
     clean = [delta_chunk({"content": "a"}), delta_chunk({"content": "b"}, "stop")]
     clean[position].pop(field, None)
-    assert sseproto.accumulate([stream(*chunks)]) == sseproto.accumulate([stream(*clean)])
+    assert sseproto.accumulate([stream(*chunks)], dialect="chat") == sseproto.accumulate(
+        [stream(*clean)], dialect="chat"
+    )
     # Strict mode rejects it.
     with pytest.raises(InvalidChunkError) as caught:
-        sseproto.accumulate([stream(*chunks)], strict=True)
+        sseproto.accumulate([stream(*chunks)], dialect="chat", strict=True)
     assert (caught.value.path, caught.value.event_index) == (f"$.{field}", position)
 
 
@@ -159,7 +162,7 @@ def test_a_vendor_message_key_in_a_streamed_choice_never_replaces_the_rebuilt_me
             ],
         }
     )
-    choice = sseproto.accumulate([body]).choices[0]
+    choice = sseproto.accumulate([body], dialect="chat").choices[0]
     assert choice.extras == {"message": {"content": "the vendor's"}}
     assert choice.to_dict()["message"]["content"] == "rebuilt"
 

@@ -88,7 +88,8 @@ def test_a_repeated_done_costs_no_walk_over_the_choices(monkeypatch: pytest.Monk
     choices = 200
     body = b"".join(arguments("{}", index=i, id=f"t{i}") for i in range(choices))
     late = data({"index": 0, "delta": {"content": "x"}}) + DONE
-    updates = list(sseproto.iter_chat([body + DONE + late * 1000]))
+    accumulator = ChatAccumulator()
+    updates = accumulator.feed(body + DONE + late * 1000) + accumulator.close()
     # Every choice once at the first [DONE], once more at the end for what came after it.
     assert calls == 2 * choices
     assert sum(isinstance(u, StreamDone) for u in updates) == 2
@@ -99,7 +100,8 @@ def _peak(pairs: int) -> int:
     body = data({"index": 0, "delta": {"role": "assistant"}}) + DONE + piece * pairs
     tracemalloc.start()
     try:
-        updates = list(sseproto.iter_chat([body]))
+        accumulator = ChatAccumulator()
+        updates = accumulator.feed(body) + accumulator.close()
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
