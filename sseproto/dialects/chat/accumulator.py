@@ -43,7 +43,7 @@ from ..kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
-from ..kit.payload import parse_json, scan_json
+from ..kit.payload import SHORT_PAYLOAD, parse_json, scan_short_json
 from ..kit.reads import BytesLike
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
@@ -284,11 +284,13 @@ class ChatAccumulator:
             if self._head is not None:
                 self._keep_head(data, events)
             chunk_of = self._chunk
-            scan = scan_json
+            scan = scan_short_json
+            short = SHORT_PAYLOAD
             for event in events:
                 payload = event.data
-                # The common case inlined: a message event carrying a JSON chunk.
-                if event.event == "message":
+                # The common case inlined: a message event carrying a JSON chunk short enough to
+                # be within the nesting bound (a longer one takes the general path, which checks).
+                if event.event == "message" and len(payload) <= short:
                     try:
                         chunk, end = scan(payload, 0)
                     except (StopIteration, ValueError, RecursionError):

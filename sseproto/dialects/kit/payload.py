@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import InvalidChunkError
 
-__all__ = ["MAX_DEPTH", "parse_json", "scan_json"]
+__all__ = ["MAX_DEPTH", "SHORT_PAYLOAD", "parse_json", "scan_json", "scan_short_json"]
 
 MAX_DEPTH = 256
 """The deepest nesting of arrays and objects a payload may have (the top-level value is depth 1).
@@ -30,9 +30,9 @@ one frame per level, ``copy.deepcopy`` two, and a rebuilt result nests a payload
 deeper than it came. It is also the most a payload of 513 characters can nest, so the usual chunk
 (200 to 400 characters) is known to be within it from its length alone."""
 
-# A payload of at most this many characters cannot nest deeper than MAX_DEPTH: every level costs
-# an opening and a closing bracket. Most chunks are this short, and skip the depth check.
-_SHORT = 2 * MAX_DEPTH + 1
+SHORT_PAYLOAD = 2 * MAX_DEPTH + 1
+"""The longest payload that cannot nest deeper than :data:`MAX_DEPTH`: every level costs an
+opening and a closing bracket. Most chunks are this short, and need no depth check."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -56,6 +56,11 @@ _decode_json = _DECODER.decode
 # errors take the full decoder, which gives the exact json.loads result or error.
 # (An instance attribute JSONDecoder.__init__ sets; typeshed does not declare it.)
 _scan: Callable[[str, int], tuple[Any, int]] = vars(_DECODER)["scan_once"]
+
+scan_short_json = _scan
+"""The scanner of :func:`scan_json` without its depth check, for the hottest paths, and only for
+payloads of at most :data:`SHORT_PAYLOAD` characters (which are within the bound by their length):
+it saves a Python call per event."""
 
 # What decides the nesting depth: a string (skipped whole, brackets inside it do not count), an
 # opening bracket, a closing one.
@@ -95,7 +100,7 @@ def scan_json(data: str, index: int) -> tuple[Any, int]:
     found = _scan(data, index)
     # The scanner's own tuple, passed on as it is: this runs once per event on hot paths.
     end = found[1]
-    if end - index > _SHORT and _nests_too_deeply(data[index:end]):
+    if end - index > SHORT_PAYLOAD and _nests_too_deeply(data[index:end]):
         raise ValueError(_TOO_DEEP)
     return found
 
@@ -118,6 +123,6 @@ def parse_json(data: str) -> Any:
             # interpreter allows (only a call stack already near its limit meets it first).
             reason = _TOO_DEEP if isinstance(exc, RecursionError) else f"not valid JSON: {exc}"
             raise InvalidChunkError(f"the payload is {reason}") from None
-    if len(data) > _SHORT and _nests_too_deeply(data):
+    if len(data) > SHORT_PAYLOAD and _nests_too_deeply(data):
         raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
     return value
