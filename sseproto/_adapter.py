@@ -23,13 +23,16 @@ from types import MappingProxyType
 from typing import Literal, overload
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
+from .dialects.anthropic.result import AnthropicMessage
 from .dialects.chat.completion import ChatCompletion
+from .dialects.gemini.result import GeminiResponse
 from .dialects.kit.drive import aiterate, arun, iterate, run
 from .dialects.kit.errors import IncompleteStreamError
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import ChatUpdate
 from .dialects.readers import new_accumulator
 from .dialects.registry import DialectChoice
+from .dialects.responses.result import Response
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from .wire.errors import StreamError
 from .wire.events import ServerSentEvent
@@ -189,6 +192,14 @@ class SyncEventSourceBase(_EventSourceBase):
     @overload
     def accumulate(self, *, dialect: Literal["chat"], strict: bool = ...) -> ChatCompletion: ...
     @overload
+    def accumulate(
+        self, *, dialect: Literal["anthropic"], strict: bool = ...
+    ) -> AnthropicMessage: ...
+    @overload
+    def accumulate(self, *, dialect: Literal["responses"], strict: bool = ...) -> Response: ...
+    @overload
+    def accumulate(self, *, dialect: Literal["gemini"], strict: bool = ...) -> GeminiResponse: ...
+    @overload
     def accumulate(self, *, dialect: DialectChoice = ..., strict: bool = ...) -> StreamResult: ...
     def accumulate(self, *, dialect: DialectChoice = "auto", strict: bool = False) -> StreamResult:
         """Read the whole stream and return its result (as :func:`sseproto.accumulate`).
@@ -284,6 +295,18 @@ class AsyncEventSourceBase(_EventSourceBase):
     async def aaccumulate(
         self, *, dialect: Literal["chat"], strict: bool = ...
     ) -> ChatCompletion: ...
+    @overload
+    async def aaccumulate(
+        self, *, dialect: Literal["anthropic"], strict: bool = ...
+    ) -> AnthropicMessage: ...
+    @overload
+    async def aaccumulate(
+        self, *, dialect: Literal["responses"], strict: bool = ...
+    ) -> Response: ...
+    @overload
+    async def aaccumulate(
+        self, *, dialect: Literal["gemini"], strict: bool = ...
+    ) -> GeminiResponse: ...
     @overload
     async def aaccumulate(
         self, *, dialect: DialectChoice = ..., strict: bool = ...

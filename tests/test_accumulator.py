@@ -583,7 +583,7 @@ def test_an_error_chunk_is_a_provider_error_after_taking_what_it_carried() -> No
     assert "Token limit reached" in str(failure)
     assert failure.event_index == 2
     assert failure.offset == body.index(b"data: ", len(sse(START, chunk(), done=False)) - 10)
-    assert failure.partial is not None
+    assert isinstance(failure.partial, ChatCompletion)
     assert failure.partial.usage == {"total_tokens": 53}
     assert failure.partial.choices[0].message.content == " more"
     assert failure.partial.choices[0].finish_reason == "length"
@@ -609,7 +609,7 @@ def test_an_error_event_is_a_provider_error() -> None:
         ChatAccumulator().feed(body)
     assert caught.value.error == {"message": "tool_use_failed", "code": "bad"}
     assert caught.value.offset == body.index(b"event: error")
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.reasoning == "x"
 
 
@@ -636,7 +636,7 @@ def test_an_oversized_event_error_carries_the_partial_completion() -> None:
     accumulator.feed(sse(chunk(choice(content="kept")), done=False))
     with pytest.raises(EventTooLargeError) as caught:
         accumulator.feed(b"data: " + b"x" * 2000)
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "kept"
     with pytest.raises(EventTooLargeError):
         accumulator.feed(b"\n\n")
@@ -663,6 +663,7 @@ def test_updates_after_done_are_reported_then_a_fresh_stream_done_at_the_end() -
     assert len(done) == 2
     assert updates[-1] is done[-1]
     assert updates.index(ContentDelta(0, "late")) < len(updates) - 1
+    assert isinstance(done[0].completion, ChatCompletion)
     assert done[0].completion.choices[0].message.content == ""
     assert done[-1].completion.choices[0].message.content == "late"
     # A repeated [DONE] with nothing between changes nothing: StreamDone is sent once.
@@ -798,7 +799,7 @@ def test_a_chunk_with_too_many_choices_is_refused_before_building_them() -> None
         accumulator.feed(body)
     assert caught.value.path == f"$.choices[{_MAX_CHOICES}].index"
     assert f"at most {_MAX_CHOICES} choices" in caught.value.rule
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert len(caught.value.partial.choices) == _MAX_CHOICES
     # The bound counts the stream, not one chunk; up to it, every choice is kept.
     spread = sse(*(chunk(choice(number, content="x")) for number in range(_MAX_CHOICES + 1)))
@@ -815,7 +816,7 @@ def test_a_choice_with_too_many_tool_calls_is_refused() -> None:
         rebuild(chunk(choice(tool_calls=calls)))
     assert caught.value.path == f"$.choices[0].delta.tool_calls[{MAX_TOOL_CALLS}]"
     assert f"at most {MAX_TOOL_CALLS} tool calls" in caught.value.rule
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert len(caught.value.partial.choices[0].message.tool_calls) == MAX_TOOL_CALLS
     result = rebuild(chunk(choice(tool_calls=calls[:MAX_TOOL_CALLS])), STOP)
     assert len(result.choices[0].message.tool_calls) == MAX_TOOL_CALLS

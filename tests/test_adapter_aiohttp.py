@@ -27,6 +27,7 @@ from servers import (
 import sseproto
 from sseproto import (
     BadResponseError,
+    ChatCompletion,
     ChatUpdate,
     ContentDelta,
     IdleTimeoutError,
@@ -242,7 +243,7 @@ def test_aiter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
 
     error = asyncio.run(read())
     assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
-    assert error.partial is not None
+    assert isinstance(error.partial, ChatCompletion)
     assert error.partial.choices[0].message.content == "abab"
 
 
@@ -271,7 +272,8 @@ def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
     assert isinstance(error.__cause__, aiohttp.ClientError)
     assert "aiohttp." in error.message
     assert error.offset == len(head)
-    assert error.partial is not None and error.partial.choices[0].message.content == "Hel"
+    assert isinstance(error.partial, ChatCompletion)
+    assert error.partial.choices[0].message.content == "Hel"
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)
@@ -318,7 +320,7 @@ def check_cut_by_the_total_timeout(error: StreamError) -> None:
     assert isinstance(error.__cause__, asyncio.TimeoutError)
     assert "total timeout" in error.message
     assert error.offset == 2 * len(STALLED_CHUNK)
-    assert error.partial is not None
+    assert isinstance(error.partial, ChatCompletion)
     assert error.partial.choices[0].message.content == "abab"
 
 

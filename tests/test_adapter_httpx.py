@@ -30,6 +30,7 @@ from servers import (
 import sseproto
 from sseproto import (
     BadResponseError,
+    ChatCompletion,
     ChatUpdate,
     ContentDelta,
     IdleTimeoutError,
@@ -356,7 +357,7 @@ def test_idle_timeout_carries_the_partial_completion(server: LoopbackServer) -> 
             return caught.value
 
     error = asyncio.run(read())
-    assert error.partial is not None
+    assert isinstance(error.partial, ChatCompletion)
     assert error.partial.id == "c1"
     assert error.partial.choices[0].message.content == "Hel"
     assert error.offset == len(head) + len(b'data: {"choices"')
@@ -418,7 +419,7 @@ def check_cut_short(error: IncompleteStreamError, partial: bool) -> None:
     assert "httpx.RemoteProtocolError" in error.message and "peer closed" in error.message
     assert error.offset == len(HEL)
     if partial:
-        assert error.partial is not None
+        assert isinstance(error.partial, ChatCompletion)
         assert error.partial.id == "c1"
         assert error.partial.choices[0].message.content == "Hel"
     else:

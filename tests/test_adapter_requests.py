@@ -25,6 +25,7 @@ from urllib3.response import HTTPResponse
 import sseproto
 from sseproto import (
     BadResponseError,
+    ChatCompletion,
     ChatUpdate,
     ContentDelta,
     IdleTimeoutError,
@@ -177,7 +178,7 @@ def test_iter_chat_yields_updates_then_the_idle_timeout_with_the_partial(
     ):
         updates.extend(source.iter_chat())
     assert updates == [ContentDelta(0, "ab"), ContentDelta(0, "ab")]
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "abab"
 
 
@@ -204,7 +205,8 @@ def test_a_connection_dropped_mid_body_is_an_incomplete_stream_with_the_partial(
         assert isinstance(error.__cause__, requests.RequestException)
         assert "requests." in error.message
         assert error.offset == len(head)
-        assert error.partial is not None and error.partial.choices[0].message.content == "Hel"
+        assert isinstance(error.partial, ChatCompletion)
+        assert error.partial.choices[0].message.content == "Hel"
 
 
 @pytest.mark.parametrize("framing", FRAMINGS)
@@ -248,7 +250,7 @@ def test_a_stall_reports_the_bytes_and_partial_received_whatever_the_framing(
     ):
         source.accumulate()
     assert caught.value.offset == 2 * len(CHUNK)
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "abab"
 
 
@@ -267,7 +269,7 @@ def test_a_cut_reports_the_bytes_and_partial_received_whatever_the_framing(
         source.accumulate()
     assert isinstance(caught.value.__cause__, requests.RequestException)
     assert caught.value.offset == 2 * len(CHUNK)
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "abab"
 
 

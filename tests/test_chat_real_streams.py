@@ -1013,10 +1013,11 @@ def _replay(reads: list[bytes]) -> tuple[list[ChatUpdate], ChatCompletion, Strea
         for update in iter_chat(reads):
             updates.append(update)
     except StreamError as error:
-        assert error.partial is not None
+        assert isinstance(error.partial, ChatCompletion)
         return updates, error.partial, error
     last = updates[-1]
     assert isinstance(last, StreamDone)
+    assert isinstance(last.completion, ChatCompletion)
     return updates, last.completion, None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sseproto import (
+    ChatCompletion,
     ChatUpdate,
     ContentDelta,
     EventTooLargeError,
@@ -85,6 +86,7 @@ def test_iter_chat_ends_with_the_completion() -> None:
     last = updates[-1]
     assert isinstance(last, StreamDone)
     assert last.completion == accumulate(_reads(BODY))
+    assert isinstance(last.completion, ChatCompletion)
     assert last.completion.choices[0].message.content == "Let me check."
 
 
@@ -99,7 +101,7 @@ def test_iter_chat_hands_out_the_updates_before_an_error_then_raises() -> None:
         for update in iter_chat([body]):
             seen.append(update)
     assert seen == [ContentDelta(0, "partial")]
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "partial"
 
 
@@ -107,7 +109,7 @@ def test_a_truncated_stream_raises_from_the_wrappers() -> None:
     truncated = BODY[: BODY.index(b'"tool_calls"}')]
     with pytest.raises(IncompleteStreamError) as caught:
         accumulate(_reads(truncated))
-    assert caught.value.partial is not None
+    assert isinstance(caught.value.partial, ChatCompletion)
     assert caught.value.partial.choices[0].message.content == "Let me check."
     with pytest.raises(IncompleteStreamError):
         list(iter_chat(_reads(truncated)))

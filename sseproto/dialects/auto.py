@@ -13,7 +13,7 @@ decides nothing in twice ``max_event_size`` bytes is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ..wire.errors import StreamError
@@ -29,7 +29,7 @@ from .kit.updates import ChatUpdate
 from .registry import ACCUMULATORS, accumulator_class
 
 if TYPE_CHECKING:
-    from .chat.completion import ChatCompletion
+    pass
 
 __all__ = ["AutoAccumulator"]
 
@@ -363,5 +363,4 @@ class AutoAccumulator:
         self._error = error
         self._held = []
         if error.partial is None and self._named is not None:
-            # Partials are annotated with the chat result, though any dialect's result goes there.
-            error.partial = cast("ChatCompletion | None", self._named.snapshot())
+            error.partial = self._named.snapshot()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..dialects.chat.completion import ChatCompletion
+    from ..dialects.kit.result import StreamResult
 
 __all__ = ["EventTooLargeError", "StreamError"]
 
@@ -22,8 +22,9 @@ class StreamError(Exception):
     Attributes:
         offset: byte offset in the stream where the problem was detected, or None if unknown.
         event_index: index of the event concerned (0 for the first event), or None.
-        partial: the chat completion rebuilt before the error, when a chat stream was being
-            accumulated; None otherwise.
+        partial: the result rebuilt before the error (the dialect's own result object, which
+            answers the :class:`StreamResult` view), when a dialect was reading the stream;
+            None otherwise.
     """
 
     def __init__(
@@ -32,7 +33,7 @@ class StreamError(Exception):
         *,
         offset: int | None = None,
         event_index: int | None = None,
-        partial: ChatCompletion | None = None,
+        partial: StreamResult | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message

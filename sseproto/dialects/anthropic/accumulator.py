@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, cast
+from typing import Any
 
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
@@ -407,7 +407,7 @@ class AnthropicAccumulator:
                 f"{event.value} is not allowed once the stream is {self._state.value}",
                 offset=self._decoder.offset,
                 event_index=self.events_received,
-                partial=cast(Any, self.snapshot()),
+                partial=self.snapshot(),
             )
         self._state = target
 
@@ -422,7 +422,7 @@ class AnthropicAccumulator:
         self._move(event)
         # StreamError.partial is annotated with the chat result; every dialect's result goes
         # there (the StreamResult protocol).
-        error.partial = cast(Any, self.snapshot())
+        error.partial = self.snapshot()
         self._error = error
 
     # -- events -----------------------------------------------------------------------------
@@ -688,4 +688,4 @@ class AnthropicAccumulator:
         reason = message.stop_reason
         if reason is not None:
             updates.append(ChoiceFinished(0, reason))
-        updates.append(StreamDone(cast(Any, message)))
+        updates.append(StreamDone(message))

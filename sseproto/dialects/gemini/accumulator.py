@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import Enum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
@@ -31,7 +31,7 @@ from .candidate import CandidateState
 from .result import GeminiResponse
 
 if TYPE_CHECKING:
-    from ..chat.completion import ChatCompletion
+    pass
 
 __all__ = ["GeminiAccumulator", "GeminiInput"]
 
@@ -75,13 +75,6 @@ _COMMON_KEYS = frozenset({"candidates", "usageMetadata", *_FIRST_VALUE})
 
 def _invalid(rule: str, path: str) -> InvalidChunkError:
     return InvalidChunkError(rule, path=path)
-
-
-def _carried(response: GeminiResponse) -> ChatCompletion:
-    """``response`` as ``StreamDone.completion`` and ``StreamError.partial`` carry it: both are
-    still annotated with the chat result, though any dialect's result (a ``StreamResult``) goes
-    there."""
-    return cast("ChatCompletion", response)
 
 
 class GeminiAccumulator:
@@ -299,7 +292,7 @@ class GeminiAccumulator:
                 reason = candidate.finish_reason
                 if reason is not None:
                     updates.append(ChoiceFinished(key, reason))
-            updates.append(StreamDone(_carried(self.snapshot())))
+            updates.append(StreamDone(self.snapshot()))
         except StreamError as error:
             self._fail(error)
             raise
@@ -369,7 +362,7 @@ class GeminiAccumulator:
         else:
             event = GeminiInput.INVALID
         self._move(event)
-        error.partial = _carried(self.snapshot())
+        error.partial = self.snapshot()
         self._error = error
 
     # -- events and chunks ------------------------------------------------------------------

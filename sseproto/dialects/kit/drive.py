@@ -23,7 +23,7 @@ same for every dialect:
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar, cast
+from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
@@ -31,9 +31,6 @@ from .errors import IncompleteStreamError
 from .reads import BytesLike
 from .state import StreamState
 from .updates import ChatUpdate
-
-if TYPE_CHECKING:
-    from ..chat.completion import ChatCompletion
 
 __all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
 
@@ -236,8 +233,7 @@ def _raise_source_failure(accumulator: Accumulator[Any], error: Exception) -> No
     has taken (see the module)."""
     if isinstance(error, StreamError) and not isinstance(error, IncompleteStreamError):
         raise error
-    # Partials are annotated with the chat result, though any dialect's result goes there.
-    partial = cast("ChatCompletion | None", accumulator.snapshot())
+    partial = accumulator.snapshot()
     offset = accumulator.offset
     events = accumulator.events_received
     if isinstance(error, IncompleteStreamError):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...wire.errors import StreamError
 
 if TYPE_CHECKING:
-    from ..chat.completion import ChatCompletion
+    from .result import StreamResult
 
 __all__ = ["IncompleteStreamError", "InvalidChunkError", "ProviderError", "UnexpectedStreamError"]
 
@@ -35,7 +35,7 @@ class InvalidChunkError(StreamError):
         path: str = "$",
         offset: int | None = None,
         event_index: int | None = None,
-        partial: ChatCompletion | None = None,
+        partial: StreamResult | None = None,
     ) -> None:
         super().__init__(
             f"invalid chunk at {path}: {rule}",
@@ -80,7 +80,7 @@ class ProviderError(StreamError):
         *,
         offset: int | None = None,
         event_index: int | None = None,
-        partial: ChatCompletion | None = None,
+        partial: StreamResult | None = None,
     ) -> None:
         obj = _error_object(error)
         super().__init__(
@@ -144,7 +144,7 @@ class UnexpectedStreamError(StreamError):
         detected: str | None = None,
         offset: int | None = None,
         event_index: int | None = None,
-        partial: ChatCompletion | None = None,
+        partial: StreamResult | None = None,
     ) -> None:
         super().__init__(message, offset=offset, event_index=event_index, partial=partial)
         self.detected = detected

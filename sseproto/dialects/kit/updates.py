@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..chat.completion import ChatCompletion
+    from .result import StreamResult
 
 __all__ = [
     "ChatUpdate",
@@ -167,5 +167,5 @@ class StreamDone(ChatUpdate):
     __slots__ = ("completion",)
     __match_args__ = ("completion",)
 
-    def __init__(self, completion: ChatCompletion) -> None:
+    def __init__(self, completion: StreamResult) -> None:
         self.completion = completion

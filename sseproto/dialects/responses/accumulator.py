@@ -542,7 +542,7 @@ class ResponsesAccumulator:
     def _carry(self, error: StreamError) -> None:
         """Attach the Response rebuilt so far to ``error``."""
         # StreamError.partial is annotated with the chat result; every dialect stores its own.
-        cast(Any, error).partial = self.snapshot()
+        error.partial = self.snapshot()
 
     def _where(self) -> tuple[int | None, int]:
         """The byte offset (None for events not read from bytes) and index of the event being
@@ -895,7 +895,7 @@ class ResponsesAccumulator:
         if usage is not None:
             updates.append(UsageUpdate(usage))
         # StreamDone is annotated with the chat result; every dialect carries its own.
-        updates.append(StreamDone(cast(Any, final)))
+        updates.append(StreamDone(final))
 
     def _final_updates(self, response: dict[str, Any], updates: list[ChatUpdate]) -> None:
         """The terminal output is authoritative: text it adds to what was streamed is sent as
