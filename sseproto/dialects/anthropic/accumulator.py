@@ -18,7 +18,6 @@ mode's consistency rules live in ``schema``; values of a wrong type are an
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any
@@ -40,8 +39,8 @@ from ..kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
-from ..kit.payload import parse_json, scan_json
-from ..kit.reads import BytesLike
+from ..kit.payload import copy_payload, parse_json, scan_json
+from ..kit.reads import BytesLike, not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,
@@ -285,9 +284,12 @@ class AnthropicAccumulator:
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
             InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
                 events given to this method; ``offset`` is None.
         """
+        if not isinstance(event, ServerSentEvent):
+            raise not_an_event(event)
         updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._text_event, event.event, event.data, updates)
         return updates
@@ -310,13 +312,7 @@ class AnthropicAccumulator:
         return updates
 
     def _payload_object(self, payload: Any, updates: Updates) -> None:
-        model_dump = getattr(payload, "model_dump", None)
-        if callable(model_dump):
-            payload = model_dump(exclude_unset=True, warnings=False)
-        elif isinstance(payload, Mapping):
-            # Deep: the message keeps the values, and the caller may reuse its dicts.
-            payload = copy.deepcopy(dict(payload))
-        self._payload(payload, updates)
+        self._payload(copy_payload(payload), updates)
 
     def _guarded(self, step: Any, *arguments: Any) -> None:
         """Run one event or payload through ``step``, turning an error into the FAILED state."""

@@ -43,8 +43,8 @@ from ..kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
-from ..kit.payload import SHORT_PAYLOAD, parse_json, scan_short_json
-from ..kit.reads import BytesLike
+from ..kit.payload import SHORT_PAYLOAD, copy_payload, parse_json, scan_short_json
+from ..kit.reads import BytesLike, not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
@@ -326,9 +326,12 @@ class ChatAccumulator:
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
             InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
                 events given to this method; ``offset`` is None.
         """
+        if not isinstance(event, ServerSentEvent):
+            raise not_an_event(event)
         updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._event, event.event, event.data, updates)
         return updates
@@ -363,15 +366,7 @@ class ChatAccumulator:
         return updates
 
     def _chunk_object(self, chunk: Any, updates: Updates) -> None:
-        model_dump = getattr(chunk, "model_dump", None)
-        if callable(model_dump):
-            # Pydantic fills every field its model knows with None unless told to keep only the
-            # fields that were set; warnings=False because vendors send what the SDK's types do
-            # not foresee (Mistral's content arrays), which is ours to read, not pydantic's.
-            chunk = model_dump(exclude_unset=True, warnings=False)
-        elif isinstance(chunk, Mapping) and type(chunk) is not dict:
-            chunk = dict(chunk)
-        self._chunk(chunk, updates)
+        self._chunk(copy_payload(chunk), updates)
 
     def _guarded(self, step: Any, *arguments: Any) -> None:
         """Run one event, chunk or marker through ``step``, turning an error into the FAILED

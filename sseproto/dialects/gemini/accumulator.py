@@ -15,7 +15,6 @@ naming its JSON path, so no input can raise anything else.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,8 @@ from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
-from ..kit.payload import parse_json, scan_json
+from ..kit.payload import copy_payload, parse_json, scan_json
+from ..kit.reads import not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ChoiceFinished, StreamDone, UsageUpdate
 from .candidate import CandidateState
@@ -216,9 +216,12 @@ class GeminiAccumulator:
         it produced.
 
         Raises:
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
             InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
                 method; ``offset`` is None.
         """
+        if not isinstance(event, ServerSentEvent):
+            raise not_an_event(event)
         updates: list[ChatUpdate] = []
         self._guarded(self._event, event.data, updates)
         return updates
@@ -236,12 +239,7 @@ class GeminiAccumulator:
         return updates
 
     def _chunk_object(self, payload: Any, updates: Updates) -> None:
-        try:
-            # A copy through JSON text: it is the payload's own, and holds only JSON values.
-            text = json.dumps(payload, allow_nan=False)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise _invalid(f"the chunk is not a JSON value ({exc})", "$") from None
-        self._chunk(parse_json(text), updates)
+        self._chunk(copy_payload(payload), updates)
 
     def _guarded(self, step: Any, *arguments: Any) -> None:
         """Run one event or chunk through ``step``, turning an error into the FAILED state."""

@@ -7,6 +7,10 @@ the call stack: the ``json`` scanner's own limit is the interpreter's recursion 
 frames already in use, so without a bound of its own a payload accepted here could make a writer
 (``json.dumps``, a deep copy, a comparison) raise ``RecursionError`` later, deeper in some call
 stack. Every failure is an :class:`InvalidChunkError`.
+
+A payload given already parsed (a dict, or an SDK object with ``model_dump``) is held to the same
+rules by :func:`copy_payload`, which also makes it the engine's own: the caller may reuse or change
+its dicts afterwards.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import InvalidChunkError
 
-__all__ = ["MAX_DEPTH", "SHORT_PAYLOAD", "parse_json", "scan_json", "scan_short_json"]
+__all__ = [
+    "MAX_DEPTH",
+    "SHORT_PAYLOAD",
+    "copy_payload",
+    "parse_json",
+    "scan_json",
+    "scan_short_json",
+]
 
 MAX_DEPTH = 256
 """The deepest nesting of arrays and objects a payload may have (the top-level value is depth 1).
@@ -126,3 +137,87 @@ def parse_json(data: str) -> Any:
     if len(data) > SHORT_PAYLOAD and _nests_too_deeply(data):
         raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
     return value
+
+
+# Values shared as they are, being immutable and JSON already (ints are checked for their size).
+_KEPT = frozenset((str, bool, type(None)))
+
+# An int with fewer bits than this has fewer than 4300 digits, the default limit of int <-> str
+# conversion, which json.loads and json.dumps both apply: a larger one is checked by converting it.
+_SAFE_INT_BITS = 14_000
+
+
+def copy_payload(payload: Any) -> Any:
+    """A copy of ``payload``, a parsed payload: a JSON value as ``json.loads`` gives it (a
+    ``Mapping`` for an object, a list or tuple for an array), or an object with ``model_dump``
+    such as a pydantic model of a provider's SDK (read with ``model_dump(exclude_unset=True)``,
+    so only the fields the wire carried count).
+
+    The copy is held to :func:`parse_json`'s rules, with its wording: at most :data:`MAX_DEPTH`
+    levels of nesting (a cycle nests without end), no ``NaN`` or infinite float, no int too long
+    to write; and it holds only JSON values (plain ``dict``, ``list``, ``str``, ``int``,
+    ``float``, ``bool``, ``None``, subclasses turned into these), so it writes back as JSON. It
+    shares no container with ``payload`` and is built without recursion, at any call depth.
+
+    Raises:
+        InvalidChunkError: ``payload`` breaks one of these rules.
+    """
+    model_dump = getattr(payload, "model_dump", None)
+    if callable(model_dump):
+        # Pydantic fills every field its model knows with None unless told to keep only the
+        # fields that were set; warnings=False because vendors send what the SDK's types do not
+        # foresee (Mistral's content arrays), which is ours to read, not pydantic's.
+        payload = model_dump(exclude_unset=True, warnings=False)
+    stack: list[tuple[Any, Any, int]] = []
+    root = payload if type(payload) in _KEPT else _copy_value(payload, 1, stack)
+    while stack:
+        source, target, depth = stack.pop()
+        depth += 1
+        if type(target) is dict:
+            for key, child in source.items():
+                if type(key) is not str:
+                    key = _copy_key(key)
+                target[key] = child if type(child) in _KEPT else _copy_value(child, depth, stack)
+        else:
+            for child in source:
+                target.append(child if type(child) in _KEPT else _copy_value(child, depth, stack))
+    return root
+
+
+def _copy_value(value: Any, depth: int, stack: list[tuple[Any, Any, int]]) -> Any:
+    """The copy of ``value``, found at nesting ``depth``: a JSON scalar, or an empty container
+    queued on ``stack`` to be filled."""
+    if isinstance(value, (Mapping, list, tuple)):
+        if depth > MAX_DEPTH:
+            raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
+        shell: Any = {} if isinstance(value, Mapping) else []
+        stack.append((value, shell, depth))
+        return shell
+    if isinstance(value, int):
+        if value.bit_length() >= _SAFE_INT_BITS:
+            try:
+                str(value)
+            except ValueError as exc:
+                raise InvalidChunkError(f"the payload is not valid JSON: {exc}") from None
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            # The words parse_json uses for the text json.dumps would write for it.
+            name = "NaN" if value != value else "Infinity" if value > 0 else "-Infinity"
+            raise InvalidChunkError(f"the payload is not valid JSON: {name} is not valid JSON")
+        return float(value)
+    if isinstance(value, str):
+        # Exactly the characters, whatever a subclass's __str__ says.
+        return str.__str__(value)
+    raise InvalidChunkError(
+        f"the payload is not a JSON value: it holds a value of type {type(value).__name__}"
+    )
+
+
+def _copy_key(key: Any) -> str:
+    """An object key as a plain ``str``; JSON has no other kind of key."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    raise InvalidChunkError(
+        f"the payload is not a JSON value: an object key of type {type(key).__name__}"
+    )

@@ -39,8 +39,8 @@ from ..kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
-from ..kit.payload import parse_json, scan_json
-from ..kit.reads import BytesLike, not_bytes
+from ..kit.payload import copy_payload, parse_json, scan_json
+from ..kit.reads import BytesLike, not_an_event, not_bytes
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,
@@ -391,9 +391,12 @@ class ResponsesAccumulator:
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
             InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
                 method; ``offset`` is None.
         """
+        if not isinstance(event, ServerSentEvent):
+            raise not_an_event(event)
         updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._event, event.event, event.data, updates)
         return updates
@@ -415,12 +418,7 @@ class ResponsesAccumulator:
         return updates
 
     def _payload_object(self, payload: Any, updates: Updates) -> None:
-        model_dump = getattr(payload, "model_dump", None)
-        if callable(model_dump):
-            payload = model_dump(exclude_unset=True, warnings=False)
-        elif isinstance(payload, Mapping):
-            payload = dict(payload)
-        self._payload(copy_tree(payload), None, updates)
+        self._payload(copy_payload(payload), None, updates)
 
     def _guarded(self, step: Callable[..., None], *arguments: Any) -> None:
         """Run one event or payload through ``step``, turning an error into the FAILED state."""
