@@ -341,8 +341,9 @@ class ChatAccumulator:
     ) -> list[ChatUpdate]:
         """Take one parsed chunk: a mapping as ``json.loads`` gives it, or a pydantic model such
         as an openai SDK ``ChatCompletionChunk`` (read with ``model_dump(exclude_unset=True)``,
-        so only the fields the wire carried count and ``usage`` stays verbatim). Return the
-        updates it produced (appended to ``into`` when given, as :meth:`feed` does).
+        so only the fields the wire carried count and ``usage`` stays verbatim). The chunk is
+        copied, never kept, and refused as its JSON text would be (too deep, ``NaN``, ...).
+        Return the updates it produced (appended to ``into`` when given, as :meth:`feed` does).
 
         Raises:
             InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
