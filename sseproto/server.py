@@ -1,4 +1,4 @@
-"""Serving event streams: turn an async iterable of events, strings or chat updates into SSE bytes.
+"""Serving event streams: turn an async iterable of events, strings or updates into SSE bytes.
 
 For a Starlette or FastAPI endpoint that relays a model's answer to a browser::
 
@@ -17,12 +17,14 @@ What each item becomes (every event ends with its blank line, so a client sees i
   events, ids included.
 - ``str``: a ``message`` event with that data; each line of a multi-line string is its own
   ``data:`` line.
-- a chat update: an event named after its kind (``content``, ``refusal``, ``reasoning``,
-  ``tool_call_started``, ``tool_call_arguments``, ``tool_call_done``, ``choice_finished``,
-  ``usage``) whose data is the update's fields as a JSON object, e.g.
-  ``event: content`` / ``data: {"choice": 0, "text": "Hi"}``; the end of the stream
-  (:class:`~sseproto.StreamDone`) is ``event: done`` with the rebuilt completion in OpenAI's
-  ``chat.completion`` shape. A browser listens with ``source.addEventListener("content", ...)``.
+- an update (of any dialect): an event named after its class, in snake case without a trailing
+  ``Delta`` or ``Update`` (``content``, ``tool_call_arguments``, ``usage``, ``block_done``,
+  ``grounding``, ``annotation_added``, ...), whose data is a JSON object of the update's fields in
+  ``__match_args__`` order, result objects (a content block) written with their ``to_dict()``,
+  e.g. ``event: content`` / ``data: {"choice": 0, "text": "Hi"}``. The end of the stream
+  (:class:`~sseproto.StreamDone`) is ``event: done`` whose data is the dialect's own result,
+  its ``to_dict()`` (a ``chat.completion``, an Anthropic Message, a Response, a Gemini
+  response). A browser listens with ``source.addEventListener("content", ...)``.
 
 While the source is silent, a comment line is sent every ``keepalive`` seconds so that proxies and
 load balancers do not close an idle connection. ``done=True`` ends the stream with
@@ -35,24 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Mapping
 from types import MappingProxyType
 from typing import TypeVar
 
 from ._adapter import check_seconds
 from .dialects.kit.errors import ProviderError
-from .dialects.kit.updates import (
-    ChatUpdate,
-    ChoiceFinished,
-    ContentDelta,
-    ReasoningDelta,
-    RefusalDelta,
-    StreamDone,
-    ToolCallArgumentsDelta,
-    ToolCallDone,
-    ToolCallStarted,
-    UsageUpdate,
-)
+from .dialects.kit.updates import ChatUpdate, StreamDone
 from .wire.encoder import encode_comment, encode_event
 from .wire.errors import StreamError
 from .wire.events import ServerSentEvent
@@ -79,17 +71,14 @@ DEFAULT_KEEPALIVE = 15.0
 _KEEPALIVE_COMMENT = encode_comment()
 _DONE = encode_event("[DONE]")
 
-# The event name of each update kind, and the fields its data carries.
-_UPDATE_EVENTS: Mapping[type[ChatUpdate], tuple[str, tuple[str, ...]]] = {
-    ContentDelta: ("content", ("choice", "text")),
-    RefusalDelta: ("refusal", ("choice", "text")),
-    ReasoningDelta: ("reasoning", ("choice", "text")),
-    ToolCallStarted: ("tool_call_started", ("choice", "index", "id", "name")),
-    ToolCallArgumentsDelta: ("tool_call_arguments", ("choice", "index", "text")),
-    ToolCallDone: ("tool_call_done", ("choice", "index", "id", "name", "arguments")),
-    ChoiceFinished: ("choice_finished", ("choice", "finish_reason")),
-    UsageUpdate: ("usage", ("usage",)),
-}
+# The word boundaries of a class name: before an upper-case letter that follows a lower-case one
+# or a digit, and before the last capital of an acronym (``MCPTool``: ``mcp``, ``tool``).
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Suffixes that say an update is a piece of something, not what it is about.
+_UPDATE_SUFFIX = re.compile(r"_(delta|update)$")
+# The event name and data fields of each update class met so far (derived once per class: the
+# relay writes about one event per upstream chunk).
+_EVENT_SHAPES: dict[type[ChatUpdate], tuple[str, tuple[str, ...]]] = {}
 
 _Item = ServerSentEvent | str | ChatUpdate
 _T = TypeVar("_T")
@@ -104,7 +93,7 @@ def event_stream(
     """Encode ``source`` as an event stream, one ``bytes`` block per event or keep-alive.
 
     Args:
-        source: the events, strings and chat updates to send, in order.
+        source: the events, strings and updates (of any dialect) to send, in order.
         keepalive: seconds of silence from ``source`` after which a comment is sent (and again
             after each further such pause); None sends none. The source is advanced in a task of
             its own so that a slow source never delays a keep-alive.
@@ -157,7 +146,7 @@ async def _encode(
                 yield _encode_update(item)
             else:
                 raise TypeError(
-                    "event_stream items must be ServerSentEvent, str or chat updates, "
+                    "event_stream items must be ServerSentEvent, str or updates, "
                     f"not {type(item).__name__}: {item!r}"
                 )
     except StreamError as error:
@@ -183,15 +172,32 @@ def _encode_error(error: StreamError) -> bytes:
 def _encode_update(update: ChatUpdate) -> bytes:
     if isinstance(update, StreamDone):
         return encode_event(json.dumps(update.completion.to_dict(), default=_plain), event="done")
-    name, fields = _UPDATE_EVENTS[type(update)]
+    kind = type(update)
+    shape = _EVENT_SHAPES.get(kind)
+    if shape is None:
+        shape = _EVENT_SHAPES[kind] = _event_shape(kind)
+    name, fields = shape
     data = {field: getattr(update, field) for field in fields}
     return encode_event(json.dumps(data, default=_plain), event=name)
 
 
+def _event_shape(kind: type[ChatUpdate]) -> tuple[str, tuple[str, ...]]:
+    """The event name and data fields of an update class, derived from the class itself so that
+    every update, of any dialect, has an event: ``ToolCallArgumentsDelta`` is
+    ``tool_call_arguments``, ``BlockDone`` is ``block_done``."""
+    name = _UPDATE_SUFFIX.sub("", _WORD_BOUNDARY.sub("_", kind.__name__).lower())
+    fields: tuple[str, ...] = getattr(kind, "__match_args__", kind.__slots__)
+    return name, fields
+
+
 def _plain(value: object) -> object:
-    """JSON for the read-only mappings an update may hold (``json`` takes only dicts)."""
+    """JSON for what ``json`` cannot write itself: the read-only mappings an update may hold, and
+    the result objects (a content block), written as the provider's JSON by their ``to_dict()``."""
     if isinstance(value, Mapping):
         return dict(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
     raise TypeError(f"cannot encode {value!r} as JSON")
 
 

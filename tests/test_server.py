@@ -7,6 +7,8 @@ import asyncio
 import json
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from pathlib import Path
+from types import MappingProxyType
 from typing import Any, cast
 
 import httpx
@@ -22,13 +24,20 @@ from starlette.routing import Route
 
 import sseproto
 from sseproto import (
+    AnnotationAdded,
+    BlockDone,
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    GroundingUpdate,
+    HostedToolProgress,
     IncompleteStreamError,
     ProviderError,
     ServerSentEvent,
     StreamDone,
+    StreamError,
+    TextBlock,
+    ToolCallPartialArg,
     ToolCallStarted,
     UsageUpdate,
 )
@@ -104,6 +113,123 @@ def test_chat_updates_become_named_json_events() -> None:
     assert events[-2].event == "done"
     assert events[-2].json() == completion.to_dict()
     assert events[-1] == ServerSentEvent(data="[DONE]")
+
+
+def test_dialect_updates_become_events_named_after_their_class() -> None:
+    updates: list[Item] = [
+        BlockDone(0, TextBlock(MappingProxyType({"type": "text", "text": "Hi"}))),
+        GroundingUpdate(1, MappingProxyType({"webSearchQueries": ["q"]})),
+        ToolCallPartialArg(0, 2, "$.city", "Par"),
+        HostedToolProgress(0, 3, "web_search_call", "searching"),
+        AnnotationAdded(0, 1, 0, 4, {"type": "url_citation", "url": "https://example.com"}),
+    ]
+    events = decode_whole(encode(updates, keepalive=None))
+    assert [(event.event, event.data) for event in events] == [
+        ("block_done", '{"index": 0, "block": {"type": "text", "text": "Hi"}}'),
+        ("grounding", '{"choice": 1, "grounding_metadata": {"webSearchQueries": ["q"]}}'),
+        (
+            "tool_call_partial_arg",
+            '{"choice": 0, "index": 2, "json_path": "$.city", "value": "Par"}',
+        ),
+        (
+            "hosted_tool_progress",
+            '{"choice": 0, "output_index": 3, "item_type": "web_search_call", '
+            '"status": "searching"}',
+        ),
+        (
+            "annotation_added",
+            '{"choice": 0, "output_index": 1, "content_index": 0, "annotation_index": 4, '
+            '"annotation": {"type": "url_citation", "url": "https://example.com"}}',
+        ),
+    ]
+
+
+class MCPApprovalRequested(ChatUpdate):
+    __slots__ = ("choice", "name")
+    __match_args__ = ("name", "choice")
+
+    def __init__(self, choice: int, name: str) -> None:
+        self.choice = choice
+        self.name = name
+
+
+class PlainUpdate(ChatUpdate):
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+
+def test_any_new_update_class_gets_an_event_of_its_own() -> None:
+    events = decode_whole(
+        encode([MCPApprovalRequested(0, "fetch"), PlainUpdate(7)], keepalive=None)
+    )
+    assert [(event.event, event.data) for event in events] == [
+        ("mcp_approval_requested", '{"name": "fetch", "choice": 0}'),
+        ("plain", '{"value": 7}'),
+    ]
+
+
+def updates_until_error(body: bytes) -> tuple[list[ChatUpdate], StreamError | None]:
+    """The updates a recording gives, and the error that ended it early (None if none did)."""
+    updates: list[ChatUpdate] = []
+    try:
+        for update in sseproto.iter_updates([body]):
+            updates.append(update)
+    except StreamError as error:
+        return updates, error
+    return updates, None
+
+
+def relay_recording(path: Path) -> bytes:
+    async def upstream() -> AsyncIterator[bytes]:
+        yield path.read_bytes()
+
+    async def run() -> bytes:
+        relayed = event_stream(sseproto.aiter_updates(upstream()), keepalive=None)
+        return b"".join([block async for block in relayed])
+
+    return asyncio.run(run())
+
+
+def test_every_real_recording_relays_one_event_per_update() -> None:
+    require_real_fixtures()
+    paths = real_fixture_files(
+        "openai-chat", "anthropic", "openai-responses", "gemini", "other-openai-compatible"
+    )
+    assert {path.parent.name for path in paths} >= {"anthropic", "openai-responses", "gemini"}
+    names: dict[type[ChatUpdate], str] = {}
+    for path in paths:
+        updates, error = updates_until_error(path.read_bytes())
+        body = relay_recording(path)
+        events = list(sseproto.iter_events([body]))
+        assert decode_whole(body) == events, path.name
+        assert len(events) == len(updates) + (error is not None), path.name
+        for update, event in zip(updates, events, strict=False):
+            if isinstance(update, StreamDone):
+                assert event.event == "done", path.name
+                assert event.json() == update.completion.to_dict(), path.name
+                continue
+            # One name per update class, across every dialect, never "done" or "error".
+            assert names.setdefault(type(update), event.event) == event.event, path.name
+            assert event.event not in {"done", "error", "message"}, path.name
+            assert tuple(event.json()) == vars(type(update))["__match_args__"], path.name
+        if error is None:
+            assert events[-1].event == "done", path.name
+        else:
+            assert events[-1].event == "error", path.name
+    assert len(set(names.values())) == len(names)
+    assert {kind.__name__ for kind in names} >= {
+        "BlockDone",
+        "CitationAdded",
+        "ServerToolCallStarted",
+        "GroundingUpdate",
+        "ExecutableCodeUpdate",
+        "CodeExecutionResultUpdate",
+        "ToolCallPartialArg",
+        "AnnotationAdded",
+        "HostedToolProgress",
+    }
 
 
 def test_done_is_sent_only_when_asked() -> None:
