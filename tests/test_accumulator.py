@@ -642,9 +642,9 @@ def test_an_oversized_event_error_carries_the_partial_completion() -> None:
         accumulator.feed(b"\n\n")
 
 
-def test_data_after_done_is_kept_by_default_and_rejected_by_strict_mode() -> None:
+def test_data_after_done_is_ignored_by_default_and_rejected_by_strict_mode() -> None:
     body = sse(START, chunk(choice(content="a")), STOP) + sse(chunk(choice(content="b")), done=True)
-    assert rebuild_bytes(body).choices[0].message.content == "ab"
+    assert rebuild_bytes(body).choices[0].message.content == "a"
     accumulator = ChatAccumulator(strict=True)
     with pytest.raises(InvalidChunkError, match=r"nothing may follow data: \[DONE\]") as caught:
         accumulator.feed(body)
@@ -657,18 +657,18 @@ def rebuild_bytes(body: bytes, strict: bool = False) -> ChatCompletion:
     return accumulator.result()
 
 
-def test_updates_after_done_are_reported_then_a_fresh_stream_done_at_the_end() -> None:
-    updates = updates_of(START, STOP, "data: [DONE]\n\n", chunk(choice(content="late")))
+def test_nothing_after_done_is_reported_and_stream_done_comes_once() -> None:
+    late: list[dict[str, Any] | str] = [
+        chunk(choice(content="late")),
+        "event: error\ndata: boom\n\n",
+        "data: {oops\n\n",
+    ]
+    updates = updates_of(START, STOP, "data: [DONE]\n\n", *late, "data: [DONE]\n\n")
     done = [u for u in updates if isinstance(u, StreamDone)]
-    assert len(done) == 2
-    assert updates[-1] is done[-1]
-    assert updates.index(ContentDelta(0, "late")) < len(updates) - 1
+    assert len(done) == 1 and updates[-1] is done[0]
+    assert not any(isinstance(u, ContentDelta) for u in updates)
     assert isinstance(done[0].completion, ChatCompletion)
     assert done[0].completion.choices[0].message.content == ""
-    assert done[-1].completion.choices[0].message.content == "late"
-    # A repeated [DONE] with nothing between changes nothing: StreamDone is sent once.
-    repeated = updates_of(START, STOP, "data: [DONE]\n\n")
-    assert sum(isinstance(u, StreamDone) for u in repeated) == 1
 
 
 def test_feed_after_close_is_an_error_and_close_again_does_nothing() -> None:
@@ -1090,8 +1090,8 @@ EXPECTED: dict[tuple[ChatState, str], tuple[ChatState, type[StreamError] | None]
     (ChatState.STREAMING, "close"): (ChatState.FAILED, IncompleteStreamError),
     (ChatState.DONE, "chunk"): (ChatState.DONE, None),
     (ChatState.DONE, "done"): (ChatState.DONE, None),
-    (ChatState.DONE, "provider_error"): (ChatState.FAILED, ProviderError),
-    (ChatState.DONE, "invalid"): (ChatState.FAILED, InvalidChunkError),
+    (ChatState.DONE, "provider_error"): (ChatState.DONE, None),
+    (ChatState.DONE, "invalid"): (ChatState.DONE, None),
     (ChatState.DONE, "close"): (ChatState.CLOSED, None),
     (ChatState.CLOSED, "chunk"): (ChatState.CLOSED, StreamError),
     (ChatState.CLOSED, "done"): (ChatState.CLOSED, StreamError),
@@ -1104,9 +1104,10 @@ EXPECTED: dict[tuple[ChatState, str], tuple[ChatState, type[StreamError] | None]
     (ChatState.FAILED, "invalid"): (ChatState.FAILED, InvalidChunkError),
     (ChatState.FAILED, "close"): (ChatState.FAILED, InvalidChunkError),
 }
+# After [DONE] the default mode ignores everything; strict mode rejects anything.
 STRICT_DIFFERENCES = {
-    (ChatState.DONE, "chunk"): (ChatState.FAILED, InvalidChunkError),
-    (ChatState.DONE, "done"): (ChatState.FAILED, InvalidChunkError),
+    (ChatState.DONE, name): (ChatState.FAILED, InvalidChunkError)
+    for name in ("chunk", "done", "provider_error", "invalid")
 }
 
 

@@ -14,7 +14,6 @@ from sseproto import (
     ChatAccumulator,
     ChoiceFinished,
     StreamDone,
-    ToolCallArgumentsDelta,
     ToolCallDone,
 )
 from sseproto.dialects.chat.tool_calls import ToolCalls
@@ -57,22 +56,26 @@ def test_tool_calls_are_done_when_the_stream_completes_not_at_the_finish_reason(
     assert [type(u) for u in updates] == [ToolCallDone, StreamDone]
 
 
-def test_a_call_changed_after_done_is_reported_done_again_at_the_end() -> None:
+def test_nothing_after_done_changes_a_call_already_reported_done() -> None:
     accumulator = ChatAccumulator()
     first = accumulator.feed(arguments('{"a":', id="t1") + finish() + DONE)
     assert [u for u in first if isinstance(u, ToolCallDone)] == [
         ToolCallDone(0, 0, "t1", "", '{"a":')
     ]
-    late = accumulator.feed(arguments("1}") + DONE + arguments(" ", index=1) + DONE)
-    # Reported as they come; a repeated [DONE] reports nothing done.
-    assert late[0] == ToolCallArgumentsDelta(0, 0, "1}")
-    assert not any(isinstance(u, ToolCallDone | StreamDone) for u in late)
-    end = accumulator.close()
-    assert [u for u in end if isinstance(u, ToolCallDone)] == [
-        ToolCallDone(0, 0, "t1", "", '{"a":1}'),
-        ToolCallDone(1, 0, "", "", " "),
-    ]
-    assert isinstance(end[-1], StreamDone) and end[-1].completion == accumulator.result()
+    assert accumulator.feed(arguments("1}") + DONE + arguments(" ", index=1) + DONE) == []
+    assert accumulator.close() == []
+    assert accumulator.result().tool_calls[0].arguments == '{"a":'
+
+
+def test_a_reader_gives_the_same_result_wherever_the_reads_split_after_done() -> None:
+    # The readers stop reading after the read that carries [DONE]: what follows it in that read
+    # must count for as little as what a later read would have brought.
+    head = arguments('{"a":1}', id="t1") + finish() + DONE
+    late = arguments(" more") + data({"index": 1, "delta": {"content": "x"}})
+    together = sseproto.accumulate([head + late], dialect="chat")
+    apart = sseproto.accumulate([head, late], dialect="chat")
+    assert together == apart
+    assert together.tool_calls[0].arguments == '{"a":1}' and len(together.choices) == 1
 
 
 def test_a_repeated_done_costs_no_walk_over_the_choices(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,9 +93,9 @@ def test_a_repeated_done_costs_no_walk_over_the_choices(monkeypatch: pytest.Monk
     late = data({"index": 0, "delta": {"content": "x"}}) + DONE
     accumulator = ChatAccumulator()
     updates = accumulator.feed(body + DONE + late * 1000) + accumulator.close()
-    # Every choice once at the first [DONE], once more at the end for what came after it.
-    assert calls == 2 * choices
-    assert sum(isinstance(u, StreamDone) for u in updates) == 2
+    # Every choice once, at the first [DONE]; what follows it is ignored.
+    assert calls == choices
+    assert sum(isinstance(u, StreamDone) for u in updates) == 1
 
 
 def _peak(pairs: int) -> int:
@@ -106,11 +109,11 @@ def _peak(pairs: int) -> int:
     finally:
         tracemalloc.stop()
     last = updates[-1]
-    assert isinstance(last, StreamDone) and last.completion.text == "0123456789" * pairs
+    assert isinstance(last, StreamDone) and last.completion.text is None
     return peak
 
 
 def test_chunks_alternating_with_done_stay_linear_in_memory() -> None:
     small, large = _peak(1000), _peak(4000)
-    # A completion snapshot per [DONE] made this grow sixteenfold.
+    # A completion snapshot per [DONE] once made this grow sixteenfold.
     assert large / small < 6

@@ -4,7 +4,7 @@ completion out.
 Strategy. Two layers of state, kept apart:
 
 1. The stream's lifecycle, an explicit state machine (:class:`ChatState`, with every legal move in
-   :data:`_TRANSITIONS`): chunks are accepted while ``STREAMING`` (and, leniently, after
+   :data:`_TRANSITIONS`): chunks are accepted while ``STREAMING`` (and, leniently, ignored after
    ``[DONE]``), an error moves to ``FAILED`` for good, the end of input moves to ``CLOSED``.
 2. What each choice has received so far, rebuilt by one explicit rule per field,
    never by a generic deep merge: text arrives as pieces appended to lists and joined once, so any
@@ -88,11 +88,9 @@ _TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
     (_S.STREAMING, _I.INVALID): _S.FAILED,
     (_S.STREAMING, _I.END_COMPLETE): _S.CLOSED,
     (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
-    # Data after [DONE] is a protocol violation. Strict mode reports it (as INVALID);
-    # the default mode keeps whatever still arrives, since nothing received is ever dropped.
-    (_S.DONE, _I.CHUNK): _S.DONE,
-    (_S.DONE, _I.DONE_MARKER): _S.DONE,
-    (_S.DONE, _I.PROVIDER_ERROR): _S.FAILED,
+    # Anything after [DONE] is a protocol violation. Strict mode reports it (as INVALID); the
+    # default mode ignores it, as every dialect ignores what follows its terminal event, so the
+    # result never depends on whether a reader stopped at the read that carried [DONE].
     (_S.DONE, _I.INVALID): _S.FAILED,
     # After [DONE] the stream is complete by definition, so its end is never a truncation.
     (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
@@ -150,9 +148,9 @@ class ChatAccumulator:
     meets them, after what the chunk carried has been taken; :class:`IncompleteStreamError` by
     :meth:`close` when the input ended before ``[DONE]`` and before every choice finished. Once an
     error is raised the accumulator is ``FAILED``: every later ``feed*``, :meth:`close` and
-    :meth:`result` raises the same error again. In the default mode, chunks arriving after
-    ``[DONE]`` are still applied (strict mode rejects them), and :meth:`close` then sends a second
-    :class:`StreamDone` carrying the completion with them.
+    :meth:`result` raises the same error again. In the default mode, anything arriving after
+    ``[DONE]`` is ignored (strict mode rejects it), as every dialect ignores what follows its
+    terminal event.
 
     Args:
         strict: reject deviations from the documented schema instead of reading them.
@@ -167,7 +165,6 @@ class ChatAccumulator:
         "_choice_fields",
         "_choices",
         "_chunk_fields",
-        "_completed",
         "_created",
         "_decoder",
         "_done_sent",
@@ -206,8 +203,6 @@ class ChatAccumulator:
         self._recognised = False
         self._first_other: str | None = None
         self._head: bytes | None = b""
-        # Whether the stream has completed once: every tool call and the stream reported done.
-        self._completed = False
         # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
@@ -498,7 +493,9 @@ class ChatAccumulator:
     # -- events and chunks ------------------------------------------------------------------
 
     def _event(self, kind: str, data: str, updates: Updates) -> None:
-        if data == "[DONE]":
+        if self._state is _DONE:
+            self._after_done()
+        elif data == "[DONE]":
             self._done(updates)
         elif kind == "message":
             self._chunk(parse_json(data), updates)
@@ -514,29 +511,31 @@ class ChatAccumulator:
     def _done(self, updates: Updates) -> None:
         if not self._recognised:
             raise self._not_chat()
-        if self._state is _DONE and self._strict:
-            raise InvalidChunkError("nothing may follow data: [DONE]")
+        if self._state is _DONE:
+            self._after_done()
+            return
         self._move(ChatInput.DONE_MARKER)
         self._finish_stream(updates)
+
+    def _after_done(self) -> None:
+        """An event after ``[DONE]``: strict mode rejects it; the default mode ignores it."""
+        if self._strict:
+            raise InvalidChunkError("nothing may follow data: [DONE]")
 
     def _finish_stream(self, updates: Updates) -> None:
         """The stream is complete (its first ``[DONE]``, or the end of a complete input): report
         every tool call done, then the stream.
 
         Tool calls are reported here rather than at their choice's finish_reason, which vendors
-        follow with more argument deltas; after this only a chunk after ``[DONE]`` (applied by
-        the default mode) can change one. A repeated ``[DONE]`` costs nothing: what chunks after
-        the first brought is reported once, at the end of input, each call they changed done
-        again with all its arguments, then a fresh :class:`StreamDone`.
+        follow with more argument deltas; nothing after this changes one, since what follows
+        ``[DONE]`` is ignored.
         """
         if updates is None or self._done_sent:
-            return
-        if self._completed and self._state is _DONE:
             return
         choices = self._choices
         for index in sorted(choices):
             choices[index].tool_calls.complete(updates)
-        self._completed = self._done_sent = True
+        self._done_sent = True
         updates.append(StreamDone(self.snapshot()))
 
     def _error_event(self, data: str, updates: Updates) -> None:
@@ -556,6 +555,9 @@ class ChatAccumulator:
         """
         if type(chunk) is not dict:
             raise _invalid("a chunk must be a JSON object", "$")
+        if not self._plain and self._state is not _STREAMING:
+            self._after_done()
+            return
         if not self._chunk_fields.issuperset(chunk):
             # A field without a rule of its own: a vendor extra (kept from now on), or "error",
             # which is never added to the set so that every chunk carrying it comes here.
@@ -571,13 +573,6 @@ class ChatAccumulator:
         if not self._plain:
             if not self._recognised:
                 self._recognise(chunk)
-            if self._state is not _STREAMING:
-                if self._strict:
-                    raise InvalidChunkError("nothing may follow data: [DONE]")
-                self._move(ChatInput.CHUNK)
-                # The StreamDone already sent is out of date: close() sends a fresh one, so the
-                # last update always carries the final completion.
-                self._done_sent = False
             if self._strict:
                 check_chunk(chunk)
             if self._meta_rank < 2:

@@ -33,7 +33,7 @@ MAX_TOOL_CALLS = 1024
 class CallState:
     """One tool call (or the legacy ``function_call``) being rebuilt."""
 
-    __slots__ = ("arguments", "extras", "id", "name", "position", "reported", "type")
+    __slots__ = ("arguments", "extras", "id", "name", "position", "type")
 
     def __init__(self, position: int) -> None:
         self.position = position
@@ -42,8 +42,6 @@ class CallState:
         self.name = ""
         self.arguments: list[str] = []
         self.extras: dict[str, Any] = {}
-        # (id, name, number of argument pieces) when last reported done, None before.
-        self.reported: tuple[str, str, int] | None = None
 
     def function(self) -> FunctionCall:
         return FunctionCall(name=self.name, arguments=join_text(self.arguments))
@@ -262,12 +260,8 @@ class ToolCalls:
         return call, True
 
     def complete(self, updates: list[ChatUpdate]) -> None:
-        """Report as done every call not reported yet, or changed since it was."""
+        """Report every call done (once, when the stream completes)."""
         choice = self._choice
         for call in self._calls:
-            # Arguments only ever grow by non-empty pieces; id and name are set once.
-            reported = (call.id, call.name, len(call.arguments))
-            if call.reported != reported:
-                call.reported = reported
-                arguments = join_text(call.arguments)
-                updates.append(ToolCallDone(choice, call.position, call.id, call.name, arguments))
+            arguments = join_text(call.arguments)
+            updates.append(ToolCallDone(choice, call.position, call.id, call.name, arguments))

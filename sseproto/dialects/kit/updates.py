@@ -160,9 +160,8 @@ class StreamDone(ChatUpdate):
     """The stream ended normally (``data: [DONE]``, or the end of input with every choice
     finished). ``completion`` is the completion rebuilt at that point.
 
-    The last update of a complete stream is always a ``StreamDone`` whose ``completion`` equals
-    the final result: when chunks still arrive after ``[DONE]`` (applied in the default mode), a
-    second ``StreamDone`` follows their updates at the end of the input."""
+    It comes once, as the last update of a complete stream, and its ``completion`` equals the
+    final result: what arrives after the terminal event is ignored (strict mode rejects it)."""
 
     __slots__ = ("completion",)
     __match_args__ = ("completion",)
