@@ -20,7 +20,7 @@ from sseproto import (
     ResponsesAccumulator,
     StreamError,
 )
-from sseproto.dialects.kit.payload import MAX_DEPTH, copy_payload, parse_json
+from sseproto.dialects.kit.payload import MAX_DEPTH, MAX_VALUES, copy_payload, parse_json
 
 Json = dict[str, Any]
 
@@ -133,6 +133,19 @@ def test_a_payload_nested_beyond_the_bound_is_refused_without_recursion(depth: i
     with pytest.raises(InvalidChunkError, match="nested too deeply"):
         copy_payload(deep(depth))
     assert copy_payload(deep(MAX_DEPTH)) == deep(MAX_DEPTH)
+
+
+def test_a_payload_sharing_containers_is_refused_before_its_copy_explodes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A smaller bound, so that the copy up to it takes no time; the rule is the same.
+    monkeypatch.setattr("sseproto.dialects.kit.payload.MAX_VALUES", 10_000)
+    shared: Any = [0]
+    for _ in range(100):
+        shared = [shared, shared]  # 2**100 values once copied: a hang without the bound
+    with pytest.raises(InvalidChunkError, match="more than 10000 values"):
+        copy_payload(shared)
+    assert MAX_VALUES == 16 * 1024 * 1024
 
 
 def test_a_cycle_is_refused_as_nested_too_deeply() -> None:

@@ -147,6 +147,12 @@ _KEPT = frozenset((str, bool, type(None)))
 _SAFE_INT_BITS = 14_000
 
 
+# How many values a parsed payload may hold. A payload read from bytes is bounded by the event size
+# (16 MiB by default: fewer than 8 million values); a parsed one can share a container many times
+# over (x = [x, x], a hundred times: 2**100 values once copied), so the copy counts what it makes.
+MAX_VALUES = 16 * 1024 * 1024
+
+
 def copy_payload(payload: Any) -> Any:
     """A copy of ``payload``, a parsed payload: a JSON value as ``json.loads`` gives it (a
     ``Mapping`` for an object, a list or tuple for an array), or an object with ``model_dump``
@@ -154,9 +160,10 @@ def copy_payload(payload: Any) -> Any:
     so only the fields the wire carried count).
 
     The copy is held to :func:`parse_json`'s rules, with its wording: at most :data:`MAX_DEPTH`
-    levels of nesting (a cycle nests without end), no ``NaN`` or infinite float, no int too long
-    to write; and it holds only JSON values (plain ``dict``, ``list``, ``str``, ``int``,
-    ``float``, ``bool``, ``None``, subclasses turned into these), so it writes back as JSON. It
+    levels of nesting (a cycle nests without end) and :data:`MAX_VALUES` values, no ``NaN`` or
+    infinite float, no int too long to write; and it holds only JSON values (plain ``dict``,
+    ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``, subclasses turned into these), so
+    it writes back as JSON. It
     shares no container with ``payload`` and is built without recursion, at any call depth.
 
     Raises:
@@ -170,9 +177,13 @@ def copy_payload(payload: Any) -> Any:
         payload = model_dump(exclude_unset=True, warnings=False)
     stack: list[tuple[Any, Any, int]] = []
     root = payload if type(payload) in _KEPT else _copy_value(payload, 1, stack)
+    values = 1
     while stack:
         source, target, depth = stack.pop()
         depth += 1
+        values += len(source)
+        if values > MAX_VALUES:
+            raise InvalidChunkError(f"the payload holds more than {MAX_VALUES} values")
         if type(target) is dict:
             for key, child in source.items():
                 if type(key) is not str:
