@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -65,6 +66,36 @@ def test_empty_sources_give_no_events() -> None:
     assert list(iter_events(iter([]))) == []
     assert list(iter_events([b"", b""])) == []
     assert asyncio.run(collect(Source([]).asynchronous())) == []
+
+
+def test_reads_that_are_not_bytes_are_refused_saying_to_read_bytes() -> None:
+    text_reads: Any = ["data: x\n\n"]
+    mixed: Any = [b"data: a\n\n", "data: x\n\n"]
+    unfinished: Any = ["data: x"]
+    for reads in (text_reads, mixed, unfinished):
+        with pytest.raises(TypeError, match=r"iter_bytes\(\), not iter_text\(\)"):
+            list(iter_events(reads))
+        with pytest.raises(TypeError, match=r"iter_bytes\(\), not iter_text\(\)"):
+            asyncio.run(collect(Source(reads).asynchronous()))
+    bad: Any
+    for bad in (5, text_reads[0]):
+        with pytest.raises(TypeError, match="an iterable of reads"):
+            iter_events(bad)
+    int_reads: Any = [5]
+    with pytest.raises(TypeError, match="must be bytes, bytearray or memoryview"):
+        list(iter_events(int_reads))
+    with pytest.raises(TypeError, match="a sync iterable goes to the sync function"):
+        aiter_events(text_reads)
+
+
+def test_a_whole_body_is_one_read() -> None:
+    async def acollect(body: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
+        return [event async for event in aiter_events(body)]
+
+    for body in (STREAM, bytearray(STREAM), memoryview(STREAM)):
+        assert list(iter_events(body)) == EXPECTED
+        assert asyncio.run(acollect(body)) == EXPECTED
+    assert list(iter_events([bytearray(STREAM[:9]), memoryview(STREAM[9:])])) == EXPECTED
 
 
 def test_iter_events_is_lazy() -> None:

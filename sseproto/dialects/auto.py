@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ..wire.errors import StreamError
 from ..wire.events import ServerSentEvent
+from ..wire.reads import BytesLike
 from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from .kit.drive import Accumulator
 from .kit.errors import ProviderError, UnexpectedStreamError
 from .kit.payload import parse_json
-from .kit.reads import BytesLike
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
 from .kit.updates import ChatUpdate

@@ -12,12 +12,12 @@ from collections.abc import AsyncGenerator, AsyncIterable, Generator, Iterable
 from typing import Literal, overload
 
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from ..wire.reads import BytesLike, async_reads, reads
 from .anthropic.result import AnthropicMessage
 from .auto import AutoAccumulator
 from .chat.completion import ChatCompletion
 from .gemini.result import GeminiResponse
 from .kit.drive import Accumulator, aiterate, arun, iterate, run
-from .kit.reads import BytesLike, async_reads, reads
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
 from .registry import DialectChoice

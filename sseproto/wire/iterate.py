@@ -4,33 +4,44 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
 from .events import ServerSentEvent
+from .reads import BytesLike, async_reads, reads
 
 __all__ = ["aiter_events", "iter_events"]
 
 
 def iter_events(
-    chunks: Iterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    chunks: Iterable[BytesLike] | BytesLike,
+    *,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> Iterator[ServerSentEvent]:
-    """Yield the events of a stream given as an iterable of byte chunks (reads of any size).
+    """Yield the events of a stream given as an iterable of byte chunks (reads of any size), or
+    as one whole body.
 
     Raises:
         ValueError: at the call, if ``max_event_size`` is invalid.
+        TypeError: at the call, if ``chunks`` is neither; while iterating, for a read that is
+            not bytes-like (text from ``iter_text()``, ...).
     """
     # The decoder is built here, outside the generator, so a bad argument fails at the call.
-    return _events(SSEDecoder(max_event_size=max_event_size), chunks)
+    return _events(SSEDecoder(max_event_size=max_event_size), reads(chunks))
 
 
 def aiter_events(
-    chunks: AsyncIterable[bytes], *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+    chunks: AsyncIterable[BytesLike] | BytesLike,
+    *,
+    max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> AsyncIterator[ServerSentEvent]:
-    """Yield the events of a stream given as an async iterable of byte chunks.
+    """Yield the events of a stream given as an async iterable of byte chunks, or as one whole
+    body.
 
     Raises:
         ValueError: at the call, if ``max_event_size`` is invalid.
+        TypeError: at the call, if ``chunks`` is neither; while iterating, for a read that is
+            not bytes-like.
     """
-    return _aevents(SSEDecoder(max_event_size=max_event_size), chunks)
+    return _aevents(SSEDecoder(max_event_size=max_event_size), async_reads(chunks))
 
 
 # A read without CR or LF cannot complete an event, so the iterators gather such reads and feed
@@ -42,11 +53,12 @@ _GATHER_LIMIT = 64 * 1024
 _GATHER_READS = 256
 
 
-def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
+def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[ServerSentEvent]:
     feed = decoder.feed
     held: list[bytes] = []
     held_size = 0
-    for chunk in chunks:
+    for read in chunks:
+        chunk = read if read.__class__ is bytes else _as_bytes(read)
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
             held.append(chunk)
@@ -63,12 +75,13 @@ def _events(decoder: SSEDecoder, chunks: Iterable[bytes]) -> Iterator[ServerSent
 
 
 async def _aevents(
-    decoder: SSEDecoder, chunks: AsyncIterable[bytes]
+    decoder: SSEDecoder, chunks: AsyncIterator[BytesLike]
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
     held: list[bytes] = []
     held_size = 0
-    async for chunk in chunks:
+    async for read in chunks:
+        chunk = read if read.__class__ is bytes else _as_bytes(read)
         line_end = 10 in chunk or 13 in chunk
         if held or not line_end:
             held.append(chunk)
@@ -85,3 +98,10 @@ async def _aevents(
             yield event
     for event in decoder.close():
         yield event
+
+
+def _as_bytes(read: object) -> bytes:
+    # Checked before the line-end test, which would fail on text with a TypeError of its own.
+    if not isinstance(read, bytes | bytearray | memoryview):
+        raise not_bytes(read)
+    return bytes(read)

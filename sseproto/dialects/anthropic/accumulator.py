@@ -25,6 +25,7 @@ from typing import Any
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
+from ...wire.reads import BytesLike, not_an_event
 from ..kit.detect import (
     DIALECT_TITLES,
     DIALECTS,
@@ -40,7 +41,6 @@ from ..kit.errors import (
     UnexpectedStreamError,
 )
 from ..kit.payload import copy_payload, parse_json, scan_json
-from ..kit.reads import BytesLike, not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,

@@ -29,6 +29,7 @@ from typing import Any, NoReturn
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
+from ...wire.reads import BytesLike, not_an_event
 from ..kit.detect import (
     DIALECT_TITLES,
     DIALECTS,
@@ -44,7 +45,6 @@ from ..kit.errors import (
     UnexpectedStreamError,
 )
 from ..kit.payload import SHORT_PAYLOAD, copy_payload, parse_json, scan_short_json
-from ..kit.reads import BytesLike, not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState

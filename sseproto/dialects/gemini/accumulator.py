@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
+from ...wire.reads import not_an_event
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
 from ..kit.payload import copy_payload, parse_json, scan_json
-from ..kit.reads import not_an_event
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ChoiceFinished, StreamDone, UsageUpdate
 from .candidate import CandidateState

@@ -27,8 +27,8 @@ from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
+from ...wire.reads import BytesLike
 from .errors import IncompleteStreamError
-from .reads import BytesLike
 from .state import StreamState
 from .updates import ChatUpdate
 

@@ -32,6 +32,7 @@ from typing import Any, cast
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
+from ...wire.reads import BytesLike, not_an_event, not_bytes
 from ..kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from ..kit.errors import (
     IncompleteStreamError,
@@ -40,7 +41,6 @@ from ..kit.errors import (
     UnexpectedStreamError,
 )
 from ..kit.payload import copy_payload, parse_json, scan_json
-from ..kit.reads import BytesLike, not_an_event, not_bytes
 from ..kit.state import StreamState
 from ..kit.updates import (
     ChatUpdate,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
-from ...wire.decoder import not_bytes
+from .decoder import not_bytes
 
 __all__ = ["BytesLike", "async_reads", "not_an_event", "not_bytes", "reads"]
 
