@@ -376,20 +376,23 @@ def _load(name: str) -> Fixture:
         raise _UnreadableError(f"cannot read {name}: {error.strerror or error}") from error
 
 
-# The key under which NAME.expected.json holds a stream's result: the provider's own word for it.
+# The key under which NAME.expected.json holds a stream's result: the provider's own word for it,
+# or ``"result": null`` when no event told the dialect (a JSON error body, HTML, text). Written
+# by ``replay --json`` and read by ``check`` from these names only.
 _RESULT_KEYS = {
     "chat": "completion",
     "anthropic": "message",
     "responses": "response",
     "gemini": "response",
 }
+_NO_RESULT_KEY = "result"
+_EXPECTED_RESULT_KEYS = (*dict.fromkeys(_RESULT_KEYS.values()), _NO_RESULT_KEY)
 
 
 def _result_fields(result: StreamResult | None) -> dict[str, Any]:
-    """The result as ``NAME.expected.json`` holds it (``"result": null`` when no event told
-    the stream's dialect)."""
+    """The result as ``NAME.expected.json`` holds it."""
     if result is None:
-        return {"result": None}
+        return {_NO_RESULT_KEY: None}
     return {_RESULT_KEYS[result.dialect]: result.to_dict()}
 
 
@@ -503,8 +506,8 @@ def _check_one(name: str) -> _Verdict:
         return _Verdict(
             False,
             f"{expected_file.name} is malformed: it must be an object with one result object "
-            '("completion", "message" or "response") and an "error" that is null or '
-            '{"type", "offset", "event_index"}',
+            '("completion", "message" or "response", or "result": null when no event told the '
+            'dialect) and an "error" that is null or {"type", "offset", "event_index"}',
         )
     want = expected["error"]
     if failure != want:
@@ -530,7 +533,10 @@ def _is_expected(value: object) -> bool:
     if not isinstance(value, dict):
         return False
     results = [key for key in _EXPECTED_RESULT_KEYS if key in value]
-    if len(results) != 1 or not isinstance(value[results[0]], dict):
+    if len(results) != 1:
+        return False
+    (key,) = results
+    if not (value[key] is None if key == _NO_RESULT_KEY else isinstance(value[key], dict)):
         return False
     error = value.get("error", False)
     if error is None:
@@ -540,9 +546,6 @@ def _is_expected(value: object) -> bool:
         and isinstance(error.get("type"), str)
         and all(_is_offset(error.get(name, False)) for name in ("offset", "event_index"))
     )
-
-
-_EXPECTED_RESULT_KEYS = tuple(dict.fromkeys(_RESULT_KEYS.values()))
 
 
 def _is_offset(value: object) -> bool:

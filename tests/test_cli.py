@@ -388,6 +388,31 @@ def test_check_fail_lines_include_the_providers_message(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        b'{"error":{"message":"no"}}',
+        b"<html><body>502 Bad Gateway</body></html>",
+        b"upstream connect error",
+        b"",
+        CHAT_TEXT.read_bytes(),
+        PROVIDER_ERROR.read_bytes(),
+    ],
+    ids=["json-error-body", "html", "text", "empty", "chat", "provider-error"],
+)
+def test_what_replay_json_writes_check_accepts_as_the_expected_file(
+    tmp_path: Path, body: bytes
+) -> None:
+    stream = tmp_path / "stream.sse"
+    stream.write_bytes(body)
+    written = run("replay", "--json", stream)
+    assert written.stdout
+    expected_path(stream).write_text(written.stdout, encoding="utf-8")
+    result = run("check", stream)
+    assert result.stdout.startswith(f"ok    {stream}: matches stream.expected.json"), result.stdout
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize(
     "content",
     [
         {"completion": {}, "error": "x"},
@@ -396,6 +421,8 @@ def test_check_fail_lines_include_the_providers_message(tmp_path: Path) -> None:
         {"completion": {}, "error": {"type": "ProviderError", "offset": True, "event_index": 0}},
         {"completion": {}, "error": {"type": "ProviderError", "offset": 0}},
         {"completion": [], "error": None},
+        {"result": {}, "error": None},
+        {"result": None, "completion": {}, "error": None},
         {"error": None},
         {"completion": {}},
         ["not", "an", "object"],
