@@ -236,20 +236,20 @@ def _print_events(decoder: SSEDecoder, events: list[ServerSentEvent]) -> None:
 def _run_replay(args: argparse.Namespace) -> int:
     name: str = args.file
     seed = _seed(args)
-    reads = _replay_reads(name, args.chunking, seed, args.realtime)
+    reads, fixture = _replay_reads(name, args.chunking, seed, args.realtime)
     accumulator = new_accumulator()
     stats = _ReplayStats()
     text = None if args.json else _Text()
     failure: StreamError | None = None
     try:
-        for data, seconds in reads:
+        for data in reads:
             stats.reads += 1
             updates: list[ChatUpdate] = []
             try:
                 accumulator._feed_into(data, updates)
             finally:
                 # The updates before an error in the same read are shown too.
-                _show(updates, seconds, stats, text)
+                _show(updates, text)
         accumulator.close()
     except StreamError as error:
         failure = error
@@ -264,6 +264,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     else:
         # The summary starts on a line of its own, after a blank line when text was printed.
         separator = "\n\n" if text.kind is not None else ""
+        stats.first_content = _recorded_first_content(fixture)
         sys.stdout.write(separator + _summary(result, accumulator, stats, failure) + "\n")
     sys.stdout.flush()
     if failure is not None:
@@ -279,7 +280,7 @@ class _ReplayStats:
 
     def __init__(self) -> None:
         self.reads = 0
-        # Recorded seconds from the request to the read that brought the first content.
+        # Recorded seconds from the request to the recorded read that brought the first content.
         self.first_content: float | None = None
 
 
@@ -315,17 +316,41 @@ class _Text:
         sys.stdout.flush()
 
 
-def _show(
-    updates: list[ChatUpdate], seconds: float | None, stats: _ReplayStats, text: _Text | None
-) -> None:
-    """Print choice 0's text among ``updates``, brought by a read recorded at ``seconds``."""
+def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
+    """Print choice 0's text among ``updates``."""
+    if text is None:
+        return
     for update in updates:
-        if not isinstance(update, _TextDelta) or update.choice != 0:
-            continue
-        if stats.first_content is None and not isinstance(update, ReasoningDelta):
-            stats.first_content = seconds
-        if text is not None:
+        if isinstance(update, _TextDelta) and update.choice == 0:
             text.write(update)
+
+
+def _recorded_first_content(fixture: Fixture | None) -> float | None:
+    """Recorded seconds from the request to the read that brought choice 0's first answer or
+    refusal text; None without timings or without such text.
+
+    The body is read again in its recorded reads, so the figure is the recording's whatever the
+    chunking replayed (a replayed piece can span many recorded reads).
+    """
+    if fixture is None or fixture.recording is None:
+        return None
+    accumulator = new_accumulator()
+    for read in fixture.recording.reads:
+        updates: list[ChatUpdate] = []
+        failed = False
+        try:
+            accumulator._feed_into(fixture.body[read.offset : read.offset + read.length], updates)
+        except StreamError:
+            failed = True  # the updates before the error in this read count
+        if any(_is_content(update) for update in updates):
+            return read.seconds
+        if failed:
+            return None
+    return None
+
+
+def _is_content(update: ChatUpdate) -> bool:
+    return isinstance(update, ContentDelta | RefusalDelta) and update.choice == 0
 
 
 def _locate(failure: StreamError, accumulator: Accumulator[StreamResult]) -> None:
@@ -349,20 +374,20 @@ def _seed(args: argparse.Namespace) -> int | None:
 
 def _replay_reads(
     name: str, chunking: Chunking, seed: int | None, realtime: bool
-) -> Iterator[tuple[bytes, float | None]]:
-    """The reads to replay with the recorded time of each (None without timings); everything
+) -> tuple[Iterator[bytes], Fixture | None]:
+    """The reads to replay and the fixture they come from (None for live stdin); everything
     that can fail before the first read fails here, at the call."""
     if name == "-" and chunking == "recorded":
         if realtime:
             raise _UsageError("--realtime needs recorded timings; stdin has none")
         # Live input: every read as it arrives, so a piped stream prints as it streams.
-        return ((chunk, None) for chunk in _reads(_stdin(), name))
+        return _reads(_stdin(), name), None
     fixture = _load(name)
     try:
         pieces = plan(fixture, chunking=chunking, seed=seed, realtime=realtime)
     except ValueError as error:
         raise _UsageError(str(error)) from error
-    return zip(play(fixture, pieces, realtime), (piece.seconds for piece in pieces), strict=True)
+    return play(fixture, pieces, realtime), fixture
 
 
 def _load(name: str) -> Fixture:

@@ -156,6 +156,19 @@ def test_replay_prints_the_text_then_a_summary() -> None:
     assert "time to first content: 0.449 s" in summary
 
 
+@pytest.mark.parametrize(
+    "chunking",
+    [("--chunking", "whole"), ("--chunking", "byte"), ("--chunking", "7")]
+    + [("--chunking", "random", "--seed", str(seed)) for seed in range(3)],
+)
+def test_the_time_to_first_content_is_the_recordings_whatever_the_chunking(
+    chunking: tuple[str, ...],
+) -> None:
+    result = run("replay", CHAT_TEXT, *chunking)
+    assert result.returncode == 0, result.stderr
+    assert "time to first content: 0.449 s (as recorded)" in result.stdout
+
+
 def test_replay_summarises_tool_calls_with_their_arguments() -> None:
     result = run("replay", TOOL_CALLS, "--chunking", "byte")
     assert result.returncode == 0, result.stderr
