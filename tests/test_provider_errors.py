@@ -71,6 +71,10 @@ def test_the_error_of_an_error_event_is_always_a_dict_and_the_payload_is_kept(
             {"message": "Token limit reached", "code": 400},
             "provider error: Token limit reached (code: 400)",
         ),
+        (
+            {"code": 401, "message": "API key not valid.", "status": "UNAUTHENTICATED"},
+            "provider error: API key not valid. (code: 401, status: UNAUTHENTICATED)",
+        ),
         ({"message": "plain"}, "provider error: plain"),
         ({"message": ["two", "parts"]}, 'provider error: ["two", "parts"]'),
         ({"detail": "no message"}, 'provider error: {"detail": "no message"}'),

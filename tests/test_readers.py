@@ -187,6 +187,38 @@ def test_a_json_error_body_is_a_provider_error_carrying_it(dialect: Any) -> None
 
 
 @pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])
+def test_a_gemini_error_array_is_a_provider_error_carrying_it(dialect: Any) -> None:
+    # What Gemini answers to a request sent without ?alt=sse: a JSON array, errors included.
+    body = (
+        b'[{"error": {"code": 401, "message": "API key not valid.", '
+        b'"status": "UNAUTHENTICATED"}}]\n'
+    )
+    error = failure_of(lambda: sseproto.accumulate(pieces(body, 10), dialect=dialect))
+    assert isinstance(error, ProviderError)
+    assert error.error == {
+        "code": 401,
+        "message": "API key not valid.",
+        "status": "UNAUTHENTICATED",
+    }
+    assert "provider error: API key not valid. (code: 401, status: UNAUTHENTICATED)" in str(error)
+    assert (error.offset, error.event_index) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"candidates": [{"content": {"parts": [{"text": "Hi"}]}}]}]',
+        b'[{"error": {"code": 401}}, {"error": {"code": 401}}]',
+        b"[]",
+    ],
+)
+def test_a_json_array_body_hints_at_gemini_without_alt_sse(body: bytes) -> None:
+    error = failure_of(lambda: sseproto.accumulate([body]))
+    assert type(error) is UnexpectedStreamError
+    assert "it is a JSON array" in str(error) and "a Gemini request without ?alt=sse" in str(error)
+
+
+@pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])
 def test_an_empty_body_and_one_cut_in_its_first_event_are_incomplete(dialect: Any) -> None:
     empty = failure_of(lambda: sseproto.accumulate([], dialect=dialect))
     assert isinstance(empty, IncompleteStreamError)

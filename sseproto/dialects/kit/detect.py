@@ -18,7 +18,8 @@ choices carry ``message``, not ``delta``), and the updates sseproto's relay serv
 (``{"choice": 0, "text": ...}``).
 
 A body in which no event at all was decoded is described from its first bytes: a JSON error
-object is the provider's error, a body that starts like an event stream was cut inside its first
+object is the provider's error (so is a JSON array holding one error object: Gemini's answer to a
+request without ``?alt=sse``), a body that starts like an event stream was cut inside its first
 event, anything else is not an event stream.
 """
 
@@ -156,7 +157,8 @@ def describe(payload: Any) -> str:
 def no_event_error(head: bytes, size: int) -> StreamError:
     """The error for a body of ``size`` bytes, starting with ``head``, in which no event arrived.
 
-    A body that is one JSON object with ``error`` is a :class:`ProviderError` carrying it; a body
+    A body that is one JSON object with ``error``, or a JSON array of one such object (Gemini
+    without ``?alt=sse``), is a :class:`ProviderError` carrying it; a body
     that starts like an event stream was cut inside its first event
     (:class:`IncompleteStreamError`); anything else (JSON, HTML, text, binary, line ends stripped)
     is no event stream (:class:`UnexpectedStreamError`).
@@ -180,8 +182,13 @@ def no_event_error(head: bytes, size: int) -> StreamError:
         return IncompleteStreamError(
             f"the stream ended inside its first event: {quoted}", offset=size, event_index=0
         )
-    elif start.lstrip().startswith((b"{", b"[")):
+    elif start.lstrip().startswith(b"{"):
         hint = "it is JSON, not an event stream (was the request sent without stream: true?)"
+    elif start.lstrip().startswith(b"["):
+        hint = (
+            "it is a JSON array, not an event stream (was the request sent without stream: "
+            "true, or a Gemini request without ?alt=sse?)"
+        )
     elif start.lstrip()[:1] == b"<":
         hint = "it is HTML or XML, not an event stream"
     else:
@@ -190,11 +197,14 @@ def no_event_error(head: bytes, size: int) -> StreamError:
 
 
 def _error_object(body: bytes) -> object:
-    """The ``error`` of a body that is one JSON object carrying one, else None."""
+    """The ``error`` of a body that is one JSON object carrying one, or a JSON array of one such
+    object, else None."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
         return None
+    if type(payload) is list and len(payload) == 1:
+        (payload,) = payload
     if type(payload) is dict and payload.get("error") is not None:
         return payload["error"]
     return None

@@ -62,8 +62,9 @@ class ProviderError(StreamError):
     ``event: error``.
 
     Whatever the same chunk carried besides the error (choices, usage) is already in ``partial``.
-    The message shows the provider's own message as it wrote it, with its ``type`` and ``code``
-    when it gave them: ``provider error: Rate limit reached (type: requests, code: 429)``.
+    The message shows the provider's own message as it wrote it, with its ``type``, ``code`` and
+    ``status`` (Gemini's) when it gave them: ``provider error: Rate limit reached (type: requests,
+    code: 429)``, ``provider error: API key not valid (code: 401, status: UNAUTHENTICATED)``.
 
     Attributes:
         error: the provider's error object, always a dict: the object as sent (usually with
@@ -101,13 +102,15 @@ def _error_object(payload: object) -> dict[str, Any]:
 
 
 def _describe(error: dict[str, Any]) -> str:
-    """The provider's message unquoted, then its type and code; the whole object as JSON when
-    it has no message."""
+    """The provider's message unquoted, then its type, code and status; the whole object as JSON
+    when it has no message."""
     message = error.get("message")
     if message is None:
         return _json_text(error)
     details = [
-        f"{key}: {_text(error[key])}" for key in ("type", "code") if error.get(key) is not None
+        f"{key}: {_text(error[key])}"
+        for key in ("type", "code", "status")
+        if error.get(key) is not None
     ]
     suffix = f" ({', '.join(details)})" if details else ""
     return f"{_text(message)}{suffix}"
