@@ -24,7 +24,7 @@ from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.kit.drive import Accumulator
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import ChatUpdate, ContentDelta, ReasoningDelta, RefusalDelta
-from .dialects.readers import new_accumulator
+from .dialects.readers import accumulate, new_accumulator
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
 from .fixtures.replay import CHUNKINGS, Chunking, plan, play
@@ -246,7 +246,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             stats.reads += 1
             updates: list[ChatUpdate] = []
             try:
-                accumulator._feed_into(data, updates)
+                accumulator.feed(data, into=updates)
             finally:
                 # The updates before an error in the same read are shown too.
                 _show(updates, text)
@@ -586,7 +586,7 @@ def _outcome(
     accumulator = new_accumulator()
     try:
         for data in play(fixture, plan(fixture, chunking=chunking, seed=seed)):
-            accumulator._feed_into(data, None)
+            accumulator.feed(data)
         accumulator.close()
     except StreamError as error:
         return (
@@ -702,12 +702,9 @@ def _decode_all(reads: list[bytes]) -> int:
 
 
 def _accumulate_all(reads: list[bytes]) -> str:
-    # The engine ``accumulate`` runs: the stream's dialect told by its first event.
-    accumulator = new_accumulator(max_event_size=None)
+    # What ``accumulate`` does: the stream's dialect told by its first event, no update built.
     try:
-        for data in reads:
-            accumulator._feed_into(data, None)
-        accumulator.close()
+        accumulate(reads, max_event_size=None)
     except StreamError as error:
         return type(error).__name__
     return "complete"

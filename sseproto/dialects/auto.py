@@ -151,15 +151,21 @@ class AutoAccumulator:
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: BytesLike) -> list[ChatUpdate]:
+    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Take the next bytes of the raw body; return the updates they complete (none before
         the dialect is decided; all those of the held input once it is).
+
+        Args:
+            data: the next read of the body.
+            into: a list to append the updates to as they are produced (and to return), so
+                that when the call raises, the caller still has the updates produced before the
+                error. A new list when omitted.
 
         Raises:
             StreamError: as the class says.
             TypeError: ``data`` is not bytes-like.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._feed_into(data, updates)
         return updates
 
@@ -184,35 +190,41 @@ class AutoAccumulator:
                 self._start(dialect, updates)
                 return
 
-    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced.
+    def feed_event(
+        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one decoded event of the stream; return the updates it produced (appended to
+        ``into`` when given, as :meth:`feed` does).
 
         Raises:
             StreamError: as the class says; ``offset`` is None.
         """
         if self._decided is not None:
-            return self._decided.feed_event(event)
+            return self._decided.feed_event(event, into=into)
         self._check_open()
         self._hold(("event", event), len(event.data))
         self._inputs += 1
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         dialect = self._decide(event.data, self.events_received - 1, None)
         if dialect is not None:
             self._start(dialect, updates)
         return updates
 
-    def feed_chunk(self, payload: Mapping[str, Any]) -> list[ChatUpdate]:
-        """Take one parsed event payload; return the updates it produced.
+    def feed_chunk(
+        self, payload: Mapping[str, Any], into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one parsed event payload; return the updates it produced (appended to ``into``
+        when given, as :meth:`feed` does).
 
         Raises:
             StreamError: as the class says; ``offset`` is None.
         """
         if self._decided is not None:
-            return self._decided.feed_chunk(payload)
+            return self._decided.feed_chunk(payload, into=into)
         self._check_open()
         self._hold(("chunk", payload), 1)
         self._inputs += 1
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         readable = dict(payload) if isinstance(payload, Mapping) else payload
         dialect = self._decide_on(readable, self.events_received - 1, None)
         if dialect is not None:
@@ -324,14 +336,10 @@ class AutoAccumulator:
         for kind, value in held:
             if kind == "feed":
                 accumulator._feed_into(value, updates)
+            elif kind == "event":
+                accumulator.feed_event(value, into=updates)
             else:
-                produced = (
-                    accumulator.feed_event(value)
-                    if kind == "event"
-                    else accumulator.feed_chunk(value)
-                )
-                if updates is not None:
-                    updates.extend(produced)
+                accumulator.feed_chunk(value, into=updates)
 
     def _hold(self, item: _Held, size: int) -> None:
         self._held.append(item)

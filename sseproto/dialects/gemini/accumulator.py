@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ...wire.reads import not_an_event
+from ...wire.reads import BytesLike, not_an_event
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
 from ..kit.payload import copy_payload, parse_json, scan_json
 from ..kit.state import StreamState
@@ -166,20 +166,26 @@ class GeminiAccumulator:
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: bytes | bytearray | memoryview) -> list[ChatUpdate]:
+    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
         complete. Reads may be split anywhere.
+
+        Args:
+            data: the next read of the body.
+            into: a list to append the updates to as they are produced (and to return), so
+                that when the call raises, the caller still has the updates produced before the
+                error. A new list when omitted.
 
         Raises:
             InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
                 where that event starts in the stream.
             EventTooLargeError: from the decoder, with ``partial`` attached.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._feed_into(data, updates)
         return updates
 
-    def _feed_into(self, data: bytes | bytearray | memoryview, updates: Updates) -> None:
+    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
         """:meth:`feed`, appending to ``updates`` so that a caller keeps the updates produced
         before an error; ``updates=None`` builds none (nobody reads them)."""
         if self._state is not _STREAMING:
@@ -211,9 +217,11 @@ class GeminiAccumulator:
             self._fail(error)
             raise
 
-    def feed_event(self, event: ServerSentEvent) -> list[ChatUpdate]:
+    def feed_event(
+        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
         """Take one decoded event of the stream (its name is never used); return the updates
-        it produced.
+        it produced (appended to ``into`` when given, as :meth:`feed` does).
 
         Raises:
             TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
@@ -222,19 +230,22 @@ class GeminiAccumulator:
         """
         if not isinstance(event, ServerSentEvent):
             raise not_an_event(event)
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._event, event.data, updates)
         return updates
 
-    def feed_chunk(self, payload: Mapping[str, Any]) -> list[ChatUpdate]:
+    def feed_chunk(
+        self, payload: Mapping[str, Any], into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
         """Take one parsed chunk (a ``GenerateContentResponse`` as ``json.loads`` gives it);
-        return the updates it produced. The chunk is copied: the caller may reuse it.
+        return the updates it produced (appended to ``into`` when given, as :meth:`feed`
+        does). The chunk is copied: the caller may reuse it.
 
         Raises:
             InvalidChunkError, ProviderError: ``event_index`` counts the chunks given to this
                 method; ``offset`` is None.
         """
-        updates: list[ChatUpdate] = []
+        updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._chunk_object, payload, updates)
         return updates
 

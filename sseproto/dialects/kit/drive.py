@@ -58,14 +58,22 @@ class Accumulator(Protocol[_R]):
     def events_received(self) -> int:
         """How many events have arrived."""
 
+    def feed(self, data: BytesLike, /, *, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
+        """Take the next read; return the updates it produces, appended to ``into`` when given
+        (so that a caller keeps the updates produced before an error)."""
+
     def _feed_into(self, data: BytesLike, updates: list[ChatUpdate] | None, /) -> None:
         """Take the next read, appending the updates it produces (None: build none)."""
 
-    def feed_event(self, event: ServerSentEvent, /) -> list[ChatUpdate]:
-        """Take one decoded event."""
+    def feed_event(
+        self, event: ServerSentEvent, /, *, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one decoded event (its updates appended to ``into`` when given)."""
 
-    def feed_chunk(self, payload: Mapping[str, Any], /) -> list[ChatUpdate]:
-        """Take one parsed event payload."""
+    def feed_chunk(
+        self, payload: Mapping[str, Any], /, *, into: list[ChatUpdate] | None = None
+    ) -> list[ChatUpdate]:
+        """Take one parsed event payload (its updates appended to ``into`` when given)."""
 
     def close(self) -> list[ChatUpdate]:
         """End of input: the last updates, or the stream's error."""

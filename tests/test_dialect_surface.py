@@ -1,0 +1,106 @@
+"""The one surface every accumulator shares (the four dialect engines and ``AutoAccumulator``),
+checked on each of them alike."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from sseproto import AutoAccumulator, ChatUpdate, ContentDelta, ProviderError, ServerSentEvent
+from sseproto.dialects.kit.drive import Accumulator
+from sseproto.dialects.kit.result import Dialect
+from sseproto.dialects.registry import ACCUMULATORS
+
+Json = dict[str, Any]
+
+# For each dialect, the first events of a stream, the last one carrying the text "a".
+OPENINGS: dict[Dialect, list[Json]] = {
+    "chat": [
+        {"id": "c1", "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}}]},
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {"content": "a"}}],
+        },
+    ],
+    "anthropic": [
+        {"type": "message_start", "message": {"id": "msg_1", "type": "message", "content": []}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "a"}},
+    ],
+    "responses": [
+        {
+            "type": "response.created",
+            "response": {"id": "r1", "status": "in_progress", "output": []},
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "message", "id": "m1", "role": "assistant", "content": []},
+        },
+        {
+            "type": "response.content_part.added",
+            "output_index": 0,
+            "content_index": 0,
+            "part": {"type": "output_text", "text": ""},
+        },
+        {"type": "response.output_text.delta", "output_index": 0, "content_index": 0, "delta": "a"},
+    ],
+    "gemini": [
+        {"candidates": [{"content": {"role": "model"}}], "modelVersion": "gemini-2.5-flash"},
+        {"candidates": [{"content": {"parts": [{"text": "a"}], "role": "model"}}]},
+    ],
+}
+ERROR: Json = {"error": {"message": "boom"}}
+
+ENGINES: dict[str, Callable[[Dialect], Accumulator[Any]]] = {
+    "the dialect's engine": lambda dialect: ACCUMULATORS[dialect](),
+    "auto": lambda dialect: AutoAccumulator(),
+    "auto, the dialect named": lambda dialect: AutoAccumulator(expect=dialect),
+}
+
+
+def wire(payloads: list[Json]) -> bytes:
+    return b"".join(f"data: {json.dumps(payload)}\n\n".encode() for payload in payloads)
+
+
+FEEDS: dict[str, Callable[[Accumulator[Any], list[Json], list[ChatUpdate]], object]] = {
+    "feed, one read": lambda engine, payloads, into: engine.feed(wire(payloads), into=into),
+    "feed, a read per event": lambda engine, payloads, into: [
+        engine.feed(wire([payload]), into=into) for payload in payloads
+    ],
+    "feed_event": lambda engine, payloads, into: [
+        engine.feed_event(ServerSentEvent(data=json.dumps(payload)), into=into)
+        for payload in payloads
+    ],
+    "feed_chunk": lambda engine, payloads, into: [
+        engine.feed_chunk(payload, into=into) for payload in payloads
+    ],
+}
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_into_keeps_the_updates_produced_before_an_error(
+    dialect: Dialect, engine: str, feed: str
+) -> None:
+    accumulator = ENGINES[engine](dialect)
+    updates: list[ChatUpdate] = []
+    with pytest.raises(ProviderError):
+        FEEDS[feed](accumulator, [*OPENINGS[dialect], ERROR], updates)
+    assert ContentDelta(0, "a") in updates
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_into_is_the_list_returned(dialect: Dialect, engine: str) -> None:
+    first, *_ = OPENINGS[dialect]
+    accumulator = ENGINES[engine](dialect)
+    given: list[ChatUpdate] = []
+    assert accumulator.feed(wire([first]), into=given) is given
+    assert accumulator.feed_event(ServerSentEvent(data=json.dumps(first)), into=given) is given
+    assert accumulator.feed_chunk(first, into=given) is given
