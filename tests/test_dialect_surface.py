@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from sseproto import AutoAccumulator, ChatUpdate, ContentDelta, ProviderError, ServerSentEvent
+from sseproto import (
+    AutoAccumulator,
+    ChatUpdate,
+    ContentDelta,
+    InvalidChunkError,
+    ProviderError,
+    ServerSentEvent,
+    StreamError,
+)
 from sseproto.dialects.kit.drive import Accumulator
 from sseproto.dialects.kit.result import Dialect
 from sseproto.dialects.registry import ACCUMULATORS
@@ -104,3 +112,75 @@ def test_into_is_the_list_returned(dialect: Dialect, engine: str) -> None:
     assert accumulator.feed(wire([first]), into=given) is given
     assert accumulator.feed_event(ServerSentEvent(data=json.dumps(first)), into=given) is given
     assert accumulator.feed_chunk(first, into=given) is given
+
+
+# For each dialect, what completes a stream begun with its opening.
+CLOSINGS: dict[Dialect, list[Json]] = {
+    "chat": [
+        {
+            "id": "c1",
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
+    ],
+    "anthropic": [
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}},
+        {"type": "message_stop"},
+    ],
+    "responses": [
+        {
+            "type": "response.completed",
+            "response": {
+                "id": "r1",
+                "status": "completed",
+                "output": [
+                    {
+                        "type": "message",
+                        "id": "m1",
+                        "role": "assistant",
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": "a", "annotations": []}],
+                    }
+                ],
+            },
+        }
+    ],
+    "gemini": [{"candidates": [{"finishReason": "STOP"}]}],
+}
+
+
+def whole_stream(dialect: Dialect) -> bytes:
+    body = wire([*OPENINGS[dialect], *CLOSINGS[dialect]])
+    return body + b"data: [DONE]\n\n" if dialect == "chat" else body
+
+
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_feeding_after_close_raises_with_the_result_and_where(dialect: Dialect) -> None:
+    body = whole_stream(dialect)
+    accumulator = ACCUMULATORS[dialect]()
+    accumulator.feed(body)
+    accumulator.close()
+    result = accumulator.result()
+    events = accumulator.events_received
+    late: list[Callable[[], object]] = [
+        lambda: accumulator.feed(b"data: {}\n\n"),
+        lambda: accumulator.feed_event(ServerSentEvent(data="{}")),
+        lambda: accumulator.feed_chunk({}),
+    ]
+    for feed in late:
+        with pytest.raises(StreamError, match="once the stream is closed") as caught:
+            feed()
+        error = caught.value
+        assert error.partial is not None and error.partial.to_dict() == result.to_dict()
+        assert (error.offset, error.event_index) == (len(body), events)
+
+
+@pytest.mark.parametrize("payload", ["hello", [1], None, 5])
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_a_parsed_chunk_that_is_not_an_object_is_invalid(dialect: Dialect, payload: Any) -> None:
+    accumulator = ACCUMULATORS[dialect]()
+    with pytest.raises(InvalidChunkError) as caught:
+        accumulator.feed_chunk(payload)
+    assert (caught.value.path, caught.value.event_index) == ("$", 0)
+    assert caught.value.partial is not None

@@ -243,14 +243,19 @@ class GeminiAccumulator:
 
         Raises:
             InvalidChunkError, ProviderError: ``event_index`` counts the chunks given to this
-                method; ``offset`` is None.
+                method; ``offset`` is None. A payload that is not a JSON object (a string, a
+                list, None) is an :class:`InvalidChunkError`.
         """
         updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(self._chunk_object, payload, updates)
         return updates
 
     def _chunk_object(self, payload: Any, updates: Updates) -> None:
-        self._chunk(copy_payload(payload), updates)
+        chunk = copy_payload(payload)
+        if type(chunk) is not dict:
+            # Given as a chunk, so refused as one; only the wire's stray values are skipped.
+            raise _invalid("a chunk must be a JSON object", "$")
+        self._chunk(chunk, updates)
 
     def _guarded(self, step: Any, *arguments: Any) -> None:
         """Run one event or chunk through ``step``, turning an error into the FAILED state."""
@@ -358,7 +363,10 @@ class GeminiAccumulator:
             if self._error is not None:
                 raise self._error
             raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}"
+                f"{event.value} is not allowed once the stream is {self._state.value}",
+                offset=self._decoder.offset,
+                event_index=self.events_received,
+                partial=self.snapshot(),
             )
         self._state = target
 
