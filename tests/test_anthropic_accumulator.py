@@ -611,7 +611,10 @@ def test_another_dialect_is_refused_at_its_first_event(
 def test_a_stream_without_an_anthropic_event_says_what_came() -> None:
     accumulator = AnthropicAccumulator()
     accumulator.feed(b'data: {"hello": "world"}\n\ndata: [DONE]\n\n')
-    with pytest.raises(UnexpectedStreamError, match="no Anthropic event among its 2 events"):
+    with pytest.raises(
+        UnexpectedStreamError,
+        match="not an Anthropic Messages stream: no event of the dialect among its 2 events",
+    ):
         accumulator.close()
     accumulator = AnthropicAccumulator()
     accumulator.feed(b"data: [DONE]\n\n")

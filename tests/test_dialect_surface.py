@@ -13,10 +13,12 @@ from sseproto import (
     AutoAccumulator,
     ChatUpdate,
     ContentDelta,
+    IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
     ServerSentEvent,
     StreamError,
+    UnexpectedStreamError,
 )
 from sseproto.dialects.kit.drive import Accumulator
 from sseproto.dialects.kit.result import Dialect
@@ -183,4 +185,52 @@ def test_a_parsed_chunk_that_is_not_an_object_is_invalid(dialect: Dialect, paylo
     with pytest.raises(InvalidChunkError) as caught:
         accumulator.feed_chunk(payload)
     assert (caught.value.path, caught.value.event_index) == ("$", 0)
+    assert caught.value.partial is not None
+
+
+TITLES = {
+    "chat": "an OpenAI chat stream",
+    "anthropic": "an Anthropic Messages stream",
+    "responses": "an OpenAI Responses stream",
+    "gemini": "a Gemini stream",
+}
+
+
+@pytest.mark.parametrize(
+    ("dialect", "other"), [(a, b) for a in OPENINGS for b in OPENINGS if a != b]
+)
+def test_each_engine_refuses_another_dialects_stream_by_name(
+    dialect: Dialect, other: Dialect
+) -> None:
+    accumulator = ACCUMULATORS[dialect]()
+    with pytest.raises(UnexpectedStreamError) as caught:
+        accumulator.feed(whole_stream(other))
+    error = caught.value
+    assert error.detected == other
+    assert str(error).startswith(f"{TITLES[other]}, not {TITLES[dialect]}: its first event is ")
+    assert (error.offset, error.event_index) == (0, 0)
+    assert error.partial is not None
+    # The same when fed one parsed payload.
+    with pytest.raises(UnexpectedStreamError, match=f"not {TITLES[dialect]}"):
+        ACCUMULATORS[dialect]().feed_chunk(OPENINGS[other][0])
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "says"),
+    [
+        (b'{"error": {"message": "bad key"}}', ProviderError, "bad key"),
+        (b"<html><body>Bad gateway</body></html>", UnexpectedStreamError, "HTML"),
+        (b'data: {"cut', IncompleteStreamError, "inside its first event"),
+        (b'data: {"hello": 1}\n\n', UnexpectedStreamError, "no event of the dialect among its 1"),
+    ],
+)
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_each_engine_says_what_came_instead_of_its_dialect(
+    dialect: Dialect, body: bytes, kind: type[StreamError], says: str
+) -> None:
+    accumulator = ACCUMULATORS[dialect]()
+    with pytest.raises(kind, match=says) as caught:
+        accumulator.feed(body)
+        accumulator.close()
+    assert type(caught.value) is kind
     assert caught.value.partial is not None

@@ -82,7 +82,7 @@ def failure_of(read: Any) -> StreamError:
 def test_only_done_is_not_a_complete_chat_stream() -> None:
     error = failure_of(lambda: sseproto.accumulate([DONE], dialect="chat"))
     assert isinstance(error, UnexpectedStreamError)
-    assert "data: [DONE] came before any chat chunk" in str(error)
+    assert "not an OpenAI chat stream: only data: [DONE] came" in str(error)
     assert isinstance(error.partial, ChatCompletion) and error.partial.choices == ()
 
 
@@ -247,7 +247,7 @@ def test_a_stream_of_another_dialect_read_as_chat_is_named(
     assert (error.offset, error.event_index) == (0, 0)
     # The chat engine itself says the same, for those who feed it directly.
     accumulator = ChatAccumulator()
-    with pytest.raises(UnexpectedStreamError, match="not a chat stream"):
+    with pytest.raises(UnexpectedStreamError, match="not an OpenAI chat stream"):
         accumulator.feed(body)
 
 

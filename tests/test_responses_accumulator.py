@@ -619,16 +619,19 @@ def test_another_dialects_stream_is_refused_at_its_first_event(
     assert isinstance(error, UnexpectedStreamError)
     assert error.detected == detected
     assert error.event_index == 1
-    assert "not a Responses stream" in str(error)
+    assert "not an OpenAI Responses stream" in str(error)
 
 
 def test_a_stream_without_any_responses_event_says_what_came() -> None:
     _, _, error = run({"type": "keepalive"}, "[DONE]")
     assert isinstance(error, UnexpectedStreamError)
-    assert "no Responses event among its 2 events, the first being an event of type" in str(error)
+    assert (
+        "not an OpenAI Responses stream: no event of the dialect among its 2 events, the first "
+        "being an event of type" in str(error)
+    )
     _, _, error = run("[DONE]")
     assert isinstance(error, UnexpectedStreamError)
-    assert "data: [DONE] came before any Responses event" in str(error)
+    assert "not an OpenAI Responses stream: only data: [DONE] came" in str(error)
 
 
 @pytest.mark.parametrize(

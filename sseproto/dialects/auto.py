@@ -22,6 +22,7 @@ from ..wire.reads import BytesLike
 from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from .kit.drive import Accumulator
 from .kit.errors import ProviderError, UnexpectedStreamError
+from .kit.guard import foreign_dialect_error
 from .kit.payload import parse_json
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
@@ -308,12 +309,8 @@ class AutoAccumulator:
         offset = None if decoder is None else decoder.event_offset(index)
         error: StreamError
         if expected is not None and dialect is not None:
-            error = UnexpectedStreamError(
-                f"{DIALECT_TITLES[dialect]}, not {DIALECT_TITLES[expected]}: its first event "
-                f"is {describe(payload)} (read it as that dialect, or with dialect='auto')",
-                detected=dialect,
-                offset=offset,
-                event_index=index,
+            error = foreign_dialect_error(
+                dialect, expected, payload, offset=offset, event_index=index
             )
         elif recognised == "error":
             error = ProviderError(payload["error"], offset=offset, event_index=index)

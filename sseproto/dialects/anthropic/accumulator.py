@@ -26,20 +26,12 @@ from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike, not_an_event
-from ..kit.detect import (
-    DIALECT_TITLES,
-    DIALECTS,
-    HEAD_SIZE,
-    describe,
-    no_event_error,
-    recognise,
-)
 from ..kit.errors import (
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
-    UnexpectedStreamError,
 )
+from ..kit.guard import DialectGuard
 from ..kit.payload import copy_payload, parse_json, scan_json
 from ..kit.state import StreamState
 from ..kit.updates import (
@@ -155,8 +147,7 @@ class AnthropicAccumulator:
         "_decoder",
         "_error",
         "_fields",
-        "_first_other",
-        "_head",
+        "_guard",
         "_inputs",
         "_recognised",
         "_state",
@@ -184,8 +175,7 @@ class AnthropicAccumulator:
         # Until an Anthropic event arrives: the body's first bytes (if no event ever comes, they
         # say what the body was) and what the first other event was.
         self._recognised = False
-        self._head: bytes | None = b""
-        self._first_other: str | None = None
+        self._guard = DialectGuard("anthropic")
 
     @property
     def state(self) -> StreamState:
@@ -240,8 +230,8 @@ class AnthropicAccumulator:
         event = None
         try:
             events = decoder.feed(data)
-            if self._head is not None:
-                self._keep_head(data, events)
+            if self._guard.head is not None:
+                self._guard.keep_head(data, self.events_received)
             payload_of = self._payload
             scan = scan_json
             checker = self._checker
@@ -267,15 +257,6 @@ class AnthropicAccumulator:
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
-
-    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
-        """Keep the body's first bytes while no event has arrived: if none ever does, they say
-        what the body was instead."""
-        head = self._head
-        if events or self._inputs or head is None:
-            self._head = None
-        elif len(head) < HEAD_SIZE:
-            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
 
     def feed_event(
         self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
@@ -473,43 +454,15 @@ class AnthropicAccumulator:
         # Any other type is an event this version does not know: ignored, in every mode.
 
     def _recognise(self, payload: dict[str, Any]) -> None:
-        """Until an Anthropic event arrives, check what each payload is: another dialect's
-        event, a non-streaming completion or relay output is refused at once; anything else is
-        read as before, and the first such is remembered."""
-        recognised = recognise(payload)
-        if recognised in ("anthropic", "error"):
+        """Until an Anthropic event arrives, check what each payload is
+        (:class:`DialectGuard`); anything not refused is read as before."""
+        if self._guard.recognise(payload) in ("anthropic", "error"):
             self._recognised = True
-        elif recognised is not None and recognised in DIALECTS:
-            dialect = DIALECTS[recognised]
-            raise UnexpectedStreamError(
-                f"{DIALECT_TITLES[dialect]}, not an Anthropic Messages stream: its first event is"
-                f" {describe(payload)} (read it as that dialect, or with dialect='auto')",
-                detected=dialect,
-            )
-        elif recognised in ("chat.completion", "relay"):
-            raise UnexpectedStreamError(
-                f"not an Anthropic Messages stream: its first event is {describe(payload)}"
-            )
-        elif self._first_other is None:
-            self._first_other = describe(payload)
 
     def _not_anthropic(self) -> StreamError:
-        """The error for a stream that ended without an Anthropic event: what came instead, or
-        what the body was when no event came at all."""
-        events = self.events_received
-        if not events and self._head is not None:
-            return no_event_error(self._head, self._decoder.offset)
-        found = (
-            "only data: [DONE] came"
-            if self._first_other is None
-            else f"no Anthropic event among its {events} events, the first being"
-            f" {self._first_other}"
-        )
-        offset: int | None = self._decoder.offset
-        if self._inputs and not offset:
-            offset = None
-        return UnexpectedStreamError(
-            f"not an Anthropic Messages stream: {found}", offset=offset, event_index=events
+        """The error for a stream that ended without an Anthropic event."""
+        return self._guard.not_found(
+            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
         )
 
     def _message_start(self, payload: dict[str, Any], updates: Updates) -> None:

@@ -30,20 +30,12 @@ from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike, not_an_event
-from ..kit.detect import (
-    DIALECT_TITLES,
-    DIALECTS,
-    HEAD_SIZE,
-    describe,
-    no_event_error,
-    recognise,
-)
 from ..kit.errors import (
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
-    UnexpectedStreamError,
 )
+from ..kit.guard import DialectGuard
 from ..kit.payload import SHORT_PAYLOAD, copy_payload, parse_json, scan_short_json
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
@@ -171,8 +163,7 @@ class ChatAccumulator:
         "_error",
         "_extra_keys",
         "_extras",
-        "_first_other",
-        "_head",
+        "_guard",
         "_id",
         "_inputs",
         "_meta_rank",
@@ -201,8 +192,7 @@ class ChatAccumulator:
         # Whether a chat chunk has arrived; until one does, what the first other event was (in
         # words) and the body's first bytes (until any event arrives), to say what came instead.
         self._recognised = False
-        self._first_other: str | None = None
-        self._head: bytes | None = b""
+        self._guard = DialectGuard("chat")
         # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
@@ -276,8 +266,8 @@ class ChatAccumulator:
         event = None
         try:
             events = decoder.feed(data)
-            if self._head is not None:
-                self._keep_head(data, events)
+            if self._guard.head is not None:
+                self._guard.keep_head(data, self.events_received)
             chunk_of = self._chunk
             scan = scan_short_json
             short = SHORT_PAYLOAD
@@ -304,15 +294,6 @@ class ChatAccumulator:
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
-
-    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
-        """Keep the body's first bytes while no event has arrived: if none ever does, they say
-        what the body was instead."""
-        head = self._head
-        if events or self._inputs or head is None:
-            self._head = None
-        elif len(head) < HEAD_SIZE:
-            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
 
     def feed_event(
         self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
@@ -696,43 +677,16 @@ class ChatAccumulator:
         raise ProviderError(error)
 
     def _recognise(self, chunk: dict[str, Any]) -> None:
-        """Until a chat chunk arrives, check what each chunk is: another dialect's event, a
-        non-streaming completion or relay output is refused at once; anything else is read as
-        before (a vendor may send something first), and the first such is remembered."""
-        recognised = recognise(chunk)
-        if recognised == "chat":
+        """Until a chat chunk arrives, check what each chunk is (:class:`DialectGuard`); a
+        vendor's object before the first chunk is still read."""
+        if self._guard.recognise(chunk) == "chat":
             self._recognised = True
             self._plain = self._is_plain()
-        elif recognised is not None and recognised in DIALECTS:
-            dialect = DIALECTS[recognised]
-            raise UnexpectedStreamError(
-                f"{DIALECT_TITLES[dialect]}, not a chat stream: its first event is "
-                f"{describe(chunk)} (read it as that dialect, or with dialect='auto')",
-                detected=dialect,
-            )
-        elif recognised in ("chat.completion", "relay"):
-            raise UnexpectedStreamError(f"not a chat stream: its first event is {describe(chunk)}")
-        elif self._first_other is None:
-            self._first_other = describe(chunk)
 
     def _not_chat(self) -> StreamError:
-        """The error for a stream that ended, or reached ``[DONE]``, without a chat chunk: what
-        came instead, or what the body was when no event came at all."""
-        events = self.events_received
-        if not events and self._head is not None:
-            return no_event_error(self._head, self._decoder.offset)
-        found = (
-            "data: [DONE] came before any chat chunk"
-            if self._first_other is None
-            else f"no chat chunk among its {events} events, the first being {self._first_other}"
-        )
-        offset: int | None = self._decoder.offset
-        if self._inputs and not offset:
-            offset = None
-        return UnexpectedStreamError(
-            f"not a chat stream: {found}",
-            offset=offset,
-            event_index=events,
+        """The error for a stream that ended, or reached ``[DONE]``, without a chat chunk."""
+        return self._guard.not_found(
+            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
         )
 
     def _take_metadata(self, chunk: dict[str, Any]) -> None:

@@ -24,6 +24,7 @@ from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike, not_an_event
 from ..kit.errors import IncompleteStreamError, InvalidChunkError, ProviderError
+from ..kit.guard import DialectGuard
 from ..kit.payload import copy_payload, parse_json, scan_json
 from ..kit.state import StreamState
 from ..kit.updates import ChatUpdate, ChoiceFinished, StreamDone, UsageUpdate
@@ -113,8 +114,10 @@ class GeminiAccumulator:
         "_extras",
         "_first",
         "_first_pending",
+        "_guard",
         "_inputs",
         "_prompt_feedback",
+        "_recognised",
         "_state",
         "_strict",
         "_usage",
@@ -142,6 +145,9 @@ class GeminiAccumulator:
         self._first_pending: tuple[str, ...] = _FIRST_VALUE
         # Any other top-level key: its last non-null value.
         self._extras: dict[str, Any] = {}
+        # Whether a Gemini chunk has arrived; until one does, what came instead.
+        self._recognised = False
+        self._guard = DialectGuard("gemini")
 
     @property
     def state(self) -> StreamState:
@@ -195,6 +201,8 @@ class GeminiAccumulator:
         event = None
         try:
             events = decoder.feed(data)
+            if self._guard.head is not None:
+                self._guard.keep_head(data, self.events_received)
             chunk_of = self._chunk
             scan = scan_json
             for event in events:
@@ -290,6 +298,12 @@ class GeminiAccumulator:
         try:
             # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
             self._decoder.close()
+            if not self._recognised:
+                raise self._guard.not_found(
+                    offset=self._decoder.offset,
+                    events=self.events_received,
+                    fed=bool(self._inputs),
+                )
             missing = self._incompleteness()
             if missing is not None:
                 offset: int | None = self._decoder.offset
@@ -394,6 +408,8 @@ class GeminiAccumulator:
 
     def _chunk(self, chunk: Any, updates: Updates) -> None:
         """Apply one ``GenerateContentResponse`` chunk, key by key."""
+        if not self._recognised and self._guard.recognise(chunk) == "gemini":
+            self._recognised = True
         if type(chunk) is not dict:
             if self._strict:
                 raise _invalid("a chunk must be a JSON object", "$")

@@ -33,13 +33,12 @@ from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike, not_an_event, not_bytes
-from ..kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from ..kit.errors import (
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
-    UnexpectedStreamError,
 )
+from ..kit.guard import DialectGuard
 from ..kit.payload import copy_payload, parse_json, scan_json
 from ..kit.state import StreamState
 from ..kit.updates import (
@@ -209,9 +208,8 @@ class ResponsesAccumulator:
         "_decoder",
         "_error",
         "_final",
-        "_first_other",
         "_from_bytes",
-        "_head",
+        "_guard",
         "_inputs",
         "_items",
         "_order",
@@ -250,8 +248,7 @@ class ResponsesAccumulator:
         # Until a Responses event arrives: what came instead (the first other event, described),
         # and the body's first bytes while no event at all has (they say what the body was).
         self._recognised = False
-        self._first_other: str | None = None
-        self._head: bytes | None = b""
+        self._guard = DialectGuard("responses")
 
     @property
     def state(self) -> StreamState:
@@ -308,8 +305,8 @@ class ResponsesAccumulator:
         event = None
         try:
             events = decoder.feed(data)
-            if self._head is not None:
-                self._keep_head(data, events)
+            if self._guard.head is not None:
+                self._guard.keep_head(data, self.events_received)
             first = decoder.events_dispatched - len(events)
             self._from_bytes = True
             scan = scan_json
@@ -374,15 +371,6 @@ class ResponsesAccumulator:
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
-
-    def _keep_head(self, data: BytesLike, events: list[ServerSentEvent]) -> None:
-        """Keep the body's first bytes while no event has arrived: if none ever does, they say
-        what the body was instead."""
-        head = self._head
-        if events or self._inputs or head is None:
-            self._head = None
-        elif len(head) < HEAD_SIZE:
-            self._head = head + bytes(data[: HEAD_SIZE - len(head)])
 
     def feed_event(
         self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
@@ -599,41 +587,16 @@ class ResponsesAccumulator:
         # Any other type (keepalive, response.audio.*, events added since) is ignored.
 
     def _recognise(self, payload: dict[str, Any]) -> None:
-        """Until a Responses event arrives, check what each other event is: another dialect's
-        event, a non-streaming completion or relay output is refused at once; anything else is
-        ignored (a keep-alive may come first), and the first such is remembered."""
-        recognised = recognise(payload)
-        dialect = DIALECTS.get(recognised) if recognised is not None else None
-        if dialect is not None and dialect != "responses":
-            raise UnexpectedStreamError(
-                f"{DIALECT_TITLES[dialect]}, not a Responses stream: its first event is "
-                f"{describe(payload)} (read it as that dialect, or with dialect='auto')",
-                detected=dialect,
-            )
-        if recognised in ("chat.completion", "relay"):
-            raise UnexpectedStreamError(
-                f"not a Responses stream: its first event is {describe(payload)}"
-            )
-        if self._first_other is None:
-            self._first_other = describe(payload)
+        """Until a Responses event arrives, check what each other event is
+        (:class:`DialectGuard`): an event of a type this version does not know, but of the
+        dialect (``response.``...), counts as one; anything not refused is ignored."""
+        if self._guard.recognise(payload) == "responses":
+            self._recognised = True
 
     def _not_responses(self) -> StreamError:
-        """The error for a stream that ended without any Responses event: what came instead,
-        or what the body was when no event came at all."""
-        events = self.events_received
-        if not events and self._head is not None:
-            return no_event_error(self._head, self._decoder.offset)
-        found = (
-            "data: [DONE] came before any Responses event"
-            if self._first_other is None
-            else f"no Responses event among its {events} events, the first being "
-            f"{self._first_other}"
-        )
-        offset: int | None = self._decoder.offset
-        if self._inputs and not offset:
-            offset = None
-        return UnexpectedStreamError(
-            f"not a Responses stream: {found}", offset=offset, event_index=events
+        """The error for a stream that ended without any Responses event."""
+        return self._guard.not_found(
+            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
         )
 
     # -- handlers, one per event type ---------------------------------------------------------
