@@ -96,8 +96,10 @@ class GeminiAccumulator:
     :class:`InvalidChunkError` and :class:`ProviderError` (a chunk carrying ``error``) are raised
     by the ``feed*`` call that meets them; :class:`IncompleteStreamError` by :meth:`close` when
     some candidate has no ``finishReason`` (and the prompt was not blocked), no candidate came,
-    or a streamed call is still open. Once an error is raised the accumulator is ``FAILED``:
-    every later call raises the same error again.
+    or a streamed call is still open. :class:`UnexpectedStreamError` for another dialect's event
+    before any Gemini chunk (at once), and by :meth:`close` when no Gemini chunk came (saying what
+    came instead; a body that is a JSON error object is a :class:`ProviderError`). Once an error
+    is raised the accumulator is ``FAILED``: every later call raises the same error again.
 
     Args:
         strict: reject what the API never sends instead of reading it.
