@@ -221,6 +221,8 @@ def test_each_engine_refuses_another_dialects_stream_by_name(
         (b'{"error": {"message": "bad key"}}', ProviderError, "bad key"),
         (b"<html><body>Bad gateway</body></html>", UnexpectedStreamError, "HTML"),
         (b'data: {"cut', IncompleteStreamError, "inside its first event"),
+        (b"d", IncompleteStreamError, "inside its first event"),
+        (b"\r\nev", IncompleteStreamError, "inside its first event"),
         (b'data: {"hello": 1}\n\n', UnexpectedStreamError, "no event of the dialect among its 1"),
     ],
 )

@@ -178,7 +178,10 @@ def no_event_error(head: bytes, size: int) -> StreamError:
             "its line ends were stripped (requests' iter_lines() does that: read the body "
             "with iter_content(chunk_size=None) or iter_bytes())"
         )
-    elif start.startswith(_FIELD_STARTS):
+    elif start.startswith(_FIELD_STARTS) or (
+        # Cut inside its first field name ("d", "dat").
+        start and any(field.startswith(start) for field in _FIELD_STARTS)
+    ):
         return IncompleteStreamError(
             f"the stream ended inside its first event: {quoted}", offset=size, event_index=0
         )
