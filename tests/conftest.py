@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,25 @@ settings.register_profile(
     "ci", max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# The HTTP clients and servers some tests exercise come with the test extra; run without them,
+# those test files are left out instead of failing to import.
+# servers.py, the loopback servers these files use, runs ASGI apps under uvicorn.
+_SERVERS = ("starlette", "uvicorn")
+_CLIENTS_NEEDED = {
+    "test_adapter_aiohttp.py": ("aiohttp", *_SERVERS),
+    "test_adapter_httpx.py": ("httpx", *_SERVERS),
+    "test_adapter_openai.py": ("openai", "httpx", *_SERVERS),
+    "test_adapter_requests.py": ("requests", *_SERVERS),
+    "test_follow.py": ("aiohttp", "httpx", "requests", *_SERVERS),
+    "test_readers.py": ("httpx", *_SERVERS),
+    "test_server.py": ("httpx", *_SERVERS),
+}
+collect_ignore = [
+    name
+    for name, modules in _CLIENTS_NEEDED.items()
+    if any(find_spec(module) is None for module in modules)
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 # Real third-party recordings live outside the repository; tests using them skip without them.

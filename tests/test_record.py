@@ -102,7 +102,7 @@ def test_a_transport_error_is_recorded_and_re_raised(tmp_path: Path) -> None:
 
 
 def test_a_library_error_keeps_its_qualified_name(tmp_path: Path) -> None:
-    import httpx
+    httpx = pytest.importorskip("httpx")
 
     path = tmp_path / "cut.sse"
     with pytest.raises(httpx.RemoteProtocolError):
