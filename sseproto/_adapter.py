@@ -1,14 +1,18 @@
 """What every HTTP-client adapter shares: request headers, the response check, and the reading loop.
 
 Strategy. Each adapter (httpx, aiohttp, requests) only knows how to get five things from its
-client's response: the status and content type, an iterator over the raw body bytes, whether an
-exception is the client's read timeout, whether it is another of the client's transport errors,
-and how to close the response. :class:`SyncEventSourceBase` and :class:`AsyncEventSourceBase`
-build everything else on those hooks, once: the check that the response is an event stream at
-all, the translation of read timeouts into :class:`IdleTimeoutError` and of other transport
-errors into :class:`IncompleteStreamError`, both carrying what was received, the close of the
-response however the iteration ends (exhausted, left early, an error, or a cancelled task), and
-the decoding itself. Updates and results are read by the loop of :func:`sseproto.accumulate`
+client's response: its head (the request's method and URL, the status and headers), an iterator
+over the raw body bytes, whether an exception is the client's read timeout, whether it is another
+of the client's transport errors, and how to close the response. :class:`SyncEventSourceBase` and
+:class:`AsyncEventSourceBase` build everything else on those hooks, once: the check that the
+response is an event stream at all, the translation of read timeouts into
+:class:`IdleTimeoutError` and of other transport errors into :class:`IncompleteStreamError`, both
+carrying what was received, the close of the response however the iteration ends (exhausted, left
+early, an error, or a cancelled task), and the decoding itself. The options are applied there too,
+the same for every client: recording the raw reads into a fixture (wrapped around the client's
+body, so that what is recorded is what the client gave, its transport error included), a hook for
+the comments (a decoder of their own over the same reads), and turning off the content-type
+check. Updates and results are read by the loop of :func:`sseproto.accumulate`
 (any dialect), which stops at the terminal event, closes the body however reading ends and gives
 a failed read the result rebuilt so far.
 """
@@ -16,11 +20,14 @@ a failed read the result rebuilt so far.
 from __future__ import annotations
 
 import math
+import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from contextlib import aclosing, closing
+from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, overload
+from typing import Any, Literal, NamedTuple, overload
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.anthropic.result import AnthropicMessage
@@ -33,7 +40,8 @@ from .dialects.kit.updates import ChatUpdate
 from .dialects.readers import new_accumulator
 from .dialects.registry import DialectChoice
 from .dialects.responses.result import Response
-from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from .fixtures.record import arecord, record
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook, SSEDecoder
 from .wire.errors import StreamError
 from .wire.events import ServerSentEvent
 
@@ -41,7 +49,9 @@ __all__ = [
     "MAX_ERROR_BODY",
     "SSE_REQUEST_HEADERS",
     "AsyncEventSourceBase",
+    "Head",
     "SyncEventSourceBase",
+    "check_options",
     "check_seconds",
     "head_timeout",
 ]
@@ -64,24 +74,85 @@ def check_seconds(name: str, value: float | None) -> None:
         raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
 
 
-def _is_event_stream(status: int, content_type: str | None) -> bool:
-    if not 200 <= status < 300 or content_type is None:
+class Head(NamedTuple):
+    """What an adapter tells of a response before its body: the request's method and URL, the
+    status, and the headers as (name, value) pairs in the order received."""
+
+    method: str
+    url: str
+    status: int
+    headers: list[tuple[str, str]]
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header, or None without one."""
+        return next((value for name, value in self.headers if name.lower() == "content-type"), None)
+
+
+def check_options(
+    *,
+    record: str | os.PathLike[str] | None,
+    on_comment: CommentHook | None,
+    check_content_type: bool,
+) -> None:
+    """Raise TypeError for a reading option of the wrong type (before any request is sent)."""
+    if record is not None and not isinstance(record, str | os.PathLike):
+        raise TypeError(f"record must be a path (str or os.PathLike) or None, not {record!r}")
+    if on_comment is not None and not callable(on_comment):
+        raise TypeError(f"on_comment must be callable or None, not {on_comment!r}")
+    if not isinstance(check_content_type, bool):
+        raise TypeError(f"check_content_type must be a bool, not {check_content_type!r}")
+
+
+def _is_event_stream(head: Head, check_content_type: bool) -> bool:
+    # A 204 can carry no body, so no stream: EventSource stops on it, and so does follow_sse.
+    if not 200 <= head.status < 300 or head.status == 204:
         return False
+    if not check_content_type:
+        return True
+    content_type = head.content_type
     # RFC 9110 8.3.1: the media type is case-insensitive and may be followed by parameters
     # (a charset, which for text/event-stream is always UTF-8 whatever it says).
-    return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+    return (
+        content_type is not None
+        and content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
+    )
 
 
 class _EventSourceBase(ABC):
-    """What the sync and async event sources share: the setting, the read-once flag, and the
+    """What the sync and async event sources share: the settings, the read-once flag, and the
     hooks that describe a client's response and its errors."""
 
-    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
-        # Made now so that the setting is checked at once, not at the first read.
-        self._decoder = SSEDecoder(max_event_size=max_event_size)
+    # The client's name and version, as a recording's sidecar keeps it ("httpx/0.28.1").
+    client_name = ""
+
+    def __init__(
+        self,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        record: str | os.PathLike[str] | None = None,
+        on_comment: CommentHook | None = None,
+        check_content_type: bool = True,
+    ) -> None:
+        # Made now so that the settings are checked at once, not at the first read.
+        self._decoder = SSEDecoder(max_event_size=max_event_size, on_comment=on_comment)
+        check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
+        self._record = None if record is None else Path(record)
+        self._on_comment = on_comment
+        self._check_content_type = check_content_type
         self._last_event_id = ""
         self._max_event_size = max_event_size
         self._started = False
+        # When the request was sent (time.monotonic()) and the read timeout it was sent with,
+        # as the adapter's connect_sse tells them; a source made from a response counts its
+        # recorded times from its making.
+        self._requested_at = time.monotonic()
+        self._read_timeout: float | None = None
+
+    def _note_request(self, *, sent_at: float, read_timeout: float | None) -> None:
+        """Record when the request was sent and the read timeout in force (for connect_sse)."""
+        self._requested_at = sent_at
+        self._read_timeout = read_timeout
 
     def _claim(self) -> None:
         """Mark the stream as being read; raise RuntimeError if it already was."""
@@ -90,8 +161,8 @@ class _EventSourceBase(ABC):
         self._started = True
 
     @abstractmethod
-    def _head(self) -> tuple[int, str | None]:
-        """The response's status code and Content-Type header."""
+    def _head(self) -> Head:
+        """The request's method and URL, the response's status and headers."""
 
     @abstractmethod
     def _is_read_timeout(self, error: Exception) -> bool:
@@ -101,6 +172,24 @@ class _EventSourceBase(ABC):
     def _is_transport_error(self, error: Exception) -> bool:
         """Whether ``error``, raised while reading the body and not a read timeout, is one of
         the client's transport errors (the connection cut, a malformed or undecodable body)."""
+
+    def _exchange(self, head: Head) -> dict[str, Any]:
+        """What a recording of this response keeps about the exchange."""
+        return {
+            "status": head.status,
+            "headers": head.headers,
+            "method": head.method,
+            "url": head.url,
+            "client": self.client_name,
+            "started": self._requested_at,
+        }
+
+    def _comment_tap(self) -> SSEDecoder | None:
+        """A decoder that only reports the comments of the reads it is fed, for the readers of
+        updates (which decode with the accumulator's own decoder); None without a hook."""
+        if self._on_comment is None:
+            return None
+        return SSEDecoder(max_event_size=self._max_event_size, on_comment=self._on_comment)
 
     @property
     def last_event_id(self) -> str:
@@ -157,7 +246,7 @@ class SyncEventSourceBase(_EventSourceBase):
 
     def _events(self) -> Generator[ServerSentEvent, None, None]:
         decoder = self._decoder
-        with closing(self._chunks()) as chunks:
+        with closing(self._chunks(comments=False)) as chunks:
             for chunk in chunks:
                 for event in decoder.feed(chunk):
                     self._last_event_id = event.id  # not yet the ids later in the read
@@ -211,21 +300,26 @@ class SyncEventSourceBase(_EventSourceBase):
         self._claim()
         return run(accumulator, self._chunks())
 
-    def _chunks(self) -> Generator[bytes, None, None]:
-        """The checked body bytes, the client's timeouts and transport errors translated."""
+    def _chunks(self, *, comments: bool = True) -> Generator[bytes, None, None]:
+        """The checked body bytes, the client's timeouts and transport errors translated;
+        recorded when asked, and with their comments reported unless ``comments`` is False
+        (the caller's decoder reports them)."""
         body: Iterator[bytes] | None = None
         try:
-            status, content_type = self._head()
+            head = self._head()
             body = self._body()
-            if not _is_event_stream(status, content_type):
+            if self._record is not None:
+                body = record(body, self._record, **self._exchange(head))
+            if not _is_event_stream(head, self._check_content_type):
                 start, cause = _read_start(body, lambda error: _is_client_error(self, error))
-                raise BadResponseError(
-                    status=status, content_type=content_type, body=start
-                ) from cause
+                raise _rejection(head, start) from cause
+            tap = self._comment_tap() if comments else None
             received = 0
             try:
                 for chunk in body:
                     received += len(chunk)
+                    if tap is not None:
+                        tap = _tapped(tap, chunk)
                     yield chunk
             except Exception as error:
                 failure = _read_failure(self, error, received)
@@ -269,7 +363,7 @@ class AsyncEventSourceBase(_EventSourceBase):
 
     async def _events(self) -> AsyncGenerator[ServerSentEvent, None]:
         decoder = self._decoder
-        async with aclosing(self._chunks()) as chunks:
+        async with aclosing(self._chunks(comments=False)) as chunks:
             async for chunk in chunks:
                 for event in decoder.feed(chunk):
                     self._last_event_id = event.id  # not yet the ids later in the read
@@ -323,21 +417,24 @@ class AsyncEventSourceBase(_EventSourceBase):
         self._claim()
         return await arun(accumulator, self._chunks())
 
-    async def _chunks(self) -> AsyncGenerator[bytes, None]:
-        """The checked body bytes, the client's timeouts and transport errors translated."""
+    async def _chunks(self, *, comments: bool = True) -> AsyncGenerator[bytes, None]:
+        """The asynchronous twin of :meth:`SyncEventSourceBase._chunks`."""
         body: AsyncIterator[bytes] | None = None
         try:
-            status, content_type = self._head()
+            head = self._head()
             body = self._body()
-            if not _is_event_stream(status, content_type):
+            if self._record is not None:
+                body = arecord(body, self._record, **self._exchange(head))
+            if not _is_event_stream(head, self._check_content_type):
                 start, cause = await _aread_start(body, lambda error: _is_client_error(self, error))
-                raise BadResponseError(
-                    status=status, content_type=content_type, body=start
-                ) from cause
+                raise _rejection(head, start) from cause
+            tap = self._comment_tap() if comments else None
             received = 0
             try:
                 async for chunk in body:
                     received += len(chunk)
+                    if tap is not None:
+                        tap = _tapped(tap, chunk)
                     yield chunk
             except Exception as error:
                 failure = _read_failure(self, error, received)
@@ -350,6 +447,22 @@ class AsyncEventSourceBase(_EventSourceBase):
             if isinstance(body, AsyncGenerator):
                 await body.aclose()
             await self.aclose()
+
+
+def _rejection(head: Head, start: bytes) -> BadResponseError:
+    return BadResponseError(
+        status=head.status, content_type=head.content_type, body=start, headers=head.headers
+    )
+
+
+def _tapped(tap: SSEDecoder, chunk: bytes) -> SSEDecoder | None:
+    """Feed ``chunk`` to the comment decoder; stop tapping (None) once it fails: the reader's own
+    decoder meets the same fault in the same bytes and reports it with the stream's context."""
+    try:
+        tap.feed(chunk)
+    except StreamError:
+        return None
+    return tap
 
 
 def _is_client_error(source: SyncEventSourceBase | AsyncEventSourceBase, error: Exception) -> bool:
@@ -365,8 +478,11 @@ def _read_failure(
     library's error for the client's timeouts and transport errors, None for anything else.
     The reading loop adds the result rebuilt so far and the event index."""
     if source._is_read_timeout(error):
+        timeout = source._read_timeout
+        within = "the read timeout" if timeout is None else f"{timeout:g} s (the read timeout)"
         return IdleTimeoutError(
-            f"the server sent nothing within the read timeout after {received} bytes",
+            f"the server sent nothing for {within} after {received} bytes",
+            timeout=timeout,
             offset=received,
         )
     if source._is_transport_error(error):
@@ -378,9 +494,13 @@ def _read_failure(
     return None
 
 
-def head_timeout() -> IdleTimeoutError:
+def head_timeout(idle_timeout: float) -> IdleTimeoutError:
     """The error for an idle timeout that expired before the response head arrived."""
-    return IdleTimeoutError("the server sent no response head within idle_timeout", offset=0)
+    return IdleTimeoutError(
+        f"the server sent no response head within idle_timeout={idle_timeout:g} s",
+        timeout=idle_timeout,
+        offset=0,
+    )
 
 
 def _read_start(

@@ -25,7 +25,7 @@ from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.kit.errors import IncompleteStreamError
 from .wire.events import ServerSentEvent
 
-__all__ = ["DEFAULT_RETRY", "Backoff", "afollow", "follow"]
+__all__ = ["DEFAULT_RETRY", "Backoff", "afollow", "follow", "refuse_recording"]
 
 # The reconnection time in milliseconds before the server sets one (EventSource leaves it to the
 # user agent; browsers use a few seconds).
@@ -35,6 +35,16 @@ DEFAULT_RETRY = 3000
 _DROPS = (IncompleteStreamError, IdleTimeoutError)
 
 _Headers = dict[str, str]
+
+
+def refuse_recording(kwargs: dict[str, object]) -> None:
+    """Refuse ``record=`` among a follower's request options: a followed stream spans several
+    responses, and a fixture holds one (each connection would overwrite the last)."""
+    if "record" in kwargs:
+        raise TypeError(
+            "follow_sse cannot record: a followed stream spans several responses and a fixture "
+            "holds one; record a single connection with connect_sse(..., record=path)"
+        )
 
 
 class Backoff:

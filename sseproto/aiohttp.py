@@ -15,6 +15,8 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
@@ -22,9 +24,16 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDict
 
-from ._adapter import SSE_REQUEST_HEADERS, AsyncEventSourceBase, check_seconds, head_timeout
-from ._resume import Backoff, afollow
-from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from ._adapter import (
+    SSE_REQUEST_HEADERS,
+    AsyncEventSourceBase,
+    Head,
+    check_options,
+    check_seconds,
+    head_timeout,
+)
+from ._resume import Backoff, afollow, refuse_recording
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
 __all__ = ["EventSource", "afollow_sse", "connect_sse"]
@@ -41,23 +50,37 @@ class EventSource(AsyncEventSourceBase):
 
     Args:
         response: the response to read.
-        max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        max_event_size, record, on_comment, check_content_type: as :func:`connect_sse` (the
+            times of a recording count from this source's making).
 
     Attributes:
         response: the wrapped response (status, headers, ...).
     """
+
+    client_name = f"aiohttp/{aiohttp.__version__}"
 
     def __init__(
         self,
         response: aiohttp.ClientResponse,
         *,
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        record: str | os.PathLike[str] | None = None,
+        on_comment: CommentHook | None = None,
+        check_content_type: bool = True,
     ) -> None:
-        super().__init__(max_event_size=max_event_size)
+        super().__init__(
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
         self.response = response
 
-    def _head(self) -> tuple[int, str | None]:
-        return self.response.status, self.response.headers.get("Content-Type")
+    def _head(self) -> Head:
+        response = self.response
+        return Head(
+            response.method, str(response.url), response.status, list(response.headers.items())
+        )
 
     def _body(self) -> AsyncIterator[bytes]:
         return _arrived(self.response)
@@ -122,6 +145,9 @@ async def connect_sse(
     *,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    record: str | os.PathLike[str] | None = None,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> AsyncIterator[EventSource]:
     """Send an event-stream request and yield its :class:`EventSource`; the response is released
@@ -140,13 +166,16 @@ async def connect_sse(
             read of the body; longer raises :class:`IdleTimeoutError`. Replaces ``sock_read`` of
             the request's timeout. None keeps the timeout as given.
         max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        record, on_comment, check_content_type: as :func:`sseproto.httpx.connect_sse`.
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
-        TypeError: if ``timeout`` is none of the forms aiohttp accepts (with ``idle_timeout``).
+        TypeError: if ``timeout`` is none of the forms aiohttp accepts (with ``idle_timeout``),
+            or ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_seconds("idle_timeout", idle_timeout)
+    check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     options = dict(kwargs)
     headers: CIMultiDict[str] = CIMultiDict(options.get("headers") or {})
     for name, value in SSE_REQUEST_HEADERS.items():
@@ -155,13 +184,24 @@ async def connect_sse(
     if idle_timeout is not None:
         options["timeout"] = _timeout(options.get("timeout", session.timeout), idle_timeout)
     async with AsyncExitStack() as stack:
+        sent_at = time.monotonic()
         try:
             response = await stack.enter_async_context(session.request(method, url, **options))
         except aiohttp.SocketTimeoutError as error:
             if idle_timeout is None:
                 raise
-            raise head_timeout() from error
-        yield EventSource(response, max_event_size=max_event_size)
+            raise head_timeout(idle_timeout) from error
+        source = EventSource(
+            response,
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
+        timeout = options.get("timeout", session.timeout)
+        read_timeout = timeout.sock_read if isinstance(timeout, aiohttp.ClientTimeout) else None
+        source._note_request(sent_at=sent_at, read_timeout=read_timeout)
+        yield source
 
 
 def afollow_sse(
@@ -173,6 +213,8 @@ def afollow_sse(
     max_delay: float = 30.0,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> AsyncIterator[ServerSentEvent]:
     """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
@@ -184,15 +226,24 @@ def afollow_sse(
             failure, after ``max_attempts`` reconnections in a row brought no event.
         ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
+        TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+    refuse_recording(kwargs)
+    check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractAsyncContextManager[EventSource]:
         headers: CIMultiDict[str] = CIMultiDict(kwargs.get("headers") or {})
         headers.update(extra)
         options = {**kwargs, "headers": headers}
         return connect_sse(
-            session, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            session,
+            "GET",
+            url,
+            idle_timeout=idle_timeout,
+            max_event_size=max_event_size,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
             **options,
         )
 

@@ -14,6 +14,8 @@ Example::
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import (
     AbstractAsyncContextManager,
@@ -30,12 +32,14 @@ import httpx
 from ._adapter import (
     SSE_REQUEST_HEADERS,
     AsyncEventSourceBase,
+    Head,
     SyncEventSourceBase,
+    check_options,
     check_seconds,
     head_timeout,
 )
-from ._resume import Backoff, afollow, follow
-from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from ._resume import Backoff, afollow, follow, refuse_recording
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
 __all__ = [
@@ -62,20 +66,34 @@ class EventSource(SyncEventSourceBase):
 
     Args:
         response: a response opened with ``stream=True`` and not read yet.
-        max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        max_event_size, record, on_comment, check_content_type: as :func:`connect_sse` (the
+            times of a recording count from this source's making).
 
     Attributes:
         response: the wrapped response (status, headers, ...).
     """
 
+    client_name = f"httpx/{httpx.__version__}"
+
     def __init__(
-        self, response: httpx.Response, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        response: httpx.Response,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        record: str | os.PathLike[str] | None = None,
+        on_comment: CommentHook | None = None,
+        check_content_type: bool = True,
     ) -> None:
-        super().__init__(max_event_size=max_event_size)
+        super().__init__(
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
         self.response = response
 
-    def _head(self) -> tuple[int, str | None]:
-        return self.response.status_code, self.response.headers.get("content-type")
+    def _head(self) -> Head:
+        return _head(self.response)
 
     def _body(self) -> Iterator[bytes]:
         return self.response.iter_bytes()
@@ -101,14 +119,27 @@ class AsyncEventSource(AsyncEventSourceBase):
         response: the wrapped response (status, headers, ...).
     """
 
+    client_name = f"httpx/{httpx.__version__}"
+
     def __init__(
-        self, response: httpx.Response, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        response: httpx.Response,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        record: str | os.PathLike[str] | None = None,
+        on_comment: CommentHook | None = None,
+        check_content_type: bool = True,
     ) -> None:
-        super().__init__(max_event_size=max_event_size)
+        super().__init__(
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
         self.response = response
 
-    def _head(self) -> tuple[int, str | None]:
-        return self.response.status_code, self.response.headers.get("content-type")
+    def _head(self) -> Head:
+        return _head(self.response)
 
     def _body(self) -> AsyncIterator[bytes]:
         return self.response.aiter_bytes()
@@ -132,6 +163,9 @@ def connect_sse(
     *,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    record: str | os.PathLike[str] | None = None,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> Iterator[EventSource]:
     """Send an event-stream request and yield its :class:`EventSource`; the response is closed
@@ -146,20 +180,42 @@ def connect_sse(
             read of the body; longer raises :class:`IdleTimeoutError`. Replaces the read part of
             the client's timeout for this request. None keeps the client's timeout.
         max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        record: a fixture to record the response into (``NAME.sse``, its sidecar beside it),
+            as :func:`sseproto.record` records: every read of the body as the client gave it,
+            with its time counted from the request, the response's status and headers, the
+            method, URL and client, credentials redacted; a rejected response's status,
+            headers and the start of its body too.
+        on_comment: called with the text of each comment of the stream (``: keep-alive``
+            gives ``"keep-alive"``) when its block ends, before the events of the same read
+            are delivered, whatever is read (events, updates or the result).
+        check_content_type: False reads a 2xx response as an event stream whatever its
+            ``Content-Type`` (for a server that mislabels its stream); the status is still
+            checked.
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
+        TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     options = _request_options(client, idle_timeout, kwargs)
+    check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     with ExitStack() as stack:
+        sent_at = time.monotonic()
         try:
             response = stack.enter_context(client.stream(method, url, **options))
         except httpx.ReadTimeout as error:
             if idle_timeout is None:
                 raise
-            raise head_timeout() from error
-        yield EventSource(response, max_event_size=max_event_size)
+            raise head_timeout(idle_timeout) from error
+        source = EventSource(
+            response,
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
+        source._note_request(sent_at=sent_at, read_timeout=_read_timeout(response))
+        yield source
 
 
 @asynccontextmanager
@@ -170,18 +226,31 @@ async def aconnect_sse(
     *,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    record: str | os.PathLike[str] | None = None,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> AsyncIterator[AsyncEventSource]:
     """The asynchronous twin of :func:`connect_sse`, for an ``httpx.AsyncClient``."""
     options = _request_options(client, idle_timeout, kwargs)
+    check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     async with AsyncExitStack() as stack:
+        sent_at = time.monotonic()
         try:
             response = await stack.enter_async_context(client.stream(method, url, **options))
         except httpx.ReadTimeout as error:
             if idle_timeout is None:
                 raise
-            raise head_timeout() from error
-        yield AsyncEventSource(response, max_event_size=max_event_size)
+            raise head_timeout(idle_timeout) from error
+        source = AsyncEventSource(
+            response,
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
+        source._note_request(sent_at=sent_at, read_timeout=_read_timeout(response))
+        yield source
 
 
 def follow_sse(
@@ -193,6 +262,8 @@ def follow_sse(
     max_delay: float = 30.0,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> Iterator[ServerSentEvent]:
     """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
@@ -208,7 +279,9 @@ def follow_sse(
         last_event_id: the ID to resume after from the first request on.
         max_attempts: reconnections in a row that bring no event before giving up.
         max_delay: the longest wait between two connections, in seconds.
-        idle_timeout, max_event_size: as :func:`connect_sse`.
+        idle_timeout, max_event_size, on_comment, check_content_type: as :func:`connect_sse`
+            (there is no ``record``: a followed stream spans several responses, and a fixture
+            holds one).
 
     Raises:
         BadResponseError: a response other than an event stream, except a 204, which ends the
@@ -217,8 +290,11 @@ def follow_sse(
             ``max_attempts`` reconnections in a row brought no event.
         ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
+        TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+    refuse_recording(kwargs)
+    check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
         headers = httpx.Headers(kwargs.get("headers"))
@@ -230,6 +306,8 @@ def follow_sse(
             url,
             idle_timeout=idle_timeout,
             max_event_size=max_event_size,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
             **options,
         )
 
@@ -247,10 +325,14 @@ def afollow_sse(
     max_delay: float = 30.0,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> AsyncIterator[ServerSentEvent]:
     """The asynchronous twin of :func:`follow_sse`, for an ``httpx.AsyncClient``."""
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+    refuse_recording(kwargs)
+    check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(
         extra: Mapping[str, str],
@@ -264,6 +346,8 @@ def afollow_sse(
             url,
             idle_timeout=idle_timeout,
             max_event_size=max_event_size,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
             **options,
         )
 
@@ -274,6 +358,22 @@ def afollow_sse(
 
 def _is_transport(error: Exception) -> bool:
     return isinstance(error, _TRANSPORT_ERRORS)
+
+
+def _head(response: httpx.Response) -> Head:
+    return Head(
+        response.request.method,
+        str(response.request.url),
+        response.status_code,
+        response.headers.multi_items(),
+    )
+
+
+def _read_timeout(response: httpx.Response) -> float | None:
+    """The read timeout the request was sent with, as httpx keeps it on the request."""
+    timeout = response.request.extensions.get("timeout", {})
+    read = timeout.get("read") if isinstance(timeout, dict) else None
+    return read if isinstance(read, int | float) else None
 
 
 def _request_options(

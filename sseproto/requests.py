@@ -17,6 +17,8 @@ Example::
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
@@ -26,9 +28,16 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 from urllib3.response import HTTPResponse
 
-from ._adapter import SSE_REQUEST_HEADERS, SyncEventSourceBase, check_seconds, head_timeout
-from ._resume import Backoff, follow
-from .wire.decoder import DEFAULT_MAX_EVENT_SIZE
+from ._adapter import (
+    SSE_REQUEST_HEADERS,
+    Head,
+    SyncEventSourceBase,
+    check_options,
+    check_seconds,
+    head_timeout,
+)
+from ._resume import Backoff, follow, refuse_recording
+from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
 __all__ = ["EventSource", "connect_sse", "follow_sse"]
@@ -47,20 +56,43 @@ class EventSource(SyncEventSourceBase):
 
     Args:
         response: a response requested with ``stream=True`` and not read yet.
-        max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        max_event_size, record, on_comment, check_content_type: as :func:`connect_sse` (the
+            times of a recording count from this source's making).
 
     Attributes:
         response: the wrapped response (status, headers, ...).
     """
 
+    client_name = f"requests/{requests.__version__}"
+
     def __init__(
-        self, response: requests.Response, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        response: requests.Response,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        record: str | os.PathLike[str] | None = None,
+        on_comment: CommentHook | None = None,
+        check_content_type: bool = True,
     ) -> None:
-        super().__init__(max_event_size=max_event_size)
+        super().__init__(
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
         self.response = response
 
-    def _head(self) -> tuple[int, str | None]:
-        return self.response.status_code, self.response.headers.get("Content-Type")
+    def _head(self) -> Head:
+        response = self.response
+        raw = response.raw
+        # urllib3 keeps a header sent twice as two pairs; requests' own mapping joins them.
+        headers = raw.headers if isinstance(raw, HTTPResponse) else response.headers
+        return Head(
+            str(response.request.method),
+            str(response.url),
+            response.status_code,
+            list(headers.items()),
+        )
 
     def _body(self) -> Iterator[bytes]:
         raw = self.response.raw
@@ -117,6 +149,9 @@ def connect_sse(
     *,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    record: str | os.PathLike[str] | None = None,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> Iterator[EventSource]:
     """Send an event-stream request and yield its :class:`EventSource`; the response is closed
@@ -131,12 +166,15 @@ def connect_sse(
             read of the body; longer raises :class:`IdleTimeoutError`. Replaces the read part of
             ``timeout`` (its connect part is kept). None keeps ``timeout`` as given.
         max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
+        record, on_comment, check_content_type: as :func:`sseproto.httpx.connect_sse`.
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
+        TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_seconds("idle_timeout", idle_timeout)
+    check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     options = dict(kwargs)
     headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(options.get("headers") or {})
     for name, value in SSE_REQUEST_HEADERS.items():
@@ -149,13 +187,22 @@ def connect_sse(
         connect = timeout[0] if isinstance(timeout, tuple) else timeout
         options["timeout"] = (connect, idle_timeout)
     with ExitStack() as stack:
+        sent_at = time.monotonic()
         try:
             response = stack.enter_context(session.request(method, url, **options))
         except requests.ReadTimeout as error:
             if idle_timeout is None:
                 raise
-            raise head_timeout() from error
-        yield EventSource(response, max_event_size=max_event_size)
+            raise head_timeout(idle_timeout) from error
+        source = EventSource(
+            response,
+            max_event_size=max_event_size,
+            record=record,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
+        )
+        source._note_request(sent_at=sent_at, read_timeout=_read_timeout(options.get("timeout")))
+        yield source
 
 
 def follow_sse(
@@ -167,6 +214,8 @@ def follow_sse(
     max_delay: float = 30.0,
     idle_timeout: float | None = None,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    on_comment: CommentHook | None = None,
+    check_content_type: bool = True,
     **kwargs: Any,
 ) -> Iterator[ServerSentEvent]:
     """The events of a resumable GET event stream, reconnecting as browsers' ``EventSource``
@@ -178,21 +227,36 @@ def follow_sse(
             last failure, after ``max_attempts`` reconnections in a row brought no event.
         ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
+        TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
+    refuse_recording(kwargs)
+    check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
         headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(kwargs.get("headers") or {})
         headers.update(extra)
         options = {**kwargs, "headers": headers}
         return connect_sse(
-            session, "GET", url, idle_timeout=idle_timeout, max_event_size=max_event_size,
+            session,
+            "GET",
+            url,
+            idle_timeout=idle_timeout,
+            max_event_size=max_event_size,
+            on_comment=on_comment,
+            check_content_type=check_content_type,
             **options,
         )
 
     return follow(
         connect, last_event_id=last_event_id, backoff=backoff, is_connect_error=_is_unreachable
     )
+
+
+def _read_timeout(timeout: object) -> float | None:
+    """The read part of requests' ``timeout=``: one number for both parts, or a pair."""
+    read = timeout[1] if isinstance(timeout, tuple) and len(timeout) == 2 else timeout
+    return read if isinstance(read, int | float) and not isinstance(read, bool) else None
 
 
 def _is_unreachable(error: Exception) -> bool:

@@ -29,6 +29,7 @@ _CLIENTS_NEEDED = {
     "test_adapter_aiohttp.py": ("aiohttp", *_SERVERS),
     "test_adapter_httpx.py": ("httpx", *_SERVERS),
     "test_adapter_openai.py": ("openai", "httpx", *_SERVERS),
+    "test_adapter_options.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_adapter_requests.py": ("requests", *_SERVERS),
     "test_follow.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_readers.py": ("httpx", *_SERVERS),

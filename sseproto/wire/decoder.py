@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .errors import EventTooLargeError
 from .events import ServerSentEvent
 
-__all__ = ["DEFAULT_MAX_EVENT_SIZE", "MAX_RETRY", "SSEDecoder", "not_bytes"]
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "MAX_RETRY", "CommentHook", "SSEDecoder", "not_bytes"]
+
+# What the decoder calls with each comment's text (see SSEDecoder); what it returns is ignored.
+CommentHook = Callable[[str], object]
 
 # 16 MiB: real LLM events reach 1 MiB and more (base64 images, large tool results), so the default
 # must be generous; it exists so that a stream that never sends a blank line cannot exhaust memory.
@@ -82,9 +85,18 @@ class SSEDecoder:
             written CR, LF or CRLF, so the size never depends on how the reads were split). A
             larger event, or a line that would make one, raises :class:`EventTooLargeError`
             without being buffered first. ``None`` means no limit.
+        on_comment: called with the text of each comment line (``: keep-alive`` gives
+            ``"keep-alive"``: what follows the colon, less one leading space, as for a field),
+            in stream order, when the block holding it ends (its blank line arrives), during
+            the :meth:`feed` that completes it: before that call returns its events. Comments
+            dispatch nothing (the spec ignores them); servers send them to keep a connection
+            alive, which is what a liveness display wants to see. The hook should not raise:
+            an exception it raises propagates from :meth:`feed`, and the events of that read
+            are lost.
 
     Raises:
         ValueError: if ``max_event_size`` is not a positive int or None.
+        TypeError: if ``on_comment`` is neither callable nor None.
     """
 
     __slots__ = (
@@ -99,12 +111,21 @@ class SSEDecoder:
         "_limit",
         "_located",
         "_merge_at",
+        "_on_comment",
         "_pending",
         "_pieces",
         "_retry",
     )
 
-    def __init__(self, *, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE) -> None:
+    def __init__(
+        self,
+        *,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        on_comment: CommentHook | None = None,
+    ) -> None:
+        if on_comment is not None and not callable(on_comment):
+            raise TypeError(f"on_comment must be callable or None, not {on_comment!r}")
+        self._on_comment = on_comment
         if max_event_size is not None and (
             isinstance(max_event_size, bool) or not isinstance(max_event_size, int)
         ):
@@ -464,7 +485,11 @@ class SSEDecoder:
                 block_retry = None
                 continue
             if line[0] == ":":
-                continue  # a comment
+                # A comment. The fast paths above only take blocks without one, so every
+                # comment of the stream passes here.
+                if self._on_comment is not None:
+                    self._on_comment(_field_value(line[1:]))
+                continue
             name, _, value = line.partition(":")
             value = _field_value(value)
             if name == "data":

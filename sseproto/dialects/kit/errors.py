@@ -12,7 +12,13 @@ from ...wire.errors import StreamError
 if TYPE_CHECKING:
     from .result import StreamResult
 
-__all__ = ["IncompleteStreamError", "InvalidChunkError", "ProviderError", "UnexpectedStreamError"]
+__all__ = [
+    "IncompleteStreamError",
+    "InvalidChunkError",
+    "ProviderError",
+    "UnexpectedStreamError",
+    "provider_message",
+]
 
 
 class InvalidChunkError(StreamError):
@@ -85,7 +91,7 @@ class ProviderError(StreamError):
     ) -> None:
         obj = _error_object(error)
         super().__init__(
-            f"provider error: {_describe(obj)}",
+            f"provider error: {provider_message(obj)}",
             offset=offset,
             event_index=event_index,
             partial=partial,
@@ -101,9 +107,10 @@ def _error_object(payload: object) -> dict[str, Any]:
     return {"message": payload if isinstance(payload, str) else _json_text(payload)}
 
 
-def _describe(error: dict[str, Any]) -> str:
-    """The provider's message unquoted, then its type, code and status; the whole object as JSON
-    when it has no message."""
+def provider_message(payload: object) -> str:
+    """A provider's error (an object as sent, or a bare message) in words: its message unquoted,
+    then its type, code and status; the whole object as JSON when it has no message."""
+    error = _error_object(payload)
     message = error.get("message")
     if message is None:
         return _json_text(error)

@@ -1,0 +1,120 @@
+"""What a rejected response's error tells: the provider's message first, the parsed body, the
+headers (credentials hidden when printed), the request id and the wait asked for."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from sseproto import BadResponseError, IdleTimeoutError, IncompleteStreamError
+
+
+def rejection(body: bytes, *headers: tuple[str, str], status: int = 400) -> BadResponseError:
+    return BadResponseError(
+        status=status, content_type="application/json", body=body, headers=headers
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (
+            {"error": {"message": "Bad model", "type": "invalid_request_error", "code": None}},
+            "Bad model (type: invalid_request_error)",
+        ),
+        (
+            {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+            "Overloaded (type: overloaded_error)",
+        ),
+        (
+            [{"error": {"code": 400, "message": "Key not valid", "status": "INVALID_ARGUMENT"}}],
+            "Key not valid (code: 400, status: INVALID_ARGUMENT)",
+        ),
+        ({"error": "model not found"}, "model not found"),
+        ({"message": "Forbidden"}, "Forbidden"),
+    ],
+    ids=["openai", "anthropic", "gemini", "bare-error", "bare-message"],
+)
+def test_the_providers_message_comes_first(document: object, message: str) -> None:
+    error = rejection(json.dumps(document).encode())
+    assert str(error).startswith(f"{message}; status 400, content type 'application/json'")
+    assert error.json() == document
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>Bad gateway</html>", b'{"error": {"message": "cut', b"\xff\xfe{}", b"", b"[1, NaN]"],
+    ids=["html", "cut-json", "not-utf8", "empty", "nan"],
+)
+def test_a_body_that_is_not_json_parses_to_none_and_is_quoted(body: bytes) -> None:
+    error = rejection(body, status=502)
+    assert error.json() is None
+    assert str(error).startswith("expected a 2xx text/event-stream response, got status 502")
+    assert repr(body[:200].decode("utf-8", "replace")) in str(error)
+
+
+def test_a_json_body_without_an_error_is_quoted() -> None:
+    error = BadResponseError(
+        status=200, content_type="application/json", body=b'{"object": "chat.completion"}'
+    )
+    assert error.json() == {"object": "chat.completion"}
+    assert "chat.completion" in str(error) and str(error).startswith("expected")
+
+
+def test_headers_are_looked_up_in_any_case_and_repeated_ones_joined() -> None:
+    error = rejection(b"{}", ("Via", "a"), ("X-Thing", "1"), ("via", "b"))
+    assert error.headers["VIA"] == "a, b"
+    assert "x-thing" in error.headers and "Nope" not in error.headers
+    assert list(error.headers) == ["Via", "X-Thing"]
+    assert len(error.headers) == 2
+
+
+def test_printed_headers_hide_credentials_that_lookups_keep() -> None:
+    error = rejection(
+        b"{}",
+        ("Set-Cookie", "session=abc"),
+        ("Authorization", "Bearer sk-x"),
+        ("Content-Length", "2"),
+    )
+    shown = repr(error.headers)
+    assert "abc" not in shown and "sk-x" not in shown and "'Content-Length': '2'" in shown
+    assert str(error.headers) == shown
+    assert error.headers["set-cookie"] == "session=abc"
+
+
+@pytest.mark.parametrize(
+    ("headers", "request_id"),
+    [
+        ((("X-Request-Id", "req_1"),), "req_1"),
+        ((("request-id", "req_2"),), "req_2"),
+        ((("x-amzn-RequestId", "req_3"),), "req_3"),
+        ((), None),
+    ],
+)
+def test_the_request_id(headers: tuple[tuple[str, str], ...], request_id: str | None) -> None:
+    error = rejection(b"{}", *headers)
+    assert error.request_id == request_id
+    assert (f"request id {request_id}" in str(error)) == (request_id is not None)
+
+
+def test_retry_after_in_seconds_milliseconds_or_a_date() -> None:
+    assert rejection(b"", ("Retry-After", "7")).retry_after == 7.0
+    assert rejection(b"", ("retry-after-ms", "1500"), ("Retry-After", "2")).retry_after == 1.5
+    later = datetime.now(timezone.utc) + timedelta(seconds=120)
+    waited = rejection(b"", ("Retry-After", format_datetime(later, usegmt=True))).retry_after
+    assert waited is not None and 100 < waited <= 120
+    past = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    assert rejection(b"", ("Retry-After", format_datetime(past, usegmt=True))).retry_after == 0
+    assert rejection(b"", ("Retry-After", "soon")).retry_after is None
+    assert rejection(b"", ("Retry-After", "-3")).retry_after is None
+    assert rejection(b"").retry_after is None
+    assert "Retry-After 7" in str(rejection(b"", ("Retry-After", "7")))
+
+
+def test_an_idle_timeout_is_an_incomplete_stream_that_names_its_timeout() -> None:
+    error = IdleTimeoutError("silent", timeout=2.5, offset=3)
+    assert isinstance(error, IncompleteStreamError)
+    assert (error.timeout, error.offset) == (2.5, 3)
