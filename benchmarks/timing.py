@@ -1,9 +1,12 @@
 """Interleaved timing: the only kind whose ratios mean anything on a shared, noisy machine.
 
-Each repeat runs every case once, in an order rotated from the previous repeat, so a burst of load
-from elsewhere hits all cases alike; the median of each case's repeats is its time. Time is the
-process's CPU time: every case is single-threaded and does no I/O, so that is its whole cost, and
-unlike wall time it leaves out the time other programs take the core away.
+Each repeat (a round) runs every case once, in an order rotated from the previous round, so a burst
+of load from elsewhere hits all cases alike; the median of each case's rounds is its time. A ratio
+of two cases is taken within each round and the median of those per-round ratios is quoted with
+their spread (:class:`Ratio`): a ratio of two medians mixes rounds run under different loads, and
+moves far more between runs. Time is the process's CPU time: every case is single-threaded and
+does no I/O, so that is its whole cost, and unlike wall time it leaves out the time other programs
+take the core away.
 
 The objects alive before timing starts (the workloads and their reads: hundreds of thousands of
 small bytes objects) are frozen out of the garbage collector's sight while cases run. Otherwise
@@ -19,22 +22,59 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["bench", "frozen_heap", "interleaved", "peak_memory"]
+__all__ = ["Ratio", "Rounds", "bench", "frozen_heap", "interleaved", "peak_memory", "rounds"]
 
 T = TypeVar("T")
 
 
-def interleaved(
+@dataclass(frozen=True)
+class Ratio:
+    """The median of per-round ratios, with the lowest and highest round."""
+
+    median: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.median:.2f}x ({self.low:.2f}-{self.high:.2f})"
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The CPU time in seconds of each case in each round (a limited case has fewer rounds)."""
+
+    times: dict[str, list[float]]
+
+    def median(self, name: str) -> float:
+        """The median time of case ``name``."""
+        return statistics.median(self.times[name])
+
+    def medians(self) -> dict[str, float]:
+        """The median time of every case."""
+        return {name: self.median(name) for name in self.times}
+
+    def speedup(self, case: str, baseline: str) -> Ratio:
+        """How many times faster ``case`` ran than ``baseline``, round by round.
+
+        Only the rounds both cases ran in count (the first ones, for a limited case).
+        """
+        pairs = zip(self.times[baseline], self.times[case], strict=False)
+        ratios = [theirs / ours for theirs, ours in pairs]
+        return Ratio(statistics.median(ratios), min(ratios), max(ratios))
+
+
+def rounds(
     cases: dict[str, Callable[[], object]],
     repeats: int,
     *,
     limits: dict[str, int] | None = None,
-) -> dict[str, float]:
-    """The median CPU time in seconds of each case over ``repeats`` interleaved runs.
+) -> Rounds:
+    """The CPU time of each case in each of ``repeats`` interleaved rounds.
 
-    ``limits`` caps the number of runs of slow cases (they run in the first repeats only).
+    ``limits`` caps the number of runs of slow cases (they run in the first rounds only).
     """
     limits = limits or {}
     names = list(cases)
@@ -50,7 +90,17 @@ def interleaved(
                 start = time.process_time()
                 run()
                 samples[name].append(time.process_time() - start)
-    return {name: statistics.median(times) for name, times in samples.items()}
+    return Rounds(samples)
+
+
+def interleaved(
+    cases: dict[str, Callable[[], object]],
+    repeats: int,
+    *,
+    limits: dict[str, int] | None = None,
+) -> dict[str, float]:
+    """The median CPU time in seconds of each case over ``repeats`` interleaved rounds."""
+    return rounds(cases, repeats, limits=limits).medians()
 
 
 @contextmanager

@@ -22,8 +22,9 @@ same bytes. Each names the hot path it exercises:
 - ``huge-line``: one event of a single 5 MB line, read 1 KiB at a time (linear buffering: a
   decoder that re-copies its growing buffer on every read goes quadratic here).
 
-Reads: ``network`` (1-16 KiB, what a socket hands over), ``tiny`` (1-64 B, a proxy that flushes per
-token) and ``bytes`` (one byte per read, on a prefix of the stream so the run stays short).
+Reads: ``network`` (1-16 KiB, what a socket hands over), ``whole`` (the whole body as one read, as
+``iter_events(response.content)`` gets it), ``tiny`` (1-64 B, a proxy that flushes per token) and
+``bytes`` (one byte per read, on a prefix of the stream so the run stays short).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ __all__ = [
 SEED = 20240611
 # Where the split kinds draw their read sizes from (inclusive bounds).
 _READ_SIZES = {"network": (1024, 16 * 1024), "tiny": (1, 64), "bytes": (1, 1)}
-SPLITS = tuple(_READ_SIZES)
+SPLITS = ("network", "whole", "tiny", "bytes")
 # Single-byte reads cost one call per byte in every decoder: they run on this much of the stream.
 SINGLE_BYTE_PREFIX = 64 * 1024
 
@@ -476,6 +477,8 @@ def _prefix(data: bytes, size: int) -> bytes:
 
 def split_reads(data: bytes, split: str, *, seed: int = SEED) -> list[bytes]:
     """``data`` split into reads of kind ``split`` (single bytes run on a prefix only)."""
+    if split == "whole":
+        return [data]
     if split == "bytes":
         data = _prefix(data, SINGLE_BYTE_PREFIX)
     reads: list[bytes] = []
