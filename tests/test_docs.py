@@ -1,0 +1,277 @@
+"""Every example of the documentation runs as written: the Python blocks and the command lines of
+README.md and docs/*.md.
+
+The conventions, which the README's "About the examples" states for readers:
+
+- A page's blocks run in order, each in a fresh namespace as an imported module (so an
+  ``if __name__ == "__main__":`` part, which starts a server, is left out), from one folder per
+  page where ``fixtures/`` is the project's fixtures and files a block writes are there for the
+  next block of the page.
+- Examples that reach an API read ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``, the openai SDK's own
+  variables; here they point at a loopback server answering with a project fixture. An example
+  of a resumable feed reads ``SSE_FEED_URL``, here a loopback feed that ends with a 204.
+- An HTML comment on the line before a block says how else to run it:
+  ``<!-- pytest: PATH -->`` saves the block as PATH in the page's folder and runs pytest on it;
+  ``<!-- check: NAME -->`` then drives what the block built (``relay``: serves its ``app`` and
+  reads the events it relays); ``<!-- not run: REASON -->`` leaves it out, saying why.
+- In shell blocks each ``sseproto`` command (alone or after ``&&``) runs as
+  ``python -m sseproto`` with its globs expanded, and must exit 0 unless it ends with the comment
+  ``# exit status N``; other commands (installs, benchmarks) are not run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import PROJECT_FIXTURES, ROOT
+from servers import LoopbackServer, Received, Reply, serving, serving_app
+from starlette.applications import Starlette
+
+from sseproto import SSEDecoder, encode_event, replay
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+# A fenced block, with the HTML comment on the line before it when there is one.
+_BLOCK = re.compile(
+    r"(?:^<!-- (?P<marker>[a-z ]+)(?:: (?P<argument>.*?))? -->\n)?"
+    r"^```(?P<language>\w*)\n(?P<code>.*?)^```$",
+    re.MULTILINE | re.DOTALL,
+)
+_MARKERS = {"pytest", "check", "not run"}
+_EXIT_STATUS = re.compile(r"\s+# exit status (\d+)$")
+
+# What the loopback API answers for a chat completion request: the front page's fixture.
+CHAT_FIXTURE = PROJECT_FIXTURES / "reasoning-text-tool-call.sse"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block of a page."""
+
+    page: Path
+    line: int
+    language: str
+    code: str
+    marker: str | None
+    argument: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def blocks_of(page: Path) -> list[Block]:
+    """The fenced blocks of ``page`` with their markers."""
+    text = page.read_text(encoding="utf-8")
+    found = []
+    for match in _BLOCK.finditer(text):
+        line = text.count("\n", 0, match.start("language")) + 1
+        found.append(
+            Block(page, line, match["language"], match["code"], match["marker"], match["argument"])
+        )
+    return found
+
+
+def sseproto_commands(block: Block) -> list[tuple[list[str], int]]:
+    """The ``sseproto`` commands of a shell block, as ``python -m sseproto`` argument lists with
+    globs expanded (from the folder they run in), each with the exit status it must give."""
+    commands = []
+    for line in block.code.splitlines():
+        expected = 0
+        if status := _EXIT_STATUS.search(line):
+            expected = int(status[1])
+            line = line[: status.start()]
+        for command in line.split("&&"):
+            words = shlex.split(command, comments=True)
+            if words and Path(words[0]).name == "sseproto":
+                commands.append((words[1:], expected))
+    return commands
+
+
+ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
+PYTHON_BLOCKS = [block for block in ALL_BLOCKS if block.language == "python"]
+
+
+def test_the_pages_are_read() -> None:
+    # The parser finds what a page holds, so a broken pattern cannot pass for pages without code.
+    assert {page.name for page in PAGES} >= {"README.md", "decoder.md", "adapters.md"}
+    assert len(PYTHON_BLOCKS) >= 15
+    assert any(block.marker == "pytest" for block in PYTHON_BLOCKS)
+    assert any(sseproto_commands(block) for block in ALL_BLOCKS if block.language == "sh")
+
+
+def test_the_parser_reads_markers_and_exit_statuses(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Text.\n\n```python\nprint(1)\n```\n\n<!-- not run: needs a key -->\n```python\nx\n```\n"
+        "\n```sh\npython3 -m venv .venv && .venv/bin/sseproto replay 'a b.sse'  # note\n"
+        "sseproto check bad.sse  # exit status 1\npip install sseproto\n```\n",
+        encoding="utf-8",
+    )
+    first, second, shell = blocks_of(page)
+    assert (first.line, first.code, first.marker) == (3, "print(1)\n", None)
+    assert (second.marker, second.argument, second.code) == ("not run", "needs a key", "x\n")
+    assert sseproto_commands(shell) == [(["replay", "a b.sse"], 0), (["check", "bad.sse"], 1)]
+
+
+@pytest.mark.parametrize("block", ALL_BLOCKS, ids=[block.name for block in ALL_BLOCKS])
+def test_markers_are_known_and_explained(block: Block) -> None:
+    if block.marker is None:
+        return
+    assert block.marker in _MARKERS, f"unknown marker {block.marker!r}"
+    assert block.argument, f"{block.marker!r} needs an argument"
+    if block.marker == "check":
+        assert block.argument in CHECKS, f"no check named {block.argument!r}"
+
+
+# -- the loopback services the examples reach ------------------------------------------------
+
+FEED_EVENTS = [("1", "first"), ("2", "second"), ("3", "third")]
+
+
+def _feed(request: Received) -> Reply:
+    """A resumable feed: its events after the ``Last-Event-ID`` sent, then, with none left, a
+    204 that ends the stream as it ends an EventSource."""
+    last = request.headers.get("Last-Event-ID") or "0"
+    events = [(id, data) for id, data in FEED_EVENTS if int(id) > int(last)]
+    if not events:
+        return Reply(status=204, headers={})
+    # A short retry so the reconnection to the 204 comes at once; the connection is cut after
+    # the first event, so the example reconnects and resumes.
+    parts = [encode_event(data, id=id, retry=10) for id, data in events]
+    return Reply(parts=parts[:1], cut=len(parts) > 1) if len(parts) > 1 else Reply(parts=parts)
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[LoopbackServer]:
+    """The loopback API and feed every example may reach."""
+    with serving() as server:
+        chat = Reply(parts=list(replay(CHAT_FIXTURE)))
+        server.replies["/v1/chat/completions"] = chat
+        server.replies["/feed"] = _feed
+        yield server
+
+
+@pytest.fixture(scope="module")
+def page_folder(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Path]:
+    """The folder a page's blocks run from: one per page, shared by its blocks in order."""
+    folders: dict[Path, Path] = {}
+
+    def folder(page: Path) -> Path:
+        if page not in folders:
+            made = tmp_path_factory.mktemp(page.stem)
+            (made / "fixtures").symlink_to(PROJECT_FIXTURES, target_is_directory=True)
+            folders[page] = made
+        return folders[page]
+
+    return folder
+
+
+@pytest.fixture
+def environment(api: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The variables the examples read, pointing at the loopback services."""
+    variables = {
+        "OPENAI_BASE_URL": f"{api.url}/v1",
+        "OPENAI_API_KEY": "sk-docs-example",
+        "SSE_FEED_URL": f"{api.url}/feed",
+    }
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    return variables
+
+
+# -- checks that drive what a block built ----------------------------------------------------
+
+
+def check_relay(namespace: dict[str, object]) -> None:
+    """The relay app serves the upstream stream's updates as named events, ending with done."""
+    app = namespace["app"]
+    assert isinstance(app, Starlette)
+    with serving_app(app) as base:
+        request = {"model": "deepseek-reasoner", "messages": [{"role": "user", "content": "Hi"}]}
+        with httpx.Client() as client:
+            response = client.post(f"{base}/chat", json=request)
+    decoder = SSEDecoder()
+    names = [event.event for event in decoder.feed(response.content) + decoder.close()]
+    assert response.status_code == 200
+    assert names[0] == "reasoning" and "content" in names and "tool_call_done" in names
+    assert names[-1] == "done"
+
+
+CHECKS: dict[str, Callable[[dict[str, object]], None]] = {"relay": check_relay}
+
+
+# -- the runs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[block.name for block in PYTHON_BLOCKS])
+def test_python_block_runs_as_written(
+    block: Block,
+    page_folder: Callable[[Path], Path],
+    environment: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if block.marker == "not run":
+        pytest.skip(f"marked not run: {block.argument}")
+    folder = page_folder(block.page)
+    monkeypatch.chdir(folder)
+    if block.marker == "pytest":
+        path = folder / str(block.argument)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(block.code, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+            cwd=folder, capture_output=True, text=True, timeout=120,
+            env={**os.environ, **environment},
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return
+    namespace: dict[str, object] = {"__name__": "docs_example"}
+    exec(compile(block.code, block.name, "exec"), namespace)
+    if block.marker == "check":
+        CHECKS[str(block.argument)](namespace)
+    # No example may leave an event loop set for the next one.
+    assert not _running_loop()
+
+
+def _running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+SHELL_BLOCKS = [
+    block for block in ALL_BLOCKS if block.language == "sh" and sseproto_commands(block)
+]
+
+
+@pytest.mark.parametrize("block", SHELL_BLOCKS, ids=[block.name for block in SHELL_BLOCKS])
+def test_command_lines_run_as_written(block: Block, page_folder: Callable[[Path], Path]) -> None:
+    folder = page_folder(block.page)
+    for arguments, expected in sseproto_commands(block):
+        expanded = [
+            match
+            for argument in arguments
+            for match in (
+                sorted(glob.glob(argument, root_dir=folder)) if set(argument) & set("*?[")
+                else [argument]
+            )
+        ]
+        result = subprocess.run(
+            [sys.executable, "-m", "sseproto", *expanded],
+            cwd=folder, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == expected, (arguments, result.stdout, result.stderr)
