@@ -54,6 +54,7 @@ __all__ = [
     "check_options",
     "check_seconds",
     "head_timeout",
+    "is_event_stream",
 ]
 
 # The request headers of an event-stream request. Cache-Control: no-store keeps caching proxies
@@ -104,7 +105,9 @@ def check_options(
         raise TypeError(f"check_content_type must be a bool, not {check_content_type!r}")
 
 
-def _is_event_stream(head: Head, check_content_type: bool) -> bool:
+def is_event_stream(head: Head, check_content_type: bool) -> bool:
+    """Whether a response with this head carries an event stream (its content type unchecked
+    when ``check_content_type`` is False)."""
     # A 204 can carry no body, so no stream: EventSource stops on it, and so does follow_sse.
     if not 200 <= head.status < 300 or head.status == 204:
         return False
@@ -310,7 +313,7 @@ class SyncEventSourceBase(_EventSourceBase):
             body = self._body()
             if self._record is not None:
                 body = record(body, self._record, **self._exchange(head))
-            if not _is_event_stream(head, self._check_content_type):
+            if not is_event_stream(head, self._check_content_type):
                 start, cause = _read_start(body, lambda error: _is_client_error(self, error))
                 raise _rejection(head, start) from cause
             tap = self._comment_tap() if comments else None
@@ -425,7 +428,7 @@ class AsyncEventSourceBase(_EventSourceBase):
             body = self._body()
             if self._record is not None:
                 body = arecord(body, self._record, **self._exchange(head))
-            if not _is_event_stream(head, self._check_content_type):
+            if not is_event_stream(head, self._check_content_type):
                 start, cause = await _aread_start(body, lambda error: _is_client_error(self, error))
                 raise _rejection(head, start) from cause
             tap = self._comment_tap() if comments else None

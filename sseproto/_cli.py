@@ -2,7 +2,8 @@
 
 Results go to stdout and messages to stderr, so every command pipes cleanly. Exit status: 0 on
 success, 1 when the stream itself is at fault (a :class:`StreamError`: the one-line message names
-the file, the byte offset and the event index), 2 for a usage error or a file that cannot be read.
+the file, the byte offset and the event index; for ``record``, no event stream came back whole),
+2 for a usage error or a file that cannot be read.
 """
 
 from __future__ import annotations
@@ -144,6 +145,41 @@ def _parser() -> argparse.ArgumentParser:
         "--repeat", type=_positive_int, default=5, help="runs per measurement (default 5)"
     )
     bench.set_defaults(run=_run_bench, command="bench")
+
+    record = commands.add_parser(
+        "record",
+        help="record a live stream into a fixture",
+        description="Send a request and record the response into a fixture: the body as it "
+        "arrived, with the time of each read from the request, the status, the headers, the "
+        "method and the URL, credentials redacted. Exit 1 if no event stream came back whole "
+        "(a rejected response, a cut, an idle timeout: what came is still recorded).",
+    )
+    record.add_argument("url", metavar="URL", help="the http or https URL")
+    record.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the fixture to write (NAME.sse)"
+    )
+    record.add_argument(
+        "-X", "--method", help="the request method (default: POST with a body, else GET)"
+    )
+    record.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        type=_header,
+        metavar="'NAME: VALUE'",
+        help="a request header (repeatable); never printed nor recorded",
+    )
+    record.add_argument(
+        "-d", "--data", metavar="FILE", help="the JSON request body, from a file; - reads stdin"
+    )
+    record.add_argument(
+        "--idle-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="the longest wait to connect and for each next read (default: none)",
+    )
+    record.set_defaults(run=_run_record, command="record")
     return parser
 
 
@@ -173,6 +209,24 @@ def _chunking(text: str) -> Chunking:
         raise argparse.ArgumentTypeError(
             f"must be one of {', '.join(CHUNKINGS)} or a positive read size, not {text!r}"
         ) from None
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip() or name != name.strip():
+        # The text itself is not shown: it may hold a credential.
+        raise argparse.ArgumentTypeError("must be 'NAME: VALUE'")
+    return name, value.strip()
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -708,6 +762,84 @@ def _accumulate_all(reads: list[bytes]) -> str:
     except StreamError as error:
         return type(error).__name__
     return "complete"
+
+
+# -- record ----------------------------------------------------------------------------------
+
+
+def _run_record(args: argparse.Namespace) -> int:
+    # Imported here: the other commands need no HTTP client.
+    import http.client
+
+    from ._adapter import MAX_ERROR_BODY, is_event_stream
+    from ._adapter_errors import BadResponseError
+    from ._fetch import send
+    from .fixtures.redact import redact
+
+    body = None if args.data is None else _json_body(args.data)
+    method = (args.method or ("GET" if body is None else "POST")).upper()
+    output = Path(args.output)
+    try:
+        exchange = send(
+            args.url, method=method, headers=args.header, body=body, idle_timeout=args.idle_timeout
+        )
+    except ValueError as error:
+        raise _UsageError(str(error)) from error
+    except (OSError, http.client.HTTPException) as error:
+        _message(f"record: no response from {redact(args.url)}: {redact(_describe(error))}")
+        return EXIT_STREAM_ERROR
+    head = exchange.head
+    try:
+        exchange.record(output)
+    except KeyboardInterrupt:
+        _message(f"record: stopped; what came is recorded in {output}")
+        raise
+    except (OSError, http.client.HTTPException) as error:
+        try:
+            received = len(load_fixture(output).body)
+        except OSError:
+            # Not the body failing: the fixture could not be written.
+            raise _UnreadableError(f"cannot write {output}: {_describe(error)}") from error
+        if isinstance(error, TimeoutError) and args.idle_timeout is not None:
+            what = f"the server sent nothing for {args.idle_timeout:g} s (--idle-timeout)"
+        else:
+            what = f"the body ended with {redact(_describe(error))}"
+        _message(f"record: {what} after {received} bytes; recorded in {output}")
+        return EXIT_STREAM_ERROR
+    fixture = load_fixture(output)
+    if not is_event_stream(head, check_content_type=True):
+        rejection = BadResponseError(
+            status=head.status,
+            content_type=head.content_type,
+            body=fixture.body[:MAX_ERROR_BODY],
+            headers=head.headers,
+        )
+        _message(f"record: {rejection}; recorded in {output}")
+        return EXIT_STREAM_ERROR
+    recording = fixture.recording
+    assert recording is not None, "a recording always writes its sidecar"
+    reads = len(recording.reads)
+    _message(
+        f"recorded {output}: status {head.status}, {len(fixture.body):,} bytes in {reads} "
+        f"read{'' if reads == 1 else 's'} over {recording.ending.seconds:.3f} s; "
+        f"replay it with: sseproto replay {output}"
+    )
+    return EXIT_OK
+
+
+def _json_body(name: str) -> bytes:
+    """The request body named on the command line, checked to be JSON before anything is sent."""
+    with _open_input(name) as stream:
+        body = b"".join(_reads(stream, name))
+    try:
+        json.loads(body)
+    except ValueError as error:
+        raise _UsageError(f"{name} is not JSON: {error}") from error
+    return body
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 # -- input and output ------------------------------------------------------------------------

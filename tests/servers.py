@@ -235,6 +235,9 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             self._answer()
 
+        def do_PUT(self) -> None:
+            self._answer()
+
         def log_message(self, format: str, *args: object) -> None:
             """Keep the test output quiet."""
 
