@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dialects.kit.errors import IncompleteStreamError, InvalidChunkError, provider_message
 from .dialects.kit.payload import parse_json
 from .fixtures.redact import REDACTED, is_secret_name
 from .wire.errors import StreamError
+
+if TYPE_CHECKING:
+    from .dialects.kit.result import StreamResult
 
 __all__ = ["REQUEST_ID_HEADERS", "BadResponseError", "IdleTimeoutError", "ResponseHeaders"]
 
@@ -132,6 +134,9 @@ class BadResponseError(StreamError):
         seconds = _number(value)
         if seconds is not None:
             return seconds
+        # Imported here: it loads socket and calendar, which importing sseproto need not.
+        from email.utils import parsedate_to_datetime
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
@@ -199,6 +204,7 @@ class IdleTimeoutError(IncompleteStreamError):
         timeout: float | None = None,
         offset: int | None = None,
         event_index: int | None = None,
+        partial: StreamResult | None = None,
     ) -> None:
-        super().__init__(message, offset=offset, event_index=event_index)
+        super().__init__(message, offset=offset, event_index=event_index, partial=partial)
         self.timeout = timeout

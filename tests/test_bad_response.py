@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from sseproto import BadResponseError, IdleTimeoutError, IncompleteStreamError
+from sseproto import BadResponseError, IdleTimeoutError, IncompleteStreamError, accumulate
 
 
 def rejection(body: bytes, *headers: tuple[str, str], status: int = 400) -> BadResponseError:
@@ -115,6 +115,9 @@ def test_retry_after_in_seconds_milliseconds_or_a_date() -> None:
 
 
 def test_an_idle_timeout_is_an_incomplete_stream_that_names_its_timeout() -> None:
-    error = IdleTimeoutError("silent", timeout=2.5, offset=3)
+    partial = accumulate(b'data: {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n\n'
+                         b"data: [DONE]\n\n")
+    error = IdleTimeoutError("silent", timeout=2.5, offset=3, event_index=1, partial=partial)
     assert isinstance(error, IncompleteStreamError)
-    assert (error.timeout, error.offset) == (2.5, 3)
+    assert (error.timeout, error.offset, error.event_index) == (2.5, 3, 1)
+    assert error.partial is partial

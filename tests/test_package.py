@@ -11,7 +11,10 @@ import sseproto
 
 # What `import sseproto` must never load: asyncio drags in ssl and concurrent.futures (tens of
 # milliseconds), and the HTTP clients belong to the optional adapters.
-_HEAVY = ("asyncio", "ssl", "concurrent", "httpx", "aiohttp", "requests", "starlette", "openai")
+# Nor socket (with email.utils, which reading a Retry-After date needs, loaded only then).
+_HEAVY = (
+    "asyncio", "ssl", "concurrent", "socket", "httpx", "aiohttp", "requests", "starlette", "openai",
+)  # fmt: skip
 
 
 def test_importing_sseproto_loads_no_asyncio_ssl_or_http_client() -> None:
