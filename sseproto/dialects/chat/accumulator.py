@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
@@ -38,10 +38,12 @@ from ..kit.errors import (
 from ..kit.guard import DialectGuard
 from ..kit.payload import SHORT_PAYLOAD, copy_payload, parse_json, scan_short_json
 from ..kit.state import StreamState
+from ..kit.template import FastPath
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
 from .completion import ChatCompletion
 from .extras import merge_extra
+from .fast import plan
 from .schema import check_chunk
 
 __all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
@@ -163,6 +165,7 @@ class ChatAccumulator:
         "_error",
         "_extra_keys",
         "_extras",
+        "_fast",
         "_guard",
         "_id",
         "_inputs",
@@ -176,6 +179,10 @@ class ChatAccumulator:
         "_system_fingerprint",
         "_usage",
     )
+
+    # Whether chunks are read with verified templates when they can be (see ``fast``); the full
+    # path alone when False, which the tests compare with.
+    _TEMPLATES: ClassVar[bool] = True
 
     def __init__(
         self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
@@ -212,6 +219,9 @@ class ChatAccumulator:
         self._extra_keys: tuple[str, ...] = ()
         self._choice_fields = _CHOICE_FIELDS
         self._choice_extra_keys: tuple[str, ...] = ()
+        # The template reading the chunks shaped like the last one, while nothing but such
+        # chunks has come since (see ``fast``).
+        self._fast = FastPath()
 
     @property
     def state(self) -> ChatState:
@@ -271,10 +281,20 @@ class ChatAccumulator:
             chunk_of = self._chunk
             scan = scan_short_json
             short = SHORT_PAYLOAD
-            for event in events:
+            fast = self._fast
+            pending = iter(events)
+            while True:
+                # The commonest chunks of all, shaped like the one before them, read by the
+                # template in one go; the first other chunk comes back for the full path.
+                if fast.template is not None:
+                    event = fast.read(pending, updates)
+                else:
+                    event = next(pending, None)
+                if event is None:
+                    break
                 payload = event.data
-                # The common case inlined: a message event carrying a JSON chunk short enough to
-                # be within the nesting bound (a longer one takes the general path, which checks).
+                # A JSON chunk short enough to be within the nesting bound (a longer one takes
+                # the general path, which checks).
                 if event.event == "message" and len(payload) <= short:
                     try:
                         chunk, end = scan(payload, 0)
@@ -282,6 +302,8 @@ class ChatAccumulator:
                         end = -1
                     if end == len(payload):
                         chunk_of(chunk, updates)
+                        if self._plain and self._TEMPLATES and fast.worth_learning():
+                            self._learn(payload, chunk)
                         continue
                 # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
                 # takes the general path, which decides exactly.
@@ -448,6 +470,7 @@ class ChatAccumulator:
             )
         self._state = target
         self._plain = self._is_plain()
+        self._fast.drop()
 
     def _is_plain(self) -> bool:
         """Whether a chunk needs nothing but the common path: streaming, lenient, metadata
@@ -534,6 +557,9 @@ class ChatAccumulator:
         The hot path, hence one function: the choices are walked inline, the common delta fields
         (content, tool_calls) are handled here, and vendor extras cost one subset test.
         """
+        # Whatever this chunk changes, the template's chunk may no longer be repeated as if it
+        # came again at once.
+        self._fast.drop()
         if type(chunk) is not dict:
             raise _invalid("a chunk must be a JSON object", "$")
         if not self._plain and self._state is not _STREAMING:
@@ -664,6 +690,15 @@ class ChatAccumulator:
             self._usage = usage
             if updates is not None:
                 updates.append(UsageUpdate(usage))
+
+    def _learn(self, payload: str, chunk: Any) -> None:
+        """Learn the template of ``chunk``, just applied from ``payload``, when the rules of
+        ``fast`` allow one."""
+        where = plan(chunk, self._choices)
+        if where is not None:
+            self._fast.learn(
+                "message", payload, chunk, where.leaf, where.into, where.pad, self._extras
+            )
 
     def _error_chunk(self, chunk: dict[str, Any], updates: Updates) -> NoReturn:
         """Take what an error chunk carried (OpenRouter sends choices and usage in

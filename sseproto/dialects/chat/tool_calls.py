@@ -118,6 +118,14 @@ class ToolCalls:
     def build(self) -> tuple[ToolCall, ...]:
         return tuple(call.build() for call in self._calls)
 
+    def continued(self, wire: int) -> tuple[list[str], int] | None:
+        """The argument pieces and position of the call the stream's index ``wire`` addresses
+        now, or None when it addresses none: where a delta of only arguments for ``wire`` goes."""
+        at = self._by_wire_index.get(wire)
+        if at is None:
+            return None
+        return self._calls[at].arguments, at
+
     def apply(self, deltas: Any, updates: list[ChatUpdate] | None) -> None:
         """Apply the ``tool_calls`` list of one delta.
 

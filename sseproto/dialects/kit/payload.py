@@ -30,6 +30,7 @@ __all__ = [
     "parse_json",
     "scan_json",
     "scan_short_json",
+    "scan_string",
 ]
 
 MAX_DEPTH = 256
@@ -72,6 +73,12 @@ scan_short_json = _scan
 """The scanner of :func:`scan_json` without its depth check, for the hottest paths, and only for
 payloads of at most :data:`SHORT_PAYLOAD` characters (which are within the bound by their length):
 it saves a Python call per event."""
+
+scan_string: Callable[[str, int], tuple[str, int]] = vars(_DECODER)["parse_string"]
+"""How the scanner reads a string: ``scan_string(text, index)`` is the string whose opening quote
+is just before ``text[index]``, and the index just past its closing quote (escapes decoded,
+UTF-16 surrogate pairs joined, raw control characters refused with ``ValueError``), exactly as
+the scanner reads every string of a payload."""
 
 # What decides the nesting depth: a string (skipped whole, brackets inside it do not count), an
 # opening bracket, a closing one.

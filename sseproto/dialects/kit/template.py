@@ -1,0 +1,346 @@
+"""Verified templates: the delta events of a stream, read without parsing them.
+
+Most events of a stream are one JSON text with one string changing: the text of a delta (and, in
+OpenAI's streams, an ``obfuscation`` pad of random characters beside it). Once an event has been
+parsed and applied the usual way, :func:`learn` cuts its text around those strings (the *holes*);
+a later event whose text is the same around its holes is read by :meth:`Template.match` with a
+prefix check, the JSON scanner's own string reader for each hole, and a suffix check. Any other
+text (a key moved, a field added, other whitespace, another pad length where the pad is not a
+hole) is not matched, and its engine takes the full path.
+
+Why a match is exact. The JSON scanner reads a text from left to right, and what it does after a
+string depends only on where the string ends, never on what the string holds. So once the text
+around the holes is known to put them at the right places, every text that differs only inside
+the holes parses to the template's payload with the holes' values replaced: the holes are read
+with :data:`~.payload.scan_string`, the very function the scanner reads strings with (same
+escapes, same surrogate pairing, same refusal of raw control characters), and a hole must end
+exactly where the text after it begins. That the holes are at the right places is proved once,
+when the template is learned: the text is parsed again with sentinel strings in the holes, and
+the result must hold each sentinel at its path and equal the event's payload everywhere else.
+The nesting depth of a text does not depend on what its strings hold, so a match is within
+:data:`~.payload.MAX_DEPTH` as the learned payload was.
+
+What the engine does with a matched event is its own business: it may only skip the full path for
+events whose every field but the holes has no effect left to have (see each engine).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
+
+from ...wire.events import ServerSentEvent
+from .errors import InvalidChunkError
+from .payload import parse_json, scan_string
+from .updates import ChatUpdate
+
+__all__ = ["FastPath", "Leaf", "Path", "Template", "learn"]
+
+Path = tuple[str | int, ...]
+"""Where a string is in a payload: the keys and list indexes leading to it."""
+
+# Strings no stream sends, written with escapes so that locating them exercises the escape path
+# of the scanner; one per hole.
+_SENTINELS = (r"\u0000\ud83d\ude00\"leaf", r"\u0001\u00e9\\pad")
+_SENTINEL_VALUES = ('\x00\U0001f600"leaf', "\x01\u00e9\\pad")
+# How many places in a text that could hold a hole are tried; a payload repeating the key more
+# than this is not worth a template.
+_MAX_CANDIDATES = 4
+# A template costs about two parses to learn and saves most of one on each event it reads. After
+# the first few, one is learned only while those learned so far have read this many events each
+# on average: a stream whose events never repeat a shape (n > 1 chat choices taking turns) stops
+# paying for learning.
+_FREE_LEARNS = 4
+_READS_PER_LEARN = 4
+
+
+class Leaf(NamedTuple):
+    """What reading a leaf does, as the full path does it: its text appended to ``pieces`` (an
+    empty one too when ``keeps_empty``), and a non-empty one reported by ``update`` (when not
+    None, and when the caller wants updates)."""
+
+    pieces: list[str]
+    update: Callable[[str], ChatUpdate] | None
+    keeps_empty: bool
+
+
+class Template:
+    """The text of an event with one or two string values cut out (see the module).
+
+    Built by :func:`learn`, never directly.
+    """
+
+    __slots__ = ("_after", "_head", "_joint", "_leaf", "_name", "_pad", "_start", "_tail")
+
+    def __init__(
+        self,
+        name: str,
+        head: str,
+        joint: str | None,
+        tail: str,
+        leaf: Leaf,
+        pad: tuple[dict[str, Any], str] | None,
+    ) -> None:
+        # head ends with a hole's opening quote, joint (between two holes) starts with the first
+        # one's closing quote and ends with the second's opening one, tail starts with the last
+        # hole's closing quote: a hole ends where the text after it begins, quote included.
+        self._name = name
+        self._head = head
+        self._start = len(head)
+        self._joint = joint
+        self._tail = tail
+        self._after = len(tail) - 1
+        self._leaf = leaf
+        self._pad = pad
+
+    def read(
+        self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
+    ) -> tuple[ServerSentEvent | None, int]:
+        """Read the events of ``events`` this template's text fits, applying each leaf (and
+        keeping the last pad) as :class:`Leaf` says; stop at the first one it does not fit.
+
+        Returns:
+            That first event (taken from ``events``, for the caller's full path), or None when
+            ``events`` ran out; and how many events were read.
+
+        An event is not fitted when its name or its text around the holes differs, or when a
+        hole holds what the JSON scanner would refuse (a raw control character, a bad escape, a
+        missing closing quote): the full path then says why.
+        """
+        name, head, start, tail, after = (
+            self._name,
+            self._head,
+            self._start,
+            self._tail,
+            self._after,
+        )
+        pieces, update, keeps_empty = self._leaf
+        append = pieces.append
+        scan = scan_string
+        joint = self._joint
+        found: ServerSentEvent | None = None
+        count = 0
+        pad: str | None = None
+        # Two loops, one per number of holes: this is the hottest code of the engines.
+        if joint is None:
+            for event in events:
+                text = event.data
+                if event.event == name and text.startswith(head):
+                    try:
+                        value, end = scan(text, start)
+                    except ValueError:
+                        found = event
+                        break
+                    if end + after == len(text) and text.endswith(tail):
+                        count += 1
+                        if value:
+                            append(value)
+                            if updates is not None and update is not None:
+                                updates.append(update(value))
+                        elif keeps_empty:
+                            append(value)
+                        continue
+                found = event
+                break
+        else:
+            skip = len(joint) - 1
+            for event in events:
+                text = event.data
+                if event.event == name and text.startswith(head):
+                    try:
+                        value, end = scan(text, start)
+                        if not text.startswith(joint, end - 1):
+                            found = event
+                            break
+                        held, end = scan(text, end + skip)
+                    except ValueError:
+                        found = event
+                        break
+                    if end + after == len(text) and text.endswith(tail):
+                        count += 1
+                        pad = held
+                        if value:
+                            append(value)
+                            if updates is not None and update is not None:
+                                updates.append(update(value))
+                        elif keeps_empty:
+                            append(value)
+                        continue
+                found = event
+                break
+        if pad is not None and self._pad is not None:
+            # Only the last pad is kept, as the full path keeps it; set before the caller's full
+            # path runs, which may fail and take a snapshot.
+            into, key = self._pad
+            into[key] = pad
+        return found, count
+
+
+class FastPath:
+    """An engine's template, if it has one, and what learning templates has cost so far.
+
+    The engine reads with :meth:`read` while :attr:`template` is set; learns with :meth:`learn`
+    after applying an event the usual way; and drops the template (:meth:`drop`) whenever the
+    full path applies an event, or the stream moves on, so that the template is only used while
+    nothing else has changed the state since the event it was learned from.
+    """
+
+    __slots__ = ("_learned", "_reads", "template")
+
+    def __init__(self) -> None:
+        self.template: Template | None = None
+        self._learned = 0
+        self._reads = 0
+
+    @property
+    def reads(self) -> int:
+        """How many events templates have read so far."""
+        return self._reads
+
+    def drop(self) -> None:
+        """Forget the template."""
+        self.template = None
+
+    def worth_learning(self) -> bool:
+        """Whether learning is likely to be repaid (see ``_READS_PER_LEARN``)."""
+        learned = self._learned
+        return learned < _FREE_LEARNS or learned * _READS_PER_LEARN <= self._reads
+
+    def learn(
+        self,
+        name: str,
+        text: str,
+        payload: Mapping[str, Any],
+        leaf: Path,
+        into: Leaf,
+        pad: Path | None = None,
+        pad_into: dict[str, Any] | None = None,
+    ) -> None:
+        """Learn the template of an event (see :func:`learn`) and read with it from now on."""
+        self._learned += 1
+        self.template = learn(name, text, payload, leaf, into, pad, pad_into)
+
+    def read(
+        self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
+    ) -> ServerSentEvent | None:
+        """:meth:`Template.read` with the template (which must be set): the first event it does
+        not fit, or None."""
+        assert self.template is not None
+        found, count = self.template.read(events, updates)
+        self._reads += count
+        return found
+
+
+def learn(
+    name: str,
+    text: str,
+    payload: Mapping[str, Any],
+    leaf: Path,
+    into: Leaf,
+    pad: Path | None = None,
+    pad_into: dict[str, Any] | None = None,
+) -> Template | None:
+    """The template of an event named ``name`` whose data ``text`` parsed to ``payload`` (already
+    applied), with holes at the string ``leaf`` and, when given, the string ``pad`` after it in
+    the text; or None when the holes cannot be found and proved (see the module). Reading a leaf
+    does what ``into`` says; the last pad read is kept in ``pad_into`` (when given) under the last
+    key of ``pad``.
+
+    Costs about two parses of ``text``: call it when the template is likely to be used.
+    """
+    values = [_at(payload, leaf)]
+    paths = [leaf]
+    if pad is not None:
+        values.append(_at(payload, pad))
+        paths.append(pad)
+    if not all(type(value) is str for value in values):
+        return None
+    spans = [_places(text, path, value) for path, value in zip(paths, values, strict=True)]
+    sink = None if pad is None or pad_into is None else (pad_into, str(pad[-1]))
+    for first in spans[0]:
+        for second in spans[1] if pad is not None else [None]:
+            cut = _cut(text, first, second)
+            if cut is None:
+                continue
+            head, joint, tail = cut
+            if _proved(head, joint, tail, payload, paths, values):
+                return Template(name, head, joint, tail, into, sink)
+    return None
+
+
+def _at(payload: Any, path: Path) -> Any:
+    """The value at ``path`` in ``payload``, or None when there is none."""
+    for step in path:
+        if type(step) is int:
+            if type(payload) is not list or not 0 <= step < len(payload):
+                return None
+            payload = payload[step]
+        elif type(payload) is dict:
+            payload = payload.get(step)
+        else:
+            return None
+    return payload
+
+
+def _places(text: str, path: Path, value: str) -> list[tuple[int, int]]:
+    """Where a string equal to ``value`` is the value of a key named like the last step of
+    ``path``: the span from just after its opening quote to just after its closing one."""
+    key = path[-1]
+    if type(key) is not str:
+        return []
+    found: list[tuple[int, int]] = []
+    # The key as the text spells it, in any JSON whitespace around the colon; a key written with
+    # escapes is not found (no template, never a wrong one).
+    for spot in re.finditer(rf'"{re.escape(key)}"[ \t\n\r]*:[ \t\n\r]*"', text):
+        start = spot.end()
+        try:
+            held, end = scan_string(text, start)
+        except ValueError:
+            continue
+        if held == value:
+            found.append((start, end))
+            if len(found) == _MAX_CANDIDATES:
+                break
+    return found
+
+
+def _cut(
+    text: str, first: tuple[int, int], second: tuple[int, int] | None
+) -> tuple[str, str | None, str] | None:
+    """The head, joint and tail of ``text`` around holes at the given spans (the first before
+    the second)."""
+    start, end = first
+    if second is None:
+        return text[:start], None, text[end - 1 :]
+    if second[0] <= end:
+        return None
+    return text[:start], text[end - 1 : second[0]], text[second[1] - 1 :]
+
+
+def _proved(
+    head: str,
+    joint: str | None,
+    tail: str,
+    payload: Mapping[str, Any],
+    paths: list[Path],
+    values: list[str],
+) -> bool:
+    """Whether the text ``head``, holes, ``tail`` (``joint`` between two holes) with sentinels in
+    its holes parses to ``payload`` with the sentinels at ``paths``, and so puts its holes exactly
+    at ``paths`` (see the module)."""
+    if joint is None:
+        probe = head + _SENTINELS[0] + tail
+    else:
+        probe = head + _SENTINELS[0] + joint + _SENTINELS[1] + tail
+    try:
+        parsed = parse_json(probe)
+    except InvalidChunkError:
+        return False
+    for number, path in enumerate(paths):
+        parent = _at(parsed, path[:-1])
+        if type(parent) is not dict or parent.get(path[-1]) != _SENTINEL_VALUES[number]:
+            return False
+        # Restored, so that the comparison below covers every other value.
+        parent[path[-1]] = values[number]
+    return bool(parsed == payload)
