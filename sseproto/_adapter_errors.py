@@ -22,6 +22,9 @@ REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 # How much of a body without a provider message the error's message quotes.
 _EXCERPT = 200
 
+# How an event stream's body starts: a field or a comment.
+_STREAM_STARTS = (b"data:", b"event:", b"id:", b"retry:", b":")
+
 
 class ResponseHeaders(Mapping[str, str]):
     """A response's headers, looked up whatever the case of the name (``headers["Retry-After"]``
@@ -153,9 +156,15 @@ class BadResponseError(StreamError):
         if message is not None:
             return f"{message}; {', '.join(facts)} instead of an event stream"
         excerpt = self.body[:_EXCERPT].decode("utf-8", "replace")
+        hint = ""
+        if 200 <= self.status < 300 and self.body.lstrip().startswith(_STREAM_STARTS):
+            hint = (
+                " (the body looks like an event stream under another content type: "
+                "check_content_type=False reads it)"
+            )
         return (
             f"expected a 2xx text/event-stream response, got {', '.join(facts)} and body "
-            f"{excerpt!r}"
+            f"{excerpt!r}{hint}"
         )
 
 

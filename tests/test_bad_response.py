@@ -121,3 +121,19 @@ def test_an_idle_timeout_is_an_incomplete_stream_that_names_its_timeout() -> Non
     assert isinstance(error, IncompleteStreamError)
     assert (error.timeout, error.offset, error.event_index) == (2.5, 3, 1)
     assert error.partial is partial
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "hinted"),
+    [
+        (200, b"data: {}\n\n", True),
+        (200, b"\n: ping\n\n", True),
+        (200, b'{"data": 1}', False),
+        (500, b"data: {}\n\n", False),
+    ],
+)
+def test_a_stream_under_another_content_type_is_told_how_to_read_it(
+    status: int, body: bytes, hinted: bool
+) -> None:
+    error = BadResponseError(status=status, content_type="text/plain", body=body)
+    assert ("check_content_type=False" in str(error)) == hinted
