@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
@@ -42,9 +42,9 @@ from sseproto import (
     UsageUpdate,
 )
 from sseproto.httpx import aconnect_sse, connect_sse
-from sseproto.server import SSE_HEADERS, event_stream
+from sseproto.server import ERROR_EVENT, SSE_HEADERS, StreamItem, event_stream
 
-Item = ServerSentEvent | str | ChatUpdate
+Item = StreamItem
 
 
 async def items_of(values: Sequence[Item], pause: float = 0.0) -> AsyncIterator[Item]:
@@ -210,14 +210,15 @@ def test_every_real_recording_relays_one_event_per_update() -> None:
                 assert event.event == "done", path.name
                 assert event.json() == update.completion.to_dict(), path.name
                 continue
-            # One name per update class, across every dialect, never "done" or "error".
+            # One name per update class, across every dialect, never one the relay or EventSource
+            # gives a meaning of its own.
             assert names.setdefault(type(update), event.event) == event.event, path.name
-            assert event.event not in {"done", "error", "message"}, path.name
+            assert event.event not in {"done", "error", ERROR_EVENT, "message"}, path.name
             assert tuple(event.json()) == vars(type(update))["__match_args__"], path.name
         if error is None:
             assert events[-1].event == "done", path.name
         else:
-            assert events[-1].event == "error", path.name
+            assert events[-1].event == ERROR_EVENT, path.name
     assert len(set(names.values())) == len(names)
     assert {kind.__name__ for kind in names} >= {
         "BlockDone",
@@ -275,17 +276,37 @@ def test_closing_the_stream_closes_the_source_and_stops_its_task() -> None:
     asyncio.run(run())
 
 
-def test_errors_from_the_source_propagate() -> None:
+def test_errors_from_the_source_propagate_when_asked() -> None:
     async def failing() -> AsyncIterator[str]:
         yield "a"
         raise RuntimeError("upstream failed")
 
     async def run(keepalive: float | None) -> list[bytes]:
-        return [block async for block in event_stream(failing(), keepalive=keepalive)]
+        stream = event_stream(failing(), keepalive=keepalive, errors="raise")
+        return [block async for block in stream]
 
     for keepalive in (None, 1.0):
         with pytest.raises(RuntimeError, match="upstream failed"):
             asyncio.run(run(keepalive))
+
+
+@pytest.mark.parametrize("keepalive", [None, 1.0])
+def test_any_exception_from_the_source_ends_the_stream_with_the_error_event(
+    keepalive: float | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What the client is told names the failure but not its text, which may carry secrets.
+    error = httpx.RemoteProtocolError("peer closed https://x.example/?key=SECRET")
+    events = _relayed(error, keepalive=keepalive, done=True)
+    assert [event.event for event in events] == ["content", ERROR_EVENT]  # no [DONE] after it
+    assert events[-1].json() == {
+        "error": {
+            "type": "RemoteProtocolError",
+            "message": "the stream failed (RemoteProtocolError; details in the server log)",
+        }
+    }
+    assert "SECRET" not in events[-1].data
+    # The server's log has the whole exception.
+    assert [record.exc_info[1] for record in caplog.records if record.exc_info] == [error]
 
 
 def _failing_with(error: Exception) -> AsyncIterator[Item]:
@@ -306,25 +327,97 @@ def _relayed(error: Exception, **options: Any) -> list[ServerSentEvent]:
 def test_a_provider_error_from_the_source_ends_the_stream_with_an_error_event() -> None:
     provider_error = {"message": "Token limit reached", "code": 400}
     events = _relayed(ProviderError(provider_error), done=True)
-    assert [event.event for event in events] == ["content", "error"]  # no [DONE] after it
+    assert [event.event for event in events] == ["content", ERROR_EVENT]
     assert events[-1].json() == {"error": provider_error}
     # sseproto's own chat reader sees the relayed error as what it was.
     with pytest.raises(ProviderError) as caught:
-        sseproto.accumulate([sseproto.encode_event(events[-1].data, event="error")])
+        sseproto.accumulate([sseproto.encode_event(events[-1].data, event=ERROR_EVENT)])
     assert caught.value.error == provider_error
 
 
 def test_other_stream_errors_from_the_source_are_named_in_the_error_event() -> None:
     events = _relayed(IncompleteStreamError("the stream ended early", offset=10))
-    assert events[-1].event == "error"
+    assert events[-1].event == ERROR_EVENT
     assert events[-1].json() == {
-        "error": {"message": "the stream ended early", "type": "IncompleteStreamError"}
+        "error": {"type": "IncompleteStreamError", "message": "the stream ended early"}
     }
 
 
-def test_unknown_items_raise_type_error() -> None:
-    with pytest.raises(TypeError, match="int"):
-        encode([cast(Any, 3)])
+@pytest.mark.parametrize("item", [3, None, ["a"], 2.5, ("a",)])
+def test_unknown_items_end_the_stream_with_the_error_event(item: Any) -> None:
+    events = decode_whole(encode(["before", item, "after"], keepalive=None))
+    assert [event.event for event in events] == ["message", ERROR_EVENT]
+    assert events[-1].json()["error"]["type"] == "TypeError"
+    with pytest.raises(TypeError, match=type(item).__name__):
+        encode([item], errors="raise")
+
+
+def test_dicts_are_sent_as_json_message_events() -> None:
+    items: list[Item] = [
+        {"content": "Hi", "n": [1, 2.5, None, True]},
+        MappingProxyType({"nested": MappingProxyType({"a": "é"})}),
+        {},
+    ]
+    events = decode_whole(encode(items, keepalive=None))
+    assert [(event.event, event.json()) for event in events] == [
+        ("message", {"content": "Hi", "n": [1, 2.5, None, True]}),
+        ("message", {"nested": {"a": "é"}}),
+        ("message", {}),
+    ]
+
+
+@pytest.mark.parametrize("item", [{"x": float("nan")}, {"x": object()}, {"x": float("inf")}])
+def test_a_dict_that_is_no_json_ends_the_stream_with_the_error_event(item: Any) -> None:
+    events = decode_whole(encode([item], keepalive=None))
+    assert [event.event for event in events] == [ERROR_EVENT]
+
+
+def test_bytes_are_sent_as_they_are() -> None:
+    encoded = sseproto.encode_event("one", event="x", id="1") + sseproto.encode_event("two")
+    body = encode([encoded, b"data: three\r\n\r\n", b"", "four"], keepalive=None)
+    assert body.startswith(encoded + b"data: three\r\n\r\n")
+    assert [event.data for event in decode_whole(body)] == ["one", "two", "three", "four"]
+
+
+def test_an_id_after_bytes_is_written_again() -> None:
+    # The bytes may have set another last-event-ID: the next event states its own.
+    items: list[Item] = [
+        ServerSentEvent(data="a", id="1"),
+        sseproto.encode_event("b", id="2"),
+        ServerSentEvent(data="c", id="1"),
+    ]
+    events = decode_whole(encode(items, keepalive=None))
+    assert [(event.data, event.id) for event in events] == [("a", "1"), ("b", "2"), ("c", "1")]
+
+
+@pytest.mark.parametrize("item", [b"data: cut", b"data: x\n", b"data: a\n\ndata: b"])
+def test_bytes_that_do_not_end_an_event_are_refused(item: bytes) -> None:
+    events = decode_whole(encode(["before", item, "after"], keepalive=None))
+    assert [event.event for event in events] == ["message", ERROR_EVENT]
+    assert events[-1].json()["error"]["type"] == "ValueError"
+    with pytest.raises(ValueError, match="aiter_events"):
+        encode([item], errors="raise")
+
+
+def sync_generator() -> Iterator[str]:
+    yield "a"
+
+
+@pytest.mark.parametrize("source", [["a"], ("a",), "abc", sync_generator(), iter(["a"])])
+def test_a_sync_iterable_is_refused_at_call_time(source: Any) -> None:
+    with pytest.raises(TypeError, match="async iterable.*sync iterable"):
+        event_stream(source)
+
+
+def test_something_not_iterable_is_refused_at_call_time() -> None:
+    with pytest.raises(TypeError, match="async iterable, not int$"):
+        event_stream(cast(Any, 3))
+
+
+@pytest.mark.parametrize("errors", ["ignore", None, True])
+def test_invalid_error_handling_is_rejected_at_call_time(errors: Any) -> None:
+    with pytest.raises(ValueError, match="errors"):
+        event_stream(items_of([]), errors=errors)
 
 
 @pytest.mark.parametrize("keepalive", [0, -1, float("inf"), float("nan"), True, "5"])
