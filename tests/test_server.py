@@ -405,12 +405,12 @@ def sync_generator() -> Iterator[str]:
 
 @pytest.mark.parametrize("source", [["a"], ("a",), "abc", sync_generator(), iter(["a"])])
 def test_a_sync_iterable_is_refused_at_call_time(source: Any) -> None:
-    with pytest.raises(TypeError, match="async iterable.*sync iterable"):
+    with pytest.raises(TypeError, match=r"async iterable.*sync iterable"):
         event_stream(source)
 
 
 def test_something_not_iterable_is_refused_at_call_time() -> None:
-    with pytest.raises(TypeError, match="async iterable, not int$"):
+    with pytest.raises(TypeError, match=r"async iterable, not int$"):
         event_stream(cast(Any, 3))
 
 

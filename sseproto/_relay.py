@@ -1,0 +1,194 @@
+"""The relay response over plain ASGI: the status decided by the first item, then the stream, and
+the four ways it ends (the source's end, the client leaving, the server shutting down, a client
+that stopped reading).
+
+Strategy. The response head is held back until the source has given its first item, or until the
+first keep-alive is due: a source that fails before that (the upstream answered 401, 429 or 500)
+gets a JSON error response with a proper status instead of a 200 and a cut. Once the head is out,
+every failure is told with the error event. The stream runs in a task of its own, raced against
+the client's disconnect and the server's shutdown, so that either ends it at once, whatever the
+source is waiting for; cancelling that task closes the source (its ``finally`` runs), which is
+how the upstream request is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ._adapter_errors import BadResponseError
+from ._shutdown import watching_shutdown
+from .server import (
+    ERROR_EVENT,
+    LOG,
+    ErrorHandling,
+    Failure,
+    blocks,
+    error_detail,
+    error_event,
+)
+from .wire.encoder import encode_event
+
+__all__ = ["DEFAULT_SEND_TIMEOUT", "relay"]
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+# 30 s: a client that reads an LLM stream takes its few hundred bytes a second at once; one that
+# took nothing for this long, while the socket buffers were full, stopped reading.
+DEFAULT_SEND_TIMEOUT = 30.0
+
+_SHUTDOWN_DETAIL = {"type": "server_shutdown", "message": "the server is shutting down"}
+_SHUTDOWN_EVENT = encode_event(json.dumps({"error": _SHUTDOWN_DETAIL}), event=ERROR_EVENT)
+# The status of a failure before the first item that carries no HTTP status of its own: the
+# relay is a gateway whose upstream failed (RFC 9110 15.6.3).
+_BAD_GATEWAY = 502
+
+
+class _SendTimeout(Exception):
+    """The client took nothing for ``send_timeout`` seconds."""
+
+
+async def relay(
+    source: AsyncIterable[object],
+    *,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    keepalive: float | None,
+    done: bool,
+    errors: ErrorHandling,
+    send_timeout: float | None,
+    receive: Receive,
+    send: Send,
+) -> None:
+    """Serve ``source`` as an event stream on one ASGI HTTP request (see the module docstring)."""
+    stream = blocks(source, keepalive, done)
+    response = _Response(send, status, headers, send_timeout)
+    with watching_shutdown() as shutdown:
+        streaming = asyncio.ensure_future(response.stream(stream, errors))
+        leaving = asyncio.ensure_future(_disconnect(receive))
+        stopping = asyncio.ensure_future(shutdown.wait())
+        tasks: set[asyncio.Future[Any]] = {streaming, leaving, stopping}
+        try:
+            finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
+            # Closes the source now if the stream was stopped between two reads of it.
+            await stream.aclose()
+    if streaming not in finished:
+        if leaving not in finished:
+            await response.end_for_shutdown()
+        return
+    error = streaming.exception()
+    if isinstance(error, _SendTimeout):
+        LOG.warning("relayed stream closed: the client read nothing for %s s", send_timeout)
+    elif error is not None and not isinstance(error, OSError):
+        # An OSError is the client gone while a block was sent (ASGI 2.4): nothing to tell.
+        raise error
+
+
+async def _disconnect(receive: Receive) -> None:
+    # The request body may still be unread: its messages come first.
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+class _Response:
+    """One response's head and body, each message sent within the send timeout."""
+
+    __slots__ = ("_headers", "_send", "_send_timeout", "_status", "started")
+
+    def __init__(
+        self, send: Send, status: int, headers: list[tuple[bytes, bytes]], timeout: float | None
+    ) -> None:
+        self._send = send
+        self._status = status
+        self._headers = headers
+        self._send_timeout = timeout
+        self.started = False
+
+    async def stream(
+        self, stream: AsyncGenerator[bytes | Failure, None], errors: ErrorHandling
+    ) -> None:
+        """The whole response: a refusal if the source fails before its first item, else the
+        head and every block. An item that cannot be sent raises before the head."""
+        first = await anext(stream, b"")
+        if isinstance(first, Failure):
+            if errors == "raise":
+                raise first.error
+            await self.refuse(first.error)
+            return
+        await self._start(self._status, self._headers)
+        if first:
+            await self.body(first)
+        while True:
+            try:
+                block = await anext(stream, None)
+            except Exception as error:  # an item that cannot be sent
+                block = Failure(error)
+            if block is None:
+                break
+            if isinstance(block, Failure):
+                if errors == "raise":
+                    raise block.error
+                await self.body(error_event(block.error))
+                break
+            await self.body(block)
+        await self.body(b"", more=False)
+
+    async def refuse(self, error: Exception) -> None:
+        """A JSON error response for a source that failed before its first item."""
+        LOG.error("relayed stream failed before it began", exc_info=error)
+        await self._error_response(_upstream_status(error) or _BAD_GATEWAY, error_detail(error))
+
+    async def end_for_shutdown(self) -> None:
+        """End the stream with the shutdown event, or answer 503 if it had not begun."""
+        if self.started:
+            await self.body(_SHUTDOWN_EVENT, more=False)
+        else:
+            await self._error_response(503, _SHUTDOWN_DETAIL)
+
+    async def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        # Marked first: a stream stopped while its head is being sent must not send another.
+        self.started = True
+        await self._message({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def body(self, block: bytes, *, more: bool = True) -> None:
+        await self._message({"type": "http.response.body", "body": block, "more_body": more})
+
+    async def _error_response(self, status: int, detail: object) -> None:
+        body = json.dumps({"error": detail}, allow_nan=False).encode()
+        await self._start(
+            status,
+            [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
+        )
+        await self.body(body, more=False)
+
+    async def _message(self, message: Message) -> None:
+        if self._send_timeout is None:
+            await self._send(message)
+            return
+        try:
+            await asyncio.wait_for(self._send(message), self._send_timeout)
+        except asyncio.TimeoutError:
+            raise _SendTimeout from None
+
+
+def _upstream_status(error: Exception) -> int | None:
+    """The HTTP error status an upstream failure carries, if any: sseproto's
+    :class:`BadResponseError`, or a ``status_code`` on the exception or on its ``response`` (the
+    OpenAI and Anthropic SDKs' status errors, httpx's and requests' ``HTTPStatusError``)."""
+    if isinstance(error, BadResponseError):
+        candidates: tuple[object, ...] = (error.status,)
+    else:
+        response = getattr(error, "response", None)
+        candidates = (getattr(error, "status_code", None), getattr(response, "status_code", None))
+    for status in candidates:
+        if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+            return status
+    return None
