@@ -15,8 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Awaitable,
+    Callable,
+    Mapping,
+    MutableMapping,
+)
+from typing import Any, TypeGuard
 
 from ._adapter_errors import BadResponseError
 from ._shutdown import watching_shutdown
@@ -144,7 +151,8 @@ class _Response:
     async def refuse(self, error: Exception) -> None:
         """A JSON error response for a source that failed before its first item."""
         LOG.error("relayed stream failed before it began", exc_info=error)
-        await self._error_response(_upstream_status(error) or _BAD_GATEWAY, error_detail(error))
+        status, retry_after = _refusal(error)
+        await self._error_response(status, error_detail(error), retry_after)
 
     async def end_for_shutdown(self) -> None:
         """End the stream with the shutdown event, or answer 503 if it had not begun."""
@@ -161,12 +169,14 @@ class _Response:
     async def body(self, block: bytes, *, more: bool = True) -> None:
         await self._message({"type": "http.response.body", "body": block, "more_body": more})
 
-    async def _error_response(self, status: int, detail: object) -> None:
+    async def _error_response(
+        self, status: int, detail: object, retry_after: str | None = None
+    ) -> None:
         body = json.dumps({"error": detail}, allow_nan=False).encode()
-        await self._start(
-            status,
-            [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))],
-        )
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        if retry_after is not None:
+            headers.append((b"retry-after", retry_after.encode()))
+        await self._start(status, headers)
         await self.body(body, more=False)
 
     async def _message(self, message: Message) -> None:
@@ -179,16 +189,31 @@ class _Response:
             raise _SendTimeout from None
 
 
-def _upstream_status(error: Exception) -> int | None:
-    """The HTTP error status an upstream failure carries, if any: sseproto's
-    :class:`BadResponseError`, or a ``status_code`` on the exception or on its ``response`` (the
-    OpenAI and Anthropic SDKs' status errors, httpx's and requests' ``HTTPStatusError``)."""
+def _refusal(error: Exception) -> tuple[int, str | None]:
+    """The status and ``Retry-After`` to answer a source that failed before its first item.
+
+    The upstream's own, when the failure carries them: sseproto's :class:`BadResponseError`, or
+    a ``status_code`` on the exception or on its ``response`` (the OpenAI and Anthropic SDKs'
+    status errors, httpx's and requests' ``HTTPStatusError``), with that response's headers.
+    Else 502 and none.
+    """
     if isinstance(error, BadResponseError):
-        candidates: tuple[object, ...] = (error.status,)
+        status: object = error.status
+        headers: object = error.headers
     else:
         response = getattr(error, "response", None)
-        candidates = (getattr(error, "status_code", None), getattr(response, "status_code", None))
-    for status in candidates:
-        if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
-            return status
-    return None
+        status = getattr(error, "status_code", None)
+        if not _is_error_status(status):
+            status = getattr(response, "status_code", None)
+        headers = getattr(response, "headers", None)
+    if not _is_error_status(status):
+        return _BAD_GATEWAY, None
+    retry_after = headers.get("retry-after") if isinstance(headers, Mapping) else None
+    # Passed on only as plain text: a header value must never end the header early.
+    if not (isinstance(retry_after, str) and retry_after.isascii() and retry_after.isprintable()):
+        retry_after = None
+    return status, retry_after
+
+
+def _is_error_status(status: object) -> TypeGuard[int]:
+    return isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599

@@ -63,8 +63,9 @@ async def events(request: Request) -> EventSourceResponse:
 
 async def chat(request: Request) -> EventSourceResponse:
     body = await request.json()
-    requests[f"POST {request.url.path} stream={body.get('stream')}"] += 1
-    return EventSourceResponse(updates(fail=body.get("fail", False)))
+    fail = bool(body.get("fail"))
+    requests[f"POST {request.url.path} fail={fail} stream={body.get('stream')}"] += 1
+    return EventSourceResponse(updates(fail))
 
 
 async def ticks(request: Request) -> EventSourceResponse:

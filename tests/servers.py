@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import random
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Literal
 
 import uvicorn
@@ -41,6 +45,7 @@ __all__ = [
     "generated_streams",
     "outcome",
     "random_parts",
+    "relay_process",
     "serve_randomly",
     "serving",
     "serving_app",
@@ -347,3 +352,33 @@ def serving_app(app: ASGIApp) -> Iterator[str]:
         server.should_exit = True
         thread.join()
         sock.close()
+
+
+@contextmanager
+def relay_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``uvicorn relay_app:app`` as a process of its own on a loopback socket bound here (its
+    stderr piped); the process and its base URL, once it answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        command = [sys.executable, "-m", "uvicorn", "relay_app:app", "--fd", str(sock.fileno())]
+        process = subprocess.Popen(
+            [*command, "--app-dir", str(Path(__file__).parent), "--log-level", "warning"],
+            pass_fds=[sock.fileno()],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + MAX_REPLY_SECONDS
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/stats", timeout=1.0).close()
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "no server"
+                time.sleep(0.05)
+        yield process, url
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()

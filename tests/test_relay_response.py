@@ -91,6 +91,8 @@ def status_error(status: int) -> httpx.HTTPStatusError:
             {"type": "BadResponseError"},
         ),
         (httpx.ConnectError("refused"), 502, {"type": "ConnectError"}),
+        # Not an HTTP error status: the upstream failed all the same.
+        (BadResponseError(status=200, content_type="text/html", body=b""), 502, {}),
         (ProviderError({"message": "overloaded", "code": 529}), 502, None),
     ],
 )
@@ -348,11 +350,12 @@ def test_the_recipe_answers_an_upstream_refusal_with_its_status(
     server.replies["/v1/chat/completions"] = Reply(
         parts=[json.dumps(error).encode()],
         status=status,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Retry-After": "7"},
     )
     with serving_app(recipe_app(server.url)) as url:
         response = httpx.post(f"{url}/chat", json=OPENAI_BODY, timeout=BOUND)
     assert response.status_code == status
+    assert response.headers["retry-after"] == "7"
     assert response.json()["error"]["type"] == raised
 
 

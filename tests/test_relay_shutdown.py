@@ -5,53 +5,17 @@ closed, and the server exits instead of waiting for its clients to leave."""
 from __future__ import annotations
 
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
-from servers import decode_whole
+from servers import decode_whole, relay_process
 
 from sseproto.server import ERROR_EVENT
 
-TESTS = Path(__file__).resolve().parent
 # No wait in this test may take longer than this; uvicorn without the relay's shutdown would wait
 # for the endless stream forever.
 BOUND = 15.0
-
-
-@contextmanager
-def relay_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``uvicorn relay_app:app`` on a loopback socket the test binds; the process and its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        command = [sys.executable, "-m", "uvicorn", "relay_app:app", "--fd", str(sock.fileno())]
-        process = subprocess.Popen(
-            [*command, "--app-dir", str(TESTS), "--log-level", "warning"],
-            pass_fds=[sock.fileno()],
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    try:
-        deadline = time.monotonic() + BOUND
-        while True:
-            try:
-                httpx.get(f"{url}/stats", timeout=1.0)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "no server"
-                time.sleep(0.05)
-        yield process, url
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def test_sigterm_ends_open_streams_at_once_with_the_shutdown_event() -> None:
