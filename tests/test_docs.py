@@ -195,18 +195,26 @@ def environment(api: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> dict[st
 
 
 def check_relay(namespace: dict[str, object]) -> None:
-    """The relay app serves the upstream stream's updates as named events, ending with done."""
+    """The relay app serves the upstream stream's updates as named events, ending with done: to
+    fetch's POST of an OpenAI-shaped body ("stream": true included) and to EventSource's GET."""
     app = namespace["app"]
     assert isinstance(app, Starlette)
-    with serving_app(app) as base:
-        request = {"model": "deepseek-reasoner", "messages": [{"role": "user", "content": "Hi"}]}
-        with httpx.Client() as client:
-            response = client.post(f"{base}/chat", json=request)
-    decoder = SSEDecoder()
-    names = [event.event for event in decoder.feed(response.content) + decoder.close()]
-    assert response.status_code == 200
-    assert names[0] == "reasoning" and "content" in names and "tool_call_done" in names
-    assert names[-1] == "done"
+    request = {
+        "model": "deepseek-reasoner",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "stream": True,
+    }
+    with serving_app(app) as base, httpx.Client() as client:
+        responses = [
+            client.post(f"{base}/chat", json=request),
+            client.get(f"{base}/ask", params={"q": "Hi"}),
+        ]
+    for response in responses:
+        decoder = SSEDecoder()
+        names = [event.event for event in decoder.feed(response.content) + decoder.close()]
+        assert response.status_code == 200
+        assert names[0] == "reasoning" and "content" in names and "tool_call_done" in names
+        assert names[-1] == "done"
 
 
 CHECKS: dict[str, Callable[[dict[str, object]], None]] = {"relay": check_relay}

@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from relay_app import CHAT, CUT_AT, LONG_TEXT
 from servers import relay_process
 
 import sseproto
 
+TESTS = Path(__file__).resolve().parent
 # Chromium's start is the slow part; the page itself takes well under a second.
 BOUND = 60.0
 # Without the background-networking flags, Chromium's own connections fail in a sandbox without
@@ -101,3 +105,11 @@ def test_a_browser_reads_the_relay_with_event_source_and_with_fetch() -> None:
         "POST /chat fail=False stream=True": 1,
         "POST /chat fail=True stream=True": 1,
     }
+
+
+def test_the_documented_browser_clients_are_the_ones_the_browser_runs() -> None:
+    page = (TESTS / "relay_page.html").read_text()
+    documented = re.findall(r"```js\n(.*?)```", (ROOT / "docs" / "server.md").read_text(), re.S)
+    assert len(documented) == 3
+    for block in documented:
+        assert block in page

@@ -368,3 +368,31 @@ def test_the_recipe_tells_an_upstream_cut_with_the_error_event(server: LoopbackS
     assert events[0].event == "content"
     assert events[-1].event == ERROR_EVENT
     assert events[-1].json()["error"]["type"] == "IncompleteStreamError"
+
+
+def test_an_openai_client_reading_the_relay_raises_the_relayed_error() -> None:
+    # A relay in OpenAI's own shape (chunks as dicts, then [DONE]): its error event still reaches
+    # the OpenAI SDK as an error, not as a chunk.
+    chunk = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"content": "Hel"}, "finish_reason": None}],
+    }
+    source = failing_after(ProviderError({"message": "overloaded", "type": "server_error"}), chunk)
+
+    async def completions(request: Request) -> EventSourceResponse:
+        return EventSourceResponse(source(), done=True)
+
+    async def read(url: str) -> list[str]:
+        client = openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="sk-test", max_retries=0)
+        texts = []
+        stream = await client.chat.completions.create(model="m", messages=[], stream=True)
+        async for received in stream:
+            texts.append(received.choices[0].delta.content or "")
+        return texts
+
+    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+    with serving_app(app) as url, pytest.raises(openai.APIError, match="overloaded"):
+        asyncio.run(read(url))
