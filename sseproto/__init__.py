@@ -9,7 +9,8 @@ Bytes flow through the package in one direction, one layer per folder:
   drives an accumulator).
 - ``fixtures``: recording a live stream and replaying it with any read boundaries.
 - The faces, the top-level modules: the command line (``_cli``), the HTTP adapters (``httpx``,
-  ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``).
+  ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``, its Starlette
+  response in ``starlette``, over ``_relay`` and ``_shutdown``).
 
 Imports point down the layers only. Import public names from ``sseproto`` itself (and the faces
 from ``sseproto.httpx`` and its siblings); the folders' modules are internal.

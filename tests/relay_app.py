@@ -10,6 +10,7 @@ the browser page reports, both readable at ``/stats``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sys
 from collections import Counter
@@ -19,7 +20,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 import sseproto
@@ -31,6 +32,35 @@ CHAT = (Path(__file__).resolve().parent.parent / "fixtures" / "chat-text.sse").r
 LONG_TEXT = "é🙂 long " * 12000
 # Where the simulated upstream fails: after the role chunk and the first word.
 CUT_AT = CHAT.index(b"data:", CHAT.index(b"Bonjour"))
+
+# A stream in every line-end style (CRLF, CR, LF), with a BOM, comments, multi-byte text, a field
+# without a colon, an event without data and an unterminated last event, which /raw sends in
+# these pieces, each a read of its own: cut between a CR and its LF, inside characters, inside a
+# field name and right after a lone CR.
+_RAW_TEXT = (
+    "\ufeff: comment\r\n"
+    "data: first\r\ndata: é 🙂 second line\r\n\r\n"
+    "event: named\rdata:no space\r\r"
+    "data\n\n"
+    "event: no-data\n\n"
+    "id: 5\nretry: 10\ndata:  two spaces\n\n"
+    "data: 日本\r\n\r\n"
+    "data: unterminated"
+).encode()
+_CUTS = [
+    _RAW_TEXT.index(b"\n"),  # between the comment's CR and LF
+    _RAW_TEXT.index(b"first\r\n") + 6,  # between a CR and its LF, with more of the event to come
+    _RAW_TEXT.index("é".encode()) + 1,
+    _RAW_TEXT.index("🙂".encode()) + 2,
+    _RAW_TEXT.index(b"\r\n\r\n") + 1,
+    _RAW_TEXT.index(b"\r\n\r\n") + 3,
+    _RAW_TEXT.index(b"da", _RAW_TEXT.index(b"named")) + 2,
+    _RAW_TEXT.index(b"\r\r") + 1,  # a lone CR, then the CR of the blank line
+    _RAW_TEXT.index("日本".encode()) + 4,
+    _RAW_TEXT.index("日本".encode()) + 7,  # between the CR and LF after 日本
+]
+RAW_PIECES = [_RAW_TEXT[start:end] for start, end in itertools.pairwise([0, *_CUTS, None])]
+RAW = b"".join(RAW_PIECES)
 
 requests: Counter[str] = Counter()
 reports: dict[str, Any] = {}
@@ -96,6 +126,15 @@ async def silent(request: Request) -> EventSourceResponse:
     return EventSourceResponse(source(), keepalive=None)
 
 
+async def raw(request: Request) -> StreamingResponse:
+    async def pieces() -> AsyncIterator[bytes]:
+        for piece in RAW_PIECES:
+            yield piece
+            await asyncio.sleep(0.05)  # long enough for the browser to read each piece alone
+
+    return StreamingResponse(pieces(), media_type="text/event-stream")
+
+
 async def page(request: Request) -> HTMLResponse:
     return HTMLResponse((Path(__file__).resolve().parent / "relay_page.html").read_text())
 
@@ -114,6 +153,7 @@ app = Starlette(
         Route("/", page),
         Route("/events", events),
         Route("/chat", chat, methods=["POST"]),
+        Route("/raw", raw),
         Route("/ticks", ticks),
         Route("/silent", silent),
         Route("/report", report, methods=["POST"]),

@@ -34,7 +34,13 @@ def test_importing_sseproto_loads_no_http_library() -> None:
 
 
 @pytest.mark.parametrize(
-    ("module", "client"), [("httpx", "httpx"), ("aiohttp", "aiohttp"), ("requests", "requests")]
+    ("module", "client"),
+    [
+        ("httpx", "httpx"),
+        ("aiohttp", "aiohttp"),
+        ("requests", "requests"),
+        ("starlette", "starlette"),
+    ],
 )
 def test_each_adapter_loads_only_its_client(module: str, client: str) -> None:
     pytest.importorskip(client)

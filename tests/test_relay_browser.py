@@ -1,7 +1,8 @@
 """The relay read by a real browser: headless Chromium (Debian's ``chromium`` package, which the
 CI script installs when missing) loads a page from the relay under uvicorn that reads it both
 ways, ``EventSource`` on a GET endpoint and ``fetch`` with a stream reader on a POST endpoint,
-each from a stream that completes and one whose upstream fails, and posts what it got back.
+each from a stream that completes and one whose upstream fails, parses a stream sent one to three
+bytes at a time, and posts what it got back.
 
 The page's clients are the ones the relay documentation gives. The server counts the requests, so
 a page that reconnected after the end (EventSource does unless it is closed; the relay asks it to
@@ -24,8 +25,8 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from relay_app import CHAT, CUT_AT, LONG_TEXT
-from servers import relay_process
+from relay_app import CHAT, CUT_AT, LONG_TEXT, RAW
+from servers import decode_whole, relay_process
 
 import sseproto
 
@@ -98,6 +99,11 @@ def test_a_browser_reads_the_relay_with_event_source_and_with_fetch() -> None:
         assert reports[way]["done"] == expected, way
         # The upstream failing once streaming is the relay's error event, with what came before.
         assert reports[f"{way}Failed"] == {"text": "Bonjour", "failure": failure}, way
+    # The fetch parser, given a stream in every line-end style one to three bytes at a time, gives
+    # the events a decoder following the specification gives.
+    assert reports["raw"] == [
+        {"event": event.event, "data": event.data} for event in decode_whole(RAW)
+    ]
     # One request each: the page did not reconnect after the end event or the error event.
     assert seen["requests"] == {
         "GET /events?": 1,
