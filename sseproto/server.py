@@ -65,7 +65,7 @@ __all__ = [
     "event_stream",
 ]
 
-StreamItem: TypeAlias = "ServerSentEvent | str | bytes | Mapping[str, Any] | ChatUpdate"
+StreamItem: TypeAlias = ServerSentEvent | str | bytes | Mapping[str, Any] | ChatUpdate
 """What a relayed source may yield: events, strings, JSON objects, encoded events, updates."""
 
 ErrorHandling: TypeAlias = Literal["event", "raise"]
