@@ -36,6 +36,7 @@ _CLIENTS_NEEDED = {
     "test_docs.py": ("aiohttp", "httpx", "requests", "openai", *_SERVERS),
     "test_follow.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_readers.py": ("httpx", *_SERVERS),
+    "test_relay_browser.py": _SERVERS,
     "test_relay_response.py": ("httpx", "openai", *_SERVERS),
     "test_relay_shutdown.py": ("httpx", *_SERVERS),
     "test_server.py": ("httpx", *_SERVERS),
