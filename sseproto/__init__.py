@@ -7,6 +7,8 @@ Bytes flow through the package in one direction, one layer per folder:
 - ``dialects``: events to typed updates and the provider's own result, one folder per dialect
   (``chat``, ``anthropic``, ``responses``) over a shared ``kit`` (updates, errors, the loop that
   drives an accumulator).
+- ``partial_json``: one JSON text parsed as it arrives, with the value so far (below the dialects,
+  which use it for tool-call arguments).
 - ``fixtures``: recording a live stream and replaying it with any read boundaries.
 - The faces, the top-level modules: the command line (``_cli``), the HTTP adapters (``httpx``,
   ``aiohttp``, ``requests``, over ``_adapter``) and the relay server (``server``, its Starlette
@@ -91,6 +93,14 @@ from .dialects.responses.updates import AnnotationAdded, HostedToolProgress, Par
 from .fixtures.errors import FixtureError, RecordedTransportError
 from .fixtures.record import arecord, record
 from .fixtures.replay import Chunking, areplay, replay
+from .partial_json.errors import InvalidJSONError
+from .partial_json.parser import (
+    JSONChange,
+    JSONPath,
+    JSONTextAppended,
+    JSONValueAdded,
+    PartialJSONParser,
+)
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, MAX_RETRY, SSEDecoder
 from .wire.encoder import encode_comment, encode_event
 from .wire.errors import EventTooLargeError, StreamError
@@ -136,8 +146,14 @@ __all__ = [
     "IdleTimeoutError",
     "IncompleteStreamError",
     "InvalidChunkError",
+    "InvalidJSONError",
+    "JSONChange",
+    "JSONPath",
+    "JSONTextAppended",
+    "JSONValueAdded",
     "MCPToolUseBlock",
     "PartialImage",
+    "PartialJSONParser",
     "ProviderError",
     "ReasoningDelta",
     "RecordedTransportError",

@@ -1,0 +1,201 @@
+"""Partial JSON after every delta: sseproto's incremental parser beside jiter's re-parse.
+
+Usage: ``python benchmarks/partial_json.py [--repeats N]``
+
+Hot paths: tool arguments streamed in 10-character deltas, the parsed value read after every delta.
+
+- ``nested``: nested arguments (an object holding an array of objects with strings full of escapes
+  and non-ASCII text, numbers of every form, literals, arrays and objects) of 20 KB, 100 KB and
+  1 MB. sseproto feeds each delta and reads ``value``; jiter (what the openai and anthropic SDKs
+  call on every delta) parses the whole text so far, ``from_json(text, partial_mode=
+  "trailing-strings")``. jiter at 1 MB costs about a millisecond per delta (two minutes for the
+  whole text), so there it is timed on an evenly spaced sample of 200 of the deltas, whose mean is
+  the mean over all of them (a re-parse costs in proportion to the text so far). Its input is the
+  UTF-8 text so far, sliced from the encoded whole (the SDKs encode the text on every delta, which
+  costs more).
+- ``string``: one 1 MB string argument, followed through ``feed_changes`` (the text appended on
+  every delta), beside the same feed reading ``value`` (a fresh 1 MB string per delta).
+
+Every case is checked before it is timed: the final value equals ``json.loads`` of the whole text,
+and jiter's value on the sample agrees with sseproto's where both show whole values. Times are the
+medians of interleaved repeats of CPU time (see ``timing.py``). Exits with status 1 when a target is
+missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from timing import interleaved
+
+from sseproto import PartialJSONParser
+
+SEED = 20261130
+DELTA = 10
+SIZES = (20_000, 100_000, 1_000_000)
+JITER_SAMPLE = 200  # deltas timed at 1 MB, evenly spaced
+# Targets: per-delta cost at 1 MB / at 20 KB; jiter's per-delta cost / sseproto's.
+FLAT_TARGET = 1.1
+JITER_TARGETS = {20_000: 10.0, 1_000_000: 1_000.0}
+STRING_TARGET_US = 1.0  # the string case, per delta (absolute: compare on a quiet machine)
+WORDS = ["def", "return", "self", "value", "None", "naïve", "東京", "—", "x", "for", "in", "🙂"]
+
+
+def nested_arguments(size: int, rng: random.Random) -> str:
+    """A JSON object of about ``size`` characters, shaped like a coding tool's arguments."""
+    edits: list[dict[str, Any]] = []
+    document = {"task": "refactor", "dry_run": False, "edits": edits}
+    length = 0
+    while length < size:
+        lines = [" ".join(rng.choices(WORDS, k=rng.randint(2, 9))) for _ in range(rng.randint(1, 5))]
+        edit = {
+            "path": f"src/module_{rng.randrange(100)}.py",
+            "line": rng.randint(1, 5000),
+            "old": '"' + rng.choice(WORDS) + '"\t\\',
+            "new": "\n".join(lines),
+            "score": rng.choice((round(rng.random(), 4), -rng.randint(1, 99), 1.5e-7, 2e21)),
+            "flags": [rng.random() < 0.5, None, rng.randint(0, 9)],
+            "meta": {"author": rng.choice(WORDS), "tags": [], "review": {}},
+        }
+        edits.append(edit)
+        length += len(json.dumps(edit, ensure_ascii=False)) + 1
+    return json.dumps(document, ensure_ascii=False)
+
+
+def deltas_of(text: str) -> list[str]:
+    return [text[start : start + DELTA] for start in range(0, len(text), DELTA)]
+
+
+def sseproto_values(deltas: list[str]) -> Any:
+    """Feed every delta and read the value after each; the final value."""
+    parser = PartialJSONParser()
+    for delta in deltas:
+        parser.feed(delta)
+        parser.value  # noqa: B018 (reading the value is the work measured)
+    return parser.close()
+
+
+def sseproto_changes(deltas: list[str]) -> Any:
+    """Feed every delta through feed_changes; the final value."""
+    parser = PartialJSONParser()
+    for delta in deltas:
+        parser.feed_changes(delta)
+    return parser.close()
+
+
+def jiter_values(data: bytes, ends: list[int]) -> Any:
+    """jiter's value of every prefix of ``data`` ending at one of ``ends``; the last one."""
+    import jiter
+
+    value = None
+    for end in ends:
+        value = jiter.from_json(data[:end], partial_mode="trailing-strings")
+    return value
+
+
+def byte_ends(text: str, sample: int | None) -> list[int]:
+    """The UTF-8 length of the text after each delta (every ``sample``-th evenly spaced one)."""
+    ends: list[int] = []
+    total = 0
+    for delta in deltas_of(text):
+        total += len(delta.encode())
+        ends.append(total)
+    if sample is not None and sample < len(ends):
+        step = len(ends) / sample
+        ends = [ends[int(index * step)] for index in range(sample)]
+    return ends
+
+
+def nested_section(repeats: int, failures: list[str]) -> None:
+    rng = random.Random(SEED)
+    per_delta: dict[int, float] = {}
+    print("Nested arguments in 10-character deltas, the value read after every delta (per delta)\n")
+    print(f"{'arguments':>10} {'deltas':>8} {'sseproto µs':>12} {'jiter µs':>10} {'jiter/sseproto':>15}")
+    try:
+        import jiter  # noqa: F401
+    except ImportError:
+        has_jiter = False
+    else:
+        has_jiter = True
+    for size in SIZES:
+        text = nested_arguments(size, rng)
+        deltas = deltas_of(text)
+        if sseproto_values(deltas) != json.loads(text):
+            raise SystemExit(f"sseproto's value differs from json.loads at {size}")
+        cases: dict[str, Callable[[], object]] = {
+            "sseproto": lambda deltas=deltas: sseproto_values(deltas)
+        }
+        ends: list[int] = []
+        if has_jiter and size in JITER_TARGETS:
+            data = text.encode()
+            ends = byte_ends(text, JITER_SAMPLE if size > 100_000 else None)
+            if jiter_values(data, [len(data)]) != json.loads(text):
+                raise SystemExit(f"jiter's value differs from json.loads at {size}")
+            cases["jiter"] = lambda data=data, ends=ends: jiter_values(data, ends)
+        medians = interleaved(cases, repeats)
+        ours = medians["sseproto"] / len(deltas)
+        per_delta[size] = ours
+        theirs = medians["jiter"] / len(ends) if "jiter" in medians else None
+        sampled = " (sample)" if theirs is not None and len(ends) < len(deltas) else ""
+        print(
+            f"{len(text) / 1000:>8,.0f}KB {len(deltas):>8,} {ours * 1e6:>12.2f} "
+            + (f"{theirs * 1e6:>10.1f} {theirs / ours:>14,.0f}x{sampled}" if theirs else "")
+        )
+        if theirs is not None and theirs / ours < JITER_TARGETS[size]:
+            failures.append(f"jiter/sseproto at {size}: {theirs / ours:.0f}x")
+    flat = per_delta[SIZES[-1]] / per_delta[SIZES[0]]
+    print(f"\nper-delta cost at 1 MB / at 20 KB: {flat:.2f} (target at most {FLAT_TARGET})\n")
+    if flat > FLAT_TARGET:
+        failures.append(f"flatness {flat:.2f}")
+
+
+def string_section(repeats: int, failures: list[str]) -> None:
+    rng = random.Random(SEED + 1)
+    # A source file: lines of words, some quoted (every line end and quote is an escape).
+    lines: list[str] = []
+    length = 0
+    while length < 1_000_000:
+        words = rng.choices(WORDS + ['"quoted"'], k=rng.randint(4, 14))
+        lines.append(" " * rng.choice((0, 4, 8)) + " ".join(words))
+        length += len(lines[-1]) + 1
+    content = "\n".join(lines)
+    text = json.dumps({"path": "big.txt", "content": content}, ensure_ascii=False)
+    deltas = deltas_of(text)
+    if sseproto_changes(deltas) != json.loads(text):
+        raise SystemExit("sseproto's value differs from json.loads on the string case")
+    medians = interleaved(
+        {
+            "feed_changes": lambda: sseproto_changes(deltas),
+            "feed + value": lambda: sseproto_values(deltas),
+        },
+        repeats,
+        limits={"feed + value": 1},
+    )
+    print(f"One string argument of {len(content) / 1e6:.1f} M characters, 10-character deltas")
+    for name, seconds in medians.items():
+        print(f"  {name:>14}: {seconds / len(deltas) * 1e6:8.2f} µs per delta")
+    changes = medians["feed_changes"] / len(deltas) * 1e6
+    if changes > STRING_TARGET_US:
+        failures.append(f"string case {changes:.2f} µs per delta")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats per case")
+    args = parser.parse_args(argv)
+    print(f"Python {sys.version.split()[0]}, {args.repeats} repeats\n")
+    failures: list[str] = []
+    nested_section(args.repeats, failures)
+    string_section(args.repeats, failures)
+    for failure in failures:
+        print(f"MISSED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,575 @@
+"""PartialJSONParser: the final value is json.loads's under the engine's rules for any split, the
+value after every piece only grows and never shows what a later piece could change, the value after
+a text does not depend on how it was split, the changes rebuild the value, and invalid text is
+refused with the offset of its first bad character, at the feed that brings it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sseproto import (
+    InvalidJSONError,
+    JSONChange,
+    JSONTextAppended,
+    JSONValueAdded,
+    PartialJSONParser,
+    StreamError,
+)
+from sseproto.dialects.kit.payload import MAX_DEPTH, parse_json
+
+# --- JSON text of every form ---------------------------------------------------------------------
+
+WHITESPACE = st.sampled_from(["", "", "", " ", "\n", "\t", "\r\n  ", "  "])
+SIMPLE_ESCAPES = ['\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"]
+
+
+def _unicode_escape(char: str, upper: bool) -> str:
+    """``char`` as \\uXXXX escapes (a surrogate pair beyond the BMP)."""
+    code = ord(char)
+    units = (
+        [code] if code < 0x10000 else [0xD800 + ((code - 0x10000) >> 10), 0xDC00 + (code & 0x3FF)]
+    )
+    return "".join(f"\\u{unit:04X}" if upper else f"\\u{unit:04x}" for unit in units)
+
+
+PLAIN_CHAR = st.characters(codec="utf-8", exclude_characters='"\\', min_codepoint=0x20)
+STRING_PART = st.one_of(
+    st.text(PLAIN_CHAR, min_size=1, max_size=12),
+    st.sampled_from(SIMPLE_ESCAPES),
+    st.builds(_unicode_escape, st.characters(codec="utf-8"), st.booleans()),
+    # Lone surrogates, which json.loads keeps as they are.
+    st.integers(0xD800, 0xDFFF).map(lambda code: f"\\u{code:04x}"),
+    # Non-BMP text as it is, a raw lone surrogate, a long run.
+    st.sampled_from(["\U0001f600", "\U00010348x", "\udc00x", "a" * 300]),
+)
+STRING = st.lists(STRING_PART, max_size=8).map(lambda parts: '"' + "".join(parts) + '"')
+
+DIGITS = st.text("0123456789", min_size=1, max_size=6)
+NUMBER = st.builds(
+    lambda sign, whole, fraction, exponent: sign + whole + fraction + exponent,
+    st.sampled_from(["", "-"]),
+    st.one_of(
+        st.just("0"),
+        st.builds(
+            lambda a, b: a + b, st.sampled_from("123456789"), st.text("0123456789", max_size=20)
+        ),
+    ),
+    st.one_of(st.just(""), DIGITS.map(lambda digits: "." + digits)),
+    st.one_of(
+        st.just(""),
+        st.builds(
+            lambda e, sign, digits: e + sign + digits,
+            st.sampled_from("eE"),
+            st.sampled_from(["", "+", "-"]),
+            st.text("0123456789", min_size=1, max_size=3),
+        ),
+    ),
+)
+LITERAL = st.sampled_from(["true", "false", "null"])
+
+
+def _array(items: list[tuple[str, str, str]], inside: str) -> str:
+    if not items:
+        return "[" + inside + "]"
+    return "[" + ",".join(before + item + after for before, item, after in items) + "]"
+
+
+def _object(members: list[tuple[str, str, str, str, str, str]], inside: str) -> str:
+    if not members:
+        return "{" + inside + "}"
+    return (
+        "{"
+        + ",".join(a + key + b + ":" + c + value + d for a, key, b, c, value, d in members)
+        + "}"
+    )
+
+
+def _containers(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    item = st.tuples(WHITESPACE, children, WHITESPACE)
+    member = st.tuples(WHITESPACE, STRING, WHITESPACE, WHITESPACE, children, WHITESPACE)
+    return st.one_of(
+        st.builds(_array, st.lists(item, max_size=5), WHITESPACE),
+        st.builds(_object, st.lists(member, max_size=5), WHITESPACE),
+    )
+
+
+JSON_TEXT = st.builds(
+    lambda before, value, after: before + value + after,
+    WHITESPACE,
+    st.recursive(st.one_of(STRING, NUMBER, LITERAL), _containers, max_leaves=25),
+    WHITESPACE,
+)
+
+
+def reference(text: str) -> Any:
+    """The value under the engine's rules, or the error they give."""
+    return parse_json(text)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, with the same types and key order (1, 1.0 and True are not the same here)."""
+    return json.dumps(a) == json.dumps(b)
+
+
+def split(text: str, cuts: list[int]) -> list[str]:
+    bounds = sorted({0, len(text), *(cut % (len(text) + 1) for cut in cuts)})
+    return [text[start:end] for start, end in pairwise(bounds)]
+
+
+# --- the prefix relation -------------------------------------------------------------------------
+
+
+def is_prefix(shown: Any, final: Any) -> bool:
+    """Whether ``shown`` is ``final`` cut where a stream of it could stand: strings cut, arrays and
+    objects missing their last members, the last one shown itself cut; everything else whole."""
+    if isinstance(final, str):
+        return isinstance(shown, str) and final.startswith(shown)
+    if isinstance(final, list):
+        if not isinstance(shown, list) or len(shown) > len(final):
+            return False
+        whole = all(same(a, b) for a, b in zip(shown[:-1], final, strict=False))
+        return whole and (not shown or is_prefix(shown[-1], final[len(shown) - 1]))
+    if isinstance(final, dict):
+        if not isinstance(shown, dict) or list(shown) != list(final)[: len(shown)]:
+            return False
+        keys = list(shown)
+        whole = all(same(shown[key], final[key]) for key in keys[:-1])
+        return whole and (not keys or is_prefix(shown[keys[-1]], final[keys[-1]]))
+    return same(shown, final)
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+
+@given(JSON_TEXT, st.lists(st.integers(min_value=0), max_size=30))
+def test_the_final_value_is_json_loads_for_any_split(text: str, cuts: list[int]) -> None:
+    try:
+        expected = reference(text)
+    except StreamError:
+        return  # numbers out of range: see test_invalid_text_is_refused_at_its_first_bad_character
+    parser = PartialJSONParser()
+    for piece in split(text, cuts):
+        parser.feed(piece)
+    assert same(parser.close(), expected)
+    assert same(parser.value, expected)
+
+
+@given(JSON_TEXT, st.lists(st.integers(min_value=0), max_size=30))
+def test_the_value_only_grows_toward_the_final_one(text: str, cuts: list[int]) -> None:
+    try:
+        final = reference(text)
+    except StreamError:
+        return
+    if _has_duplicate_keys(text):
+        return  # a key given twice takes its later value: the one change the value may show
+    parser = PartialJSONParser()
+    shown: list[Any] = []
+    for piece in split(text, cuts):
+        parser.feed(piece)
+        shown.append(copy.deepcopy(parser.value))
+    for before, after in pairwise([None, *shown]):
+        assert before is None or is_prefix(before, after)
+        assert after is None or is_prefix(after, final)
+
+
+@given(JSON_TEXT, st.lists(st.integers(min_value=0), max_size=12))
+def test_the_value_after_a_text_does_not_depend_on_its_split(text: str, cuts: list[int]) -> None:
+    parser = PartialJSONParser()
+    fed = 0
+    try:
+        for piece in split(text, cuts):
+            parser.feed(piece)
+            fed += len(piece)
+            whole = PartialJSONParser()
+            whole.feed(text[:fed])
+            assert same(parser.value, whole.value)
+    except InvalidJSONError:
+        with pytest.raises(StreamError):
+            reference(text)
+
+
+@given(JSON_TEXT, st.lists(st.integers(min_value=0), max_size=30))
+def test_the_changes_applied_in_order_rebuild_the_value(text: str, cuts: list[int]) -> None:
+    parser = PartialJSONParser()
+    mirror: list[Any] = [None]  # the value, under a root so a change at () can replace it
+    try:
+        for piece in split(text, cuts):
+            for change in parser.feed_changes(piece):
+                apply(mirror, change)
+            assert same(mirror[0], parser.value)
+        assert same(mirror[0], parser.close())
+    except InvalidJSONError:
+        with pytest.raises(StreamError):
+            reference(text)
+
+
+def apply(mirror: list[Any], change: JSONChange) -> None:
+    parent: Any = mirror
+    place: str | int = 0
+    for step in change.path:
+        parent = parent[place]
+        place = step
+    if isinstance(change, JSONTextAppended):
+        parent[place] += change.text
+    elif isinstance(parent, list) and place == len(parent):
+        parent.append(change.value)
+    else:
+        parent[place] = change.value
+
+
+def _has_duplicate_keys(text: str) -> bool:
+    found = False
+
+    def pairs(members: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal found
+        keys = [key for key, _ in members]
+        found = found or len(set(keys)) < len(keys)
+        return dict(members)
+
+    json.loads(text, object_pairs_hook=pairs)
+    return found
+
+
+# --- invalid text --------------------------------------------------------------------------------
+
+CORRUPTION = st.sampled_from(
+    [*'{}[]:,"\\ x-+.eE0123456789', "\x00", "\x1f", "tru", "nul", "NaN", "Infinity", "\ufeff"]
+)
+
+
+@given(JSON_TEXT, st.data())
+def test_invalid_text_is_refused_at_its_first_bad_character(text: str, data: st.DataObject) -> None:
+    at = data.draw(st.integers(0, len(text)))
+    insert = data.draw(CORRUPTION)
+    drop = data.draw(st.integers(0, 2))
+    corrupt = text[:at] + insert + text[at + drop :]
+    found = first_bad_offset(corrupt)
+    cuts = data.draw(st.lists(st.integers(min_value=0), max_size=10))
+    parser = PartialJSONParser()
+    fed = 0
+    try:
+        for piece in split(corrupt, cuts):
+            parser.feed(piece)
+            fed += len(piece)
+            # Not refused yet: what decides it has not come.
+            assert found is None or found[1] >= fed
+        value = parser.close()
+    except InvalidJSONError as error:
+        assert found is not None
+        bad, decided = found
+        assert error.offset == bad
+        # Refused by the feed that brought the deciding character, or by close() at the end.
+        assert fed <= decided < fed + len(piece) if decided < len(corrupt) else fed == decided
+        with pytest.raises(StreamError):
+            reference(corrupt)
+    else:
+        assert found is None
+        assert same(value, reference(corrupt))
+
+
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# Every prefix of a number, longest first.
+_NUMBER_PREFIX = re.compile(
+    r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][-+]?[0-9]*)?)?|[eE][-+]?[0-9]*)?)?"
+)
+
+
+def first_bad_offset(text: str) -> tuple[int, int] | None:
+    """A plain recursive reading of JSON: None for valid JSON, else the offset of the first
+    character no JSON text could have there (the length for a text cut short) and the offset of
+    the character that decides it (the same, except for a number too large for the rules: refused
+    at its first character once the character after it has come)."""
+
+    class Bad(Exception):
+        def __init__(self, at: int, decided: int | None = None) -> None:
+            self.at = at
+            self.decided = at if decided is None else decided
+
+    def skip(i: int) -> int:
+        while i < len(text) and text[i] in " \t\n\r":
+            i += 1
+        return i
+
+    def expect(i: int, char: str) -> int:
+        if i >= len(text) or text[i] != char:
+            raise Bad(min(i, len(text)))
+        return i + 1
+
+    def string(i: int) -> int:
+        i = expect(i, '"')
+        while True:
+            if i >= len(text):
+                raise Bad(i)
+            c = text[i]
+            if c == '"':
+                return i + 1
+            if c < " ":
+                raise Bad(i)
+            if c == "\\":
+                i += 1
+                if i >= len(text):
+                    raise Bad(i)
+                if text[i] == "u":
+                    for k in range(i + 1, i + 5):
+                        if k >= len(text) or text[k] not in "0123456789abcdefABCDEF":
+                            raise Bad(k)
+                    i += 5
+                    continue
+                if text[i] not in '"\\/bfnrt':
+                    raise Bad(i)
+            i += 1
+
+    def value(i: int, depth: int) -> int:
+        i = skip(i)
+        if i >= len(text):
+            raise Bad(i)
+        c = text[i]
+        if c == '"':
+            return string(i)
+        if c in "[{":
+            if depth == MAX_DEPTH:
+                raise Bad(i)
+            close = "]" if c == "[" else "}"
+            i = skip(i + 1)
+            if i < len(text) and text[i] == close:
+                return i + 1
+            while True:
+                if c == "{":
+                    i = skip(string(skip(i)))
+                    i = expect(i, ":")
+                i = skip(value(i, depth + 1))
+                if i < len(text) and text[i] == ",":
+                    i += 1
+                    continue
+                return expect(i, close)
+        for word in ("true", "false", "null"):
+            if c == word[0]:
+                for k, char in enumerate(word):
+                    if i + k >= len(text) or text[i + k] != char:
+                        raise Bad(i + k)
+                return i + len(word)
+        prefix = _NUMBER_PREFIX.match(text, i)
+        end = i if prefix is None else prefix.end()
+        match = _NUMBER.match(text, i)
+        if match is None or match.end() != end:
+            raise Bad(end)
+        if end < len(text) and text[end] in "-+.eE0123456789":
+            raise Bad(end)
+        number = text[i:end]
+        try:
+            parse_json(number)
+        except StreamError:
+            if end == len(text) and depth > 0:
+                raise Bad(end) from None  # cut short inside a container: that comes first
+            raise Bad(i, end) from None
+        return end
+
+    try:
+        end = skip(value(0, 0))
+        if end < len(text):
+            raise Bad(end)
+    except Bad as bad:
+        return bad.at, bad.decided
+    return None
+
+
+# --- what the value shows, case by case ----------------------------------------------------------
+
+GRIN = "\U0001f600"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("", None),
+        (" ", None),
+        ("12", None),  # a digit could still follow
+        ("12 ", 12),
+        ("[12", []),
+        ("[12,", [12]),
+        ("[-", []),
+        ("[1.5e", []),
+        ("[1.5e3]", [1500.0]),
+        ("tru", None),  # not True: "truth" is no JSON, but nothing is shown before it is whole
+        ("true", True),
+        ("[nul", []),
+        ("[null", [None]),
+        ("[[", [[]]),
+        ('{"a"', {}),  # a key only once its value has started
+        ('{"a":', {}),
+        ('{"a": 1', {}),
+        ('{"a": 1,', {"a": 1}),
+        ('{"a": t', {}),
+        ('{"a": "', {"a": ""}),
+        ('{"a": {', {"a": {}}),
+        ('{"a": [', {"a": []}),
+        ('{"a": "x\\', {"a": "x"}),  # an escape only once whole
+        ('{"a": "x\\n', {"a": "x\n"}),
+        ('"\\u00', ""),
+        ('"\\u00e9', "\u00e9"),
+        ('"\\ud83d', ""),  # a high surrogate waits for what follows it
+        ('"\\ud83d\\', ""),
+        ('"\\ud83d\\ude0', ""),
+        ('"\\ud83d\\ude00', GRIN),
+        ('"\\ud83dx', "\ud83dx"),
+        ('"\\ud83d\\n', "\ud83d\n"),
+        ('"\\ud83d\\u0041', "\ud83dA"),
+        ('"\\ud83d\\ud83d\\ude00', "\ud83d" + GRIN),
+        ('["a", "b', ["a", "b"]),
+        ('{"a": "x", "b": [1, {"c": nul', {"a": "x", "b": [1, {}]}),
+    ],
+)
+def test_the_value_shows_only_what_no_later_text_changes(text: str, shown: Any) -> None:
+    whole = PartialJSONParser()
+    whole.feed(text)
+    assert same(whole.value, shown)
+    by_character = PartialJSONParser()
+    for char in text:
+        by_character.feed(char)
+    assert same(by_character.value, shown)
+
+
+def test_the_value_is_the_live_value_brought_up_to_date_when_read() -> None:
+    parser = PartialJSONParser()
+    parser.feed('{"files": [{"text": "ab')
+    value = parser.value
+    assert value == {"files": [{"text": "ab"}]}
+    parser.feed("cd")
+    assert parser.value is value
+    assert value == {"files": [{"text": "abcd"}]}
+    parser.feed('"}, 1]}')
+    assert parser.close() is value
+    assert value == {"files": [{"text": "abcd"}, 1]}
+
+
+def test_the_changes_say_which_path_grew_and_the_text_appended() -> None:
+    parser = PartialJSONParser()
+    assert parser.feed_changes('{"edits": [{"path": "a.py", "new": "de') == [
+        JSONValueAdded((), {}),
+        JSONValueAdded(("edits",), []),
+        JSONValueAdded(("edits", 0), {}),
+        JSONValueAdded(("edits", 0, "path"), "a.py"),
+        JSONValueAdded(("edits", 0, "new"), ""),
+        JSONTextAppended(("edits", 0, "new"), "de"),
+    ]
+    assert parser.feed_changes("f ") == [JSONTextAppended(("edits", 0, "new"), "f ")]
+    assert parser.feed_changes("g\\") == [JSONTextAppended(("edits", 0, "new"), "g")]
+    assert parser.feed_changes('n", "n": 12') == [JSONTextAppended(("edits", 0, "new"), "\n")]
+    assert parser.feed_changes("}, true]}") == [
+        JSONValueAdded(("edits", 0, "n"), 12),
+        JSONValueAdded(("edits", 1), True),
+    ]
+    assert parser.feed_changes(" ") == []
+    assert parser.close() == {"edits": [{"path": "a.py", "new": "def g\n", "n": 12}, True]}
+
+
+def test_a_long_string_is_followed_without_joining_it() -> None:
+    parser = PartialJSONParser()
+    parser.feed('{"content": "')
+    pieces = [
+        f"line {number}\\n" if number % 7 == 0 else f"line {number} " for number in range(5000)
+    ]
+    appended = []
+    for piece in pieces:
+        for change in parser.feed_changes(piece):
+            assert isinstance(change, JSONTextAppended) and change.path == ("content",)
+            appended.append(change.text)
+    parser.feed('"}')
+    assert "".join(appended) == parser.close()["content"] == json.loads('"' + "".join(pieces) + '"')
+
+
+# --- refusals, case by case ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("[1,]", 3),
+        ('{"a" 1}', 5),
+        ("01", 1),
+        ("1.x", 2),
+        ("1.", 2),  # cut short: refused by close()
+        ("-", 1),
+        ("[", 1),
+        ("", 0),
+        ('"\x01"', 1),
+        ('"\\x"', 2),
+        ('"\\u12G4"', 5),
+        ('"\\ud800\\uDZ00"', 10),
+        ("NaN", 0),
+        ("-Infinity", 1),
+        ("[1] 2", 4),
+        ("1e400", 0),  # out of the range of a float, refused whole
+        ("[-1e400]", 1),
+        ('"a",', 3),
+        ("{,}", 1),
+        ('{"a":1,}', 7),
+        ("[true false]", 6),
+        ("\ufeff[]", 0),
+        ("[" * MAX_DEPTH + "[", MAX_DEPTH),
+    ],
+)
+def test_invalid_text_names_the_offset_of_its_first_bad_character(text: str, offset: int) -> None:
+    for pieces in ([text], list(text)):
+        parser = PartialJSONParser()
+        with pytest.raises(InvalidJSONError) as caught:
+            for piece in pieces:
+                parser.feed(piece)
+            parser.close()
+        assert caught.value.offset == offset
+        assert f"(at character {offset})" in str(caught.value)
+        assert first_bad_offset(text) is not None
+        with pytest.raises(StreamError):
+            reference(text)
+
+
+def test_nesting_to_the_bound_is_read_and_beyond_it_refused() -> None:
+    parser = PartialJSONParser()
+    parser.feed("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+    value = parser.close()
+    for _ in range(MAX_DEPTH - 1):
+        value = value[0]
+    assert value == []
+
+
+@pytest.mark.skipif(sys.get_int_max_str_digits() == 0, reason="no limit on int digits")
+def test_an_integer_longer_than_the_interpreter_converts_is_refused() -> None:
+    text = "[" + "7" * (sys.get_int_max_str_digits() + 1) + "]"
+    parser = PartialJSONParser()
+    with pytest.raises(InvalidJSONError) as caught:
+        parser.feed(text)
+    assert caught.value.offset == 1
+    with pytest.raises(StreamError):
+        reference(text)
+
+
+def test_after_an_error_every_call_raises_it_again() -> None:
+    parser = PartialJSONParser()
+    parser.feed("[1")
+    with pytest.raises(InvalidJSONError) as first:
+        parser.feed("x")
+    with pytest.raises(InvalidJSONError) as again:
+        parser.feed("]")
+    assert again.value is first.value
+    with pytest.raises(InvalidJSONError) as closing:
+        parser.close()
+    assert closing.value is first.value
+
+
+def test_close_returns_the_value_again_and_refuses_more_text() -> None:
+    parser = PartialJSONParser()
+    parser.feed("[1] ")
+    assert parser.close() == [1]
+    assert parser.close() == [1]
+    with pytest.raises(InvalidJSONError) as caught:
+        parser.feed(" ")
+    assert caught.value.offset == 4
