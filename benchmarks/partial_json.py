@@ -52,7 +52,9 @@ def nested_arguments(size: int, rng: random.Random) -> str:
     document = {"task": "refactor", "dry_run": False, "edits": edits}
     length = 0
     while length < size:
-        lines = [" ".join(rng.choices(WORDS, k=rng.randint(2, 9))) for _ in range(rng.randint(1, 5))]
+        lines = [
+            " ".join(rng.choices(WORDS, k=rng.randint(2, 9))) for _ in range(rng.randint(1, 5))
+        ]
         edit = {
             "path": f"src/module_{rng.randrange(100)}.py",
             "line": rng.randint(1, 5000),
@@ -115,7 +117,8 @@ def nested_section(repeats: int, failures: list[str]) -> None:
     rng = random.Random(SEED)
     per_delta: dict[int, float] = {}
     print("Nested arguments in 10-character deltas, the value read after every delta (per delta)\n")
-    print(f"{'arguments':>10} {'deltas':>8} {'sseproto µs':>12} {'jiter µs':>10} {'jiter/sseproto':>15}")
+    header = f"{'arguments':>10} {'deltas':>8} {'sseproto µs':>12} {'jiter µs':>10}"
+    print(f"{header} {'jiter/ours':>11}")
     try:
         import jiter  # noqa: F401
     except ImportError:
@@ -160,7 +163,7 @@ def string_section(repeats: int, failures: list[str]) -> None:
     lines: list[str] = []
     length = 0
     while length < 1_000_000:
-        words = rng.choices(WORDS + ['"quoted"'], k=rng.randint(4, 14))
+        words = rng.choices([*WORDS, '"quoted"'], k=rng.randint(4, 14))
         lines.append(" " * rng.choice((0, 4, 8)) + " ".join(words))
         length += len(lines[-1]) + 1
     content = "\n".join(lines)

