@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ...partial_json.parser import MAX_DEPTH
 from .errors import InvalidChunkError
 
 __all__ = [
@@ -32,15 +33,6 @@ __all__ = [
     "scan_short_json",
     "scan_string",
 ]
-
-MAX_DEPTH = 256
-"""The deepest nesting of arrays and objects a payload may have (the top-level value is depth 1).
-
-Real payloads nest a dozen levels at most. The bound keeps every writer far from Python's default
-recursion limit of 1000, wherever it runs: ``json.dumps`` (either encoder) and comparisons spend
-one frame per level, ``copy.deepcopy`` two, and a rebuilt result nests a payload a few levels
-deeper than it came. It is also the most a payload of 513 characters can nest, so the usual chunk
-(200 to 400 characters) is known to be within it from its length alone."""
 
 SHORT_PAYLOAD = 2 * MAX_DEPTH + 1
 """The longest payload that cannot nest deeper than :data:`MAX_DEPTH`: every level costs an
