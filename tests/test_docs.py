@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import glob
+import importlib
 import os
+import pydoc
 import re
 import shlex
 import subprocess
@@ -133,6 +135,19 @@ def test_markers_are_known_and_explained(block: Block) -> None:
     assert block.argument, f"{block.marker!r} needs an argument"
     if block.marker == "check":
         assert block.argument in CHECKS, f"no check named {block.argument!r}"
+
+
+PUBLIC_MODULES = ["sseproto", "sseproto.httpx", "sseproto.aiohttp", "sseproto.requests",
+                  "sseproto.server"]
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_help_never_sends_the_reader_to_the_readme(module: str) -> None:
+    # help() is read where the README is not at hand: it says the thing, or names the page.
+    imported = importlib.import_module(module)
+    documented = [getattr(imported, name) for name in getattr(imported, "__all__", ())]
+    for value in [imported, *(value for value in documented if callable(value))]:
+        assert "readme" not in pydoc.render_doc(value).lower(), value
 
 
 # -- the loopback services the examples reach ------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .display import call_repr
+
 __all__ = ["ServerSentEvent"]
 
 
@@ -48,7 +50,7 @@ class ServerSentEvent:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return (
-            f"ServerSentEvent(event={self.event!r}, data={self.data!r}, "
-            f"id={self.id!r}, retry={self.retry!r})"
+        fields = (
+            ("event", self.event), ("data", self.data), ("id", self.id), ("retry", self.retry)
         )
+        return call_repr("ServerSentEvent", fields, omit_empty=False)

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ...wire.display import mapping_repr
+
 __all__ = [
     "TOOL_INPUT_CLASSES",
     "AnthropicMessage",
@@ -59,11 +61,14 @@ class ContentBlock:
         """The block as the non-streaming Message holds it (a deep copy)."""
         return copy.deepcopy(dict(self.fields))
 
+    def __repr__(self) -> str:
+        return mapping_repr(type(self).__name__, self.fields)
+
     def _string(self, key: str) -> str:
         return string_field(self.fields, key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TextBlock(ContentBlock):
     """A ``text`` block: answer text, with the citations that support it."""
 
@@ -79,7 +84,7 @@ class TextBlock(ContentBlock):
         return tuple(citations) if isinstance(citations, list) else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ThinkingBlock(ContentBlock):
     """A ``thinking`` block: the model's reasoning and the signature that vouches for it."""
 
@@ -94,7 +99,7 @@ class ThinkingBlock(ContentBlock):
         return self._string("signature")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RedactedThinkingBlock(ContentBlock):
     """A ``redacted_thinking`` block: encrypted reasoning, complete in its start event."""
 
@@ -104,7 +109,7 @@ class RedactedThinkingBlock(ContentBlock):
         return self._string("data")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class _ToolInputBlock(ContentBlock):
     """A block whose ``input`` streams as JSON text (``input_json_delta``).
 
@@ -131,18 +136,18 @@ class _ToolInputBlock(ContentBlock):
         return self.fields.get("input")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ToolUseBlock(_ToolInputBlock):
     """A ``tool_use`` block: a call of the caller's tool, which the caller must run."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ServerToolUseBlock(_ToolInputBlock):
     """A ``server_tool_use`` block: a call the API runs itself (web search, code execution, ...);
     its result follows as a ``*_tool_result`` block."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class MCPToolUseBlock(_ToolInputBlock):
     """An ``mcp_tool_use`` block: a call the API makes to an MCP server."""
 
@@ -152,7 +157,7 @@ class MCPToolUseBlock(_ToolInputBlock):
         return self._string("server_name")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ToolResultBlock(ContentBlock):
     """The result of a server-run tool (``web_search_tool_result``, ``code_execution_tool_result``,
     ``mcp_tool_result``, ...), complete in its start event."""
@@ -168,7 +173,7 @@ class ToolResultBlock(ContentBlock):
         return self.fields.get("content")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CompactionBlock(ContentBlock):
     """A ``compaction`` block: the summary that replaces earlier context."""
 
@@ -229,6 +234,9 @@ class AnthropicMessage:
 
     fields: Mapping[str, Any]
     content: tuple[ContentBlock, ...] = ()
+
+    def __repr__(self) -> str:
+        return mapping_repr("AnthropicMessage", self.fields, [("content", self.content)])
 
     @property
     def dialect(self) -> Literal["anthropic"]:

@@ -132,7 +132,11 @@ class ChatAccumulator:
     produced. Call :meth:`close` at the end of the input, then :meth:`result` for the completion.
     :meth:`snapshot` gives the completion rebuilt so far at any time.
 
-    The default mode reads every OpenAI-compatible vendor's stream (the README lists the quirks).
+    The default mode reads every OpenAI-compatible vendor's stream, quirks included (Azure's
+    prompt-filter chunk first, roles sent again, empty continuation ids, tool indexes from 1,
+    reused or missing, whole calls in one chunk, arguments as an object, the legacy
+    ``function_call``, metadata of an unexpected type ignored); the documentation's chat engine
+    page (docs/chat.md) gives every rule.
     ``strict=True`` instead rejects every deviation from OpenAI's documented chunk schema
     with an :class:`InvalidChunkError` naming the rule; fields the schema does not name are still
     allowed.

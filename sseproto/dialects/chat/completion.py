@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ...wire.display import dataclass_repr
+
 __all__ = ["ChatAudio", "ChatCompletion", "ChatMessage", "Choice", "FunctionCall", "ToolCall"]
 
 
@@ -73,6 +75,8 @@ class FunctionCall:
             model was cut off. Arguments a vendor sent as a JSON object are serialised once.
     """
 
+    __repr__ = dataclass_repr
+
     name: str
     arguments: str
 
@@ -91,6 +95,8 @@ class ToolCall:
         function: the function name and arguments.
         extras: fields a vendor added to the call, beyond OpenAI's schema.
     """
+
+    __repr__ = dataclass_repr
 
     id: str
     type: str
@@ -129,6 +135,8 @@ class ChatAudio:
         extras: fields a vendor added to the audio.
     """
 
+    __repr__ = dataclass_repr
+
     id: str = ""
     data: str | None = None
     transcript: str | None = None
@@ -163,6 +171,8 @@ class ChatMessage:
         audio: the audio output, or None if the stream sent none.
         extras: fields a vendor added to the deltas (e.g. ``annotations``, ``reasoning_details``).
     """
+
+    __repr__ = dataclass_repr
 
     role: str = "assistant"
     content: str | None = None
@@ -203,6 +213,8 @@ class Choice:
         extras: fields a vendor added to the choice (e.g. ``content_filter_results``).
     """
 
+    __repr__ = dataclass_repr
+
     index: int
     message: ChatMessage
     finish_reason: str | None = None
@@ -235,6 +247,8 @@ class ChatCompletion:
         extras: top-level fields a vendor added (e.g. ``citations``, ``prompt_filter_results``,
             ``x_groq``), each with the last non-null value sent.
     """
+
+    __repr__ = dataclass_repr
 
     id: str = ""
     model: str = ""

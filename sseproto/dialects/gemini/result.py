@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ...wire.display import dataclass_repr, mapping_repr
+
 __all__ = ["GeminiCandidate", "GeminiFunctionCall", "GeminiPart", "GeminiResponse"]
 
 
@@ -42,6 +44,8 @@ class GeminiFunctionCall:
         args: the arguments object, None when the call carried none.
     """
 
+    __repr__ = dataclass_repr
+
     id: str
     name: str
     args: Mapping[str, Any] | None
@@ -61,6 +65,9 @@ class GeminiPart:
     """
 
     data: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        return mapping_repr("GeminiPart", self.data)
 
     @property
     def kind(self) -> str:
@@ -143,6 +150,8 @@ class GeminiCandidate:
         content_fields: keys of ``content`` other than ``parts`` and ``role``, if any came.
     """
 
+    __repr__ = dataclass_repr
+
     index: int | None
     role: str
     parts: tuple[GeminiPart, ...]
@@ -214,6 +223,8 @@ class GeminiResponse:
         create_time: the first ``createTime`` (Vertex AI), or None.
         extras: any other top-level key, its last non-null value.
     """
+
+    __repr__ = dataclass_repr
 
     candidates: tuple[GeminiCandidate, ...] = ()
     usage_metadata: Mapping[str, Any] | None = None

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ...wire.display import call_repr
+
 if TYPE_CHECKING:
     from .result import StreamResult
 
@@ -33,6 +35,7 @@ class ChatUpdate:
     """Base class of every update :class:`ChatAccumulator` returns."""
 
     __slots__: tuple[str, ...] = ()
+    __match_args__: tuple[str, ...] = ()
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, field) for field in self.__slots__)
@@ -45,8 +48,10 @@ class ChatUpdate:
         return self._values() == other._values()
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{field}={getattr(self, field)!r}" for field in self.__slots__)
-        return f"{self.__class__.__name__}({fields})"
+        # Positional order, as a match statement reads them; long text cut (arguments can be
+        # a megabyte).
+        fields = [(field, getattr(self, field)) for field in self.__match_args__]
+        return call_repr(self.__class__.__name__, fields, omit_empty=False)
 
 
 class ContentDelta(ChatUpdate):

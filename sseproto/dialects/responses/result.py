@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ...wire.display import call_repr, dataclass_repr
 from .tree import copy_tree
 
 __all__ = ["Response", "ResponseToolCall"]
@@ -34,6 +35,8 @@ class ResponseToolCall:
         item_id: the item's own ``id`` (``""`` if none).
         status: the item's ``status`` (``"completed"``, ``"in_progress"``, ...) or None.
     """
+
+    __repr__ = dataclass_repr
 
     id: str
     name: str
@@ -178,7 +181,11 @@ class Response:
         return self._data == other._data
 
     def __repr__(self) -> str:
-        return f"Response(id={self.id!r}, status={self.status!r}, output={len(self._items())})"
+        # The output as its items' types: the items themselves are to_dict()'s to show.
+        output = tuple(item.get("type") for item in self._items())
+        fields = [("id", self.id), ("model", self._data.get("model")), ("status", self.status),
+                  ("output", output), ("usage", self.usage)]
+        return call_repr("Response", fields, omit_empty=True)
 
     def _items(self) -> list[dict[str, Any]]:
         output = self._data.get("output")

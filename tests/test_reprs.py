@@ -1,0 +1,172 @@
+"""Reprs a person can read in a REPL: updates list their fields in ``__match_args__`` order, long
+strings are cut with their length told, and results leave out the fields that say nothing."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_FIXTURES
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sseproto
+from sseproto import (
+    ChatAudio,
+    ChatCompletion,
+    ChatMessage,
+    ChatUpdate,
+    Choice,
+    FunctionCall,
+    GeminiResponse,
+    ServerSentEvent,
+    TextBlock,
+    ToolCall,
+    ToolCallDone,
+    ToolUseBlock,
+)
+from sseproto.wire.display import MAX_DEPTH, MAX_ITEMS, MAX_STRING, STRING_HEAD, short
+
+UPDATE_CLASSES = [
+    value
+    for name in sseproto.__all__
+    if inspect.isclass(value := getattr(sseproto, name))
+    and issubclass(value, ChatUpdate)
+    and value is not ChatUpdate
+]
+
+
+@pytest.mark.parametrize("kind", UPDATE_CLASSES, ids=[kind.__name__ for kind in UPDATE_CLASSES])
+def test_an_update_shows_its_fields_in_match_order(kind: type[ChatUpdate]) -> None:
+    # Every field is shown (none hidden behind __slots__ alone), in the order a match reads them,
+    # each value distinct so that a reordering shows.
+    assert set(kind.__match_args__) == set(kind.__slots__)
+    values = [f"value-{number}" for number in range(len(kind.__match_args__))]
+    update = kind(*values)
+    pairs = zip(kind.__match_args__, values, strict=True)
+    shown = ", ".join(f"{field}={value!r}" for field, value in pairs)
+    assert repr(update) == f"{kind.__name__}({shown})"
+
+
+def test_a_megabyte_of_arguments_is_cut_in_the_repr() -> None:
+    arguments = '{"text": "' + "x" * 1_000_000 + '"}'
+    update = ToolCallDone(0, 0, "call_1", "write", arguments)
+    shown = repr(update)
+    assert len(shown) < 300
+    assert shown.startswith("ToolCallDone(choice=0, index=0, id='call_1', name='write', arguments=")
+    assert shown.endswith(f"{arguments[:STRING_HEAD]!r}... (1,000,012 characters))")
+
+
+@given(st.text(max_size=MAX_STRING + 50))
+def test_a_string_is_shown_whole_up_to_the_limit_else_its_start_and_length(text: str) -> None:
+    if len(text) <= MAX_STRING:
+        assert short(text) == repr(text)
+    else:
+        assert short(text) == f"{text[:STRING_HEAD]!r}... ({len(text):,} characters)"
+
+
+def test_containers_keep_their_order_and_are_bounded() -> None:
+    usage = {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5}
+    assert short(usage) == repr(usage)  # the provider's order, not sorted
+    long_list = list(range(MAX_ITEMS + 5))
+    assert short(long_list) == repr(long_list[:MAX_ITEMS])[:-1] + ", ...]"
+    many_keys = {f"k{number}": number for number in range(MAX_ITEMS + 1)}
+    assert short(many_keys).endswith(f"'k{MAX_ITEMS - 1}': {MAX_ITEMS - 1}, ...}}")
+    nested: object = "deepest"
+    for _ in range(300):  # as deep as a payload may be, and deeper than the repr goes
+        nested = {"a": [nested]}
+    shown = short(nested)
+    assert "deepest" not in shown
+    assert "[...]" in shown or "{...}" in shown
+    assert shown.count("{") <= MAX_DEPTH
+    assert short({"text": "y" * 1000}) == "{'text': " + short("y" * 1000) + "}"
+
+
+def test_an_event_cuts_its_data() -> None:
+    assert repr(ServerSentEvent(data="hi", event="note", id="7", retry=5)) == (
+        "ServerSentEvent(event='note', data='hi', id='7', retry=5)"
+    )
+    shown = repr(ServerSentEvent(data="z" * 5000))
+    assert shown == f"ServerSentEvent(event='message', data={short('z' * 5000)}, id='', retry=None)"
+
+
+def test_a_chat_completion_leaves_out_what_says_nothing() -> None:
+    assert repr(ChatCompletion()) == "ChatCompletion()"
+    assert repr(ChatMessage()) == "ChatMessage()"  # the role at its default, assistant
+    call = ToolCall("call_1", "function", FunctionCall("get_weather", '{"city":"Paris"}'))
+    completion = ChatCompletion(
+        id="chatcmpl-1",
+        model="gpt-4o",
+        choices=(Choice(0, ChatMessage(content="Hi", tool_calls=(call,)), "tool_calls"),),
+        extras={"citations": ["https://example.org"]},
+    )
+    assert repr(completion) == (
+        "ChatCompletion(id='chatcmpl-1', model='gpt-4o', choices=(Choice(index=0, "
+        "message=ChatMessage(content='Hi', tool_calls=(ToolCall(id='call_1', type='function', "
+        "function=FunctionCall(name='get_weather', arguments='{\"city\":\"Paris\"}')),)), "
+        "finish_reason='tool_calls'),), extras={'citations': ['https://example.org']})"
+    )
+    # A field that differs from its default is shown, even when empty-looking.
+    assert repr(ChatMessage(role="tool", content="")) == "ChatMessage(role='tool')"
+    assert repr(ChatAudio(transcript="t" * 300)) == f"ChatAudio(transcript={short('t' * 300)})"
+
+
+def test_anthropic_blocks_and_message_show_their_fields() -> None:
+    message = sseproto.accumulate(
+        sseproto.replay(PROJECT_FIXTURES / "anthropic" / "tool-use.sse"), dialect="anthropic"
+    )
+    shown = repr(message)
+    assert shown.startswith("AnthropicMessage(id='msg_01Fixture0000000000000001', role=")
+    assert "stop_reason='tool_use'" in shown and "stop_sequence" not in shown  # null: left out
+    assert "content=(TextBlock(text='Let me check.'), ToolUseBlock(id='toolu_01A'," in shown
+    assert repr(TextBlock({"type": "text", "text": "Hi", "citations": None})) == (
+        "TextBlock(text='Hi')"
+    )
+    block = ToolUseBlock(
+        {"type": "tool_use", "id": "t", "name": "n", "input": "{" * 500}, "{" * 500
+    )
+    assert repr(block) == f"ToolUseBlock(id='t', name='n', input={short('{' * 500)})"
+
+
+def test_a_response_summarises_its_output() -> None:
+    response = sseproto.accumulate(
+        sseproto.replay(PROJECT_FIXTURES / "responses" / "function-calls-parallel.sse"),
+        dialect="responses",
+    )
+    shown = repr(response)
+    assert shown.startswith(
+        "Response(id='resp_0fixture000000000000000000000001', model='gpt-5-mini-2025-08-07', "
+        "status='completed', output=('function_call', 'function_call'), usage={'input_tokens': 42"
+    )
+
+
+def test_a_gemini_response_shows_its_parts_by_their_keys() -> None:
+    response = sseproto.accumulate(
+        sseproto.replay(PROJECT_FIXTURES / "gemini" / "function-calls-whole.sse"), dialect="gemini"
+    )
+    assert isinstance(response, GeminiResponse)
+    shown = repr(response)
+    assert shown.startswith(
+        "GeminiResponse(candidates=(GeminiCandidate(index=0, role='model', "
+        "parts=(GeminiPart(text='Let me check.'), GeminiPart(functionCall={'name': 'get_weather'"
+    )
+    assert "create_time" not in shown and "prompt_feedback" not in shown
+
+
+RESULT_FIXTURES = sorted(PROJECT_FIXTURES.rglob("*.sse"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    RESULT_FIXTURES,
+    ids=[str(path.relative_to(PROJECT_FIXTURES)) for path in RESULT_FIXTURES],
+)
+def test_no_result_repr_prints_empty_fields(path: Path) -> None:
+    try:
+        result: object = sseproto.accumulate(sseproto.replay(path))
+    except sseproto.StreamError as error:
+        result = error.partial
+    shown = repr(result)
+    for empty in ("=None", "={}", "=()", "=''", "=[]"):
+        assert empty not in shown, (empty, shown)
