@@ -41,10 +41,11 @@ UPDATE_CLASSES = [
 def test_an_update_shows_its_fields_in_match_order(kind: type[ChatUpdate]) -> None:
     # Every field is shown (none hidden behind __slots__ alone), in the order a match reads them,
     # each value distinct so that a reordering shows.
-    assert set(kind.__match_args__) == set(kind.__slots__)
-    values = [f"value-{number}" for number in range(len(kind.__match_args__))]
+    order: tuple[str, ...] = getattr(kind, "__match_args__", ())
+    assert order and set(order) == set(kind.__slots__)
+    values = [f"value-{number}" for number in range(len(order))]
     update = kind(*values)
-    pairs = zip(kind.__match_args__, values, strict=True)
+    pairs = zip(order, values, strict=True)
     shown = ", ".join(f"{field}={value!r}" for field, value in pairs)
     assert repr(update) == f"{kind.__name__}({shown})"
 

@@ -35,7 +35,6 @@ class ChatUpdate:
     """Base class of every update :class:`ChatAccumulator` returns."""
 
     __slots__: tuple[str, ...] = ()
-    __match_args__: tuple[str, ...] = ()
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, field) for field in self.__slots__)
@@ -48,9 +47,10 @@ class ChatUpdate:
         return self._values() == other._values()
 
     def __repr__(self) -> str:
-        # Positional order, as a match statement reads them; long text cut (arguments can be
-        # a megabyte).
-        fields = [(field, getattr(self, field)) for field in self.__match_args__]
+        # Positional order, as a match statement reads them (a class without it: its slots);
+        # long text cut (arguments can be a megabyte).
+        order: tuple[str, ...] = getattr(type(self), "__match_args__", self.__slots__)
+        fields = [(field, getattr(self, field)) for field in order]
         return call_repr(self.__class__.__name__, fields, omit_empty=False)
 
 
