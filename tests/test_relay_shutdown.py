@@ -5,6 +5,8 @@ closed, and the server exits instead of waiting for its clients to leave."""
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -51,3 +53,34 @@ def test_sigterm_ends_open_streams_at_once_with_the_shutdown_event() -> None:
         assert process.wait(BOUND) in (0, -signal.SIGTERM)
         assert process.stderr is not None
         assert "ticks closed" in process.stderr.read()
+
+
+CHAINING = """
+import asyncio, os, signal
+from sseproto._shutdown import watching_shutdown
+
+handled = []
+signal.signal(signal.SIGINT, lambda number, frame: handled.append(number))
+
+async def main():
+    with watching_shutdown() as shutdown:
+        # A signal left to its default action is not touched.
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        assert not shutdown.is_set()
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(shutdown.wait(), 10)
+    # A stream opened once the shutdown began is told at once.
+    with watching_shutdown() as later:
+        assert later.is_set()
+
+asyncio.run(main())
+# The handler the stream found was called too: the server shuts down as it would have.
+assert handled == [signal.SIGINT], handled
+"""
+
+
+def test_the_chained_handler_wakes_streams_then_calls_the_servers_handler() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", CHAINING], capture_output=True, text=True, timeout=BOUND
+    )
+    assert result.returncode == 0, result.stderr

@@ -88,6 +88,44 @@ def test_any_text_round_trips(texts: list[str]) -> None:
     assert [event.data for event in decode_whole(encode(texts, keepalive=None))] == expected
 
 
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.dictionaries(st.text(), JSON_VALUES, max_size=4).map(lambda value: ("dict", value)),
+            st.text().map(lambda value: ("bytes", value)),
+            st.text().map(lambda value: ("str", value)),
+        ),
+        max_size=6,
+    )
+)
+def test_dicts_and_encoded_bytes_round_trip_among_other_items(
+    values: list[tuple[str, Any]],
+) -> None:
+    # A dict decodes to its JSON's value; encoded bytes decode to the event they encode.
+    items: list[Item] = [
+        sseproto.encode_event(value, event="encoded") if kind == "bytes" else value
+        for kind, value in values
+    ]
+    events = decode_whole(encode(items, keepalive=None))
+    assert len(events) == len(values)
+    for (kind, value), event in zip(values, events, strict=True):
+        if kind == "dict":
+            assert (event.event, event.json()) == ("message", value)
+        else:
+            # Decoders turn CR and CRLF into LF.
+            expected = value.replace("\r\n", "\n").replace("\r", "\n")
+            assert event.event == ("encoded" if kind == "bytes" else "message")
+            assert event.data == expected
+
+
 def test_chat_updates_become_named_json_events() -> None:
     completion = sseproto.accumulate(
         [
