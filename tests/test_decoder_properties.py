@@ -10,6 +10,7 @@
 4. The typed-event fast path (``event:`` + ``data:`` blocks, the Anthropic and OpenAI Responses
    wire) gives exactly what the line-by-line path gives, on streams of that shape with every
    near miss mixed in, under any split; and it does fire on well-formed streams of valid UTF-8.
+5. So does the data-only fast path (``data:`` blocks, the chat wire).
 """
 
 from __future__ import annotations
@@ -422,6 +423,68 @@ def test_typed_fast_path_equals_the_line_by_line_path(typed: tuple[bytes, bool])
         assert fast is not None, "the fast path must take every well-formed typed stream"
     if fast is not None:
         assert fast == slow
+
+
+# --- 5. The data-only fast path ------------------------------------------------------------------
+
+# Blocks that are almost single data lines, each of which must leave the fast path.
+data_near_misses = st.sampled_from(
+    [
+        b"data: a\ndata: b\n",  # two data lines
+        b"data:x\n",  # no space
+        b"data: x\ry\n",  # a lone CR: a line end too
+        b": c\ndata: x\n",
+        b"id: 7\ndata: x\n",
+        b"data: x\nretry: 5\n",
+        b"event: a\ndata: x\n",
+        b"data: x\n\n",  # followed by an extra blank line
+        b"\n",
+    ]
+)
+
+
+@st.composite
+def data_only_streams(draw: st.DrawFn) -> tuple[bytes, bool]:
+    """Complete ``data:`` blocks with one line end throughout; near misses mixed in when drawn.
+
+    Returns the stream and whether it is well formed (every block one data line, LF or CRLF).
+    """
+    eol = draw(st.sampled_from(EOLS))
+    well_formed = draw(st.booleans())
+    blocks: list[bytes] = []
+    for _ in range(draw(st.integers(1, 10))):
+        if not well_formed and draw(st.integers(0, 3)) == 0:
+            block = draw(data_near_misses)
+        else:
+            block = b"data: " + draw(data_values) + b"\n"
+        blocks.append(block.replace(b"\n", eol) + eol)
+    return b"".join(blocks), well_formed and eol != b"\r"
+
+
+@given(data=data_only_streams(), cuts=cut_lists)
+def test_data_only_streams_agree_with_the_oracle(data: tuple[bytes, bool], cuts: list[int]) -> None:
+    stream, _ = data
+    assert_agrees_with_oracle(stream, cuts)
+
+
+@example(data=(b"data: a\n\ndata: b\ndata: c\n\n", False))
+@example(data=(b"data: a\r\n\r\ndata: b\r\n\r\n\r\n", False))
+@example(data=(b"data: a\r\n\r\ndata: x\ry\r\n\r\n", False))
+@example(data=(b"data: x\ny\n\n", False))
+@given(data=data_only_streams())
+def test_data_only_fast_path_equals_the_line_by_line_path(data: tuple[bytes, bool]) -> None:
+    """The fast path gives what the spec's line-by-line reading gives, and takes every
+    well-formed block of valid UTF-8 (then the line-by-line path is never called)."""
+    stream, well_formed = data
+    slow = SSEDecoder()._interpret_lines(stream.decode("utf-8", "replace"))
+    with pytest.MonkeyPatch.context() as patch:
+        if well_formed and stream.decode("utf-8", "ignore").encode() == stream:
+
+            def refuse(self: SSEDecoder, text: str) -> list[ServerSentEvent]:
+                raise AssertionError("the fast path must take every well-formed data stream")
+
+            patch.setattr(SSEDecoder, "_interpret_lines", refuse)
+        assert SSEDecoder()._interpret(stream) == slow
 
 
 def seeded_stream(seed: int, size: int) -> bytes:

@@ -383,33 +383,50 @@ class SSEDecoder:
         """Interpret whole blocks (``block`` ends with a blank line) and return their events."""
         if block.startswith(b"data: "):
             # Fast path: nothing but "data: <value>" + blank line, repeated, all with LF or all
-            # with CRLF line ends. Splitting on the separator gives the values; it is exact when
-            # no value holds a line end (then every event is one data line and a blank line).
-            # Each value decodes alone exactly as in the whole block: a line end always ends a
-            # UTF-8 sequence. Valid UTF-8 decodes the same strictly, and faster; any invalid byte
-            # sends the block to the line-by-line path, which replaces it as the spec does.
+            # with CRLF line ends. Splitting on the separator gives the values (less the first
+            # "data: " and the final blank line, sliced off the end values rather than the whole
+            # block); it is exact when no value holds a line end (then every event is one data
+            # line and a blank line). Each value decodes alone exactly as in the whole block: a
+            # line end always ends a UTF-8 sequence. Valid UTF-8 decodes the same strictly, and
+            # faster; any invalid byte sends the block to the line-by-line path, which replaces
+            # it as the spec does.
+            values: list[bytes] = []
             if _CR not in block:
-                values = block[6:-2].split(b"\n\ndata: ")
-                exact = _LF not in b"".join(values)
-            else:
-                values = block[6:-4].split(b"\r\n\r\ndata: ")
+                values = block.split(b"\n\ndata: ")
+                blank = 2
+            elif block.endswith(b"\r\n\r\n"):
+                values = block.split(b"\r\n\r\ndata: ")
+                blank = 4
+            if values:
+                if len(values) == 1:
+                    values[0] = block[6:-blank]
+                else:
+                    values[0] = values[0][6:]
+                    values[-1] = values[-1][:-blank]
                 joined = b"".join(values)
-                exact = block.endswith(b"\r\n\r\n") and _LF not in joined and _CR not in joined
-            if exact:
-                last_event_id = self._last_event_id
-                try:
-                    if len(values) == 1:  # the usual block when reads are small: skip the loop
-                        return [ServerSentEvent("message", values[0].decode(), last_event_id)]
-                    return [
-                        ServerSentEvent("message", value.decode(), last_event_id)
-                        for value in values
-                    ]
-                except UnicodeDecodeError:
-                    pass
+                if _LF not in joined and (blank == 2 or _CR not in joined):
+                    last_event_id = self._last_event_id
+                    events: list[ServerSentEvent] = []
+                    append = events.append
+                    try:
+                        if len(values) == 1:  # the usual block when reads are small
+                            return [ServerSentEvent("message", values[0].decode(), last_event_id)]
+                        for value in values:
+                            # Built without calling __init__, as in _interpret_typed.
+                            event = _new_event(ServerSentEvent)
+                            event.event = "message"
+                            event.data = value.decode()
+                            event.id = last_event_id
+                            event.retry = None
+                            append(event)
+                    except UnicodeDecodeError:
+                        pass
+                    else:
+                        return events
         elif block.startswith(b"event: "):
-            events = self._interpret_typed(block)
-            if events is not None:
-                return events
+            typed = self._interpret_typed(block)
+            if typed is not None:
+                return typed
         return self._interpret_lines(block.decode("utf-8", "replace"))
 
     def _interpret_typed(self, block: bytes) -> list[ServerSentEvent] | None:

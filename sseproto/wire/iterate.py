@@ -44,33 +44,37 @@ def aiter_events(
     return _aevents(SSEDecoder(max_event_size=max_event_size), async_reads(chunks))
 
 
-# A read without CR or LF cannot complete an event, so the iterators gather such reads and feed
-# them with the next read that can: one decoder call instead of many when a stream arrives a few
-# bytes at a time. Events still come out with the read that completes them. The bounds keep the
-# decoder seeing an oversized line soon enough to refuse it, and the gathered reads costing about
-# their size (a read of a few bytes costs about 40 more as an object of its own).
-_GATHER_LIMIT = 64 * 1024
-_GATHER_READS = 256
+# A small read without CR or LF cannot complete an event, so the iterators hold such reads and
+# feed them with the next read that can: one decoder call instead of many when a stream arrives a
+# few bytes at a time. Events still come out with the read that completes them. Each read costs a
+# type check and two memchr-level tests: the loop stays this lean because tiny reads cost a loop
+# turn each. Larger reads are fed at once, and at most _HELD_READS small reads are held, so the
+# held reads stay under 64 KiB and the decoder sees an oversized line soon enough to refuse it;
+# they are joined as they are fed (a read of a few bytes costs about 40 more as an object of its
+# own).
+_SMALL_READ = 256
+_HELD_READS = 256
 
 
 def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[ServerSentEvent]:
     feed = decoder.feed
     held: list[bytes] = []
-    held_size = 0
+    hold = held.append
     for read in chunks:
         chunk = read if read.__class__ is bytes else _as_bytes(read)
-        line_end = 10 in chunk or 13 in chunk
-        if held or not line_end:
-            held.append(chunk)
-            held_size += len(chunk)
-            if not line_end and held_size < _GATHER_LIMIT and len(held) < _GATHER_READS:
-                continue
-            chunk = b"".join(held)
-            held.clear()
-            held_size = 0
-        yield from feed(chunk)
+        if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
+            if held:
+                hold(chunk)
+                chunk = b"".join(held)
+                held.clear()
+            yield from feed(chunk)
+        else:
+            hold(chunk)
+            if len(held) >= _HELD_READS:
+                feed(b"".join(held))  # no line end: nothing to yield
+                held.clear()
     if held:
-        yield from feed(b"".join(held))
+        feed(b"".join(held))
     yield from decoder.close()
 
 
@@ -79,23 +83,23 @@ async def _aevents(
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
     held: list[bytes] = []
-    held_size = 0
+    hold = held.append
     async for read in chunks:
         chunk = read if read.__class__ is bytes else _as_bytes(read)
-        line_end = 10 in chunk or 13 in chunk
-        if held or not line_end:
-            held.append(chunk)
-            held_size += len(chunk)
-            if not line_end and held_size < _GATHER_LIMIT and len(held) < _GATHER_READS:
-                continue
-            chunk = b"".join(held)
-            held.clear()
-            held_size = 0
-        for event in feed(chunk):
-            yield event
+        if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
+            if held:
+                hold(chunk)
+                chunk = b"".join(held)
+                held.clear()
+            for event in feed(chunk):
+                yield event
+        else:
+            hold(chunk)
+            if len(held) >= _HELD_READS:
+                feed(b"".join(held))  # no line end: nothing to yield
+                held.clear()
     if held:
-        for event in feed(b"".join(held)):
-            yield event
+        feed(b"".join(held))
     for event in decoder.close():
         yield event
 
