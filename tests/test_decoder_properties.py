@@ -222,6 +222,15 @@ def test_events_are_dispatched_as_soon_as_their_block_ends(stream: bytes, cuts: 
         assert decoder.last_event_id == prefix.last_event_id
 
 
+@example(data=b"data: x\r\n\r\n")
+@example(data=b"a\r\n\r\n\r")
+@example(data=b"a\r\n\r\n\n")
+@given(data=st.one_of(arbitrary_bytes, sse_like_streams()))
+def test_the_crlf_blank_line_search_finds_what_the_general_one_finds(data: bytes) -> None:
+    """The one-search shortcut for CRLF streams gives the general search's answer on any bytes."""
+    assert decoder_module._crlf_blank_line_end(data) == decoder_module._blank_line_end(data)
+
+
 # --- 2. Round trip -------------------------------------------------------------------------------
 
 field_text = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"))

@@ -221,7 +221,7 @@ class SSEDecoder:
         if self._guarded:
             data = self._pass_guard(data)
         if _LF in data or _CR in data:
-            cut = _blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
+            cut = _crlf_blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
             if cut >= 2:
                 return self._complete_blocks(data, cut)
             # The blank line may straddle the reads: a line end ending the pending bytes and a
@@ -564,6 +564,15 @@ def _blank_line_end(data: bytes, start: int = 0, stop: int | None = None) -> int
     if data[found + 1] == _CR and data[end : end + 1] == b"\n":
         end += 1
     return end
+
+
+def _crlf_blank_line_end(data: bytes) -> int:
+    """:func:`_blank_line_end` of ``data``, found at the cost of one search when, as in a CRLF
+    stream, the last line ends of ``data`` are CRLF CRLF with no line end after them."""
+    end = data.rfind(b"\r\n\r\n") + 4
+    if end >= 4 and data.find(b"\n", end) < 0 and data.find(b"\r", end) < 0:
+        return end
+    return _blank_line_end(data)
 
 
 def _segment_end(block: bytes, position: int, has_cr: bool) -> int:
