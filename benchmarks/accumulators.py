@@ -7,17 +7,35 @@ wraps around it: the limit of any design that parses every payload.
 
 Each adapter takes the reads of a stream and returns ``(content, tool arguments)`` of the rebuilt
 completion, so one check proves every path rebuilt the same message before any of them is timed.
+
+The chat engine reads most chunks with verified templates; :func:`engine` runs it with them or
+without them (every chunk parsed), on the seeded workloads and on the real recordings.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import sseproto
+from sseproto import ChatAccumulator, StreamError
+from sseproto.dialects.kit.drive import run
 
-__all__ = ["Accumulate", "accumulators", "json_floor", "payloads", "scanner_floor"]
+__all__ = [
+    "Accumulate",
+    "accumulators",
+    "engine",
+    "json_floor",
+    "payloads",
+    "real_chat_recordings",
+    "scanner_floor",
+]
+
+# The real recorded streams, beside the repository (absent from a plain clone).
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "real"
 
 # (content, arguments of each tool call by index)
 Result = tuple[str, tuple[str, ...]]
@@ -101,3 +119,30 @@ def scanner_floor(texts: list[str]) -> int:
     for text in texts:
         scan(text, 0)
     return len(texts)
+
+
+class _WithoutTemplates(ChatAccumulator):
+    """The chat engine with its templates turned off: every chunk takes the full path."""
+
+    _TEMPLATES = False
+
+
+def engine(*, templates: bool) -> Callable[[list[list[bytes]]], int]:
+    """The chat engine run over each stream of a list (its reads), with or without templates; a
+    stream that ends in a provider's error counts as read. Returns how many streams it read."""
+    kind = ChatAccumulator if templates else _WithoutTemplates
+
+    def read_all(streams: list[list[bytes]]) -> int:
+        for reads in streams:
+            with contextlib.suppress(StreamError):
+                run(kind(), iter(reads))
+        return len(streams)
+
+    return read_all
+
+
+def real_chat_recordings() -> list[bytes]:
+    """The bodies of the real recorded chat streams (OpenAI and compatible vendors); empty when
+    the recordings are not beside the repository."""
+    folders = (REAL / "openai-chat", REAL / "other-openai-compatible")
+    return [path.read_bytes() for folder in folders for path in sorted(folder.rglob("*.sse"))]

@@ -103,8 +103,10 @@ def _dumps(payload: dict[str, Any]) -> str:
 class _ChunkWriter:
     """Renders chunks of one completion as SSE ``data:`` events."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, *, padded: bool = True, logprobs: bool = False) -> None:
         self._rng = rng
+        self._padded = padded
+        self._logprobs = logprobs
         self.id = "chatcmpl-" + "".join(
             rng.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij0123", k=29)
         )
@@ -120,7 +122,10 @@ class _ChunkWriter:
             "choices": choices,
             "usage": usage,
         }
-        if choices:
+        if not self._padded and usage is None:
+            # As OpenAI streamed before it sent "usage": null and padding on every chunk.
+            del payload["usage"]
+        elif choices:
             # OpenAI pads every delta with a random-length "obfuscation" field.
             payload["obfuscation"] = "".join(
                 self._rng.choices("abcdefXYZ0123", k=self._rng.randint(1, 12))
@@ -128,7 +133,13 @@ class _ChunkWriter:
         self.parts.append("data: " + _dumps(payload) + "\n\n")
 
     def delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> None:
-        self.chunk([{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}])
+        logprobs = None
+        if self._logprobs and "content" in delta:
+            token = delta["content"]
+            entry = {"token": token, "logprob": -0.25, "bytes": list(token.encode())}
+            logprobs = {"content": [{**entry, "top_logprobs": []}], "refusal": None}
+        choice = {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish_reason}
+        self.chunk([choice])
 
     def finish(self, reason: str, completion_tokens: int) -> str:
         self.delta({}, reason)
@@ -139,10 +150,17 @@ class _ChunkWriter:
         return "".join(self.parts)
 
 
-def chat_stream(chunks: int = 20_000, *, seed: int = SEED) -> Workload:
-    """A text completion of ``chunks`` content deltas (plus role, finish and usage chunks)."""
+def chat_stream(
+    chunks: int = 20_000, *, seed: int = SEED, padded: bool = True, logprobs: bool = False
+) -> Workload:
+    """A text completion of ``chunks`` content deltas (plus role, finish and usage chunks).
+
+    ``padded``: every chunk carries ``"usage": null`` and an ``obfuscation`` pad, as OpenAI sends
+    them today (named ``chat``); without, as gpt-4o streamed before (``chat-plain``).
+    ``logprobs``: every content delta carries its token's logprobs (``chat-logprobs``).
+    """
     rng = random.Random(seed)
-    writer = _ChunkWriter(rng)
+    writer = _ChunkWriter(rng, padded=padded, logprobs=logprobs)
     writer.delta({"role": "assistant", "content": "", "refusal": None})
     pieces: list[str] = []
     for _ in range(chunks):
@@ -150,7 +168,8 @@ def chat_stream(chunks: int = 20_000, *, seed: int = SEED) -> Workload:
         pieces.append(piece)
         writer.delta({"content": piece})
     text = writer.finish("stop", chunks)
-    return Workload("chat", text.encode(), chunks + 4, content="".join(pieces))
+    name = "chat-logprobs" if logprobs else "chat" if padded else "chat-plain"
+    return Workload(name, text.encode(), chunks + 4, content="".join(pieces))
 
 
 def _arguments_json(rng: random.Random, size: int) -> str:

@@ -156,3 +156,15 @@ def test_a_duplicated_key_is_cut_where_the_parser_reads_it() -> None:
     assert pieces == ["b"]
     first = text.replace('{"content": "a",', '{"content": "b",')
     assert read_all(template, [first])[2] == 0
+
+
+def test_any_run_of_spaces_before_the_last_brace_fits() -> None:
+    # Anthropic pads its events with spaces before the final brace, by a random length.
+    padded = text_of("first")[:-1] + "   }"
+    template, pieces = learned(padded)
+    fits = [text_of("a"), text_of("b")[:-1] + " " * 15 + "}"]
+    texts, stopped, count = read_all(template, fits)
+    assert (texts, stopped, count) == (["a", "b"], None, 2)
+    for other in (text_of("c")[:-1] + "\t}", text_of("c") + " ", text_of("c")[:-1] + " x}"):
+        assert read_all(template, [other])[1:] == (ServerSentEvent("message", other), 0)
+    assert pieces == ["a", "b"]

@@ -282,6 +282,9 @@ class ChatAccumulator:
             events = decoder.feed(data)
             if self._guard.head is not None:
                 self._guard.keep_head(data, self.events_received)
+            if not events:
+                # Most tiny reads complete no event.
+                return
             chunk_of = self._chunk
             scan = scan_short_json
             short = SHORT_PAYLOAD

@@ -71,7 +71,17 @@ class Template:
     Built by :func:`learn`, never directly.
     """
 
-    __slots__ = ("_after", "_head", "_joint", "_leaf", "_name", "_pad", "_start", "_tail")
+    __slots__ = (
+        "_after",
+        "_head",
+        "_joint",
+        "_leaf",
+        "_name",
+        "_pad",
+        "_spaced",
+        "_start",
+        "_tail",
+    )
 
     def __init__(
         self,
@@ -89,6 +99,11 @@ class Template:
         self._head = head
         self._start = len(head)
         self._joint = joint
+        # A tail ending in a brace fits any run of spaces before that brace (Anthropic pads its
+        # events so, by a random length): whitespace between two tokens changes no parse.
+        self._spaced = tail.endswith("}")
+        if self._spaced:
+            tail = tail[:-1].rstrip(" ")
         self._tail = tail
         self._after = len(tail) - 1
         self._leaf = leaf
@@ -115,6 +130,7 @@ class Template:
             self._tail,
             self._after,
         )
+        spaced = self._spaced
         pieces, update, keeps_empty = self._leaf
         append = pieces.append
         scan = scan_string
@@ -132,7 +148,13 @@ class Template:
                     except ValueError:
                         found = event
                         break
-                    if end + after == len(text) and text.endswith(tail):
+                    rest = end + after
+                    size = len(text)
+                    if text.startswith(tail, end - 1) and (
+                        text.endswith("}") and text.count(" ", rest, size - 1) == size - 1 - rest
+                        if spaced
+                        else rest == size
+                    ):
                         count += 1
                         if value:
                             append(value)
@@ -157,7 +179,13 @@ class Template:
                     except ValueError:
                         found = event
                         break
-                    if end + after == len(text) and text.endswith(tail):
+                    rest = end + after
+                    size = len(text)
+                    if text.startswith(tail, end - 1) and (
+                        text.endswith("}") and text.count(" ", rest, size - 1) == size - 1 - rest
+                        if spaced
+                        else rest == size
+                    ):
                         count += 1
                         pad = held
                         if value:
