@@ -310,7 +310,8 @@ class ChatAccumulator:
                     if end == len(payload):
                         chunk_of(chunk, updates)
                         if self._plain and self._TEMPLATES and fast.worth_learning():
-                            self._learn(payload, chunk)
+                            plan_of = plan(chunk, self._choices)
+                            fast.learn("message", payload, chunk, plan_of, self._extras)
                         continue
                 # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
                 # takes the general path, which decides exactly.
@@ -697,15 +698,6 @@ class ChatAccumulator:
             self._usage = usage
             if updates is not None:
                 updates.append(UsageUpdate(usage))
-
-    def _learn(self, payload: str, chunk: Any) -> None:
-        """Learn the template of ``chunk``, just applied from ``payload``, when the rules of
-        ``fast`` allow one."""
-        where = plan(chunk, self._choices)
-        if where is not None:
-            self._fast.learn(
-                "message", payload, chunk, where.leaf, where.into, where.pad, self._extras
-            )
 
     def _error_chunk(self, chunk: dict[str, Any], updates: Updates) -> NoReturn:
         """Take what an error chunk carried (OpenRouter sends choices and usage in

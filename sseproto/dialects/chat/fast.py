@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..kit.template import Leaf, Path
+from ..kit.template import Leaf, Path, Plan
 from ..kit.updates import (
     ChatUpdate,
     ContentDelta,
@@ -32,7 +32,7 @@ from ..kit.updates import (
 )
 from .choice import ChoiceState
 
-__all__ = ["Plan", "plan"]
+__all__ = ["plan"]
 
 # The delta fields whose string is a leaf, and the update a piece of each makes.
 _TEXT_UPDATES: dict[str, Callable[[int, str], ChatUpdate]] = {
@@ -52,15 +52,6 @@ _TEXT_PIECES: dict[str, Callable[[ChoiceState], list[str] | None]] = {
 _DELTA_RULES = frozenset({"tool_calls", "function_call", "audio"})
 _CHOICE_FIELDS = frozenset({"index", "delta", "finish_reason", "logprobs"})
 _PAD: Path = ("obfuscation",)
-
-
-class Plan(NamedTuple):
-    """Where a template's holes are in a chunk (``pad`` None when it has none), and what
-    reading its leaf does."""
-
-    leaf: Path
-    into: Leaf
-    pad: Path | None
 
 
 def plan(chunk: dict[str, Any], states: dict[int, ChoiceState]) -> Plan | None:

@@ -35,7 +35,7 @@ from .errors import InvalidChunkError
 from .payload import parse_json, scan_string
 from .updates import ChatUpdate
 
-__all__ = ["FastPath", "Leaf", "Path", "Template", "learn"]
+__all__ = ["FastPath", "Leaf", "Path", "Plan", "Template", "learn"]
 
 Path = tuple[str | int, ...]
 """Where a string is in a payload: the keys and list indexes leading to it."""
@@ -47,12 +47,17 @@ _SENTINEL_VALUES = ('\x00\U0001f600"leaf', "\x01\u00e9\\pad")
 # How many places in a text that could hold a hole are tried; a payload repeating the key more
 # than this is not worth a template.
 _MAX_CANDIDATES = 4
-# A template costs about two parses to learn and saves most of one on each event it reads. After
-# the first few, one is learned only while those learned so far have read this many events each
-# on average: a stream whose events never repeat a shape (n > 1 chat choices taking turns) stops
-# paying for learning.
-_FREE_LEARNS = 4
-_READS_PER_LEARN = 4
+# What learning costs, in units of what reading one event with a template saves (most of a
+# parse): asking whether an event could give a template (its plan) costs one, learning one (two
+# more parses) two more. After the first few units, learning goes on only while templates have
+# read at least one event per unit spent: a stream where no template applies (logprobs on every
+# chunk) or none is ever used (n > 1 chat choices taking turns) soon stops paying for it. It
+# still tries again after 8, 16, 32, ... events, since a stream may change its shape (Mistral's
+# reasoning arrives as content arrays, its answer as strings).
+_FREE_COST = 8
+_PLAN_COST = 1
+_LEARN_COST = 2
+_FIRST_WAIT = 8
 
 
 class Leaf(NamedTuple):
@@ -63,6 +68,15 @@ class Leaf(NamedTuple):
     pieces: list[str]
     update: Callable[[str], ChatUpdate] | None
     keeps_empty: bool
+
+
+class Plan(NamedTuple):
+    """Where a template's holes are in an event's payload (``pad`` None when it has none), and
+    what reading its leaf does: a dialect's answer for an event it has just applied."""
+
+    leaf: Path
+    into: Leaf
+    pad: Path | None = None
 
 
 class Template:
@@ -214,12 +228,16 @@ class FastPath:
     nothing else has changed the state since the event it was learned from.
     """
 
-    __slots__ = ("_learned", "_reads", "template")
+    __slots__ = ("_cost", "_reads", "_wait", "_waited", "template")
 
     def __init__(self) -> None:
         self.template: Template | None = None
-        self._learned = 0
+        self._cost = 0
         self._reads = 0
+        # While learning does not pay: how many events to let pass before trying again, and how
+        # many have passed.
+        self._wait = _FIRST_WAIT
+        self._waited = 0
 
     @property
     def reads(self) -> int:
@@ -231,23 +249,32 @@ class FastPath:
         self.template = None
 
     def worth_learning(self) -> bool:
-        """Whether learning is likely to be repaid (see ``_READS_PER_LEARN``)."""
-        learned = self._learned
-        return learned < _FREE_LEARNS or learned * _READS_PER_LEARN <= self._reads
+        """Whether learning is likely to be repaid (see ``_FREE_COST``); the engine asks before
+        it plans."""
+        cost = self._cost
+        if cost < _FREE_COST or cost <= self._reads:
+            return True
+        self._waited += 1
+        if self._waited < self._wait:
+            return False
+        self._waited = 0
+        self._wait *= 2
+        return True
 
     def learn(
         self,
         name: str,
         text: str,
         payload: Mapping[str, Any],
-        leaf: Path,
-        into: Leaf,
-        pad: Path | None = None,
+        plan: Plan | None,
         pad_into: dict[str, Any] | None = None,
     ) -> None:
-        """Learn the template of an event (see :func:`learn`) and read with it from now on."""
-        self._learned += 1
-        self.template = learn(name, text, payload, leaf, into, pad, pad_into)
+        """Learn the template of an event as the dialect planned it (see :func:`learn`) and read
+        with it from now on; nothing when there is no plan, but counting what planning cost."""
+        self._cost += _PLAN_COST
+        if plan is not None:
+            self._cost += _LEARN_COST
+            self.template = learn(name, text, payload, plan.leaf, plan.into, plan.pad, pad_into)
 
     def read(
         self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
