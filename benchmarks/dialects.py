@@ -14,6 +14,10 @@ text and tool input):
   ``input_json_delta`` pieces, at 64 KB and 1 MB: the cost per KB must stay flat (linear). The
   SDK re-parses the whole buffer on every delta (quadratic): it runs at 16 KB and 64 KB only.
 
+And the Anthropic engine with its verified templates against the engine without them (every
+event parsed): on the seeded ``anthropic`` workload of ``workloads.py`` (padded before the final
+brace, as the real recordings show the live API pads) and on the real recordings.
+
 Times are medians of interleaved repeats of CPU time (``timing.py``); ratios compare cases timed in
 the same run. Exit status 1 when a target is missed.
 """
@@ -21,6 +25,7 @@ the same run. Exit status 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import sys
@@ -29,11 +34,14 @@ from functools import partial
 from importlib import metadata
 from typing import Any
 
+from accumulators import REAL
 from report import Table, Verdicts
-from timing import interleaved
-from workloads import split_reads
+from timing import interleaved, rounds
+from workloads import anthropic_stream, split_reads
 
 import sseproto
+from sseproto import AnthropicAccumulator, StreamError
+from sseproto.dialects.kit.drive import run
 
 SEED = 20240611
 TEXT_DELTAS = 20_000
@@ -298,6 +306,46 @@ def tool_input_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None
     )
 
 
+class _WithoutTemplates(AnthropicAccumulator):
+    """The Anthropic engine with its templates turned off: every event takes the full path."""
+
+    _TEMPLATES = False
+
+
+def _engine(kind: type[AnthropicAccumulator], streams: list[list[bytes]]) -> None:
+    for reads in streams:
+        with contextlib.suppress(StreamError):
+            run(kind(), iter(reads))
+
+
+def templates_section(repeats: int, markdown: bool) -> None:
+    """The engine with and without its templates, in network reads."""
+    print("### Anthropic: the engine with and without templates, network reads\n")
+    cases = {"anthropic": [split_reads(anthropic_stream().data, "network")]}
+    recordings = sorted((REAL / "anthropic").glob("*.sse"))
+    if recordings:
+        cases[f"real recordings ({len(recordings)})"] = [
+            split_reads(path.read_bytes(), "network") for path in recordings
+        ]
+    table = Table(["streams", "with ms", "without ms", "with vs without"], markdown=markdown)
+    for name, streams in cases.items():
+        timed = rounds(
+            {
+                "with": partial(_engine, AnthropicAccumulator, streams),
+                "without": partial(_engine, _WithoutTemplates, streams),
+            },
+            repeats,
+        )
+        medians = timed.medians()
+        table.add(
+            name,
+            f"{medians['with'] * 1e3:.1f}",
+            f"{medians['without'] * 1e3:.1f}",
+            str(timed.speedup("with", "without")),
+        )
+    table.print()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sections; exit status 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -312,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdicts = Verdicts()
     text_section(options.repeats, options.markdown, verdicts)
     tool_input_section(options.repeats, options.markdown, verdicts)
+    templates_section(options.repeats, options.markdown)
     verdicts.print(markdown=options.markdown)
     return 1 if verdicts.failed else 0
 

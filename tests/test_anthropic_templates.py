@@ -206,7 +206,8 @@ def test_text_deltas_after_the_first_are_read_by_the_template(spaces: int) -> No
         body += _event("content_block_delta", json.dumps(delta)[:-1] + padding + "}")
     accumulator = AnthropicAccumulator()
     updates = accumulator.feed(body.encode())
-    assert accumulator._fast.reads == len(texts)
+    # The template is learned from the second delta (a run may have only one).
+    assert accumulator._fast.reads == len(texts) - 1
     assert [u for u in updates if isinstance(u, ContentDelta)] == [
         ContentDelta(0, t) for t in ["first", *texts] if t
     ]

@@ -348,7 +348,8 @@ def test_text_deltas_after_the_first_are_read_by_the_template(pad: bool) -> None
     body = _stream({"role": "assistant", "content": ""}, *({"content": t} for t in texts), pad=pad)
     accumulator = ChatAccumulator()
     updates = accumulator.feed(body)
-    # The role chunk's template does not fit the next chunk; the first text chunk's fits the rest.
+    # The role chunk and the first text chunk are planned alike: the template is learned from
+    # the second, and fits the rest.
     assert accumulator._fast.reads == len(texts) - 1
     assert updates == [ContentDelta(0, t) for t in texts if t]
     full = FullPath()
@@ -365,7 +366,8 @@ def test_argument_deltas_are_read_by_the_template() -> None:
     )
     accumulator = ChatAccumulator()
     updates = accumulator.feed(body)
-    assert accumulator._fast.reads == len(pieces) - 1
+    # The template is learned from the second of the chunks alike (a run may have only one).
+    assert accumulator._fast.reads == len(pieces) - 2
     assert updates[1:] == [ToolCallArgumentsDelta(0, 0, p) for p in pieces if p]
 
 

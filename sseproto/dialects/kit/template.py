@@ -47,16 +47,20 @@ _SENTINEL_VALUES = ('\x00\U0001f600"leaf', "\x01\u00e9\\pad")
 # How many places in a text that could hold a hole are tried; a payload repeating the key more
 # than this is not worth a template.
 _MAX_CANDIDATES = 4
+# The pattern that finds each key a hole may be the value of (see _places).
+_KEYS: dict[str, re.Pattern[str]] = {}
 # What learning costs, in units of what reading one event with a template saves (most of a
-# parse): asking whether an event could give a template (its plan) costs one, learning one (two
-# more parses) two more. After the first few units, learning goes on only while templates have
-# read at least one event per unit spent: a stream where no template applies (logprobs on every
-# chunk) or none is ever used (n > 1 chat choices taking turns) soon stops paying for it. It
-# still tries again after 8, 16, 32, ... events, since a stream may change its shape (Mistral's
-# reasoning arrives as content arrays, its answer as strings).
+# parse): asking whether an event could give a template (its plan) costs one, learning one
+# (a parse, a comparison and finding the holes) five more. A template is learned from the second
+# of two events planned alike in a row, never from the first of a run, which may be its only one.
+# After the first few units, learning goes on only while templates have read at least one event
+# per unit spent: a stream where no template applies (logprobs on every chunk) or none is ever
+# used (n > 1 chat choices taking turns) soon stops paying for it. It still tries again after 8,
+# 16, 32, ... events, since a stream may change its shape (Mistral's reasoning arrives as content
+# arrays, its answer as strings).
 _FREE_COST = 8
 _PLAN_COST = 1
-_LEARN_COST = 2
+_LEARN_COST = 5
 _FIRST_WAIT = 8
 
 
@@ -228,12 +232,14 @@ class FastPath:
     nothing else has changed the state since the event it was learned from.
     """
 
-    __slots__ = ("_cost", "_reads", "_wait", "_waited", "template")
+    __slots__ = ("_cost", "_planned", "_reads", "_wait", "_waited", "template")
 
     def __init__(self) -> None:
         self.template: Template | None = None
         self._cost = 0
         self._reads = 0
+        # The plan of the last event the full path applied, if it had one.
+        self._planned: Plan | None = None
         # While learning does not pay: how many events to let pass before trying again, and how
         # many have passed.
         self._wait = _FIRST_WAIT
@@ -270,9 +276,16 @@ class FastPath:
         pad_into: dict[str, Any] | None = None,
     ) -> None:
         """Learn the template of an event as the dialect planned it (see :func:`learn`) and read
-        with it from now on; nothing when there is no plan, but counting what planning cost."""
+        with it from now on, when the event before was planned alike; count what it cost."""
         self._cost += _PLAN_COST
-        if plan is not None:
+        planned = self._planned
+        self._planned = plan
+        if (
+            plan is not None
+            and planned is not None
+            and plan.into.pieces is planned.into.pieces
+            and plan.leaf == planned.leaf
+        ):
             self._cost += _LEARN_COST
             self.template = learn(name, text, payload, plan.leaf, plan.into, plan.pad, pad_into)
 
@@ -304,22 +317,26 @@ def learn(
 
     Costs about two parses of ``text``: call it when the template is likely to be used.
     """
-    values = [_at(payload, leaf)]
-    paths = [leaf]
-    if pad is not None:
-        values.append(_at(payload, pad))
-        paths.append(pad)
-    if not all(type(value) is str for value in values):
+    value = _at(payload, leaf)
+    if type(value) is not str:
         return None
-    spans = [_places(text, path, value) for path, value in zip(paths, values, strict=True)]
-    sink = None if pad is None or pad_into is None else (pad_into, str(pad[-1]))
-    for first in spans[0]:
-        for second in spans[1] if pad is not None else [None]:
-            cut = _cut(text, first, second)
-            if cut is None:
+    if pad is None:
+        for start, end in _places(text, leaf, value):
+            head, tail = text[:start], text[end - 1 :]
+            if _proved(head + _SENTINELS[0] + tail, payload, leaf, value):
+                return Template(name, head, None, tail, into, None)
+        return None
+    held = _at(payload, pad)
+    if type(held) is not str:
+        return None
+    sink = None if pad_into is None else (pad_into, str(pad[-1]))
+    for start, end in _places(text, leaf, value):
+        for pad_start, pad_end in _places(text, pad, held):
+            if pad_start <= end:
                 continue
-            head, joint, tail = cut
-            if _proved(head, joint, tail, payload, paths, values):
+            head, joint, tail = text[:start], text[end - 1 : pad_start], text[pad_end - 1 :]
+            probe = head + _SENTINELS[0] + joint + _SENTINELS[1] + tail
+            if _proved(probe, payload, leaf, value, pad, held):
                 return Template(name, head, joint, tail, into, sink)
     return None
 
@@ -344,10 +361,14 @@ def _places(text: str, path: Path, value: str) -> list[tuple[int, int]]:
     key = path[-1]
     if type(key) is not str:
         return []
+    pattern = _KEYS.get(key)
+    if pattern is None:
+        # The key as the text spells it, in any JSON whitespace around the colon; a key written
+        # with escapes is not found (no template, never a wrong one). Keys come from the
+        # dialects' code, a handful: each is compiled once.
+        pattern = _KEYS[key] = re.compile(rf'"{re.escape(key)}"[ \t\n\r]*:[ \t\n\r]*"')
     found: list[tuple[int, int]] = []
-    # The key as the text spells it, in any JSON whitespace around the colon; a key written with
-    # escapes is not found (no template, never a wrong one).
-    for spot in re.finditer(rf'"{re.escape(key)}"[ \t\n\r]*:[ \t\n\r]*"', text):
+    for spot in pattern.finditer(text):
         start = spot.end()
         try:
             held, end = scan_string(text, start)
@@ -360,42 +381,28 @@ def _places(text: str, path: Path, value: str) -> list[tuple[int, int]]:
     return found
 
 
-def _cut(
-    text: str, first: tuple[int, int], second: tuple[int, int] | None
-) -> tuple[str, str | None, str] | None:
-    """The head, joint and tail of ``text`` around holes at the given spans (the first before
-    the second)."""
-    start, end = first
-    if second is None:
-        return text[:start], None, text[end - 1 :]
-    if second[0] <= end:
-        return None
-    return text[:start], text[end - 1 : second[0]], text[second[1] - 1 :]
-
-
 def _proved(
-    head: str,
-    joint: str | None,
-    tail: str,
+    probe: str,
     payload: Mapping[str, Any],
-    paths: list[Path],
-    values: list[str],
+    leaf: Path,
+    value: str,
+    pad: Path | None = None,
+    held: str = "",
 ) -> bool:
-    """Whether the text ``head``, holes, ``tail`` (``joint`` between two holes) with sentinels in
-    its holes parses to ``payload`` with the sentinels at ``paths``, and so puts its holes exactly
-    at ``paths`` (see the module)."""
-    if joint is None:
-        probe = head + _SENTINELS[0] + tail
-    else:
-        probe = head + _SENTINELS[0] + joint + _SENTINELS[1] + tail
+    """Whether ``probe``, a template's text with sentinels in its holes, parses to ``payload``
+    with the sentinels at ``leaf`` (and ``pad``), whose values are ``value`` (and ``held``): then
+    the template puts its holes exactly there (see the module)."""
     try:
         parsed = parse_json(probe)
     except InvalidChunkError:
         return False
-    for number, path in enumerate(paths):
+    holes = [(leaf, _SENTINEL_VALUES[0], value)]
+    if pad is not None:
+        holes.append((pad, _SENTINEL_VALUES[1], held))
+    for path, sentinel, original in holes:
         parent = _at(parsed, path[:-1])
-        if type(parent) is not dict or parent.get(path[-1]) != _SENTINEL_VALUES[number]:
+        if type(parent) is not dict or parent.get(path[-1]) != sentinel:
             return False
         # Restored, so that the comparison below covers every other value.
-        parent[path[-1]] = values[number]
+        parent[path[-1]] = original
     return bool(parsed == payload)
