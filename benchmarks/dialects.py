@@ -41,7 +41,7 @@ from workloads import anthropic_stream, split_reads
 
 import sseproto
 from sseproto import AnthropicAccumulator, StreamError
-from sseproto.dialects.kit.drive import run
+from sseproto.dialects.kit.drive import run as drive
 
 SEED = 20240611
 TEXT_DELTAS = 20_000
@@ -315,7 +315,7 @@ class _WithoutTemplates(AnthropicAccumulator):
 def _engine(kind: type[AnthropicAccumulator], streams: list[list[bytes]]) -> None:
     for reads in streams:
         with contextlib.suppress(StreamError):
-            run(kind(), iter(reads))
+            drive(kind(), iter(reads))
 
 
 def templates_section(repeats: int, markdown: bool) -> None:
