@@ -3,10 +3,11 @@
 Most events of a stream are one JSON text with one string changing: the text of a delta (and, in
 OpenAI's streams, an ``obfuscation`` pad of random characters beside it). Once an event has been
 parsed and applied the usual way, :func:`learn` cuts its text around those strings (the *holes*);
-a later event whose text is the same around its holes is read by :meth:`Template.match` with a
-prefix check, the JSON scanner's own string reader for each hole, and a suffix check. Any other
-text (a key moved, a field added, other whitespace, another pad length where the pad is not a
-hole) is not matched, and its engine takes the full path.
+a later event whose text is the same around its holes is read by :meth:`Template.read` (a run
+of them in one call) with a prefix check, the JSON scanner's own string reader for each hole, and
+a suffix check; the tail fits any run of spaces before its final brace, as whitespace between two
+tokens changes no parse. Any other text (a key moved, a field added, other whitespace, another
+pad length where the pad is not a hole) does not fit, and its engine takes the full path.
 
 Why a match is exact. The JSON scanner reads a text from left to right, and what it does after a
 string depends only on where the string ends, never on what the string holds. So once the text
@@ -20,8 +21,9 @@ the result must hold each sentinel at its path and equal the event's payload eve
 The nesting depth of a text does not depend on what its strings hold, so a match is within
 :data:`~.payload.MAX_DEPTH` as the learned payload was.
 
-What the engine does with a matched event is its own business: it may only skip the full path for
-events whose every field but the holes has no effect left to have (see each engine).
+What reading a leaf does is the engine's (:class:`Leaf`, :class:`Plan`): it may only skip the full
+path for events whose every field but the holes has no effect left to have, and it drops its
+template (:class:`FastPath`) whenever anything else happens (see each dialect's ``fast`` module).
 """
 
 from __future__ import annotations
