@@ -139,6 +139,17 @@ def test_markers_are_known_and_explained(block: Block) -> None:
         assert block.argument in CHECKS, f"no check named {block.argument!r}"
 
 
+_LINK = re.compile(r"\]\(([^)\s#:]+)(?:#[^)]*)?\)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_links_between_pages_resolve(page: Path) -> None:
+    # A page moved or renamed must not leave a link to nothing.
+    targets = _LINK.findall(page.read_text(encoding="utf-8"))
+    missing = [target for target in targets if not (page.parent / target).exists()]
+    assert not missing, missing
+
+
 MODULES = sorted(
     module.name
     for module in pkgutil.walk_packages(sseproto.__path__, "sseproto.")
