@@ -64,6 +64,7 @@ from .dialects.kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
+from .dialects.kit.live import LiveArguments
 from .dialects.kit.result import Dialect, StreamResult, ToolCallView
 from .dialects.kit.state import StreamState
 from .dialects.kit.updates import (
@@ -151,6 +152,7 @@ __all__ = [
     "JSONPath",
     "JSONTextAppended",
     "JSONValueAdded",
+    "LiveArguments",
     "MCPToolUseBlock",
     "PartialImage",
     "PartialJSONParser",

@@ -23,8 +23,15 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.kit.drive import Accumulator
+from .dialects.kit.live import LiveArguments
 from .dialects.kit.result import StreamResult
-from .dialects.kit.updates import ChatUpdate, ContentDelta, ReasoningDelta, RefusalDelta
+from .dialects.kit.updates import (
+    ChatUpdate,
+    ContentDelta,
+    ReasoningDelta,
+    RefusalDelta,
+    ToolCallArgumentsDelta,
+)
 from .dialects.readers import accumulate, new_accumulator
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
@@ -115,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
         "--realtime",
         action="store_true",
         help="deliver each read when it arrived in the recording (needs a sidecar)",
+    )
+    replay.add_argument(
+        "--partial-json",
+        action="store_true",
+        help="print each tool call's arguments parsed so far, on a line of its own, after every "
+        "delta",
     )
     replay.add_argument(
         "--json",
@@ -294,6 +307,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     accumulator = new_accumulator()
     stats = _ReplayStats()
     text = None if args.json else _Text()
+    live = LiveArguments() if args.partial_json else None
     failure: StreamError | None = None
     try:
         for data in reads:
@@ -303,7 +317,7 @@ def _run_replay(args: argparse.Namespace) -> int:
                 accumulator.feed(data, into=updates)
             finally:
                 # The updates before an error in the same read are shown too.
-                _show(updates, text)
+                _show(updates, text, live)
         accumulator.close()
     except StreamError as error:
         failure = error
@@ -359,6 +373,13 @@ class _Text:
         self.kind: type[ChatUpdate] | None = None  # of the text printed last; None: nothing yet
         self._line_open = False
 
+    def line(self, kind: type[ChatUpdate], out: str) -> None:
+        """Print ``out`` on a line of its own; text after it starts a line with its label."""
+        sys.stdout.write(("\n" if self._line_open else "") + out + "\n")
+        sys.stdout.flush()
+        self.kind = kind
+        self._line_open = False
+
     def write(self, update: ContentDelta | RefusalDelta | ReasoningDelta) -> None:
         kind = type(update)
         out = update.text
@@ -370,13 +391,22 @@ class _Text:
         sys.stdout.flush()
 
 
-def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
-    """Print choice 0's text among ``updates``."""
+def _show(updates: list[ChatUpdate], text: _Text | None, live: LiveArguments | None) -> None:
+    """Print choice 0's text among ``updates`` (and with ``live``, its tool calls' arguments
+    parsed so far, after each delta)."""
     if text is None:
         return
     for update in updates:
         if isinstance(update, _TextDelta) and update.choice == 0:
             text.write(update)
+        elif live is not None and isinstance(update, ToolCallArgumentsDelta):
+            # One update at a time: the parsed value is live, so it is read before the next.
+            live.annotate(update)
+            parsed = update.parsed
+            if update.choice == 0 and parsed is not None:
+                text.line(
+                    ToolCallArgumentsDelta, f"[arguments {update.index}] {_json_text(parsed)}"
+                )
 
 
 def _recorded_first_content(fixture: Fixture | None) -> float | None:

@@ -18,6 +18,7 @@ from .auto import AutoAccumulator
 from .chat.completion import ChatCompletion
 from .gemini.result import GeminiResponse
 from .kit.drive import Accumulator, aiterate, arun, iterate, run
+from .kit.live import LiveArguments
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
 from .registry import DialectChoice
@@ -180,6 +181,7 @@ def iter_updates(
     dialect: DialectChoice = "auto",
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    partial_json: bool = False,
 ) -> Generator[ChatUpdate, None, None]:
     """Yield the updates of a stream of any dialect as its bytes arrive.
 
@@ -188,12 +190,19 @@ def iter_updates(
     stops at the terminal event, and a generator source is closed however iteration ends
     (a ``break`` included).
 
+    ``partial_json=True`` parses tool-call arguments as they arrive: each
+    :class:`ToolCallArgumentsDelta` carries the arguments parsed so far in ``parsed``, each
+    :class:`ToolCallDone` the whole arguments when they are valid JSON (see
+    :class:`~sseproto.LiveArguments`).
+
     Raises:
         StreamError: as :func:`accumulate`.
         TypeError, ValueError: at the call, as :func:`accumulate`.
     """
+    _check_flag(partial_json)
     source = reads(chunks)
-    return iterate(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
+    accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
+    return iterate(accumulator, source, LiveArguments() if partial_json else None)
 
 
 def aiter_updates(
@@ -202,11 +211,18 @@ def aiter_updates(
     dialect: DialectChoice = "auto",
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    partial_json: bool = False,
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The async twin of :func:`iter_updates`."""
+    _check_flag(partial_json)
     source = async_reads(chunks)
     accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
-    return aiterate(accumulator, source)
+    return aiterate(accumulator, source, LiveArguments() if partial_json else None)
+
+
+def _check_flag(partial_json: object) -> None:
+    if not isinstance(partial_json, bool):
+        raise ValueError(f"partial_json must be a bool, not {partial_json!r}")
 
 
 def iter_chat(
@@ -214,9 +230,16 @@ def iter_chat(
     *,
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    partial_json: bool = False,
 ) -> Generator[ChatUpdate, None, None]:
     """The updates of a chat stream: ``iter_updates(chunks, dialect="chat", ...)``."""
-    return iter_updates(chunks, dialect="chat", strict=strict, max_event_size=max_event_size)
+    return iter_updates(
+        chunks,
+        dialect="chat",
+        strict=strict,
+        max_event_size=max_event_size,
+        partial_json=partial_json,
+    )
 
 
 def aiter_chat(
@@ -224,6 +247,13 @@ def aiter_chat(
     *,
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    partial_json: bool = False,
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The updates of a chat stream: ``aiter_updates(chunks, dialect="chat", ...)``."""
-    return aiter_updates(chunks, dialect="chat", strict=strict, max_event_size=max_event_size)
+    return aiter_updates(
+        chunks,
+        dialect="chat",
+        strict=strict,
+        max_event_size=max_event_size,
+        partial_json=partial_json,
+    )

@@ -29,6 +29,7 @@ from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
 from .errors import IncompleteStreamError
+from .live import LiveArguments
 from .state import StreamState
 from .updates import ChatUpdate
 
@@ -126,11 +127,11 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
 
 
 def iterate(
-    accumulator: Accumulator[Any], reads: Iterator[BytesLike]
+    accumulator: Accumulator[Any], reads: Iterator[BytesLike], live: LiveArguments | None = None
 ) -> Generator[ChatUpdate, None, None]:
     """Yield the updates ``accumulator`` produces from ``reads`` until its terminal event (or
     the end of the reads), then those of the end of input. An error is raised after every
-    update produced before it."""
+    update produced before it. ``live`` gives the tool-call updates their parsed arguments."""
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
@@ -142,9 +143,9 @@ def iterate(
             except Exception as error:
                 fed = error
                 # The updates before the error in this read still reach the caller, then the error.
-                yield from updates
+                yield from updates if live is None else _annotated(updates, live)
                 raise
-            yield from updates
+            yield from updates if live is None else _annotated(updates, live)
             if target._state is not _STREAMING:
                 following = _following(target)
                 if following is None:
@@ -158,7 +159,8 @@ def iterate(
     finally:
         if isinstance(reads, Generator):
             reads.close()
-    yield from accumulator.close()
+    closing = accumulator.close()
+    yield from closing if live is None else _annotated(closing, live)
 
 
 async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) -> _R:
@@ -190,7 +192,9 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
 
 
 async def aiterate(
-    accumulator: Accumulator[Any], reads: AsyncIterator[BytesLike]
+    accumulator: Accumulator[Any],
+    reads: AsyncIterator[BytesLike],
+    live: LiveArguments | None = None,
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The async twin of :func:`iterate`."""
     target = accumulator
@@ -203,10 +207,10 @@ async def aiterate(
                 feed(data, updates)
             except Exception as error:
                 fed = error
-                for update in updates:
+                for update in updates if live is None else _annotated(updates, live):
                     yield update
                 raise
-            for update in updates:
+            for update in updates if live is None else _annotated(updates, live):
                 yield update
             if target._state is not _STREAMING:
                 following = _following(target)
@@ -221,7 +225,16 @@ async def aiterate(
     finally:
         if isinstance(reads, AsyncGenerator):
             await reads.aclose()
-    for update in accumulator.close():
+    closing = accumulator.close()
+    for update in closing if live is None else _annotated(closing, live):
+        yield update
+
+
+def _annotated(updates: list[ChatUpdate], live: LiveArguments) -> Iterator[ChatUpdate]:
+    """``updates``, each annotated by ``live`` just before it is handed on (the value it
+    carries is live: annotated a batch ahead, it would show later deltas' text)."""
+    for update in updates:
+        live.annotate(update)
         yield update
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...wire.display import call_repr
 
 if TYPE_CHECKING:
+    from ...partial_json.parser import PartialJSONParser
     from .result import StreamResult
 
 __all__ = [
@@ -37,7 +38,11 @@ class ChatUpdate:
     __slots__: tuple[str, ...] = ()
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, field) for field in self.__slots__)
+        return tuple(getattr(self, field) for field in self._fields())
+
+    def _fields(self) -> tuple[str, ...]:
+        # A slot named with an underscore is the update's machinery, not its value.
+        return tuple(field for field in self.__slots__ if field[0] != "_")
 
     # Defining __eq__ leaves the class unhashable: updates may hold dicts (usage).
     def __eq__(self, other: object) -> bool:
@@ -106,15 +111,29 @@ class ToolCallStarted(ChatUpdate):
 
 
 class ToolCallArgumentsDelta(ChatUpdate):
-    """More argument text for tool call ``index`` of choice ``choice``."""
+    """More argument text for tool call ``index`` of choice ``choice``.
 
-    __slots__ = ("choice", "index", "text")
+    ``parsed`` is the arguments parsed so far, when live partial JSON is on
+    (``iter_updates(..., partial_json=True)``, or a :class:`~sseproto.LiveArguments`): the live
+    value of a :class:`~sseproto.PartialJSONParser`, the same object for every delta of a call,
+    brought up to date when read (so read it when the update arrives; copy it to keep it). None
+    when it is off or before a value has started; arguments that turn out not to be JSON keep the
+    value of their valid beginning.
+    """
+
+    __slots__ = ("_parser", "choice", "index", "text")
     __match_args__ = ("choice", "index", "text")
 
     def __init__(self, choice: int, index: int, text: str) -> None:
         self.choice = choice
         self.index = index
         self.text = text
+        self._parser: PartialJSONParser | None = None
+
+    @property
+    def parsed(self) -> Any:
+        """The arguments parsed so far (see the class); None when live partial JSON is off."""
+        return None if self._parser is None else self._parser.value
 
 
 class ToolCallDone(ChatUpdate):
@@ -124,18 +143,22 @@ class ToolCallDone(ChatUpdate):
     stream that is when the stream completes (``[DONE]``, or the end of a complete stream), not
     at the choice's finish_reason, which vendors follow with more argument deltas; chunks arriving
     after ``[DONE]`` that change a call make the end of input send it again.
-    ``arguments`` is the whole argument text.
+    ``arguments`` is the whole argument text; ``parsed``, when live partial JSON is on, its value
+    when it is valid JSON (under the rules of every payload), else None.
     """
 
-    __slots__ = ("arguments", "choice", "id", "index", "name")
+    __slots__ = ("arguments", "choice", "id", "index", "name", "parsed")
     __match_args__ = ("choice", "index", "id", "name", "arguments")
 
-    def __init__(self, choice: int, index: int, id: str, name: str, arguments: str) -> None:
+    def __init__(
+        self, choice: int, index: int, id: str, name: str, arguments: str, parsed: Any = None
+    ) -> None:
         self.choice = choice
         self.index = index
         self.id = id
         self.name = name
         self.arguments = arguments
+        self.parsed = parsed
 
 
 class ChoiceFinished(ChatUpdate):

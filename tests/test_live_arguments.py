@@ -1,0 +1,247 @@
+"""Live tool arguments: with partial_json=True every tool-call argument update carries the arguments
+parsed so far and every ToolCallDone the parsed whole, in every dialect; off by default."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PROJECT_FIXTURES, REAL_FIXTURES, real_fixture_files, require_real_fixtures
+from test_partial_json import is_prefix, same
+
+import sseproto
+from sseproto import (
+    ChatAccumulator,
+    Chunking,
+    LiveArguments,
+    StreamError,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
+from sseproto._cli import main
+from sseproto.dialects.kit.payload import parse_json
+
+DIALECTS = ("openai-chat", "anthropic", "openai-responses", "gemini", "other-openai-compatible")
+
+
+def _with_tool_calls(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        try:
+            updates = list(sseproto.iter_updates(sseproto.replay(path)))
+        except StreamError:
+            continue
+        if any(isinstance(update, ToolCallDone) for update in updates):
+            found.append(path)
+    return found
+
+
+REAL_TOOL_CALLS = _with_tool_calls(real_fixture_files(*DIALECTS))
+PROJECT_TOOL_CALLS = _with_tool_calls(sorted(PROJECT_FIXTURES.glob("*.sse")))
+
+
+NOT_JSON = object()
+
+
+def _whole(arguments: str) -> Any:
+    """The parsed arguments under the rules of every payload; NOT_JSON if they are not JSON."""
+    try:
+        return parse_json(arguments)
+    except StreamError:
+        return NOT_JSON
+
+
+def check_live_arguments(path: Path, seed: int) -> int:
+    """Replay ``path`` with live partial JSON, reading the parsed arguments of some deltas as
+    they arrive (chosen at random): each read is a prefix of the whole value, and the last
+    delta's value is the whole. Return how many calls were checked."""
+    rng = random.Random(seed)
+    chunkings: list[Chunking] = ["recorded", "whole", "byte", 7]
+    chunking = rng.choice(chunkings)
+    shown: dict[tuple[int, int], list[Any]] = {}
+    last: dict[tuple[int, int], ToolCallArgumentsDelta] = {}
+    done: list[ToolCallDone] = []
+    with contextlib.suppress(StreamError):
+        for update in sseproto.iter_updates(
+            sseproto.replay(path, chunking=chunking), partial_json=True
+        ):
+            if isinstance(update, ToolCallStarted):
+                shown.pop((update.choice, update.index), None)
+            elif isinstance(update, ToolCallArgumentsDelta):
+                key = (update.choice, update.index)
+                last[key] = update
+                if rng.random() < 0.3 and update.parsed is not None:
+                    shown.setdefault(key, []).append(copy.deepcopy(update.parsed))
+            elif isinstance(update, ToolCallDone):
+                done.append(update)
+    for call in done:
+        whole = _whole(call.arguments)
+        if whole is NOT_JSON:
+            assert call.parsed is None
+            continue
+        assert same(call.parsed, whole)
+        key = (call.choice, call.index)
+        if key not in last:
+            continue  # arguments given whole at the start (Anthropic's input of {}), no delta
+        assert same(last[key].parsed, whole)
+        for value in shown.get(key, []):
+            assert is_prefix(value, whole)
+    return len(done)
+
+
+@pytest.mark.parametrize("path", REAL_TOOL_CALLS, ids=lambda path: path.name)
+def test_every_real_tool_call_shows_its_arguments_growing_to_the_whole(path: Path) -> None:
+    require_real_fixtures()
+    for seed in range(3):
+        assert check_live_arguments(path, seed) > 0
+
+
+def test_the_real_recordings_hold_tool_calls_of_every_dialect() -> None:
+    require_real_fixtures()
+    dialects = {path.relative_to(REAL_FIXTURES).parts[0] for path in REAL_TOOL_CALLS}
+    assert {"openai-chat", "anthropic", "openai-responses", "gemini"} <= dialects
+
+
+@pytest.mark.parametrize("path", PROJECT_TOOL_CALLS, ids=lambda path: path.name)
+def test_every_project_tool_call_shows_its_arguments_growing_to_the_whole(path: Path) -> None:
+    for seed in range(3):
+        assert check_live_arguments(path, seed) > 0
+
+
+def test_off_by_default_nothing_is_parsed() -> None:
+    path = PROJECT_FIXTURES / "tool-call.sse"
+    updates = list(sseproto.iter_updates(sseproto.replay(path)))
+    deltas = [update for update in updates if isinstance(update, ToolCallArgumentsDelta)]
+    done = [update for update in updates if isinstance(update, ToolCallDone)]
+    assert deltas and done
+    assert all(update.parsed is None for update in deltas)
+    assert all(update.parsed is None for update in done)
+
+
+def test_an_accumulator_used_directly_gets_them_from_live_arguments() -> None:
+    body = (PROJECT_FIXTURES / "tool-call.sse").read_bytes()
+    accumulator = ChatAccumulator()
+    live = LiveArguments()
+    values = []
+    done = []
+    for start in [*range(0, len(body), 50), None]:
+        updates = (
+            accumulator.close() if start is None else accumulator.feed(body[start : start + 50])
+        )
+        for update in updates:
+            live.annotate(update)
+            if isinstance(update, ToolCallArgumentsDelta):
+                values.append(copy.deepcopy(update.parsed))
+            elif isinstance(update, ToolCallDone):
+                done.append(update)
+    whole = json.loads(done[0].arguments)
+    assert same(done[0].parsed, whole)
+    assert same(values[-1], whole)
+    assert len({json.dumps(value) for value in values}) > 2  # it grew, delta by delta
+    assert all(value is None or is_prefix(value, whole) for value in values)
+
+
+def _chat_tool_call(*pieces: str) -> bytes:
+    chunks = [
+        {
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "c1",
+                                "type": "function",
+                                "function": {"name": "f", "arguments": ""},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+        *(
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]},
+                    }
+                ]
+            }
+            for piece in pieces
+        ),
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks)
+    return (events + "data: [DONE]\n\n").encode()
+
+
+def test_arguments_that_are_not_json_keep_their_valid_beginning() -> None:
+    body = _chat_tool_call('{"a": [1, ', "2, x", "]}")
+    updates = list(sseproto.iter_updates([body], partial_json=True))
+    deltas = [update for update in updates if isinstance(update, ToolCallArgumentsDelta)]
+    assert deltas[-1].parsed == {"a": [1, 2]}
+    done = [update for update in updates if isinstance(update, ToolCallDone)]
+    assert done[0].arguments == '{"a": [1, 2, x]}'
+    assert done[0].parsed is None
+
+
+def test_a_delta_read_when_it_arrives_shows_the_arguments_so_far() -> None:
+    body = _chat_tool_call('{"path": "a.py", "text": "de', "f f", '():"}')
+    seen = [
+        copy.deepcopy(update.parsed)
+        for update in sseproto.iter_updates([body], partial_json=True)
+        if isinstance(update, ToolCallArgumentsDelta)
+    ]
+    assert seen == [
+        {"path": "a.py", "text": "de"},
+        {"path": "a.py", "text": "def f"},
+        {"path": "a.py", "text": "def f():"},
+    ]
+
+
+def test_the_async_reader_gives_the_same() -> None:
+    import asyncio
+
+    body = _chat_tool_call('{"q": "ca', 'ts"}')
+
+    async def source() -> Any:
+        yield body
+
+    async def read() -> list[Any]:
+        return [
+            copy.deepcopy(update.parsed)
+            async for update in sseproto.aiter_updates(source(), partial_json=True)
+            if isinstance(update, ToolCallArgumentsDelta | ToolCallDone)
+        ]
+
+    assert asyncio.run(read()) == [{"q": "ca"}, {"q": "cats"}, {"q": "cats"}]
+
+
+def test_partial_json_must_be_a_bool() -> None:
+    flag: Any = "yes"
+    with pytest.raises(ValueError, match="partial_json"):
+        sseproto.iter_updates([b""], partial_json=flag)
+
+
+def test_replay_partial_json_prints_the_value_growing(capsys: pytest.CaptureFixture[str]) -> None:
+    fixture = PROJECT_FIXTURES / "reasoning-text-tool-call.sse"
+    assert main(["replay", "--partial-json", "--chunking", "byte", str(fixture)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[arg")]
+    values = [json.loads(line.split("] ", 1)[1]) for line in lines]
+    assert len(values) > 1
+    whole = values[-1]
+    assert all(is_prefix(value, whole) for value in values)
+    assert values[0] != whole
+    # Without the option, no such line.
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        main(["replay", str(fixture)])
+    assert "[arguments" not in out.getvalue()
