@@ -13,6 +13,9 @@ Hot paths: tool arguments streamed in 10-character deltas, the parsed value read
   the mean over all of them (a re-parse costs in proportion to the text so far). Its input is the
   UTF-8 text so far, sliced from the encoded whole (the SDKs encode the text on every delta, which
   costs more).
+- ``engine``: a chat stream of one tool call with 100 KB and 1 MB of arguments in 10-character
+  deltas, in network reads: ``accumulate``, ``iter_updates`` and ``iter_updates(...,
+  partial_json=True)`` reading ``parsed`` on every argument delta.
 - ``string``: one 1 MB string argument, followed through ``feed_changes`` (the text appended on
   every delta), beside the same feed reading ``value`` (a fresh 1 MB string per delta).
 
@@ -32,8 +35,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from timing import interleaved
+from workloads import split_reads, tool_arguments_stream
 
-from sseproto import PartialJSONParser
+import sseproto
+from sseproto import PartialJSONParser, ToolCallArgumentsDelta
 
 SEED = 20261130
 DELTA = 10
@@ -157,6 +162,33 @@ def nested_section(repeats: int, failures: list[str]) -> None:
         failures.append(f"flatness {flat:.2f}")
 
 
+def engine_section(repeats: int) -> None:
+    print("A chat tool call in 10-character argument deltas, network reads (whole stream)")
+    for size in (100_000, 1_000_000):
+        reads = split_reads(tool_arguments_stream(size).data, "network")
+
+        def updates(reads: list[bytes] = reads) -> None:
+            for _ in sseproto.iter_updates(reads):
+                pass
+
+        def parsed(reads: list[bytes] = reads) -> None:
+            for update in sseproto.iter_updates(reads, partial_json=True):
+                if type(update) is ToolCallArgumentsDelta:
+                    update.parsed  # noqa: B018 (reading the value is the work measured)
+
+        medians = interleaved(
+            {
+                "accumulate": lambda reads=reads: sseproto.accumulate(reads),
+                "iter_updates": updates,
+                "partial_json=True": parsed,
+            },
+            repeats,
+        )
+        cells = ", ".join(f"{name} {seconds * 1e3:.1f} ms" for name, seconds in medians.items())
+        print(f"  {size / 1000:,.0f} KB: {cells}")
+    print()
+
+
 def string_section(repeats: int, failures: list[str]) -> None:
     rng = random.Random(SEED + 1)
     # A source file: lines of words, some quoted (every line end and quote is an escape).
@@ -194,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]}, {args.repeats} repeats\n")
     failures: list[str] = []
     nested_section(args.repeats, failures)
+    engine_section(args.repeats)
     string_section(args.repeats, failures)
     for failure in failures:
         print(f"MISSED: {failure}")
