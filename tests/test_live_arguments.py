@@ -245,3 +245,43 @@ def test_replay_partial_json_prints_the_value_growing(capsys: pytest.CaptureFixt
     with contextlib.redirect_stdout(io.StringIO()) as out:
         main(["replay", str(fixture)])
     assert "[arguments" not in out.getvalue()
+
+
+def _chat_answer(*pieces: str) -> bytes:
+    chunks = [
+        *({"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces),
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+    ]
+    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks)
+    return (events + "data: [DONE]\n\n").encode()
+
+
+def test_a_json_answer_is_parsed_as_it_streams() -> None:
+    body = _chat_answer('{"title": "Du', 'ne", "year": 19', "65, ", '"tags": ["sf"]}')
+    seen = [
+        copy.deepcopy(update.parsed)
+        for update in sseproto.iter_updates([body], partial_json=True)
+        if isinstance(update, sseproto.ContentDelta)
+    ]
+    assert seen == [
+        {"title": "Du"},
+        {"title": "Dune"},
+        {"title": "Dune", "year": 1965},
+        {"title": "Dune", "year": 1965, "tags": ["sf"]},
+    ]
+
+
+def test_a_prose_answer_is_not_parsed() -> None:
+    body = _chat_answer("2 apples", " and [a pear]")
+    seen = [
+        update.parsed
+        for update in sseproto.iter_updates([body], partial_json=True)
+        if isinstance(update, sseproto.ContentDelta)
+    ]
+    assert seen == [None, None]
+    off = [
+        update.parsed
+        for update in sseproto.iter_updates([_chat_answer('{"a": 1}')])
+        if isinstance(update, sseproto.ContentDelta)
+    ]
+    assert off == [None]

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from ...partial_json.errors import InvalidJSONError
 from ...partial_json.parser import PartialJSONParser
-from .updates import ChatUpdate, ToolCallArgumentsDelta, ToolCallDone, ToolCallStarted
+from .updates import (
+    ChatUpdate,
+    ContentDelta,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
 
 __all__ = ["LiveArguments"]
 
 
 class LiveArguments:
-    """Gives the tool-call updates of one stream their parsed arguments.
+    """Gives the tool-call updates of one stream their parsed arguments (and a JSON answer its
+    parsed value).
 
     :meth:`annotate` takes the updates an accumulator returned, one at a time and in order, as
     they are handled, and sets each :class:`ToolCallArgumentsDelta`'s ``parsed`` (the arguments
@@ -32,13 +39,19 @@ class LiveArguments:
     ``iter_updates(..., partial_json=True)`` does this for you. Each call's text is parsed once,
     as it arrives (see :class:`~sseproto.PartialJSONParser`); text that turns out not to be JSON
     stops the parsing of that call, which keeps the value of its valid beginning.
+
+    The answer text is parsed the same way, for structured output (a JSON answer): each
+    :class:`ContentDelta`'s ``parsed`` is the answer so far, until a delta shows it is not JSON
+    (from that delta on, ``parsed`` is None; a prose answer costs a character or two).
     """
 
-    __slots__ = ("_parsers", "_refused")
+    __slots__ = ("_answers", "_parsers", "_refused")
 
     def __init__(self) -> None:
         self._parsers: dict[tuple[int, int], PartialJSONParser] = {}  # by (choice, index)
         self._refused: set[tuple[int, int]] = set()  # the calls whose text is not JSON
+        # The answer of each choice; None once it is not JSON.
+        self._answers: dict[int, PartialJSONParser | None] = {}
 
     def annotate(self, update: ChatUpdate) -> None:
         """Set ``parsed`` on ``update`` if it is a tool call's, the next update of the stream.
@@ -46,7 +59,18 @@ class LiveArguments:
         The value a delta carries is live: annotating the next delta of the same call makes it
         grow, so annotate each update when it is handled, not a batch ahead.
         """
-        if isinstance(update, ToolCallArgumentsDelta):
+        if isinstance(update, ContentDelta):
+            answers = self._answers
+            answer = answers.get(update.choice, False)
+            if answer is False:
+                answer = answers[update.choice] = PartialJSONParser()
+            if isinstance(answer, PartialJSONParser):
+                try:
+                    answer.feed(update.text)
+                    update._parser = answer
+                except InvalidJSONError:
+                    answers[update.choice] = None
+        elif isinstance(update, ToolCallArgumentsDelta):
             key = (update.choice, update.index)
             parser = self._parsers.get(key)
             if parser is None:

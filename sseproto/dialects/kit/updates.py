@@ -60,14 +60,27 @@ class ChatUpdate:
 
 
 class ContentDelta(ChatUpdate):
-    """More assistant text for choice ``choice``; ``text`` is never empty."""
+    """More assistant text for choice ``choice``; ``text`` is never empty.
 
-    __slots__ = ("choice", "text")
+    ``parsed`` is the answer so far parsed as JSON (structured output), when live partial JSON is
+    on and the answer is JSON so far: live, as :attr:`ToolCallArgumentsDelta.parsed` is. None
+    when it is off, before a value has started, and from the first delta that shows the answer
+    is not JSON.
+    """
+
+    __slots__ = ("_parser", "choice", "text")
     __match_args__ = ("choice", "text")
 
     def __init__(self, choice: int, text: str) -> None:
         self.choice = choice
         self.text = text
+        self._parser: PartialJSONParser | None = None
+
+    @property
+    def parsed(self) -> Any:
+        """The answer so far parsed as JSON (see the class); None when live partial JSON is
+        off."""
+        return None if self._parser is None else self._parser.value
 
 
 class RefusalDelta(ChatUpdate):
