@@ -185,7 +185,9 @@ def streaming_floor(reads: list[bytes]) -> int:
     it; the number of events.
 
     No decoder can do less: it must find the events, cut them out and decode them. It takes the
-    first line end for the stream's only kind and reads no field, so it is no decoder itself.
+    first line end for the stream's only kind and reads no field, so it is no decoder itself; and
+    it cuts the unfinished tail again with every read, so it is a floor only for reads that are
+    not much smaller than the events (network reads, a whole body).
     """
     first = next((read for read in reads if 10 in read or 13 in read), b"")
     separator = b"\r\n\r\n" if 13 in first else b"\n\n"
