@@ -250,11 +250,15 @@ class SyncEventSourceBase(_EventSourceBase):
     def _events(self) -> Generator[ServerSentEvent, None, None]:
         decoder = self._decoder
         with closing(self._chunks(comments=False)) as chunks:
-            for chunk in chunks:
-                for event in decoder.feed(chunk):
-                    self._last_event_id = event.id  # not yet the ids later in the read
-                    yield event
-                self._last_event_id = decoder.last_event_id
+            try:
+                for chunk in chunks:
+                    for event in decoder.feed(chunk):
+                        self._last_event_id = event.id  # not yet the ids later in the read
+                        yield event
+                    self._last_event_id = decoder.last_event_id
+            except IncompleteStreamError as error:
+                _place(error, decoder)
+                raise
         yield from decoder.close()
 
     def iter_updates(
@@ -367,11 +371,15 @@ class AsyncEventSourceBase(_EventSourceBase):
     async def _events(self) -> AsyncGenerator[ServerSentEvent, None]:
         decoder = self._decoder
         async with aclosing(self._chunks(comments=False)) as chunks:
-            async for chunk in chunks:
-                for event in decoder.feed(chunk):
-                    self._last_event_id = event.id  # not yet the ids later in the read
-                    yield event
-                self._last_event_id = decoder.last_event_id
+            try:
+                async for chunk in chunks:
+                    for event in decoder.feed(chunk):
+                        self._last_event_id = event.id  # not yet the ids later in the read
+                        yield event
+                    self._last_event_id = decoder.last_event_id
+            except IncompleteStreamError as error:
+                _place(error, decoder)
+                raise
         for event in decoder.close():
             yield event
 
@@ -450,6 +458,13 @@ class AsyncEventSourceBase(_EventSourceBase):
             if isinstance(body, AsyncGenerator):
                 await body.aclose()
             await self.aclose()
+
+
+def _place(error: IncompleteStreamError, decoder: SSEDecoder) -> None:
+    """Give a stream that ended early, read as events, the index of the event it stopped in
+    (the readers of updates and results place theirs by the events their accumulator read)."""
+    if error.event_index is None:
+        error.event_index = decoder.events_dispatched
 
 
 def _rejection(head: Head, start: bytes) -> BadResponseError:

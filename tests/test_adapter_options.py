@@ -416,3 +416,27 @@ def test_followers_pass_comments_on(server: LoopbackServer) -> None:
         )
         assert [event.data for event in events] == ["a"]
     assert seen == ["hi"]
+
+
+# -- where an event stream stopped --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_cut_while_reading_events_tells_the_event_it_stopped_in(
+    server: LoopbackServer, kind: Kind
+) -> None:
+    body = b"data: one\n\ndata: two\n\ndata: thr"
+    server.replies["/s"] = Reply(parts=[body[:20], body[20:]], cut=True)
+    with pytest.raises(IncompleteStreamError) as cut:
+        read(kind, f"{server.url}/s", "events")
+    assert (cut.value.offset, cut.value.event_index) == (len(body), 2)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_idle_timeout_while_reading_events_tells_the_event_it_stopped_in(
+    server: LoopbackServer, kind: Kind
+) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: a\n\nid: 7\n"], stall=2.0)
+    with pytest.raises(IdleTimeoutError) as idle:
+        read(kind, f"{server.url}/s", "events", idle_timeout=0.2)
+    assert (idle.value.offset, idle.value.event_index) == (15, 1)
