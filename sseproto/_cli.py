@@ -322,9 +322,9 @@ def _run_replay(args: argparse.Namespace) -> int:
     except StreamError as error:
         failure = error
     result = accumulator.snapshot()
-    error_fields = None if failure is None else _error_fields(failure)
     if failure is not None:
         _locate(failure, accumulator)
+    error_fields = None if failure is None else _error_fields(failure)
     if text is None:
         # The shape of NAME.expected.json: ``replay --json`` writes one.
         document = {**_result_fields(result), "error": error_fields}
@@ -438,7 +438,9 @@ def _is_content(update: ChatUpdate) -> bool:
 
 
 def _locate(failure: StreamError, accumulator: Accumulator[StreamResult]) -> None:
-    """Place a failure that carries no place where the stream stopped."""
+    """Place a failure that carries no place (the recorded transport error ending a replay)
+    where the stream stopped, as the readers place it, so that the message, ``--json`` and
+    ``check`` all say what ``accumulate`` says."""
     if failure.event_index is None:
         # The stream ended while this event was arriving (or before it began).
         failure.event_index = accumulator.events_received
@@ -673,6 +675,7 @@ def _outcome(
             accumulator.feed(data)
         accumulator.close()
     except StreamError as error:
+        _locate(error, accumulator)
         return (
             _result_fields(accumulator.snapshot()),
             _error_fields(error),

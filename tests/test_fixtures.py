@@ -49,22 +49,22 @@ def _generator() -> ModuleType:
 
 
 def _replayed(path: Path, chunking: sseproto.Chunking, seed: int | None) -> Outcome:
-    """The completion (the partial one on error) and the error, as expected.json holds them."""
-    accumulator = sseproto.ChatAccumulator()
+    """The completion (the partial one on error) and the error, as expected.json holds them:
+    as ``accumulate`` gives them, the error placed where the stream stopped even when it is the
+    recorded transport error that ended it."""
     try:
-        for data in sseproto.replay(path, chunking=chunking, seed=seed):
-            accumulator.feed(data)
-        accumulator.close()
+        completion = sseproto.accumulate(
+            sseproto.replay(path, chunking=chunking, seed=seed), dialect="chat"
+        )
     except sseproto.StreamError as error:
-        if error.partial is not None:
-            assert error.partial == accumulator.snapshot()
+        assert error.partial is not None
         found = {
             "type": type(error).__name__,
             "offset": error.offset,
             "event_index": error.event_index,
         }
-        return accumulator.snapshot().to_dict(), found
-    return accumulator.result().to_dict(), None
+        return error.partial.to_dict(), found
+    return completion.to_dict(), None
 
 
 def _expected(path: Path) -> Outcome:
