@@ -147,7 +147,8 @@ class BadResponseError(StreamError):
         return max(0.0, when.timestamp() - time.time())
 
     def _describe(self) -> str:
-        facts = [f"status {self.status}", f"content type {self.content_type!r}"]
+        status = f"status {self.status}" + (" (No Content)" if self.status == 204 else "")
+        facts = [status, f"content type {self.content_type!r}"]
         if self.request_id is not None:
             facts.append(f"request id {self.request_id}")
         if "retry-after" in self.headers:
@@ -155,17 +156,29 @@ class BadResponseError(StreamError):
         message = _provider_error(self.json())
         if message is not None:
             return f"{message}; {', '.join(facts)} instead of an event stream"
-        excerpt = self.body[:_EXCERPT].decode("utf-8", "replace")
-        hint = ""
-        if 200 <= self.status < 300 and self.body.lstrip().startswith(_STREAM_STARTS):
-            hint = (
+        body = f"body {self.body[:_EXCERPT].decode('utf-8', 'replace')!r}" if self.body else ""
+        return (
+            f"expected a 2xx text/event-stream response, got {', '.join(facts)} and "
+            f"{body or 'an empty body'}{self._hint() if 200 <= self.status < 300 else ''}"
+        )
+
+    def _hint(self) -> str:
+        """What a successful response that is no stream suggests was done differently."""
+        if self.body.lstrip().startswith(_STREAM_STARTS):
+            return (
                 " (the body looks like an event stream under another content type: "
                 "check_content_type=False reads it)"
             )
-        return (
-            f"expected a 2xx text/event-stream response, got {', '.join(facts)} and body "
-            f"{excerpt!r}{hint}"
-        )
+        # An API answering a request that did not ask to stream sends the whole result as JSON.
+        document = self.json()
+        if type(document) is dict:
+            return " (the whole answer as JSON: was the request sent without stream: true?)"
+        if type(document) is list:
+            return (
+                " (the whole answer as a JSON array: was the request sent without stream: "
+                "true, or a Gemini request without ?alt=sse?)"
+            )
+        return ""
 
 
 def _provider_error(document: Any) -> str | None:

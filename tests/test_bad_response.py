@@ -53,7 +53,8 @@ def test_a_body_that_is_not_json_parses_to_none_and_is_quoted(body: bytes) -> No
     error = rejection(body, status=502)
     assert error.json() is None
     assert str(error).startswith("expected a 2xx text/event-stream response, got status 502")
-    assert repr(body[:200].decode("utf-8", "replace")) in str(error)
+    quoted = repr(body[:200].decode("utf-8", "replace")) if body else "an empty body"
+    assert quoted in str(error)
 
 
 def test_a_json_body_without_an_error_is_quoted() -> None:
@@ -137,3 +138,32 @@ def test_a_stream_under_another_content_type_is_told_how_to_read_it(
 ) -> None:
     error = BadResponseError(status=status, content_type="text/plain", body=body)
     assert ("check_content_type=False" in str(error)) == hinted
+
+
+@pytest.mark.parametrize(
+    "status,body,hint",
+    [
+        (200, b'{"object": "chat.completion", "choices": []}', "without stream: true?"),
+        (200, b'  {"candidates": []}', "without stream: true?"),
+        (200, b'[{"candidates": []}]', "a Gemini request without ?alt=sse?"),
+        (400, b'{"detail": "bad"}', None),
+        (200, b"<html></html>", None),
+        (200, b'{"cut', None),
+    ],
+)
+def test_a_whole_json_answer_asks_whether_streaming_was_requested(
+    status: int, body: bytes, hint: str | None
+) -> None:
+    error = BadResponseError(status=status, content_type="application/json", body=body)
+    if hint is None:
+        assert "stream: true" not in str(error)
+    else:
+        assert str(error).endswith(hint + ")")
+
+
+def test_a_204_says_it_has_no_content() -> None:
+    error = BadResponseError(status=204, content_type=None, body=b"")
+    assert str(error) == (
+        "expected a 2xx text/event-stream response, got status 204 (No Content), "
+        "content type None and an empty body"
+    )
