@@ -367,3 +367,17 @@ def test_the_latest_time_a_sidecar_holds_still_replays(tmp_path: Path) -> None:
     latest = float(MAX_SECONDS)
     path = write_fixture(tmp_path, BODY, [(len(BODY), latest)], Ending("eof", latest))
     assert list(sseproto.replay(path)) == [BODY]
+
+
+def test_replaying_a_sidecar_instead_of_its_body_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fixture(tmp_path, BODY, reads=[(5, 0.1), (len(BODY) - 5, 0.2)])
+    sidecar = sidecar_path(path)
+    with pytest.raises(sseproto.FixtureError, match=r"the sidecar of stream\.sse") as caught:
+        sseproto.replay(sidecar)
+    assert caught.value.path == str(sidecar)
+    assert main(["replay", str(sidecar)]) == 1
+    assert "name stream.sse instead" in capsys.readouterr().err
+    assert main(["check", str(sidecar)]) == 1
+    assert "the sidecar of stream.sse" in capsys.readouterr().out
