@@ -161,7 +161,7 @@ class ToolCallDone(ChatUpdate):
     """
 
     __slots__ = ("arguments", "choice", "id", "index", "name", "parsed")
-    __match_args__ = ("choice", "index", "id", "name", "arguments")
+    __match_args__ = ("choice", "index", "id", "name", "arguments", "parsed")
 
     def __init__(
         self, choice: int, index: int, id: str, name: str, arguments: str, parsed: Any = None
