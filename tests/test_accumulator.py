@@ -35,10 +35,10 @@ from sseproto.dialects.chat.accumulator import (
     _MAX_CHOICES,
     _MAX_TRACKED_EXTRAS,
     _TRANSITIONS,
-    ChatInput,
 )
 from sseproto.dialects.chat.tool_calls import MAX_TOOL_CALLS
 from sseproto.dialects.kit.result import StreamResult
+from sseproto.dialects.kit.state import Input
 
 # -- helpers --------------------------------------------------------------------------------
 
@@ -1136,7 +1136,7 @@ def test_every_state_and_input_moves_legally_or_raises_a_stream_error(
     assert accumulator.state is expected_state
     if state is not expected_state and state not in (ChatState.CLOSED, ChatState.FAILED):
         # Every move the accumulator made is one the transition table allows.
-        assert expected_state in {_TRANSITIONS.get((state, move)) for move in ChatInput}
+        assert expected_state in {_TRANSITIONS.get((state, move)) for move in Input}
 
 
 def test_the_transition_table_only_leaves_terminal_states_by_raising() -> None:

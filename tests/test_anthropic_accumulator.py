@@ -32,6 +32,7 @@ from sseproto import (
     UsageUpdate,
 )
 from sseproto.dialects.anthropic import accumulator as engine
+from sseproto.dialects.kit.state import Input
 
 Json = dict[str, Any]
 
@@ -130,7 +131,7 @@ def test_offset_events_and_states_through_a_stream() -> None:
 
 def test_every_state_and_input_pair_is_a_legal_move_or_raises() -> None:
     states = list(StreamState)
-    inputs = list(engine.AnthropicInput)
+    inputs = list(Input)
     legal = engine._TRANSITIONS
     for state in states:
         for happening in inputs:
@@ -143,7 +144,7 @@ def test_every_state_and_input_pair_is_a_legal_move_or_raises() -> None:
                 with pytest.raises(StreamError, match="not allowed"):
                     accumulator._move(happening)
     # Terminal event once: a second message_stop in DONE is just an event, ignored.
-    assert (StreamState.DONE, engine.AnthropicInput.MESSAGE_STOP) not in legal
+    assert (StreamState.DONE, Input.TERMINAL) not in legal
 
 
 def test_a_failed_accumulator_raises_the_same_error_everywhere() -> None:

@@ -32,7 +32,8 @@ from sseproto import (
     UnexpectedStreamError,
     UsageUpdate,
 )
-from sseproto.dialects.responses.accumulator import _TRANSITIONS, ResponsesInput
+from sseproto.dialects.kit.state import Input
+from sseproto.dialects.responses.accumulator import _TRANSITIONS
 
 Json = dict[str, Any]
 
@@ -132,17 +133,17 @@ def run(*payloads: Json | str, strict: bool = False) -> tuple[list[ChatUpdate], 
 
 def test_every_state_and_input_pair() -> None:
     legal = {
-        (StreamState.STREAMING, ResponsesInput.EVENT): StreamState.STREAMING,
-        (StreamState.STREAMING, ResponsesInput.TERMINAL): StreamState.DONE,
-        (StreamState.STREAMING, ResponsesInput.PROVIDER_ERROR): StreamState.FAILED,
-        (StreamState.STREAMING, ResponsesInput.INVALID): StreamState.FAILED,
-        (StreamState.STREAMING, ResponsesInput.END_TRUNCATED): StreamState.FAILED,
-        (StreamState.DONE, ResponsesInput.EVENT): StreamState.DONE,
-        (StreamState.DONE, ResponsesInput.INVALID): StreamState.FAILED,
-        (StreamState.DONE, ResponsesInput.END_COMPLETE): StreamState.CLOSED,
+        (StreamState.STREAMING, Input.EVENT): StreamState.STREAMING,
+        (StreamState.STREAMING, Input.TERMINAL): StreamState.DONE,
+        (StreamState.STREAMING, Input.PROVIDER_ERROR): StreamState.FAILED,
+        (StreamState.STREAMING, Input.INVALID): StreamState.FAILED,
+        (StreamState.STREAMING, Input.END_TRUNCATED): StreamState.FAILED,
+        (StreamState.DONE, Input.EVENT): StreamState.DONE,
+        (StreamState.DONE, Input.INVALID): StreamState.FAILED,
+        (StreamState.DONE, Input.END_COMPLETE): StreamState.CLOSED,
     }
     for state in StreamState:
-        for move in ResponsesInput:
+        for move in Input:
             accumulator = ResponsesAccumulator()
             accumulator._state = state
             if (state, move) in legal:

@@ -2,10 +2,11 @@
 
 Strategy. Two layers of state, kept apart, as in the chat engine:
 
-1. The stream's lifecycle, an explicit state machine (:class:`StreamState`, every legal move in
-   :data:`_TRANSITIONS`): events are accepted while ``STREAMING``; ``message_stop`` moves to
-   ``DONE`` (later events are ignored, or rejected in strict mode); an error moves to ``FAILED``
-   for good; the end of input moves to ``CLOSED``.
+1. The stream's lifecycle, the state machine every dialect shares (:class:`StreamState`, every
+   legal move in :data:`_TRANSITIONS`; the skeleton in :class:`~..kit.engine.Engine`): events
+   are accepted while ``STREAMING``; ``message_stop`` moves to ``DONE`` (later events are
+   ignored, or rejected in strict mode); an error moves to ``FAILED`` for good; the end of
+   input moves to ``CLOSED``.
 2. What the message has received: its fields (the ``message_start`` object, updated by each
    ``message_delta``) and its content blocks, one :class:`BlockState` per ``index`` in a dict.
 
@@ -18,22 +19,14 @@ mode's consistency rules live in ``schema``; values of a wrong type are an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import Enum
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike, not_an_event
-from ..kit.errors import (
-    IncompleteStreamError,
-    InvalidChunkError,
-    ProviderError,
-)
-from ..kit.guard import DialectGuard
-from ..kit.payload import copy_payload, parse_json, scan_json
-from ..kit.state import StreamState
+from ..kit.engine import Engine, Updates
+from ..kit.errors import InvalidChunkError, ProviderError
+from ..kit.payload import parse_json, scan_json
+from ..kit.state import Input, StreamState, transitions
 from ..kit.template import FastPath
 from ..kit.updates import (
     ChatUpdate,
@@ -52,42 +45,12 @@ from .result import AnthropicMessage, string_field
 from .schema import StrictChecker
 from .updates import BlockDone, CitationAdded, ServerToolCallStarted
 
-__all__ = ["AnthropicAccumulator", "AnthropicInput"]
+__all__ = ["AnthropicAccumulator"]
 
-
-class AnthropicInput(Enum):
-    """What can happen to an Anthropic stream (the inputs of the state machine)."""
-
-    EVENT = "an event"
-    MESSAGE_STOP = "message_stop"
-    PROVIDER_ERROR = "a provider error"
-    INVALID = "an unreadable or invalid event"
-    END_COMPLETE = "the end of a complete stream"
-    END_TRUNCATED = "the end of a truncated stream"
-
-
-# Where updates go: a list, or None when nobody reads them (accumulate() builds none).
-Updates = list[ChatUpdate] | None
-
-_S = StreamState
-_I = AnthropicInput
 _STREAMING = StreamState.STREAMING
 _DONE = StreamState.DONE
-_CLOSED = StreamState.CLOSED
-_FAILED = StreamState.FAILED
-# Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
-_TRANSITIONS: Mapping[tuple[StreamState, AnthropicInput], StreamState] = {
-    (_S.STREAMING, _I.EVENT): _S.STREAMING,
-    (_S.STREAMING, _I.MESSAGE_STOP): _S.DONE,
-    (_S.STREAMING, _I.PROVIDER_ERROR): _S.FAILED,
-    (_S.STREAMING, _I.INVALID): _S.FAILED,
-    (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
-    # Nothing follows message_stop: the default mode ignores what still arrives (the message is
-    # complete and final), strict mode rejects it (as INVALID).
-    (_S.DONE, _I.EVENT): _S.DONE,
-    (_S.DONE, _I.INVALID): _S.FAILED,
-    (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
-}
+# Complete only at message_stop.
+_TRANSITIONS = transitions(complete_without_terminal=False)
 
 # How many content blocks one message may have. Each costs the model at least one output token and
 # the stream three events; the most cited answers seen have a few dozen. The bound keeps a hostile
@@ -113,7 +76,7 @@ def _index_of(payload: dict[str, Any]) -> int:
     return index
 
 
-class AnthropicAccumulator:
+class AnthropicAccumulator(Engine[AnthropicMessage]):
     """Sans-I/O engine for one Anthropic Messages stream.
 
     Feed it the stream as raw bytes (:meth:`feed`), as decoded events (:meth:`feed_event`) or as
@@ -143,234 +106,63 @@ class AnthropicAccumulator:
         ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
     """
 
-    __slots__ = (
-        "_blocks",
-        "_checker",
-        "_decoder",
-        "_error",
-        "_fast",
-        "_fields",
-        "_guard",
-        "_inputs",
-        "_recognised",
-        "_state",
-        "_strict",
-        "_tool_calls",
-    )
+    __slots__ = ("_blocks", "_checker", "_fast", "_fields", "_tool_calls")
 
+    dialect = "anthropic"
+    _TRANSITIONS = _TRANSITIONS
     # Whether deltas are read with verified templates when they can be (see ``fast``); the full
     # path alone when False, which the tests compare with.
     _TEMPLATES: ClassVar[bool] = True
 
-    def __init__(
-        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
-    ) -> None:
-        if not isinstance(strict, bool):
-            raise ValueError(f"strict must be a bool, not {strict!r}")
-        self._strict = strict
-        self._checker = StrictChecker() if strict else None
+    def _begin(self) -> None:
+        self._checker = StrictChecker() if self._strict else None
         # The template reading the deltas shaped like the last one, while nothing but such
         # deltas has come since (see ``fast``).
         self._fast = FastPath()
-        self._decoder = SSEDecoder(max_event_size=max_event_size)
-        self._state = _STREAMING
-        self._error: StreamError | None = None
-        # Events given to feed_event() and payloads given to feed_chunk(), for event_index.
-        self._inputs = 0
         # The message's keys but content: message_start's object, updated by message_delta.
         self._fields: dict[str, Any] = {}
         # A dict, not a list: a hostile index of 10**9 allocates nothing.
         self._blocks: dict[int, BlockState] = {}
         self._tool_calls = 0
-        # Until an Anthropic event arrives: the body's first bytes (if no event ever comes, they
-        # say what the body was) and what the first other event was.
-        self._recognised = False
-        self._guard = DialectGuard("anthropic")
 
-    @property
-    def state(self) -> StreamState:
-        """Where the stream is in its life."""
-        return self._state
+    # -- the events -------------------------------------------------------------------------
 
-    @property
-    def strict(self) -> bool:
-        """Whether the stream's grammar is enforced."""
-        return self._strict
+    def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:
+        payload_of = self._payload
+        scan = scan_json
+        checker = self._checker
+        fast = self._fast
+        learns = self._TEMPLATES and checker is None
+        while True:
+            # The commonest events of all, deltas shaped like the one before them, read by the
+            # template in one go; the first other event comes back for the full path.
+            event = fast.read(events, updates) if fast.template is not None else next(events, None)
+            if event is None:
+                break
+            data_text = event.data
+            try:
+                payload, end = scan(data_text, 0)
+            except (StopIteration, ValueError, RecursionError):
+                end = -1
+            # The live API pads data lines with spaces after the JSON.
+            if end != len(data_text) and (end < 0 or not data_text[end:].isspace()):
+                # Not JSON alone ([DONE], leading whitespace, malformed): decided exactly.
+                self._event(event.event, data_text, updates)
+                continue
+            if checker is not None:
+                checker.event_name(event.event, payload)
+            payload_of(payload, updates)
+            if learns and self._state is _STREAMING and fast.worth_learning():
+                fast.learn(event.event, data_text, payload, plan(payload, self._blocks))
 
-    @property
-    def offset(self) -> int:
-        """How many bytes of the stream :meth:`feed` has consumed."""
-        return self._decoder.offset
-
-    @property
-    def events_received(self) -> int:
-        """How many events have arrived: decoded by :meth:`feed`, or given to
-        :meth:`feed_event` and :meth:`feed_chunk`."""
-        return self._decoder.events_dispatched + self._inputs
-
-    # -- input ------------------------------------------------------------------------------
-
-    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
-        """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
-        complete. Reads may be split anywhere.
-
-        Args:
-            data: the next read of the body.
-            into: a list to append the updates to as they are produced (and to return), so
-                that when the call raises, the caller still has the updates produced before the
-                error. A new list when omitted.
-
-        Raises:
-            InvalidChunkError, ProviderError, UnexpectedStreamError: as the event arrives;
-                ``offset`` is the byte offset where that event starts in the stream.
-            EventTooLargeError: from the decoder, with ``partial`` attached.
-            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._feed_into(data, updates)
-        return updates
-
-    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates``; ``None`` builds no update at all (for callers
-        that only want the result)."""
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(AnthropicInput.EVENT)
-        decoder = self._decoder
-        events: list[ServerSentEvent] = []
-        event = None
-        try:
-            events = decoder.feed(data)
-            if self._guard.head is not None:
-                self._guard.keep_head(data, self.events_received)
-            payload_of = self._payload
-            scan = scan_json
-            checker = self._checker
-            fast = self._fast
-            learns = self._TEMPLATES and checker is None
-            pending = iter(events)
-            while True:
-                # The commonest events of all, deltas shaped like the one before them, read by
-                # the template in one go; the first other event comes back for the full path.
-                if fast.template is not None:
-                    event = fast.read(pending, updates)
-                else:
-                    event = next(pending, None)
-                if event is None:
-                    break
-                data_text = event.data
-                try:
-                    payload, end = scan(data_text, 0)
-                except (StopIteration, ValueError, RecursionError):
-                    end = -1
-                # The live API pads data lines with spaces after the JSON.
-                if end != len(data_text) and (end < 0 or not data_text[end:].isspace()):
-                    # Not JSON alone ([DONE], leading whitespace, malformed): decided exactly.
-                    self._text_event(event.event, data_text, updates)
-                    continue
-                if checker is not None:
-                    checker.event_name(event.event, payload)
-                payload_of(payload, updates)
-                if learns and self._state is _STREAMING and fast.worth_learning():
-                    fast.learn(event.event, data_text, payload, plan(payload, self._blocks))
-        except StreamError as error:
-            if event is not None:
-                # Found by identity, off the hot path: events equal by value may repeat.
-                position = next(i for i, other in enumerate(events) if other is event)
-                error.event_index = decoder.events_dispatched - len(events) + position
-                error.offset = decoder.event_offset(error.event_index)
-            self._fail(error)
-            raise
-
-    def feed_event(
-        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced (appended to
-        ``into`` when given, as :meth:`feed` does).
-
-        Raises:
-            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
-            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
-                events given to this method; ``offset`` is None.
-        """
-        if not isinstance(event, ServerSentEvent):
-            raise not_an_event(event)
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._text_event, event.event, event.data, updates)
-        return updates
-
-    def feed_chunk(
-        self, payload: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one parsed event payload: a mapping as ``json.loads`` gives it, or a pydantic
-        model such as an anthropic SDK ``RawMessageStreamEvent`` (read with
-        ``model_dump(exclude_unset=True)``, so only the fields the wire carried count). The
-        payload is copied, never kept. Return the updates it produced (appended to ``into`` when
-        given, as :meth:`feed` does).
-
-        Raises:
-            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
-                payloads given to this method; ``offset`` is None.
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._payload_object, payload, updates)
-        return updates
-
-    def _payload_object(self, payload: Any, updates: Updates) -> None:
-        self._payload(copy_payload(payload), updates)
-
-    def _guarded(self, step: Any, *arguments: Any) -> None:
-        """Run one event or payload through ``step``, turning an error into the FAILED state."""
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(AnthropicInput.EVENT)
-        index = self._inputs
-        self._inputs = index + 1
-        try:
-            step(*arguments)
-        except StreamError as error:
-            error.event_index = index
-            self._fail(error)
-            raise
-
-    def close(self) -> list[ChatUpdate]:
-        """Signal the end of the input; return the last updates (none: ``StreamDone`` came with
-        ``message_stop``). Calling it again returns ``[]``.
-
-        Raises:
-            IncompleteStreamError: the input ended before ``message_stop`` (even after a
-                ``message_delta`` with a stop reason); its ``offset`` is the number of stream
-                bytes consumed (None if only events or payloads were fed) and its
-                ``event_index`` the number of events received.
-            UnexpectedStreamError: no Anthropic event arrived (another dialect's events, or
-                none at all).
-            ProviderError: no event arrived, and the body was a JSON ``{"error": ...}``.
-            StreamError: the error already raised, if the accumulator has failed.
-        """
-        state = self._state
-        if state is _CLOSED:
-            return []
-        if state is _FAILED:
-            self._move(AnthropicInput.END_COMPLETE)
-        try:
-            # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
-            self._decoder.close()
-            if not self._recognised:
-                raise self._not_anthropic()
-            if state is not _DONE:
-                offset: int | None = self._decoder.offset
-                if self._inputs and not offset:
-                    offset = None
-                raise IncompleteStreamError(
-                    "the stream ended before message_stop",
-                    offset=offset,
-                    event_index=self.events_received,
-                )
-            self._move(AnthropicInput.END_COMPLETE)
-        except StreamError as error:
-            self._fail(error)
-            raise
-        return []
-
-    # -- output -----------------------------------------------------------------------------
+    def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
+        """Complete only at ``message_stop`` (even a ``message_delta`` with a stop reason is
+        not the end); :class:`StreamDone` came with it."""
+        if not self._recognised:
+            raise self._not_found()
+        if state is not _DONE:
+            raise self._cut("the stream ended before message_stop")
+        self._move(Input.END_COMPLETE)
 
     def snapshot(self) -> AnthropicMessage:
         """The message rebuilt from everything received so far, open blocks finalised (a tool
@@ -385,49 +177,10 @@ class AnthropicAccumulator:
             fields=fields, content=tuple(blocks[index].build() for index in sorted(blocks))
         )
 
-    def result(self) -> AnthropicMessage:
-        """The final message. Calls :meth:`close` first if it was not called.
+    def _parsed(self, payload: Any, updates: Updates) -> None:
+        self._payload(payload, updates)
 
-        Raises:
-            StreamError: the error the stream failed with (the same object every time).
-        """
-        if self._state is not _CLOSED:
-            self.close()
-        return self.snapshot()
-
-    # -- the state machine ------------------------------------------------------------------
-
-    def _move(self, event: AnthropicInput) -> None:
-        """Apply a move of :data:`_TRANSITIONS`, or raise if it is not a legal one."""
-        target = _TRANSITIONS.get((self._state, event))
-        if target is None:
-            if self._error is not None:
-                raise self._error
-            raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}",
-                offset=self._decoder.offset,
-                event_index=self.events_received,
-                partial=self.snapshot(),
-            )
-        self._state = target
-
-    def _fail(self, error: StreamError) -> None:
-        """Record ``error`` as the stream's end: FAILED, with the partial message attached."""
-        if isinstance(error, ProviderError):
-            event = AnthropicInput.PROVIDER_ERROR
-        elif isinstance(error, IncompleteStreamError):
-            event = AnthropicInput.END_TRUNCATED
-        else:
-            event = AnthropicInput.INVALID
-        self._move(event)
-        # StreamError.partial is annotated with the chat result; every dialect's result goes
-        # there (the StreamResult protocol).
-        error.partial = self.snapshot()
-        self._error = error
-
-    # -- events -----------------------------------------------------------------------------
-
-    def _text_event(self, name: str, data: str, updates: Updates) -> None:
+    def _event(self, name: str, data: str, updates: Updates) -> None:
         """One event from its SSE name and data text, off the hot path."""
         if data == "[DONE]":
             # Not part of the dialect; a gateway's marker never decides completeness.
@@ -484,12 +237,6 @@ class AnthropicAccumulator:
         (:class:`DialectGuard`); anything not refused is read as before."""
         if self._guard.recognise(payload) in ("anthropic", "error"):
             self._recognised = True
-
-    def _not_anthropic(self) -> StreamError:
-        """The error for a stream that ended without an Anthropic event."""
-        return self._guard.not_found(
-            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
-        )
 
     def _message_start(self, payload: dict[str, Any], updates: Updates) -> None:
         message = payload.get("message")
@@ -656,7 +403,7 @@ class AnthropicAccumulator:
     def _message_stop(self, updates: Updates) -> None:
         if self._checker is not None:
             self._checker.message_stop(self._fields.get("stop_reason"))
-        self._move(AnthropicInput.MESSAGE_STOP)
+        self._move(Input.TERMINAL)
         if updates is None:
             return
         message = self.snapshot()

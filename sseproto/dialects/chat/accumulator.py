@@ -3,15 +3,17 @@ completion out.
 
 Strategy. Two layers of state, kept apart:
 
-1. The stream's lifecycle, an explicit state machine (:class:`ChatState`, with every legal move in
-   :data:`_TRANSITIONS`): chunks are accepted while ``STREAMING`` (and, leniently, ignored after
-   ``[DONE]``), an error moves to ``FAILED`` for good, the end of input moves to ``CLOSED``.
+1. The stream's lifecycle, the state machine every dialect shares (:class:`ChatState`, every
+   legal move in :data:`_TRANSITIONS`; the skeleton in :class:`~..kit.engine.Engine`): chunks
+   are accepted while ``STREAMING`` (and, leniently, ignored after ``[DONE]``), an error moves
+   to ``FAILED`` for good, the end of input moves to ``CLOSED``.
 2. What each choice has received so far, rebuilt by one explicit rule per field,
    never by a generic deep merge: text arrives as pieces appended to lists and joined once, so any
    number of deltas costs linear time; ids, names and roles are set once; finish reasons and usage
    keep their last non-empty value.
 
-This module holds the first layer and the walk over each chunk; the per-field rules of a choice
+This module holds chat's rules of the first layer (its hot loop, ``[DONE]``, when a stream is
+complete) and the walk over each chunk; the per-field rules of a choice
 live in ``choice``, those of tool calls in ``tool_calls``, strict mode's schema check in
 ``schema``. The hot path parses each payload once with the ``json`` scanner and walks the
 resulting dicts with a few type checks; no model object is built per chunk. Every value of an
@@ -22,22 +24,15 @@ well typed. Each rule judges a value the same wherever in the stream it comes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import Enum
+from collections.abc import Iterator
 from typing import Any, ClassVar, NoReturn
 
-from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike, not_an_event
-from ..kit.errors import (
-    IncompleteStreamError,
-    InvalidChunkError,
-    ProviderError,
-)
-from ..kit.guard import DialectGuard
-from ..kit.payload import SHORT_PAYLOAD, copy_payload, parse_json, scan_short_json
-from ..kit.state import StreamState
+from ..kit.engine import Engine, Updates
+from ..kit.errors import InvalidChunkError, ProviderError
+from ..kit.payload import SHORT_PAYLOAD, parse_json, scan_short_json
+from ..kit.state import Input, StreamState, transitions
 from ..kit.template import FastPath
 from ..kit.updates import ChatUpdate, ContentDelta, StreamDone, UsageUpdate
 from .choice import ChoiceState
@@ -46,49 +41,17 @@ from .extras import merge_extra
 from .fast import plan
 from .schema import check_chunk
 
-__all__ = ["ChatAccumulator", "ChatInput", "ChatState"]
+__all__ = ["ChatAccumulator", "ChatState"]
 
 
 ChatState = StreamState
 """The states of a chat stream (the same as every dialect's)."""
 
-
-class ChatInput(Enum):
-    """What can happen to a chat stream (the inputs of the state machine)."""
-
-    CHUNK = "a chunk"
-    DONE_MARKER = "data: [DONE]"
-    PROVIDER_ERROR = "a provider error"
-    INVALID = "an unreadable or invalid event"
-    END_COMPLETE = "the end of a complete stream"
-    END_TRUNCATED = "the end of a truncated stream"
-
-
-# Where updates go: a list, or None when nobody reads them (accumulate() builds none).
-Updates = list[ChatUpdate] | None
-
-_S = ChatState
-_I = ChatInput
 # Module-level aliases: reading an Enum member off its class is slow on the hot path.
 _STREAMING = ChatState.STREAMING
 _DONE = ChatState.DONE
-_CLOSED = ChatState.CLOSED
-_FAILED = ChatState.FAILED
-# Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
-_TRANSITIONS: Mapping[tuple[ChatState, ChatInput], ChatState] = {
-    (_S.STREAMING, _I.CHUNK): _S.STREAMING,
-    (_S.STREAMING, _I.DONE_MARKER): _S.DONE,
-    (_S.STREAMING, _I.PROVIDER_ERROR): _S.FAILED,
-    (_S.STREAMING, _I.INVALID): _S.FAILED,
-    (_S.STREAMING, _I.END_COMPLETE): _S.CLOSED,
-    (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
-    # Anything after [DONE] is a protocol violation. Strict mode reports it (as INVALID); the
-    # default mode ignores it, as every dialect ignores what follows its terminal event, so the
-    # result never depends on whether a reader stopped at the read that carried [DONE].
-    (_S.DONE, _I.INVALID): _S.FAILED,
-    # After [DONE] the stream is complete by definition, so its end is never a truncation.
-    (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
-}
+# A chat stream is complete at [DONE], or without it once every choice has finished.
+_TRANSITIONS = transitions(complete_without_terminal=True)
 
 # Fields with a rule of their own at each level; any other field is a vendor extra, except a
 # chunk's "error", which is left out here so that the extras test also catches it (see _chunk).
@@ -124,7 +87,7 @@ def _invalid(rule: str, path: str) -> InvalidChunkError:
     return InvalidChunkError(rule, path=path)
 
 
-class ChatAccumulator:
+class ChatAccumulator(Engine[ChatCompletion]):
     """Sans-I/O engine for one OpenAI-style chat completion stream.
 
     Feed it the stream as raw bytes (:meth:`feed`), as decoded events (:meth:`feed_event`) or as
@@ -164,46 +127,28 @@ class ChatAccumulator:
         "_choices",
         "_chunk_fields",
         "_created",
-        "_decoder",
         "_done_sent",
-        "_error",
         "_extra_keys",
         "_extras",
         "_fast",
-        "_guard",
         "_id",
-        "_inputs",
         "_meta_rank",
         "_model",
         "_plain",
-        "_recognised",
         "_service_tier",
-        "_state",
-        "_strict",
         "_system_fingerprint",
         "_usage",
     )
 
+    dialect = "chat"
+    _TRANSITIONS = _TRANSITIONS
+    _INPUT = "a chunk"
     # Whether chunks are read with verified templates when they can be (see ``fast``); the full
     # path alone when False, which the tests compare with.
     _TEMPLATES: ClassVar[bool] = True
 
-    def __init__(
-        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
-    ) -> None:
-        if not isinstance(strict, bool):
-            raise ValueError(f"strict must be a bool, not {strict!r}")
-        self._strict = strict
-        self._decoder = SSEDecoder(max_event_size=max_event_size)
-        self._state = _STREAMING
-        self._error: StreamError | None = None
-        # Events given to feed_event() and chunks given to feed_chunk(), for event_index.
-        self._inputs = 0
+    def _begin(self) -> None:
         self._done_sent = False
-        # Whether a chat chunk has arrived; until one does, what the first other event was (in
-        # words) and the body's first bytes (until any event arrives), to say what came instead.
-        self._recognised = False
-        self._guard = DialectGuard("chat")
         # Stream metadata: taken from the first chunk with a non-empty id (rank 2),
         # or failing that from the first with a non-empty model (rank 1).
         self._meta_rank = 0
@@ -227,137 +172,7 @@ class ChatAccumulator:
         # chunks has come since (see ``fast``).
         self._fast = FastPath()
 
-    @property
-    def state(self) -> ChatState:
-        """Where the stream is in its life."""
-        return self._state
-
-    @property
-    def strict(self) -> bool:
-        """Whether deviations from the documented chunk schema are rejected."""
-        return self._strict
-
-    @property
-    def offset(self) -> int:
-        """How many bytes of the stream :meth:`feed` has consumed."""
-        return self._decoder.offset
-
-    @property
-    def events_received(self) -> int:
-        """How many events have arrived: decoded by :meth:`feed`, or given to
-        :meth:`feed_event` and :meth:`feed_chunk` (a chunk counts as one event)."""
-        return self._decoder.events_dispatched + self._inputs
-
     # -- input ------------------------------------------------------------------------------
-
-    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
-        """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
-        complete. Reads may be split anywhere.
-
-        Args:
-            data: the next read of the body.
-            into: a list to append the updates to as they are produced (and to return), so
-                that when the call raises, the caller still has the updates produced before the
-                error. A new list when omitted.
-
-        Raises:
-            InvalidChunkError, ProviderError, UnexpectedStreamError: as the event arrives;
-                ``offset`` is the byte offset where that event starts in the stream.
-            EventTooLargeError: from the decoder, with ``partial`` attached.
-            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._feed_into(data, updates)
-        return updates
-
-    def _feed_into(self, data: BytesLike, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates``; ``None`` builds no updates at all (for
-        callers that only want the result)."""
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(ChatInput.CHUNK)
-        decoder = self._decoder
-        events: list[ServerSentEvent] = []
-        event = None
-        try:
-            events = decoder.feed(data)
-            if self._guard.head is not None:
-                self._guard.keep_head(data, self.events_received)
-            if not events:
-                # Most tiny reads complete no event.
-                return
-            chunk_of = self._chunk
-            scan = scan_short_json
-            short = SHORT_PAYLOAD
-            fast = self._fast
-            pending = iter(events)
-            while True:
-                # The commonest chunks of all, shaped like the one before them, read by the
-                # template in one go; the first other chunk comes back for the full path.
-                if fast.template is not None:
-                    event = fast.read(pending, updates)
-                else:
-                    event = next(pending, None)
-                if event is None:
-                    break
-                payload = event.data
-                # A JSON chunk short enough to be within the nesting bound (a longer one takes
-                # the general path, which checks).
-                if event.event == "message" and len(payload) <= short:
-                    try:
-                        chunk, end = scan(payload, 0)
-                    except (StopIteration, ValueError, RecursionError):
-                        end = -1
-                    if end == len(payload):
-                        chunk_of(chunk, updates)
-                        if self._plain and self._TEMPLATES and fast.worth_learning():
-                            plan_of = plan(chunk, self._choices)
-                            fast.learn("message", payload, chunk, plan_of, self._extras)
-                        continue
-                # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
-                # takes the general path, which decides exactly.
-                self._event(event.event, payload, updates)
-        except StreamError as error:
-            if event is not None:
-                # Found by identity, off the hot path: events equal by value may repeat.
-                position = next(i for i, other in enumerate(events) if other is event)
-                error.event_index = decoder.events_dispatched - len(events) + position
-                error.offset = decoder.event_offset(error.event_index)
-            self._fail(error)
-            raise
-
-    def feed_event(
-        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced (appended to
-        ``into`` when given, as :meth:`feed` does).
-
-        Raises:
-            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
-            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
-                events given to this method; ``offset`` is None.
-        """
-        if not isinstance(event, ServerSentEvent):
-            raise not_an_event(event)
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._event, event.event, event.data, updates)
-        return updates
-
-    def feed_chunk(
-        self, chunk: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one parsed chunk: a mapping as ``json.loads`` gives it, or a pydantic model such
-        as an openai SDK ``ChatCompletionChunk`` (read with ``model_dump(exclude_unset=True)``,
-        so only the fields the wire carried count and ``usage`` stays verbatim). The chunk is
-        copied, never kept, and refused as its JSON text would be (too deep, ``NaN``, ...).
-        Return the updates it produced (appended to ``into`` when given, as :meth:`feed` does).
-
-        Raises:
-            InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
-                chunks given to this method; ``offset`` is None.
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._chunk_object, chunk, updates)
-        return updates
 
     def feed_done(self, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
         """Say that ``data: [DONE]`` arrived, for callers who feed parsed chunks: the openai SDK
@@ -372,69 +187,51 @@ class ChatAccumulator:
         self._guarded(self._done, updates)
         return updates
 
-    def _chunk_object(self, chunk: Any, updates: Updates) -> None:
-        self._chunk(copy_payload(chunk), updates)
+    def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:
+        chunk_of = self._chunk
+        scan = scan_short_json
+        short = SHORT_PAYLOAD
+        fast = self._fast
+        while True:
+            # The commonest chunks of all, shaped like the one before them, read by the
+            # template in one go; the first other chunk comes back for the full path.
+            event = fast.read(events, updates) if fast.template is not None else next(events, None)
+            if event is None:
+                break
+            payload = event.data
+            # A JSON chunk short enough to be within the nesting bound (a longer one takes the
+            # general path, which checks).
+            if event.event == "message" and len(payload) <= short:
+                try:
+                    chunk, end = scan(payload, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    end = -1
+                if end == len(payload):
+                    chunk_of(chunk, updates)
+                    if self._plain and self._TEMPLATES and fast.worth_learning():
+                        plan_of = plan(chunk, self._choices)
+                        fast.learn("message", payload, chunk, plan_of, self._extras)
+                    continue
+            # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
+            # takes the general path, which decides exactly.
+            self._event(event.event, payload, updates)
 
-    def _guarded(self, step: Any, *arguments: Any) -> None:
-        """Run one event, chunk or marker through ``step``, turning an error into the FAILED
-        state."""
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(ChatInput.CHUNK)
-        index = self._inputs
-        self._inputs = index + 1
-        try:
-            step(*arguments)
-        except StreamError as error:
-            error.event_index = index
-            self._fail(error)
-            raise
+    def _parsed(self, payload: Any, updates: Updates) -> None:
+        self._chunk(payload, updates)
 
-    def close(self) -> list[ChatUpdate]:
-        """Signal the end of the input; return the last updates (tool calls completed at the
-        end, :class:`StreamDone`). Calling it again returns ``[]``.
-
-        Raises:
-            IncompleteStreamError: the input ended before ``[DONE]`` and before every choice
-                had a finish_reason (at least one choice must have been seen); its ``offset``
-                is the number of stream bytes consumed (None if only events or chunks were
-                fed) and its ``event_index`` the number of events received.
-            UnexpectedStreamError: no chat chunk arrived (see :meth:`_not_chat`).
-            ProviderError: no event arrived, and the body was a JSON ``{"error": ...}``.
-            StreamError: the error already raised, if the accumulator has failed.
-        """
-        state = self._state
-        if state is _CLOSED:
-            return []
-        if state is _FAILED:
-            self._move(ChatInput.END_COMPLETE)
-        updates: list[ChatUpdate] = []
-        try:
-            # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
-            self._decoder.close()
-            if not self._recognised:
-                raise self._not_chat()
-            choices = self._choices.values()
-            complete = state is _DONE or (
-                bool(choices) and all(choice.finish_reason is not None for choice in choices)
-            )
-            if not complete:
-                offset: int | None = self._decoder.offset
-                if self._inputs and not offset:
-                    # Events or parsed chunks were fed, no bytes: there is no byte offset.
-                    offset = None
-                # Where the missing next event would have been: the end of the bytes consumed,
-                # and the index it would have had.
-                raise IncompleteStreamError(
-                    "the stream ended before data: [DONE] and before every choice finished",
-                    offset=offset,
-                    event_index=self.events_received,
-                )
-            self._move(ChatInput.END_COMPLETE)
-            self._finish_stream(updates)
-        except StreamError as error:
-            self._fail(error)
-            raise
-        return updates
+    def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
+        """Complete at ``[DONE]``, or once every choice has a finish_reason (at least one choice
+        must have been seen): then the tool calls are completed and :class:`StreamDone` sent."""
+        if not self._recognised:
+            raise self._not_found()
+        choices = self._choices.values()
+        complete = state is _DONE or (
+            bool(choices) and all(choice.finish_reason is not None for choice in choices)
+        )
+        if not complete:
+            raise self._cut("the stream ended before data: [DONE] and before every choice finished")
+        self._move(Input.END_COMPLETE)
+        self._finish_stream(updates)
 
     # -- output -----------------------------------------------------------------------------
 
@@ -452,31 +249,10 @@ class ChatAccumulator:
             extras=dict(self._extras),
         )
 
-    def result(self) -> ChatCompletion:
-        """The final completion. Calls :meth:`close` first if it was not called.
-
-        Raises:
-            StreamError: the error the stream failed with (the same object every time).
-        """
-        if self._state is not _CLOSED:
-            self.close()
-        return self.snapshot()
-
     # -- the state machine ------------------------------------------------------------------
 
-    def _move(self, event: ChatInput) -> None:
-        """Apply a move of :data:`_TRANSITIONS`, or raise if it is not a legal one."""
-        target = _TRANSITIONS.get((self._state, event))
-        if target is None:
-            if self._error is not None:
-                raise self._error
-            raise StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}",
-                offset=self._decoder.offset,
-                event_index=self.events_received,
-                partial=self.snapshot(),
-            )
-        self._state = target
+    def _move(self, event: Input) -> None:
+        super()._move(event)
         self._plain = self._is_plain()
         self._fast.drop()
 
@@ -489,18 +265,6 @@ class ChatAccumulator:
             and self._meta_rank == 2
             and self._recognised
         )
-
-    def _fail(self, error: StreamError) -> None:
-        """Record ``error`` as the stream's end: FAILED, with the partial completion attached."""
-        if isinstance(error, ProviderError):
-            event = ChatInput.PROVIDER_ERROR
-        elif isinstance(error, IncompleteStreamError):
-            event = ChatInput.END_TRUNCATED
-        else:
-            event = ChatInput.INVALID
-        self._move(event)
-        error.partial = self.snapshot()
-        self._error = error
 
     # -- events and chunks ------------------------------------------------------------------
 
@@ -522,11 +286,14 @@ class ChatAccumulator:
 
     def _done(self, updates: Updates) -> None:
         if not self._recognised:
-            raise self._not_chat()
+            error = self._not_found()
+            # Located by the caller, at this marker, not at the end of the input.
+            error.event_index = None
+            raise error
         if self._state is _DONE:
             self._after_done()
             return
-        self._move(ChatInput.DONE_MARKER)
+        self._move(Input.TERMINAL)
         self._finish_stream(updates)
 
     def _after_done(self) -> None:
@@ -716,12 +483,6 @@ class ChatAccumulator:
         if self._guard.recognise(chunk) == "chat":
             self._recognised = True
             self._plain = self._is_plain()
-
-    def _not_chat(self) -> StreamError:
-        """The error for a stream that ended, or reached ``[DONE]``, without a chat chunk."""
-        return self._guard.not_found(
-            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
-        )
 
     def _take_metadata(self, chunk: dict[str, Any]) -> None:
         """The stream's id, model and created, from the first chunk with a non-empty id (Azure's

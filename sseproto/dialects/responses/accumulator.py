@@ -3,8 +3,9 @@ out.
 
 Strategy. Two layers of state, kept apart:
 
-1. The stream's lifecycle, an explicit state machine (:class:`StreamState`, every legal move in
-   :data:`_TRANSITIONS`): events are read while ``STREAMING``; the first terminal event
+1. The stream's lifecycle, the state machine every dialect shares (:class:`StreamState`, every
+   legal move in :data:`_TRANSITIONS`; the skeleton in :class:`~..kit.engine.Engine`): events are
+   read while ``STREAMING``; the first terminal event
    (``response.completed``, ``.incomplete``, ``.failed``) ends it (``DONE``); a provider error, an
    invalid event or a cut moves to ``FAILED`` for good; the end of input after the terminal event
    moves to ``CLOSED``.
@@ -17,7 +18,7 @@ Strategy. Two layers of state, kept apart:
    event rebuilds what the complete one reports.
 
 Dispatch is on the payload's ``type``, never on the SSE event name (OpenRouter sends none). The
-hot path (text and argument deltas) is inlined in :meth:`ResponsesAccumulator._feed_into`: one C
+hot path (text and argument deltas) is inlined in :meth:`ResponsesAccumulator._read`: one C
 scan of the payload, a few type checks and an append; every other event goes through one handler
 per type. Values of a wrong type become an :class:`InvalidChunkError` naming their JSON path, so
 no input raises anything else. Unknown events, items and parts are never fatal.
@@ -25,22 +26,16 @@ no input raises anything else. Unknown events, items and parts are never fatal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from enum import Enum
+from collections.abc import Callable, Iterator
+from operator import length_hint
 from typing import Any, cast
 
-from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
-from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike, not_an_event, not_bytes
-from ..kit.errors import (
-    IncompleteStreamError,
-    InvalidChunkError,
-    ProviderError,
-)
-from ..kit.guard import DialectGuard
-from ..kit.payload import copy_payload, parse_json, scan_json
-from ..kit.state import StreamState
+from ...wire.reads import BytesLike, not_bytes
+from ..kit.engine import Engine, Updates
+from ..kit.errors import InvalidChunkError, ProviderError
+from ..kit.payload import parse_json, scan_json
+from ..kit.state import Input, StreamState, transitions
 from ..kit.updates import (
     ChatUpdate,
     ChoiceFinished,
@@ -66,42 +61,12 @@ from .schema import StreamOrder
 from .tree import copy_tree
 from .updates import AnnotationAdded, HostedToolProgress, PartialImage
 
-__all__ = ["ResponsesAccumulator", "ResponsesInput"]
+__all__ = ["ResponsesAccumulator"]
 
-
-class ResponsesInput(Enum):
-    """What can happen to a Responses stream (the inputs of the state machine)."""
-
-    EVENT = "an event"
-    TERMINAL = "a terminal event"
-    PROVIDER_ERROR = "a provider error"
-    INVALID = "an unreadable or invalid event"
-    END_COMPLETE = "the end of a complete stream"
-    END_TRUNCATED = "the end of a truncated stream"
-
-
-# Where updates go: a list, or None when nobody reads them (accumulate() builds none).
-Updates = list[ChatUpdate] | None
-
-_S = StreamState
-_I = ResponsesInput
 _STREAMING = StreamState.STREAMING
 _DONE = StreamState.DONE
-_CLOSED = StreamState.CLOSED
-_FAILED = StreamState.FAILED
-# Every legal move. Anything else raises: the stored error in FAILED, a StreamError in CLOSED.
-_TRANSITIONS: Mapping[tuple[StreamState, ResponsesInput], StreamState] = {
-    (_S.STREAMING, _I.EVENT): _S.STREAMING,
-    (_S.STREAMING, _I.TERMINAL): _S.DONE,
-    (_S.STREAMING, _I.PROVIDER_ERROR): _S.FAILED,
-    (_S.STREAMING, _I.INVALID): _S.FAILED,
-    (_S.STREAMING, _I.END_TRUNCATED): _S.FAILED,
-    # After the terminal event only [DONE] belongs to the stream. The default mode ignores
-    # whatever else follows (a recording may hold a second response); strict mode rejects it.
-    (_S.DONE, _I.EVENT): _S.DONE,
-    (_S.DONE, _I.INVALID): _S.FAILED,
-    (_S.DONE, _I.END_COMPLETE): _S.CLOSED,
-}
+# Complete only at the terminal event.
+_TRANSITIONS = transitions(complete_without_terminal=False)
 
 # How many output items one stream may open. Real responses have a handful, agent loops with
 # hosted tools tens or hundreds; the bound refuses a hostile stream before it builds (and every
@@ -169,7 +134,7 @@ def _call_names(item: dict[str, Any], field: str) -> tuple[str, str, str]:
     return cast(tuple[str, str, str], tuple(v if type(v) is str else "" for v in values))
 
 
-class ResponsesAccumulator:
+class ResponsesAccumulator(Engine[Response]):
     """Sans-I/O engine for one OpenAI Responses stream (``POST /v1/responses`` with
     ``stream: true``; Azure, OpenRouter, xAI and other vendors serving the same events).
 
@@ -205,35 +170,21 @@ class ResponsesAccumulator:
     __slots__ = (
         "_at",
         "_calls",
-        "_decoder",
-        "_error",
         "_final",
         "_from_bytes",
-        "_guard",
-        "_inputs",
         "_items",
         "_order",
         "_plain",
-        "_recognised",
         "_response",
-        "_state",
         "_stream_error",
         "_stream_error_at",
-        "_strict",
     )
 
-    def __init__(
-        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
-    ) -> None:
-        if not isinstance(strict, bool):
-            raise ValueError(f"strict must be a bool, not {strict!r}")
-        self._strict = strict
-        self._decoder = SSEDecoder(max_event_size=max_event_size)
-        self._state = _STREAMING
-        self._plain = not strict
-        self._error: StreamError | None = None
-        # Events given to feed_event() and payloads given to feed_chunk(), for event_index.
-        self._inputs = 0
+    dialect = "responses"
+    _TRANSITIONS = _TRANSITIONS
+
+    def _begin(self) -> None:
+        self._plain = not self._strict
         # The event being read: its index, and whether it came from feed() (it has an offset).
         self._at = 0
         self._from_bytes = False
@@ -245,225 +196,96 @@ class ResponsesAccumulator:
         self._stream_error: dict[str, Any] | None = None
         self._stream_error_at: tuple[int | None, int] = (None, 0)
         self._final: Response | None = None
-        # Until a Responses event arrives: what came instead (the first other event, described),
-        # and the body's first bytes while no event at all has (they say what the body was).
-        self._recognised = False
-        self._guard = DialectGuard("responses")
-
-    @property
-    def state(self) -> StreamState:
-        """Where the stream is in its life."""
-        return self._state
-
-    @property
-    def strict(self) -> bool:
-        """Whether the stream's order is checked."""
-        return self._strict
-
-    @property
-    def offset(self) -> int:
-        """How many bytes of the stream :meth:`feed` has consumed."""
-        return self._decoder.offset
-
-    @property
-    def events_received(self) -> int:
-        """How many events have arrived: decoded by :meth:`feed`, or given to
-        :meth:`feed_event` and :meth:`feed_chunk`."""
-        return self._decoder.events_dispatched + self._inputs
 
     # -- input ------------------------------------------------------------------------------
 
-    def feed(self, data: BytesLike, into: list[ChatUpdate] | None = None) -> list[ChatUpdate]:
-        """Take the next bytes of the raw ``text/event-stream`` body; return the updates they
-        complete. Reads may be split anywhere.
-
-        Args:
-            data: the next read of the body.
-            into: a list to append the updates to as they are produced (and to return), so
-                that when the call raises, the caller still has the updates produced before the
-                error. A new list when omitted.
-
-        Raises:
-            InvalidChunkError, ProviderError: as the event arrives; ``offset`` is the byte offset
-                where the offending event starts in the stream.
-            EventTooLargeError: from the decoder, with ``partial`` attached.
-            TypeError: ``data`` is not bytes-like (a ``str`` from ``iter_text()``, an int, ...).
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._feed_into(data, updates)
-        return updates
-
     def _feed_into(self, data: BytesLike, updates: Updates) -> None:
-        """:meth:`feed`, appending to ``updates``; ``None`` builds no update at all (for callers
-        that only want the result)."""
+        # A read that is not bytes-like is refused as such even once the stream has ended.
         if data.__class__ is not bytes and not isinstance(data, bytearray | memoryview):
             raise not_bytes(data)
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(ResponsesInput.EVENT)
-        decoder = self._decoder
-        events: list[ServerSentEvent] = []
-        event = None
-        try:
-            events = decoder.feed(data)
-            if self._guard.head is not None:
-                self._guard.keep_head(data, self.events_received)
-            first = decoder.events_dispatched - len(events)
-            self._from_bytes = True
-            scan = scan_json
-            items = self._items
-            for position, event in enumerate(events):
-                text = event.data
-                try:
-                    payload, end = scan(text, 0)
-                except (StopIteration, ValueError, RecursionError):
-                    end = -1
-                if end == len(text) and self._plain and type(payload) is dict:
-                    # The hot path: the text and argument deltas, inlined. Anything unusual
-                    # (a first delta, logprobs, a wrong type) takes the handler, which decides.
-                    kind = payload.get("type")
-                    if kind == _TEXT_DELTA:
-                        oi = payload.get("output_index")
-                        ci = payload.get("content_index")
-                        delta = payload.get("delta")
-                        if (
-                            type(oi) is int
-                            and type(ci) is int
-                            and type(delta) is str
-                            and not payload.get("logprobs")
-                        ):
-                            state = items.get(oi)
-                            if state is not None:
-                                pieces = state.strings.get(("content", ci, "text"))
-                                if pieces is not None:
-                                    pieces.append(delta)
-                                    if delta and updates is not None:
-                                        updates.append(ContentDelta(0, delta))
-                                    continue
-                    elif kind == _ARGUMENTS_DELTA:
-                        oi = payload.get("output_index")
-                        delta = payload.get("delta")
-                        if type(oi) is int and type(delta) is str:
-                            state = items.get(oi)
-                            if state is not None:
-                                pieces = state.strings.get(("", 0, "arguments"))
-                                if pieces is not None:
-                                    pieces.append(delta)
-                                    if (
-                                        delta
-                                        and updates is not None
-                                        and state.call_field == "arguments"
-                                        and state.call_index is not None
-                                    ):
-                                        updates.append(
-                                            ToolCallArgumentsDelta(0, state.call_index, delta)
-                                        )
-                                    continue
-                    self._at = first + position
-                    self._payload(payload, event.event, updates)
-                else:
-                    self._at = first + position
-                    self._event(event.event, text, updates)
-        except StreamError as error:
-            if event is not None and error.event_index is None:
-                # Found by identity, off the hot path: events equal by value may repeat.
-                position = next(i for i, other in enumerate(events) if other is event)
-                error.event_index = decoder.events_dispatched - len(events) + position
-                error.offset = decoder.event_offset(error.event_index)
-            self._fail(error)
-            raise
+        super()._feed_into(data, updates)
 
-    def feed_event(
-        self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one decoded event of the stream; return the updates it produced (appended to
-        ``into`` when given, as :meth:`feed` does).
+    def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:
+        first = self._decoder.events_dispatched - length_hint(events)
+        self._from_bytes = True
+        scan = scan_json
+        items = self._items
+        for position, event in enumerate(events):
+            text = event.data
+            try:
+                payload, end = scan(text, 0)
+            except (StopIteration, ValueError, RecursionError):
+                end = -1
+            if end == len(text) and self._plain and type(payload) is dict:
+                # The hot path: the text and argument deltas, inlined. Anything unusual
+                # (a first delta, logprobs, a wrong type) takes the handler, which decides.
+                kind = payload.get("type")
+                if kind == _TEXT_DELTA:
+                    oi = payload.get("output_index")
+                    ci = payload.get("content_index")
+                    delta = payload.get("delta")
+                    if (
+                        type(oi) is int
+                        and type(ci) is int
+                        and type(delta) is str
+                        and not payload.get("logprobs")
+                    ):
+                        state = items.get(oi)
+                        if state is not None:
+                            pieces = state.strings.get(("content", ci, "text"))
+                            if pieces is not None:
+                                pieces.append(delta)
+                                if delta and updates is not None:
+                                    updates.append(ContentDelta(0, delta))
+                                continue
+                elif kind == _ARGUMENTS_DELTA:
+                    oi = payload.get("output_index")
+                    delta = payload.get("delta")
+                    if type(oi) is int and type(delta) is str:
+                        state = items.get(oi)
+                        if state is not None:
+                            pieces = state.strings.get(("", 0, "arguments"))
+                            if pieces is not None:
+                                pieces.append(delta)
+                                if (
+                                    delta
+                                    and updates is not None
+                                    and state.call_field == "arguments"
+                                    and state.call_index is not None
+                                ):
+                                    updates.append(
+                                        ToolCallArgumentsDelta(0, state.call_index, delta)
+                                    )
+                                continue
+                self._at = first + position
+                self._payload(payload, event.event, updates)
+            else:
+                self._at = first + position
+                self._event(event.event, text, updates)
 
-        Raises:
-            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
-            InvalidChunkError, ProviderError: ``event_index`` counts the events given to this
-                method; ``offset`` is None.
-        """
-        if not isinstance(event, ServerSentEvent):
-            raise not_an_event(event)
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._event, event.event, event.data, updates)
-        return updates
-
-    def feed_chunk(
-        self, payload: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
-    ) -> list[ChatUpdate]:
-        """Take one parsed event payload: a mapping as ``json.loads`` gives it (copied, never
-        kept), or a pydantic model such as an openai SDK ``ResponseStreamEvent`` (read with
-        ``model_dump(exclude_unset=True)``, so only the fields the wire carried count). Return the
-        updates it produced (appended to ``into`` when given, as :meth:`feed` does).
-
-        Raises:
-            InvalidChunkError, ProviderError: ``event_index`` counts the payloads given to this
-                method; ``offset`` is None.
-        """
-        updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._payload_object, payload, updates)
-        return updates
-
-    def _payload_object(self, payload: Any, updates: Updates) -> None:
-        self._payload(copy_payload(payload), None, updates)
+    def _parsed(self, payload: Any, updates: Updates) -> None:
+        self._payload(payload, None, updates)
 
     def _guarded(self, step: Callable[..., None], *arguments: Any) -> None:
-        """Run one event or payload through ``step``, turning an error into the FAILED state."""
-        if self._state is _CLOSED or self._state is _FAILED:
-            self._move(ResponsesInput.EVENT)
-        index = self._inputs
-        self._inputs = index + 1
-        self._at = index
+        # The event being read is this input, which has no byte offset.
+        self._at = self._inputs
         self._from_bytes = False
-        try:
-            step(*arguments)
-        except StreamError as error:
-            if error.event_index is None:
-                error.event_index = index
-            self._fail(error)
-            raise
+        super()._guarded(step, *arguments)
 
-    def close(self) -> list[ChatUpdate]:
-        """Signal the end of the input. Calling it again returns ``[]``; a complete stream
-        returns ``[]`` too (its updates came with the terminal event).
-
-        Raises:
-            ProviderError: an ``error`` event came and no terminal event followed.
-            IncompleteStreamError: the input ended before a terminal event; its ``offset`` is the
-                number of stream bytes consumed (None if only events or payloads were fed) and
-                its ``event_index`` the number of events received.
-            StreamError: the error already raised, if the accumulator has failed.
-        """
-        state = self._state
-        if state is _CLOSED:
-            return []
-        if state is _FAILED:
-            self._move(ResponsesInput.END_COMPLETE)
-        try:
-            # The decoder discards an unfinished final event (WHATWG); it never dispatches here.
-            self._decoder.close()
-            if state is not _DONE:
-                if self._stream_error is not None:
-                    where, index = self._stream_error_at
-                    raise ProviderError(self._stream_error, offset=where, event_index=index)
-                if not self._recognised:
-                    raise self._not_responses()
-                offset: int | None = self._decoder.offset
-                if self._inputs and not offset:
-                    # Events or payloads were fed, no bytes: there is no byte offset.
-                    offset = None
-                raise IncompleteStreamError(
-                    "the stream ended before its terminal event (response.completed, "
-                    "response.incomplete or response.failed)",
-                    offset=offset,
-                    event_index=self.events_received,
-                )
-            self._move(ResponsesInput.END_COMPLETE)
-        except StreamError as error:
-            self._fail(error)
-            raise
-        return []
+    def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
+        """Complete only at the terminal event (whose updates came with it); an ``error`` event
+        with no terminal event after it is the provider's error."""
+        if state is not _DONE:
+            if self._stream_error is not None:
+                where, index = self._stream_error_at
+                raise ProviderError(self._stream_error, offset=where, event_index=index)
+            if not self._recognised:
+                raise self._not_found()
+            raise self._cut(
+                "the stream ended before its terminal event (response.completed, "
+                "response.incomplete or response.failed)"
+            )
+        self._move(Input.END_COMPLETE)
 
     # -- output -----------------------------------------------------------------------------
 
@@ -481,54 +303,15 @@ class ResponsesAccumulator:
         response["output"] = self._rebuilt_output()
         return Response(response)
 
-    def result(self) -> Response:
-        """The final Response. Calls :meth:`close` first if it was not called.
-
-        Raises:
-            StreamError: the error the stream failed with (the same object every time).
-        """
-        if self._state is not _CLOSED:
-            self.close()
-        return self.snapshot()
-
     def _rebuilt_output(self) -> list[dict[str, Any]]:
         items = self._items
         return [items[index].build() for index in sorted(items)]
 
     # -- the state machine ------------------------------------------------------------------
 
-    def _move(self, event: ResponsesInput) -> None:
-        """Apply a move of :data:`_TRANSITIONS`, or raise if it is not a legal one."""
-        target = _TRANSITIONS.get((self._state, event))
-        if target is None:
-            if self._error is not None:
-                raise self._error
-            error = StreamError(
-                f"{event.value} is not allowed once the stream is {self._state.value}",
-                offset=self._decoder.offset,
-                event_index=self.events_received,
-            )
-            self._carry(error)
-            raise error
-        self._state = target
-        self._plain = target is _STREAMING and not self._strict
-
-    def _fail(self, error: StreamError) -> None:
-        """Record ``error`` as the stream's end: FAILED, with the partial Response attached."""
-        if isinstance(error, ProviderError):
-            event = ResponsesInput.PROVIDER_ERROR
-        elif isinstance(error, IncompleteStreamError):
-            event = ResponsesInput.END_TRUNCATED
-        else:
-            event = ResponsesInput.INVALID
-        self._move(event)
-        self._carry(error)
-        self._error = error
-
-    def _carry(self, error: StreamError) -> None:
-        """Attach the Response rebuilt so far to ``error``."""
-        # StreamError.partial is annotated with the chat result; every dialect stores its own.
-        error.partial = self.snapshot()
+    def _move(self, event: Input) -> None:
+        super()._move(event)
+        self._plain = self._state is _STREAMING and not self._strict
 
     def _where(self) -> tuple[int | None, int]:
         """The byte offset (None for events not read from bytes) and index of the event being
@@ -560,7 +343,7 @@ class ResponsesAccumulator:
     def _after_terminal(self) -> None:
         if self._strict:
             raise _invalid("only data: [DONE] may follow the terminal event")
-        self._move(ResponsesInput.EVENT)
+        self._move(Input.EVENT)
 
     def _payload(self, payload: Any, name: str | None, updates: Updates) -> None:
         """One event payload: checked, then handled by its type."""
@@ -592,12 +375,6 @@ class ResponsesAccumulator:
         dialect (``response.``...), counts as one; anything not refused is ignored."""
         if self._guard.recognise(payload) == "responses":
             self._recognised = True
-
-    def _not_responses(self) -> StreamError:
-        """The error for a stream that ended without any Responses event."""
-        return self._guard.not_found(
-            offset=self._decoder.offset, events=self.events_received, fed=bool(self._inputs)
-        )
 
     # -- handlers, one per event type ---------------------------------------------------------
 
@@ -845,7 +622,7 @@ class ResponsesAccumulator:
         if payload.get("type") == "response.failed":
             error = response.get("error")
             raise ProviderError(error if type(error) is dict else {"message": "response.failed"})
-        self._move(ResponsesInput.TERMINAL)
+        self._move(Input.TERMINAL)
         if updates is None:
             return
         self._final_updates(response, updates)
