@@ -18,6 +18,7 @@ from sseproto import (
     ProviderError,
     ServerSentEvent,
     StreamError,
+    StreamState,
     UnexpectedStreamError,
 )
 from sseproto.dialects.kit.drive import Accumulator
@@ -186,6 +187,68 @@ def test_a_parsed_chunk_that_is_not_an_object_is_invalid(dialect: Dialect, paylo
         accumulator.feed_chunk(payload)
     assert (caught.value.path, caught.value.event_index) == ("$", 0)
     assert caught.value.partial is not None
+
+
+@pytest.mark.parametrize("payload", ["hello", [1], None, 5])
+def test_auto_refuses_a_parsed_chunk_that_is_not_an_object_before_deciding(payload: Any) -> None:
+    accumulator = AutoAccumulator()
+    accumulator.feed_chunk({"type": 1})  # a keep-alive: decides nothing
+    with pytest.raises(InvalidChunkError) as caught:
+        accumulator.feed_chunk(payload)
+    error = caught.value
+    assert (error.path, error.offset, error.event_index) == ("$", None, 1)
+    assert accumulator.state is StreamState.FAILED
+    later: list[Callable[[], object]] = [
+        lambda: accumulator.feed_chunk(OPENINGS["chat"][0]),
+        accumulator.close,
+    ]
+    for call in later:
+        with pytest.raises(InvalidChunkError) as again:
+            call()
+        assert again.value is error
+
+
+
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_auto_with_a_dialect_named_refuses_a_non_object_in_the_engines_words(
+    dialect: Dialect,
+) -> None:
+    with pytest.raises(InvalidChunkError) as named:
+        ACCUMULATORS[dialect]().feed_chunk("hello")
+    with pytest.raises(InvalidChunkError) as auto:
+        AutoAccumulator(expect=dialect).feed_chunk("hello")
+    assert str(auto.value) == str(named.value)
+    assert auto.value.partial is not None
+
+
+@pytest.mark.parametrize("given_instead", [b"x", "data: {}", {"type": "message_start"}])
+def test_auto_feed_event_refuses_what_is_not_an_event(given_instead: Any) -> None:
+    accumulator = AutoAccumulator()
+    with pytest.raises(TypeError, match="feed_event\\(\\) takes a ServerSentEvent, not") as caught:
+        accumulator.feed_event(given_instead)
+    assert not isinstance(caught.value, StreamError)
+    # A mistake in the call, not in the stream: nothing was read, and the stream goes on.
+    assert (accumulator.state, accumulator.events_received) == (StreamState.STREAMING, 0)
+    accumulator.feed_chunk(OPENINGS["chat"][0])
+    assert accumulator.dialect == "chat"
+
+class SDKModel:
+    """What a provider SDK's parsed event offers: its wire fields through ``model_dump``."""
+
+    def __init__(self, fields: Json) -> None:
+        self.fields = fields
+
+    def model_dump(self, *, exclude_unset: bool, warnings: bool) -> Json:
+        return self.fields
+
+
+@pytest.mark.parametrize("dialect", OPENINGS)
+def test_auto_decides_on_an_sdk_object_as_the_dialects_engine_reads_it(dialect: Dialect) -> None:
+    auto, named = AutoAccumulator(), ACCUMULATORS[dialect]()
+    for payload in [*OPENINGS[dialect], *CLOSINGS[dialect]]:
+        assert auto.feed_chunk(SDKModel(payload)) == named.feed_chunk(SDKModel(payload))
+    assert auto.dialect == dialect
+    assert auto.result().to_dict() == named.result().to_dict()
 
 
 TITLES = {

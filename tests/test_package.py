@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import sseproto
+import sseproto.wire
 
 # What `import sseproto` must never load: asyncio drags in ssl and concurrent.futures (tens of
 # milliseconds), and the HTTP clients belong to the optional adapters.
@@ -41,3 +43,11 @@ def test_the_command_line_prints_the_version() -> None:
         [sys.executable, "-m", "sseproto", "--version"], capture_output=True, text=True, check=True
     ).stdout
     assert out == f"sseproto {sseproto.__version__}\n"
+
+
+def test_the_wire_layer_speaks_of_no_method_of_the_dialect_layer() -> None:
+    # The wire knows no dialect: its errors and documents name only its own surface.
+    for path in Path(sseproto.wire.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for name in ("feed_event", "feed_chunk", "feed_done"):
+            assert name not in text, f"{path.name} speaks of {name}()"

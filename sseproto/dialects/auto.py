@@ -13,7 +13,7 @@ decides nothing in twice ``max_event_size`` bytes is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from ..wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ..wire.errors import StreamError
@@ -21,16 +21,14 @@ from ..wire.events import ServerSentEvent
 from ..wire.reads import BytesLike
 from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from .kit.drive import Accumulator
-from .kit.errors import ProviderError, UnexpectedStreamError
+from .kit.engine import not_an_event
+from .kit.errors import InvalidChunkError, ProviderError, UnexpectedStreamError
 from .kit.guard import foreign_dialect_error
-from .kit.payload import parse_json
+from .kit.payload import parse_json, wire_fields
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
 from .kit.updates import ChatUpdate
 from .registry import ACCUMULATORS, accumulator_class
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["AutoAccumulator"]
 
@@ -198,10 +196,13 @@ class AutoAccumulator:
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
             StreamError: as the class says; ``offset`` is None.
         """
         if self._decided is not None:
             return self._decided.feed_event(event, into=into)
+        if not isinstance(event, ServerSentEvent):
+            raise not_an_event(event)
         self._check_open()
         self._hold(("event", event), len(event.data))
         self._inputs += 1
@@ -212,7 +213,7 @@ class AutoAccumulator:
         return updates
 
     def feed_chunk(
-        self, payload: Mapping[str, Any], into: list[ChatUpdate] | None = None
+        self, payload: Mapping[str, Any] | Any, into: list[ChatUpdate] | None = None
     ) -> list[ChatUpdate]:
         """Take one parsed event payload; return the updates it produced (appended to ``into``
         when given, as :meth:`feed` does).
@@ -226,7 +227,17 @@ class AutoAccumulator:
         self._hold(("chunk", payload), 1)
         self._inputs += 1
         updates: list[ChatUpdate] = [] if into is None else into
-        readable = dict(payload) if isinstance(payload, Mapping) else payload
+        readable = wire_fields(payload)
+        if isinstance(readable, Mapping):
+            readable = dict(readable)
+        elif self._expected is None:
+            # Every engine refuses it in feed_chunk, so no dialect need be decided to refuse it
+            # (a named dialect's engine is given it, to refuse it in its own words).
+            error = InvalidChunkError(
+                "a payload must be a JSON object", event_index=self.events_received - 1
+            )
+            self._fail(error)
+            raise error
         dialect = self._decide_on(readable, self.events_received - 1, None)
         if dialect is not None:
             self._start(dialect, updates)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 
 from .decoder import not_bytes
 
-__all__ = ["BytesLike", "async_reads", "not_an_event", "not_bytes", "reads"]
+__all__ = ["BytesLike", "async_reads", "not_bytes", "reads"]
 
 BytesLike = bytes | bytearray | memoryview
 """One read of a stream's body."""
@@ -55,11 +55,3 @@ def async_reads(chunks: AsyncIterable[BytesLike] | BytesLike) -> AsyncIterator[B
 
 async def _one(body: BytesLike) -> AsyncIterator[BytesLike]:
     yield body
-
-
-def not_an_event(value: object) -> TypeError:
-    """The error for what ``feed_event()`` was given instead of a decoded event."""
-    return TypeError(
-        f"feed_event() takes a ServerSentEvent, not {type(value).__name__}: pass the stream's "
-        "bytes to feed(), a parsed payload to feed_chunk()"
-    )

@@ -72,7 +72,7 @@ class Accumulator(Protocol[_R]):
         """Take one decoded event (its updates appended to ``into`` when given)."""
 
     def feed_chunk(
-        self, payload: Mapping[str, Any], /, *, into: list[ChatUpdate] | None = None
+        self, payload: Mapping[str, Any] | Any, /, *, into: list[ChatUpdate] | None = None
     ) -> list[ChatUpdate]:
         """Take one parsed event payload (its updates appended to ``into`` when given)."""
 

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike, not_an_event
+from ...wire.reads import BytesLike
 from .errors import IncompleteStreamError, ProviderError
 from .guard import DialectGuard
 from .payload import copy_payload
@@ -39,12 +39,21 @@ from .result import Dialect, StreamResult
 from .state import Input, StreamState, Transitions
 from .updates import ChatUpdate
 
-__all__ = ["Engine", "Updates"]
+__all__ = ["Engine", "Updates", "not_an_event"]
 
 Updates = list[ChatUpdate] | None
 """Where updates go: a list, or None when nobody reads them (``accumulate()`` builds none)."""
 
 _R = TypeVar("_R", bound=StreamResult)
+
+
+def not_an_event(value: object) -> TypeError:
+    """The error for what an accumulator's ``feed_event()`` was given instead of a decoded
+    event."""
+    return TypeError(
+        f"feed_event() takes a ServerSentEvent, not {type(value).__name__}: pass the stream's "
+        "bytes to feed(), a parsed payload to feed_chunk()"
+    )
 
 # Module-level aliases: reading an Enum member off its class is slow on the hot path.
 _STREAMING = StreamState.STREAMING

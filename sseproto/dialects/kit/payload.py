@@ -32,6 +32,7 @@ __all__ = [
     "scan_json",
     "scan_short_json",
     "scan_string",
+    "wire_fields",
 ]
 
 SHORT_PAYLOAD = 2 * MAX_DEPTH + 1
@@ -152,6 +153,19 @@ _SAFE_INT_BITS = 14_000
 MAX_VALUES = 16 * 1024 * 1024
 
 
+def wire_fields(payload: Any) -> Any:
+    """``payload``, a parsed payload, as the JSON value it stands for, not copied: an object with
+    ``model_dump`` (a pydantic model of a provider's SDK) gives the fields the wire carried; any
+    other value is itself."""
+    model_dump = getattr(payload, "model_dump", None)
+    if callable(model_dump):
+        # Pydantic fills every field its model knows with None unless told to keep only the
+        # fields that were set; warnings=False because vendors send what the SDK's types do not
+        # foresee (Mistral's content arrays), which is ours to read, not pydantic's.
+        return model_dump(exclude_unset=True, warnings=False)
+    return payload
+
+
 def copy_payload(payload: Any) -> Any:
     """A copy of ``payload``, a parsed payload: a JSON value as ``json.loads`` gives it (a
     ``Mapping`` for an object, a list or tuple for an array), or an object with ``model_dump``
@@ -168,12 +182,7 @@ def copy_payload(payload: Any) -> Any:
     Raises:
         InvalidChunkError: ``payload`` breaks one of these rules.
     """
-    model_dump = getattr(payload, "model_dump", None)
-    if callable(model_dump):
-        # Pydantic fills every field its model knows with None unless told to keep only the
-        # fields that were set; warnings=False because vendors send what the SDK's types do not
-        # foresee (Mistral's content arrays), which is ours to read, not pydantic's.
-        payload = model_dump(exclude_unset=True, warnings=False)
+    payload = wire_fields(payload)
     stack: list[tuple[Any, Any, int]] = []
     root = payload if type(payload) in _KEPT else _copy_value(payload, 1, stack)
     values = 1
