@@ -55,6 +55,7 @@ def not_an_event(value: object) -> TypeError:
         "bytes to feed(), a parsed payload to feed_chunk()"
     )
 
+
 # Module-level aliases: reading an Enum member off its class is slow on the hot path.
 _STREAMING = StreamState.STREAMING
 _CLOSED = StreamState.CLOSED
