@@ -150,20 +150,19 @@ class Engine(ABC, Generic[_R]):
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(Input.EVENT)
         decoder = self._decoder
-        events: list[ServerSentEvent] = []
-        # The loop takes the events from this iterator, so that when one raises, the events
-        # left in it say which (no counting per event on the hot path).
-        pending: Iterator[ServerSentEvent] = iter(events)
+        # The dialect's loop takes the events from this iterator, so that when one raises, the
+        # events left in it say which (no counting per event on the hot path).
+        pending: Iterator[ServerSentEvent] | None = None
         try:
             events = decoder.feed(data)
             if self._guard.head is not None:
                 self._guard.keep_head(data, self.events_received)
-            pending = iter(events)
-            self._read(pending, updates)
+            if events:
+                pending = iter(events)
+                self._read(pending, updates)
         except StreamError as error:
-            position = len(events) - length_hint(pending) - 1
-            if position >= 0 and error.event_index is None:
-                error.event_index = decoder.events_dispatched - len(events) + position
+            if pending is not None and error.event_index is None:
+                error.event_index = decoder.events_dispatched - length_hint(pending) - 1
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
