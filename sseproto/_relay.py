@@ -59,6 +59,10 @@ class _SendTimeout(Exception):
     """The client took nothing for ``send_timeout`` seconds."""
 
 
+class _ClientGone(Exception):
+    """A send failed: the client went away while a message was sent (ASGI 2.4 raises OSError)."""
+
+
 async def relay(
     source: AsyncIterable[object],
     *,
@@ -87,16 +91,18 @@ async def relay(
             await asyncio.wait(tasks)
             # Closes the source now if the stream was stopped between two reads of it.
             await stream.aclose()
-    if streaming not in finished:
-        if leaving not in finished:
-            await response.end_for_shutdown()
-        return
-    error = streaming.exception()
-    if isinstance(error, _SendTimeout):
+    try:
+        if streaming not in finished:
+            if leaving not in finished:
+                await response.end_for_shutdown()
+            return
+        error = streaming.exception()
+        if error is not None:
+            raise error
+    except _SendTimeout:
         LOG.warning("relayed stream closed: the client read nothing for %s s", send_timeout)
-    elif error is not None and not isinstance(error, OSError):
-        # An OSError is the client gone while a block was sent (ASGI 2.4): nothing to tell.
-        raise error
+    except _ClientGone:
+        pass  # nobody is left to tell
 
 
 async def _disconnect(receive: Receive) -> None:
@@ -180,13 +186,22 @@ class _Response:
         await self.body(body, more=False)
 
     async def _message(self, message: Message) -> None:
-        if self._send_timeout is None:
-            await self._send(message)
-            return
+        # The send runs in a task of its own, waited on with asyncio.wait: asyncio.wait_for
+        # before Python 3.12 loses a cancellation that arrives as the send completes, which
+        # would leave the stream running (and its source open) after the client left.
+        sending = asyncio.ensure_future(self._send(message))
         try:
-            await asyncio.wait_for(self._send(message), self._send_timeout)
-        except asyncio.TimeoutError:
-            raise _SendTimeout from None
+            await asyncio.wait({sending}, timeout=self._send_timeout)
+        finally:
+            if not sending.done():
+                sending.cancel()
+                await asyncio.wait({sending})
+        if sending.cancelled():
+            raise _SendTimeout
+        try:
+            sending.result()
+        except OSError as error:
+            raise _ClientGone from error
 
 
 def _refusal(error: Exception) -> tuple[int, str | None]:

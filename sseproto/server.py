@@ -358,8 +358,10 @@ async def _paced(
         if pending is not None:
             pending.cancel()
             await asyncio.wait({pending})
-        if isinstance(iterator, AsyncGenerator):
-            await iterator.aclose()
+        # Any iterator that can be closed is (an async generator, a streamed response).
+        aclose = getattr(iterator, "aclose", None)
+        if callable(aclose):
+            await aclose()
 
 
 async def _next(iterator: AsyncIterator[object]) -> tuple[object] | None:
