@@ -50,6 +50,7 @@ class _ChainedHandler:
 
 
 def _chain_handlers() -> None:
+    global _shutting_down
     # Only the main thread may install signal handlers; a server running in another thread
     # handles no signal either.
     if threading.current_thread() is not threading.main_thread():
@@ -58,6 +59,9 @@ def _chain_handlers() -> None:
         current = signal.getsignal(number)
         if callable(current) and not isinstance(current, _ChainedHandler):
             signal.signal(number, _ChainedHandler(current))
+            # A handler not chained yet is a server that started after the last shutdown (in
+            # the same process): its streams must not be ended by the shutdown of the one before.
+            _shutting_down = False
 
 
 @contextmanager

@@ -72,10 +72,17 @@ async def main():
     # A stream opened once the shutdown began is told at once.
     with watching_shutdown() as later:
         assert later.is_set()
+    # A server started again in the same process installs its handler: its streams are open
+    # until its own shutdown.
+    signal.signal(signal.SIGINT, lambda number, frame: handled.append(number))
+    with watching_shutdown() as again:
+        assert not again.is_set()
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(again.wait(), 10)
 
 asyncio.run(main())
 # The handler the stream found was called too: the server shuts down as it would have.
-assert handled == [signal.SIGINT], handled
+assert handled == [signal.SIGINT, signal.SIGINT], handled
 """
 
 
