@@ -34,7 +34,7 @@ from .server import (
     Failure,
     blocks,
     error_detail,
-    error_event,
+    told,
 )
 from .wire.encoder import encode_event
 
@@ -114,7 +114,7 @@ async def _disconnect(receive: Receive) -> None:
 class _Response:
     """One response's head and body, each message sent within the send timeout."""
 
-    __slots__ = ("_headers", "_send", "_send_timeout", "_status", "started")
+    __slots__ = ("_headers", "_send", "_send_timeout", "_status", "ended", "started")
 
     def __init__(
         self, send: Send, status: int, headers: list[tuple[bytes, bytes]], timeout: float | None
@@ -124,6 +124,7 @@ class _Response:
         self._headers = headers
         self._send_timeout = timeout
         self.started = False
+        self.ended = False
 
     async def stream(
         self, stream: AsyncGenerator[bytes | Failure, None], errors: ErrorHandling
@@ -139,18 +140,7 @@ class _Response:
         await self._start(self._status, self._headers)
         if first:
             await self.body(first)
-        while True:
-            try:
-                block = await anext(stream, None)
-            except Exception as error:  # an item that cannot be sent
-                block = Failure(error)
-            if block is None:
-                break
-            if isinstance(block, Failure):
-                if errors == "raise":
-                    raise block.error
-                await self.body(error_event(block.error))
-                break
+        async for block in told(stream, errors):
             await self.body(block)
         await self.body(b"", more=False)
 
@@ -162,6 +152,8 @@ class _Response:
 
     async def end_for_shutdown(self) -> None:
         """End the stream with the shutdown event, or answer 503 if it had not begun."""
+        if self.ended:
+            return
         if self.started:
             await self.body(_SHUTDOWN_EVENT, more=False)
         else:
@@ -173,6 +165,9 @@ class _Response:
         await self._message({"type": "http.response.start", "status": status, "headers": headers})
 
     async def body(self, block: bytes, *, more: bool = True) -> None:
+        # Marked first, as the head is: a stream stopped while its last message is being sent
+        # must send nothing after it.
+        self.ended = not more
         await self._message({"type": "http.response.body", "body": block, "more_body": more})
 
     async def _error_response(

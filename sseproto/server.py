@@ -143,7 +143,7 @@ def event_stream(
             bool, or ``errors`` neither ``"event"`` nor ``"raise"``.
     """
     check_options(source, keepalive=keepalive, done=done, errors=errors)
-    return _told(blocks(source, keepalive, done), errors)
+    return told(blocks(source, keepalive, done), errors)
 
 
 def check_options(
@@ -199,9 +199,11 @@ async def blocks(
         await steps.aclose()
 
 
-async def _told(
+async def told(
     stream: AsyncGenerator[bytes | Failure, None], errors: ErrorHandling
 ) -> AsyncGenerator[bytes, None]:
+    """The blocks of ``stream``, a failure told with the error event or raised, per ``errors``
+    (whether the source failed or an item could not be sent)."""
     try:
         async for block in stream:
             if isinstance(block, Failure):

@@ -156,3 +156,22 @@ def test_the_client_leaving_as_the_first_item_is_sent_ends_the_relay_and_closes_
 
     run(source(), client)
     assert closed == [True]
+
+
+def test_a_shutdown_as_the_last_message_is_sent_sends_nothing_after_it(
+    shutdown: asyncio.Event,
+) -> None:
+    class ShutDownAsItEnds(Client):
+        async def send(self, message: Message) -> None:
+            await super().send(message)
+            if message.get("more_body") is False:
+                shutdown.set()
+                for _ in range(5):  # the server's write still under way
+                    await asyncio.sleep(0)
+
+    async def source() -> AsyncIterator[StreamItem]:
+        yield "only"
+
+    client = ShutDownAsItEnds()
+    run(source(), client)
+    assert client.sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
