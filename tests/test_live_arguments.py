@@ -23,6 +23,7 @@ from sseproto import (
     StreamError,
     ToolCallArgumentsDelta,
     ToolCallDone,
+    ToolCallPartialArg,
     ToolCallStarted,
 )
 from sseproto._cli import main
@@ -285,3 +286,121 @@ def test_a_prose_answer_is_not_parsed() -> None:
         if isinstance(update, sseproto.ContentDelta)
     ]
     assert off == [None]
+
+
+# --- Gemini's streamed arguments -----------------------------------------------------------------
+
+
+def _streamed_arguments(paths: list[Path]) -> list[Path]:
+    found = []
+    for path in paths:
+        with contextlib.suppress(StreamError):
+            updates = list(sseproto.iter_updates(sseproto.replay(path)))
+            if any(isinstance(update, ToolCallPartialArg) for update in updates):
+                found.append(path)
+    return found
+
+
+REAL_STREAMED_ARGUMENTS = _streamed_arguments(real_fixture_files("gemini"))
+PROJECT_STREAMED_ARGUMENTS = _streamed_arguments(sorted(PROJECT_FIXTURES.glob("gemini/*.sse")))
+
+
+def check_streamed_arguments(path: Path, seed: int) -> int:
+    """Replay ``path`` with live partial JSON in random reads, reading the ``parsed`` arguments of
+    some streamed ``partialArgs`` as they arrive: each read is a prefix of the whole arguments,
+    and the last one's are the whole. Return how many streamed calls were checked."""
+    rng = random.Random(seed)
+    chunkings: list[Chunking] = ["recorded", "whole", "byte", 7]
+    chunking = rng.choice(chunkings)
+    shown: dict[tuple[int, int], list[Any]] = {}
+    last: dict[tuple[int, int], Any] = {}
+    done: list[ToolCallDone] = []
+    with contextlib.suppress(StreamError):
+        for update in sseproto.iter_updates(
+            sseproto.replay(path, chunking=chunking), partial_json=True
+        ):
+            if isinstance(update, ToolCallPartialArg):
+                key = (update.choice, update.index)
+                last[key] = update.parsed
+                if rng.random() < 0.5:
+                    shown.setdefault(key, []).append(last[key])
+            elif isinstance(update, ToolCallDone):
+                done.append(update)
+    checked = 0
+    for call in done:
+        key = (call.choice, call.index)
+        if key not in last:
+            continue  # a call given whole
+        whole = json.loads(call.arguments)
+        assert same(call.parsed, whole)
+        assert same(last[key], whole)
+        for value in shown.get(key, []):
+            assert is_prefix(value, whole)
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("path", REAL_STREAMED_ARGUMENTS, ids=lambda path: path.name)
+def test_real_streamed_gemini_arguments_grow_to_the_whole(path: Path) -> None:
+    require_real_fixtures()
+    for seed in range(5):
+        assert check_streamed_arguments(path, seed) > 0
+
+
+def test_the_real_recordings_hold_streamed_gemini_arguments() -> None:
+    require_real_fixtures()
+    assert REAL_STREAMED_ARGUMENTS
+
+
+@pytest.mark.parametrize("path", PROJECT_STREAMED_ARGUMENTS, ids=lambda path: path.name)
+def test_project_streamed_gemini_arguments_grow_to_the_whole(path: Path) -> None:
+    for seed in range(5):
+        check_streamed_arguments(path, seed)
+
+
+def test_the_project_fixtures_hold_streamed_gemini_arguments() -> None:
+    assert sum(check_streamed_arguments(path, 0) for path in PROJECT_STREAMED_ARGUMENTS) > 0
+
+
+def _gemini_streamed_call(*partial_args: dict[str, Any]) -> bytes:
+    parts = [{"functionCall": {"name": "write", "willContinue": True}}]
+    parts += [{"functionCall": {"partialArgs": [arg], "willContinue": True}} for arg in partial_args]
+    parts.append({"functionCall": {}})
+    chunks = [{"candidates": [{"content": {"role": "model", "parts": [part]}}]} for part in parts]
+    chunks[-1]["candidates"][0]["finishReason"] = "STOP"
+    return b"".join(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n" for chunk in chunks)
+
+
+def test_each_streamed_gemini_argument_shows_the_arguments_so_far() -> None:
+    stream = _gemini_streamed_call(
+        {"jsonPath": "$.path", "stringValue": "a.py"},
+        {"jsonPath": "$.lines[0]", "stringValue": "def f"},
+        {"jsonPath": "$.lines[0]", "stringValue": "():"},
+        {"jsonPath": "$.lines[1]", "numberValue": 2},
+    )
+    updates = sseproto.iter_updates([stream], dialect="gemini", partial_json=True)
+    shown = [update.parsed for update in updates if isinstance(update, ToolCallPartialArg)]
+    assert shown == [
+        {"path": "a.py"},
+        {"path": "a.py", "lines": ["def f"]},
+        {"path": "a.py", "lines": ["def f():"]},
+        {"path": "a.py", "lines": ["def f():", 2]},
+    ]
+
+
+def test_streamed_gemini_arguments_are_not_parsed_when_off() -> None:
+    stream = _gemini_streamed_call({"jsonPath": "$.path", "stringValue": "a.py"})
+    updates = sseproto.iter_updates([stream], dialect="gemini")
+    partial = [update for update in updates if isinstance(update, ToolCallPartialArg)]
+    assert len(partial) == 1
+    assert partial[0].parsed is None
+
+
+def test_a_streamed_argument_that_cannot_be_written_keeps_the_arguments_before_it() -> None:
+    live = LiveArguments()
+    first = ToolCallPartialArg(0, 0, "$.n", 1)
+    bad = ToolCallPartialArg(0, 0, "$.n.x", "text")
+    later = ToolCallPartialArg(0, 0, "$.m", 2)
+    for update in (first, bad, later):
+        live.annotate(update)
+    assert (first.parsed, bad.parsed, later.parsed) == ({"n": 1},) * 3

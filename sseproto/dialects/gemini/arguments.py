@@ -149,13 +149,22 @@ class ArgumentsBuilder:
         path = partial_arg.get("jsonPath")
         if type(path) is not str:
             raise BadPartialArg("a partialArg needs a string jsonPath")
+        value = _value_of(partial_arg)
+        self.write(path, value)
+        return path, value
+
+    def write(self, path: str, value: Any) -> None:
+        """Write ``value`` at ``jsonPath`` ``path``: a ``str`` is appended to the string there,
+        any other value (number, boolean, None) is set, as :meth:`apply` returned them.
+
+        Raises:
+            BadPartialArg: it cannot be written; nothing was changed.
+        """
         steps = self._paths.get(path)
         if steps is None:
             steps = parse_path(path)
             self._paths[path] = steps
-        value = _value_of(partial_arg)
         self._write(steps, value, path)
-        return path, value
 
     def _write(self, steps: tuple[Step, ...], value: Any, path: str) -> None:
         # Every check comes before the first change, so a rejected partialArg changes nothing.

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kit.updates import ChatUpdate
+from .arguments import ArgumentsBuilder
 
 __all__ = [
     "CodeExecutionResultUpdate",
@@ -60,9 +61,15 @@ class ToolCallPartialArg(ChatUpdate):
     form: a ``str`` ``value`` is a piece appended to the string at ``json_path``; any other value
     (number, boolean, None) was set there. The whole arguments follow as one
     :class:`ToolCallArgumentsDelta` when the call closes.
+
+    ``parsed`` is the arguments so far, when live partial JSON is on (``iter_updates(...,
+    partial_json=True)``, or a :class:`~sseproto.LiveArguments`), as
+    :attr:`ToolCallArgumentsDelta.parsed` is for the other dialects: built from the
+    ``partialArgs`` applied up to this update when read (so read it when the update arrives),
+    a fresh object each read, costing the size of the arguments. None when it is off.
     """
 
-    __slots__ = ("choice", "index", "json_path", "value")
+    __slots__ = ("_arguments", "choice", "index", "json_path", "value")
     __match_args__ = ("choice", "index", "json_path", "value")
 
     def __init__(self, choice: int, index: int, json_path: str, value: Any) -> None:
@@ -70,3 +77,9 @@ class ToolCallPartialArg(ChatUpdate):
         self.index = index
         self.json_path = json_path
         self.value = value
+        self._arguments: ArgumentsBuilder | None = None
+
+    @property
+    def parsed(self) -> dict[str, Any] | None:
+        """The arguments so far (see the class); None when live partial JSON is off."""
+        return None if self._arguments is None else self._arguments.build()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from ...partial_json.errors import InvalidJSONError
 from ...partial_json.parser import PartialJSONParser
+from ..gemini.arguments import ArgumentsBuilder, BadPartialArg
+from ..gemini.updates import ToolCallPartialArg
 from .updates import (
     ChatUpdate,
     ContentDelta,
@@ -43,13 +45,18 @@ class LiveArguments:
     The answer text is parsed the same way, for structured output (a JSON answer): each
     :class:`ContentDelta`'s ``parsed`` is the answer so far, until a delta shows it is not JSON
     (from that delta on, ``parsed`` is None; a prose answer costs a character or two).
+
+    Gemini's streamed arguments (:class:`~sseproto.ToolCallPartialArg`) are already structured:
+    each one's ``parsed`` is the arguments so far, built from the ``partialArgs`` up to it.
     """
 
-    __slots__ = ("_answers", "_parsers", "_refused")
+    __slots__ = ("_answers", "_parsers", "_refused", "_structured")
 
     def __init__(self) -> None:
         self._parsers: dict[tuple[int, int], PartialJSONParser] = {}  # by (choice, index)
-        self._refused: set[tuple[int, int]] = set()  # the calls whose text is not JSON
+        # Gemini's streamed arguments, by (choice, index).
+        self._structured: dict[tuple[int, int], ArgumentsBuilder] = {}
+        self._refused: set[tuple[int, int]] = set()  # the calls whose arguments are not JSON
         # The answer of each choice; None once it is not JSON.
         self._answers: dict[int, PartialJSONParser | None] = {}
 
@@ -81,12 +88,26 @@ class LiveArguments:
                 except InvalidJSONError:
                     self._refused.add(key)
             update._parser = parser
+        elif isinstance(update, ToolCallPartialArg):
+            # Gemini's streamed arguments come structured, by path: they are written into an
+            # arguments object of this watcher's own, as the engine writes its own.
+            key = (update.choice, update.index)
+            arguments = self._structured.get(key)
+            if arguments is None:
+                arguments = self._structured[key] = ArgumentsBuilder()
+            if key not in self._refused:
+                try:
+                    arguments.write(update.json_path, update.value)
+                except BadPartialArg:
+                    self._refused.add(key)
+            update._arguments = arguments
         elif isinstance(update, ToolCallDone):
             update.parsed = _parsed(update.arguments)
         elif isinstance(update, ToolCallStarted):
             # A call that starts again (a new id at a used index) has arguments of its own.
             key = (update.choice, update.index)
             self._parsers.pop(key, None)
+            self._structured.pop(key, None)
             self._refused.discard(key)
 
 
