@@ -363,12 +363,14 @@ def test_the_project_fixtures_hold_streamed_gemini_arguments() -> None:
 
 
 def _gemini_streamed_call(*partial_args: dict[str, Any]) -> bytes:
-    parts = [{"functionCall": {"name": "write", "willContinue": True}}]
+    parts: list[dict[str, Any]] = [{"functionCall": {"name": "write", "willContinue": True}}]
     parts += [
         {"functionCall": {"partialArgs": [arg], "willContinue": True}} for arg in partial_args
     ]
     parts.append({"functionCall": {}})
-    chunks = [{"candidates": [{"content": {"role": "model", "parts": [part]}}]} for part in parts]
+    chunks: list[dict[str, Any]] = [
+        {"candidates": [{"content": {"role": "model", "parts": [part]}}]} for part in parts
+    ]
     chunks[-1]["candidates"][0]["finishReason"] = "STOP"
     return b"".join(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n" for chunk in chunks)
 
