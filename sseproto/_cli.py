@@ -23,7 +23,6 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.kit.drive import Accumulator
-from .dialects.kit.live import LiveArguments
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import (
     ChatUpdate,
@@ -32,6 +31,7 @@ from .dialects.kit.updates import (
     RefusalDelta,
     ToolCallArgumentsDelta,
 )
+from .dialects.live import LiveArguments
 from .dialects.readers import accumulate, new_accumulator
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture

@@ -18,9 +18,9 @@ from .auto import AutoAccumulator
 from .chat.completion import ChatCompletion
 from .gemini.result import GeminiResponse
 from .kit.drive import Accumulator, aiterate, arun, iterate, run
-from .kit.live import LiveArguments
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
+from .live import LiveArguments
 from .registry import DialectChoice
 from .responses.result import Response
 
@@ -202,7 +202,7 @@ def iter_updates(
     _check_flag(partial_json)
     source = reads(chunks)
     accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
-    return iterate(accumulator, source, LiveArguments() if partial_json else None)
+    return iterate(accumulator, source, LiveArguments().annotate if partial_json else None)
 
 
 def aiter_updates(
@@ -217,7 +217,7 @@ def aiter_updates(
     _check_flag(partial_json)
     source = async_reads(chunks)
     accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
-    return aiterate(accumulator, source, LiveArguments() if partial_json else None)
+    return aiterate(accumulator, source, LiveArguments().annotate if partial_json else None)
 
 
 def _check_flag(partial_json: object) -> None:

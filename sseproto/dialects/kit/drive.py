@@ -22,16 +22,18 @@ same for every dialect:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
 from .errors import IncompleteStreamError
-from .live import LiveArguments
 from .state import StreamState
 from .updates import ChatUpdate
+
+# Called on each update just before a reader hands it on (live partial JSON sets its parsed value).
+Annotate = Callable[[ChatUpdate], None]
 
 __all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
 
@@ -127,11 +129,12 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
 
 
 def iterate(
-    accumulator: Accumulator[Any], reads: Iterator[BytesLike], live: LiveArguments | None = None
+    accumulator: Accumulator[Any], reads: Iterator[BytesLike], annotate: Annotate | None = None
 ) -> Generator[ChatUpdate, None, None]:
     """Yield the updates ``accumulator`` produces from ``reads`` until its terminal event (or
     the end of the reads), then those of the end of input. An error is raised after every
-    update produced before it. ``live`` gives the tool-call updates their parsed arguments."""
+    update produced before it. ``annotate`` is called on each update just before it is handed
+    on (live partial JSON)."""
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
@@ -143,9 +146,9 @@ def iterate(
             except Exception as error:
                 fed = error
                 # The updates before the error in this read still reach the caller, then the error.
-                yield from updates if live is None else _annotated(updates, live)
+                yield from updates if annotate is None else _annotated(updates, annotate)
                 raise
-            yield from updates if live is None else _annotated(updates, live)
+            yield from updates if annotate is None else _annotated(updates, annotate)
             if target._state is not _STREAMING:
                 following = _following(target)
                 if following is None:
@@ -160,7 +163,7 @@ def iterate(
         if isinstance(reads, Generator):
             reads.close()
     closing = accumulator.close()
-    yield from closing if live is None else _annotated(closing, live)
+    yield from closing if annotate is None else _annotated(closing, annotate)
 
 
 async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) -> _R:
@@ -194,7 +197,7 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
 async def aiterate(
     accumulator: Accumulator[Any],
     reads: AsyncIterator[BytesLike],
-    live: LiveArguments | None = None,
+    annotate: Annotate | None = None,
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The async twin of :func:`iterate`."""
     target = accumulator
@@ -207,10 +210,10 @@ async def aiterate(
                 feed(data, updates)
             except Exception as error:
                 fed = error
-                for update in updates if live is None else _annotated(updates, live):
+                for update in updates if annotate is None else _annotated(updates, annotate):
                     yield update
                 raise
-            for update in updates if live is None else _annotated(updates, live):
+            for update in updates if annotate is None else _annotated(updates, annotate):
                 yield update
             if target._state is not _STREAMING:
                 following = _following(target)
@@ -226,15 +229,15 @@ async def aiterate(
         if isinstance(reads, AsyncGenerator):
             await reads.aclose()
     closing = accumulator.close()
-    for update in closing if live is None else _annotated(closing, live):
+    for update in closing if annotate is None else _annotated(closing, annotate):
         yield update
 
 
-def _annotated(updates: list[ChatUpdate], live: LiveArguments) -> Iterator[ChatUpdate]:
-    """``updates``, each annotated by ``live`` just before it is handed on (the value it
+def _annotated(updates: list[ChatUpdate], annotate: Annotate) -> Iterator[ChatUpdate]:
+    """``updates``, each annotated just before it is handed on (the value it
     carries is live: annotated a batch ahead, it would show later deltas' text)."""
     for update in updates:
-        live.annotate(update)
+        annotate(update)
         yield update
 
 

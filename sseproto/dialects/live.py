@@ -8,11 +8,11 @@ engines themselves are untouched, so a stream read without it pays nothing.
 
 from __future__ import annotations
 
-from ...partial_json.errors import InvalidJSONError
-from ...partial_json.parser import PartialJSONParser
-from ..gemini.arguments import ArgumentsBuilder, BadPartialArg
-from ..gemini.updates import ToolCallPartialArg
-from .updates import (
+from ..partial_json.errors import InvalidJSONError
+from ..partial_json.parser import PartialJSONParser
+from .gemini.arguments import ArgumentsBuilder, BadPartialArg
+from .gemini.updates import ToolCallPartialArg
+from .kit.updates import (
     ChatUpdate,
     ContentDelta,
     ToolCallArgumentsDelta,
