@@ -164,7 +164,7 @@ class BadResponseError(StreamError):
 
     def _hint(self) -> str:
         """What a successful response that is no stream suggests was done differently."""
-        if self.body.lstrip().startswith(_STREAM_STARTS):
+        if looks_like_stream(self.body):
             return (
                 " (the body looks like an event stream under another content type: "
                 "check_content_type=False reads it)"
@@ -179,6 +179,12 @@ class BadResponseError(StreamError):
                 "true, or a Gemini request without ?alt=sse?)"
             )
         return ""
+
+
+def looks_like_stream(body: bytes) -> bool:
+    """Whether a body starts as an event stream does (a field or a comment), whatever its
+    content type said."""
+    return body.lstrip().startswith(_STREAM_STARTS)
 
 
 def _provider_error(document: Any) -> str | None:

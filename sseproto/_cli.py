@@ -805,7 +805,7 @@ def _run_record(args: argparse.Namespace) -> int:
     import http.client
 
     from ._adapter import MAX_ERROR_BODY, is_event_stream
-    from ._adapter_errors import BadResponseError
+    from ._adapter_errors import BadResponseError, looks_like_stream
     from ._fetch import send
     from .fixtures.redact import redact
 
@@ -841,6 +841,14 @@ def _run_record(args: argparse.Namespace) -> int:
         return EXIT_STREAM_ERROR
     fixture = load_fixture(output)
     if not is_event_stream(head, check_content_type=True):
+        if is_event_stream(head, check_content_type=False) and looks_like_stream(fixture.body):
+            # The adapters' check_content_type=False means nothing here: the recording replays.
+            _message(
+                f"record: status {head.status} with content type {head.content_type!r}, not "
+                f"text/event-stream, but the body is an event stream; recorded in {output}, "
+                "which sseproto replay reads"
+            )
+            return EXIT_STREAM_ERROR
         rejection = BadResponseError(
             status=head.status,
             content_type=head.content_type,

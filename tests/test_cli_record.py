@@ -200,3 +200,21 @@ def test_a_body_that_is_not_json_is_refused_before_it_is_sent(
     assert result.returncode == 2
     assert "- is not JSON" in result.stderr
     assert server.requests == []
+
+
+def test_a_mislabelled_stream_is_recorded_and_said_to_replay(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    server.replies["/s"] = Reply(
+        headers={"Content-Type": "text/plain"}, parts=[CHAT.read_bytes()]
+    )
+    output = tmp_path / "mislabelled.sse"
+    result = sseproto("record", f"{server.url}/s", "-o", output)
+    assert result.returncode == 1
+    # The adapters' option is no help on the command line: what is recorded replays.
+    assert "check_content_type" not in result.stderr
+    assert result.stderr == (
+        f"sseproto: record: status 200 with content type 'text/plain', not text/event-stream, "
+        f"but the body is an event stream; recorded in {output}, which sseproto replay reads\n"
+    )
+    assert sseproto("replay", output).returncode == 0
