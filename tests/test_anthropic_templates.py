@@ -30,6 +30,13 @@ class FullPath(AnthropicAccumulator):
     _TEMPLATES = False
 
 
+class Eager(AnthropicAccumulator):
+    """The engine learning templates from the third delta of a run in a row, so that the short
+    streams drawn here exercise them."""
+
+    _LEARN_AT = 3
+
+
 def outcome(
     engine: type[AnthropicAccumulator], calls: list[tuple[str, Any]], strict: bool
 ) -> tuple[list[ChatUpdate], Any, Any]:
@@ -54,7 +61,9 @@ def outcome(
 
 def assert_same(calls: list[tuple[str, Any]]) -> None:
     for strict in (False, True):
-        assert outcome(AnthropicAccumulator, calls, strict) == outcome(FullPath, calls, strict)
+        expected = outcome(FullPath, calls, strict)
+        for engine in (AnthropicAccumulator, Eager):
+            assert outcome(engine, calls, strict) == expected
 
 
 _START = {
@@ -204,14 +213,43 @@ def test_text_deltas_after_the_first_are_read_by_the_template(spaces: int) -> No
         delta = {"type": "content_block_delta", "index": 0, "delta": inner}
         padding = " " * ((number * spaces) % 11)
         body += _event("content_block_delta", json.dumps(delta)[:-1] + padding + "}")
-    accumulator = AnthropicAccumulator()
+    accumulator = Eager()
     updates = accumulator.feed(body.encode())
-    # The template is learned from the second delta (a run may have only one).
-    assert accumulator._fast.reads == len(texts) - 1
+    # The template is learned from the third delta of the run.
+    assert accumulator._fast.reads == len(texts) - 2
     assert [u for u in updates if isinstance(u, ContentDelta)] == [
         ContentDelta(0, t) for t in ["first", *texts] if t
     ]
     assert updates == FullPath().feed(body.encode())
+
+
+def _text_run(count: int) -> bytes:
+    start = {"type": "content_block_start", "index": 0, "content_block": {"type": "text"}}
+    body = _event("message_start", json.dumps(_START))
+    body += _event("content_block_start", json.dumps(start))
+    for number in range(count):
+        delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta"}}
+        delta["delta"]["text"] = f"t{number}"
+        body += _event("content_block_delta", json.dumps(delta))
+    return body.encode()
+
+
+@pytest.mark.parametrize("count", [1, 5, 19, 20, 21, 40])
+def test_a_template_is_learned_only_from_the_twentieth_delta_of_a_run(count: int) -> None:
+    # Real streams send deltas in short runs, where learning sooner is not repaid.
+    accumulator = AnthropicAccumulator()
+    updates = accumulator.feed(_text_run(count))
+    assert accumulator._fast.reads == max(0, count - 20)
+    assert updates == FullPath().feed(_text_run(count))
+
+
+def test_any_other_event_starts_the_run_again() -> None:
+    body = _text_run(30)
+    cut = body.index(b"event: content_block_delta", len(body) // 2)
+    ping = _event("ping", json.dumps({"type": "ping"})).encode()
+    accumulator = AnthropicAccumulator()
+    accumulator.feed(body[:cut] + ping + body[cut:])
+    assert accumulator._fast.reads == 0
 
 
 def test_a_block_started_again_takes_the_deltas_that_follow() -> None:
