@@ -228,8 +228,8 @@ def _text_run(count: int) -> bytes:
     body = _event("message_start", json.dumps(_START))
     body += _event("content_block_start", json.dumps(start))
     for number in range(count):
-        delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta"}}
-        delta["delta"]["text"] = f"t{number}"
+        inner = {"type": "text_delta", "text": f"t{number}"}
+        delta = {"type": "content_block_delta", "index": 0, "delta": inner}
         body += _event("content_block_delta", json.dumps(delta))
     return body.encode()
 
