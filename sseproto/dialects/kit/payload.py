@@ -75,7 +75,9 @@ the scanner reads every string of a payload."""
 
 # What decides the nesting depth: a string (skipped whole, brackets inside it do not count), an
 # opening bracket, a closing one.
-_STRUCTURE = re.compile(r'"(?:[^"\\]++|\\.)*+"|[\[{]|[\]}]')
+# (The string is the unrolled loop, linear without possessive quantifiers, which Python 3.10
+# lacks.)
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')
 
 
 # The rule a payload nested deeper than MAX_DEPTH breaks.
