@@ -50,6 +50,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 from ._adapter import check_seconds
+from ._adapter_errors import BadResponseError
 from .dialects.kit.errors import ProviderError
 from .dialects.kit.updates import ChatUpdate, StreamDone
 from .wire.encoder import encode_comment, encode_event
@@ -131,8 +132,10 @@ def event_stream(
     The error event's data is ``{"error": {...}}``: the provider's own error object for a
     :class:`~sseproto.ProviderError`, else ``type`` (the exception's class name) and
     ``message``: the message of a :class:`~sseproto.StreamError` (sseproto's own words about the
-    upstream stream), but for any other exception only its class name, since its text may carry
-    what the client must not see (a URL with an API key, a path). No ``[DONE]`` follows it.
+    upstream stream), but for a :class:`~sseproto.BadResponseError` only its ``status`` (its
+    message quotes the upstream's answer to the server), and for any other exception only its
+    class name, since its text may carry what the client must not see (a URL with an API key, a
+    path). No ``[DONE]`` follows it.
 
     When the returned generator is closed early (the client went away, the request task was
     cancelled), ``source`` is closed too.
@@ -230,6 +233,15 @@ def error_detail(error: Exception) -> object:
     """What the client is told about ``error``: see :func:`event_stream`."""
     if isinstance(error, ProviderError):
         return error.error
+    if isinstance(error, BadResponseError):
+        # Its message quotes the upstream's answer to the server (a 401's masked key, request
+        # ids, the start of a proxy's page): the server's business, not the browser's.
+        return {
+            "type": "BadResponseError",
+            "status": error.status,
+            "message": f"the upstream answered status {error.status} instead of an event stream "
+            "(details in the server log)",
+        }
     if isinstance(error, StreamError):
         return {"type": type(error).__name__, "message": error.message}
     return {

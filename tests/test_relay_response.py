@@ -110,6 +110,31 @@ def test_a_source_failing_before_its_first_item_gets_an_error_status(
         assert body.items() >= detail.items()
 
 
+def test_an_upstream_refusal_tells_the_browser_its_status_not_what_the_upstream_said() -> None:
+    secret = b'{"error": {"message": "Incorrect API key provided: sk-ab***wxyz", "code": 401}}'
+    refusal = BadResponseError(
+        status=401,
+        content_type="application/json",
+        body=secret,
+        headers=[("x-request-id", "req_secret_42")],
+    )
+
+    async def refused_later() -> AsyncIterator[StreamItem]:
+        yield "one"
+        raise refusal
+
+    with relaying({"/first": failing_at_once(refusal), "/later": refused_later}) as client:
+        first = client.get("/first")
+        later = client.get("/later")
+    assert "wxyz" in str(refusal) and "req_secret_42" in str(refusal)
+    assert first.status_code == 401
+    assert first.json()["error"]["status"] == 401
+    assert later.status_code == 200
+    assert "event: stream_error" in later.text and '"status": 401' in later.text
+    for answer in (first.text, later.text):
+        assert "wxyz" not in answer and "req_secret_42" not in answer
+
+
 def test_the_first_item_arriving_starts_a_stream_with_the_status_asked() -> None:
     async def source() -> AsyncIterator[StreamItem]:
         yield "one"
