@@ -27,7 +27,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, 
 from contextlib import aclosing, closing
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple, NoReturn, overload
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.anthropic.result import AnthropicMessage
@@ -42,7 +42,7 @@ from .dialects.registry import DialectChoice
 from .dialects.responses.result import Response
 from .fixtures.record import arecord, record
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook, SSEDecoder
-from .wire.errors import StreamError
+from .wire.errors import StreamError, source_failure
 from .wire.events import ServerSentEvent
 
 __all__ = [
@@ -239,8 +239,10 @@ class SyncEventSourceBase(_EventSourceBase):
         Raises:
             BadResponseError: the response is not an event stream.
             IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
-            IncompleteStreamError: a transport error of the client ended the body (the error is
-                its ``__cause__``).
+            IncompleteStreamError: a transport error of the client, or any other exception
+                of the body, ended it (the error is its ``__cause__``). Like the idle timeout,
+                it says where the stream stopped: ``offset`` (bytes received) and
+                ``event_index`` (events dispatched), as :func:`sseproto.iter_events` does.
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read (raised at the call).
         """
@@ -249,16 +251,22 @@ class SyncEventSourceBase(_EventSourceBase):
 
     def _events(self) -> Generator[ServerSentEvent, None, None]:
         decoder = self._decoder
+        ours: Exception | None = None  # an error of the decoder's, not of the body's
         with closing(self._chunks(comments=False)) as chunks:
             try:
                 for chunk in chunks:
-                    for event in decoder.feed(chunk):
-                        self._last_event_id = event.id  # not yet the ids later in the read
-                        yield event
+                    try:
+                        for event in decoder.feed(chunk):
+                            self._last_event_id = event.id  # not yet the ids later in the read
+                            yield event
+                    except Exception as error:
+                        ours = error
+                        raise
                     self._last_event_id = decoder.last_event_id
-            except IncompleteStreamError as error:
-                _place(error, decoder)
-                raise
+            except Exception as error:
+                if error is ours:
+                    raise
+                _raise_placed(error, decoder)
         yield from decoder.close()
 
     def iter_updates(
@@ -360,8 +368,10 @@ class AsyncEventSourceBase(_EventSourceBase):
         Raises:
             BadResponseError: the response is not an event stream.
             IdleTimeoutError: the client's read timeout expired while waiting for more bytes.
-            IncompleteStreamError: a transport error of the client ended the body (the error is
-                its ``__cause__``).
+            IncompleteStreamError: a transport error of the client, or any other exception
+                of the body, ended it (the error is its ``__cause__``). Like the idle timeout,
+                it says where the stream stopped: ``offset`` (bytes received) and
+                ``event_index`` (events dispatched), as :func:`sseproto.iter_events` does.
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read (raised at the call).
         """
@@ -370,16 +380,22 @@ class AsyncEventSourceBase(_EventSourceBase):
 
     async def _events(self) -> AsyncGenerator[ServerSentEvent, None]:
         decoder = self._decoder
+        ours: Exception | None = None
         async with aclosing(self._chunks(comments=False)) as chunks:
             try:
                 async for chunk in chunks:
-                    for event in decoder.feed(chunk):
-                        self._last_event_id = event.id  # not yet the ids later in the read
-                        yield event
+                    try:
+                        for event in decoder.feed(chunk):
+                            self._last_event_id = event.id  # not yet the ids later in the read
+                            yield event
+                    except Exception as error:
+                        ours = error
+                        raise
                     self._last_event_id = decoder.last_event_id
-            except IncompleteStreamError as error:
-                _place(error, decoder)
-                raise
+            except Exception as error:
+                if error is ours:
+                    raise
+                _raise_placed(error, decoder)
         for event in decoder.close():
             yield event
 
@@ -460,11 +476,10 @@ class AsyncEventSourceBase(_EventSourceBase):
             await self.aclose()
 
 
-def _place(error: IncompleteStreamError, decoder: SSEDecoder) -> None:
-    """Give a stream that ended early, read as events, the index of the event it stopped in
-    (the readers of updates and results place theirs by the events their accumulator read)."""
-    if error.event_index is None:
-        error.event_index = decoder.events_dispatched
+def _raise_placed(error: Exception, decoder: SSEDecoder) -> NoReturn:
+    """Raise the error for a body that failed with ``error`` while read as events, placed where
+    the stream stopped, as every reader places it (:func:`~sseproto.wire.errors.source_failure`)."""
+    raise source_failure(error, offset=decoder.offset, event_index=decoder.events_dispatched)
 
 
 def _rejection(head: Head, start: bytes) -> BadResponseError:

@@ -496,6 +496,34 @@ def test_any_other_error_of_the_body_is_an_incomplete_stream_caused_by_it() -> N
     assert caught.value.partial is not None
 
 
+def test_any_other_error_of_the_body_read_as_events_is_placed_as_accumulate_places_it() -> None:
+    failure = KeyError("ours")
+    with (
+        httpx.Client(transport=failing_transport([HEL, b"data: x"], failure)) as client,
+        connect_sse(client, "GET", "http://test/s") as source,
+    ):
+        events = source.iter_sse()
+        next(events)
+        with pytest.raises(IncompleteStreamError, match="failed with KeyError") as caught:
+            next(events)
+    assert caught.value.__cause__ is failure
+    assert (caught.value.offset, caught.value.event_index) == (len(HEL) + 7, 1)
+
+    async def read() -> None:
+        transport = failing_transport([HEL, b"data: x"], failure)
+        async with (
+            httpx.AsyncClient(transport=transport) as client,
+            aconnect_sse(client, "GET", "http://test/s") as source,
+        ):
+            async for _ in source.aiter_sse():
+                pass
+
+    with pytest.raises(IncompleteStreamError, match="failed with KeyError") as acaught:
+        asyncio.run(read())
+    assert acaught.value.__cause__ is failure
+    assert (acaught.value.offset, acaught.value.event_index) == (len(HEL) + 7, 1)
+
+
 def test_a_timeout_reading_a_rejected_body_keeps_the_rejection_and_its_start() -> None:
     timeout = httpx.ReadTimeout("timed out")
     transport = failing_transport([b"Internal "], timeout, status=500, content_type="text/plain")

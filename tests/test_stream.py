@@ -8,11 +8,21 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
 import pytest
+from conftest import PROJECT_FIXTURES
 from hypothesis import given
 from hypothesis import strategies as st
 from reference_decoder import reference_decode
 
-from sseproto import EventTooLargeError, ServerSentEvent, aiter_events, iter_events
+import sseproto
+from sseproto import (
+    EventTooLargeError,
+    IncompleteStreamError,
+    RecordedTransportError,
+    ServerSentEvent,
+    StreamError,
+    aiter_events,
+    iter_events,
+)
 
 STREAM = b"id: 1\ndata: a\n\n: ping\n\nevent: e\ndata: b\r\ndata: c\r\n\r\ndata: \xe2\x82\xac\r\r"
 EXPECTED = [
@@ -178,28 +188,110 @@ def test_size_error_in_the_last_chunk_is_raised_at_the_end() -> None:
     assert events == [ServerSentEvent(data="ok")]
 
 
-def test_errors_from_the_source_propagate_after_the_events_before_them() -> None:
-    def failing() -> Iterator[bytes]:
-        yield b"data: 1\n\ndata: 2"
-        raise ConnectionError("reset")
+def failing(reads: list[bytes], failure: Exception) -> Iterator[bytes]:
+    yield from reads
+    raise failure
 
+
+async def afailing(reads: list[bytes], failure: Exception) -> AsyncIterator[bytes]:
+    for read in reads:
+        await asyncio.sleep(0)
+        yield read
+    raise failure
+
+
+def failure_reading(
+    reads: list[bytes], failure: Exception
+) -> tuple[list[ServerSentEvent], BaseException, list[ServerSentEvent], BaseException]:
+    """The events and the error of iter_events, then of aiter_events, over reads that fail."""
     events: list[ServerSentEvent] = []
-    with pytest.raises(ConnectionError):
-        events.extend(iter_events(failing()))
-    assert events == [ServerSentEvent(data="1")]
-
-    async def afailing() -> AsyncIterator[bytes]:
-        yield b"data: 1\n\ndata: 2"
-        raise ConnectionError("reset")
+    with pytest.raises(Exception) as caught:
+        events.extend(iter_events(failing(reads, failure)))
+    aevents: list[ServerSentEvent] = []
 
     async def read() -> None:
-        async for event in aiter_events(afailing()):
-            events.append(event)
+        async for event in aiter_events(afailing(reads, failure)):
+            aevents.append(event)
 
-    events.clear()
-    with pytest.raises(ConnectionError):
+    with pytest.raises(Exception) as acaught:
         asyncio.run(read())
-    assert events == [ServerSentEvent(data="1")]
+    return events, caught.value, aevents, acaught.value
+
+
+def test_a_failing_source_is_an_incomplete_stream_placed_where_it_stopped() -> None:
+    # The events before the failure come first; then the error says where the stream stopped,
+    # as accumulate's does, the source's exception as its cause.
+    reads = [b"data: 1\n\ndata: 2", b"\n\ndata: 3"]
+    for failure in (ConnectionError("reset"), KeyError("a bug of the source")):
+        events, error, aevents, aerror = failure_reading(reads, failure)
+        assert events == aevents == [ServerSentEvent(data="1"), ServerSentEvent(data="2")]
+        for caught in (error, aerror):
+            assert type(caught) is IncompleteStreamError and caught.__cause__ is failure
+            assert f"failed with {type(failure).__name__} after 25 bytes" in str(caught)
+            assert (caught.offset, caught.event_index, caught.partial) == (25, 2, None)
+
+
+def test_reads_held_for_a_line_end_count_in_the_offset() -> None:
+    # Small reads without a line end wait to be fed with the next one; the failure still counts
+    # every byte the source gave.
+    reads = [b"data: 1\n\n", b"da", b"ta", b": 2"]
+    _, error, _, aerror = failure_reading(reads, ConnectionError("reset"))
+    for caught in (error, aerror):
+        assert isinstance(caught, IncompleteStreamError)
+        assert (caught.offset, caught.event_index) == (len(b"".join(reads)), 1)
+
+
+def test_the_sources_own_incomplete_stream_is_placed_and_other_verdicts_pass() -> None:
+    own = IncompleteStreamError("cut short")
+    _, error, _, aerror = failure_reading([b"data: 1\n\nda"], own)
+    assert error is aerror is own and (own.offset, own.event_index) == (11, 1)
+    # A place the source gave is kept.
+    placed = IncompleteStreamError("cut short", offset=3, event_index=0)
+    _, error, _, _ = failure_reading([b"data: 1\n\n"], placed)
+    assert error is placed and (placed.offset, placed.event_index) == (3, 0)
+    # Another StreamError is the source's own verdict, unchanged.
+    verdict = StreamError("refused")
+    _, error, _, aerror = failure_reading([b"data: 1\n\n"], verdict)
+    assert error is aerror is verdict and (verdict.offset, verdict.event_index) == (None, None)
+
+
+def test_a_replayed_transport_error_is_placed_as_accumulate_places_it() -> None:
+    fixture = PROJECT_FIXTURES / "transport-error.sse"
+    with pytest.raises(RecordedTransportError) as accumulated:
+        sseproto.accumulate(sseproto.replay(fixture))
+    for chunking in ("recorded", "byte", 5):
+        with pytest.raises(RecordedTransportError) as caught:
+            list(iter_events(sseproto.replay(fixture, chunking=chunking)))
+        assert (caught.value.offset, caught.value.event_index) == (
+            accumulated.value.offset,
+            accumulated.value.event_index,
+        )
+
+        async def read(c: Any = chunking) -> None:
+            async for _ in aiter_events(sseproto.areplay(fixture, chunking=c)):
+                pass
+
+        with pytest.raises(RecordedTransportError) as acaught:
+            asyncio.run(read())
+        assert acaught.value.event_index == accumulated.value.event_index
+
+
+CHAT = (PROJECT_FIXTURES / "tool-call.sse").read_bytes()
+DONE_AT = CHAT.index(b"data: [DONE]")
+
+
+@given(st.integers(1, DONE_AT), st.lists(st.integers(1, DONE_AT - 1), max_size=12))
+def test_where_a_cut_stream_stopped_never_depends_on_the_reads(cut: int, bounds: list[int]) -> None:
+    body = CHAT[:cut]
+    edges = sorted({0, cut, *(bound for bound in bounds if bound < cut)})
+    reads = [body[start:end] for start, end in itertools.pairwise(edges)]
+    with pytest.raises(IncompleteStreamError) as accumulated:
+        sseproto.accumulate(failing(reads, ConnectionError("reset")))
+    with pytest.raises(IncompleteStreamError) as caught:
+        list(iter_events(failing(reads, ConnectionError("reset"))))
+    place = (caught.value.offset, caught.value.event_index)
+    assert place == (accumulated.value.offset, accumulated.value.event_index)
+    assert place == (cut, len(list(iter_events(body))))
 
 
 @pytest.mark.parametrize("limit", [0, -5])

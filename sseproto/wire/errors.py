@@ -1,4 +1,4 @@
-"""The error hierarchy's root, and the wire's own error.
+"""The error hierarchy's root, and the wire's own errors.
 
 Every error sseproto raises about its input is a :class:`StreamError`. Each one says what went wrong
 and where (``offset``: byte offset in the stream; ``event_index``: the index of the event being
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..dialects.kit.result import StreamResult
 
-__all__ = ["EventTooLargeError", "StreamError"]
+__all__ = ["EventTooLargeError", "IncompleteStreamError", "StreamError", "source_failure"]
 
 
 class StreamError(Exception):
@@ -66,3 +66,46 @@ class EventTooLargeError(StreamError):
             event_index=event_index,
         )
         self.limit = limit
+
+
+class IncompleteStreamError(StreamError):
+    """The input ended before the stream was complete, or its source failed while it was read.
+
+    For a dialect, complete means its terminal event arrived (chat: ``data: [DONE]``, or every
+    choice finished). The connection was most likely cut; ``partial`` holds everything rebuilt
+    until then. ``offset`` and ``event_index`` say where the missing next event would have been:
+    the stream bytes consumed (None when no bytes were fed, only events or parsed chunks) and the
+    number of events received (the index that event would have had).
+    """
+
+
+def source_failure(error: Exception, *, offset: int, event_index: int) -> StreamError:
+    """The stream's error for ``error``, raised by the source of a stream's reads after
+    ``offset`` bytes and ``event_index`` events: the readers of events, updates and results all
+    raise this one.
+
+    An :class:`IncompleteStreamError` (a cut body, an idle timeout, a replayed transport error)
+    is given the ``offset`` and ``event_index`` it lacks; another :class:`StreamError` (an
+    adapter's rejected response) is the source's own verdict and is returned unchanged; anything
+    else (a dropped connection, whatever the client calls it) becomes a new
+    :class:`IncompleteStreamError` whose ``__cause__`` is ``error``.
+    """
+    if isinstance(error, IncompleteStreamError):
+        if error.offset is None:
+            error.offset = offset
+        if error.event_index is None:
+            error.event_index = event_index
+        return error
+    if isinstance(error, StreamError):
+        return error
+    name = type(error).__qualname__
+    module = type(error).__module__.partition(".")[0]
+    if module != "builtins":
+        name = f"{module}.{name}"
+    failure = IncompleteStreamError(
+        f"the source of the stream failed with {name} after {offset} bytes: {error}",
+        offset=offset,
+        event_index=event_index,
+    )
+    failure.__cause__ = error  # as ``raise failure from error`` sets it
+    return failure

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import NoReturn
 
 from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
+from .errors import source_failure
 from .events import ServerSentEvent
 from .reads import BytesLike, async_reads, reads
 
@@ -23,6 +25,11 @@ def iter_events(
         ValueError: at the call, if ``max_event_size`` is invalid.
         TypeError: at the call, if ``chunks`` is neither; while iterating, for a read that is
             not bytes-like (text from ``iter_text()``, ...).
+        EventTooLargeError: an event exceeds ``max_event_size``.
+        IncompleteStreamError: the source failed (after the events before the failure): the
+            source's own ``IncompleteStreamError`` given the ``offset`` (bytes read) and
+            ``event_index`` (events dispatched) it lacks, or a new one whose ``__cause__`` is
+            what the source raised; another ``StreamError`` of the source passes unchanged.
     """
     # The decoder is built here, outside the generator, so a bad argument fails at the call.
     return _events(SSEDecoder(max_event_size=max_event_size), reads(chunks))
@@ -40,6 +47,7 @@ def aiter_events(
         ValueError: at the call, if ``max_event_size`` is invalid.
         TypeError: at the call, if ``chunks`` is neither; while iterating, for a read that is
             not bytes-like.
+        EventTooLargeError, IncompleteStreamError: as :func:`iter_events`.
     """
     return _aevents(SSEDecoder(max_event_size=max_event_size), async_reads(chunks))
 
@@ -60,19 +68,29 @@ def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[Server
     feed = decoder.feed
     held: list[bytes] = []
     hold = held.append
-    for read in chunks:
-        chunk = read if read.__class__ is bytes else _as_bytes(read)
-        if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
-            if held:
-                hold(chunk)
-                chunk = b"".join(held)
-                held.clear()
-            yield from feed(chunk)
-        else:
-            hold(chunk)
-            if len(held) >= _HELD_READS:
-                feed(b"".join(held))  # no line end: nothing to yield
-                held.clear()
+    ours: Exception | None = None  # an error of the decoder's or of a read's, not the source's
+    try:
+        for read in chunks:
+            try:
+                chunk = read if read.__class__ is bytes else _as_bytes(read)
+                if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
+                    if held:
+                        hold(chunk)
+                        chunk = b"".join(held)
+                        held.clear()
+                    yield from feed(chunk)
+                else:
+                    hold(chunk)
+                    if len(held) >= _HELD_READS:
+                        feed(b"".join(held))  # no line end: nothing to yield
+                        held.clear()
+            except Exception as error:
+                ours = error
+                raise
+    except Exception as error:
+        if error is ours:
+            raise
+        _raise_source_failure(decoder, held, error)
     if held:
         feed(b"".join(held))
     yield from decoder.close()
@@ -84,24 +102,42 @@ async def _aevents(
     feed = decoder.feed
     held: list[bytes] = []
     hold = held.append
-    async for read in chunks:
-        chunk = read if read.__class__ is bytes else _as_bytes(read)
-        if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
-            if held:
-                hold(chunk)
-                chunk = b"".join(held)
-                held.clear()
-            for event in feed(chunk):
-                yield event
-        else:
-            hold(chunk)
-            if len(held) >= _HELD_READS:
-                feed(b"".join(held))  # no line end: nothing to yield
-                held.clear()
+    ours: Exception | None = None
+    try:
+        async for read in chunks:
+            try:
+                chunk = read if read.__class__ is bytes else _as_bytes(read)
+                if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
+                    if held:
+                        hold(chunk)
+                        chunk = b"".join(held)
+                        held.clear()
+                    for event in feed(chunk):
+                        yield event
+                else:
+                    hold(chunk)
+                    if len(held) >= _HELD_READS:
+                        feed(b"".join(held))  # no line end: nothing to yield
+                        held.clear()
+            except Exception as error:
+                ours = error
+                raise
+    except Exception as error:
+        if error is ours:
+            raise
+        _raise_source_failure(decoder, held, error)
     if held:
         feed(b"".join(held))
     for event in decoder.close():
         yield event
+
+
+def _raise_source_failure(decoder: SSEDecoder, held: list[bytes], error: Exception) -> NoReturn:
+    """Raise the stream's error for ``error``, raised by the source after the reads the decoder
+    took and those held for it, placed where the stream stopped as the readers of updates place
+    theirs (:func:`~sseproto.wire.errors.source_failure`)."""
+    offset = decoder.offset + sum(map(len, held))
+    raise source_failure(error, offset=offset, event_index=decoder.events_dispatched)
 
 
 def _as_bytes(read: object) -> bytes:

@@ -17,7 +17,9 @@ same for every dialect:
    error) is given the ``partial``, ``offset`` and ``event_index`` it lacks; another
    :class:`StreamError` (an adapter's rejected response) is the source's own verdict and passes
    unchanged; any other exception (a dropped connection, whatever the client calls it) becomes
-   an :class:`IncompleteStreamError` with the original as its cause.
+   an :class:`IncompleteStreamError` with the original as its cause. The wire's
+   :func:`~sseproto.wire.errors.source_failure` makes these rules, the same for the readers of
+   events.
 """
 
 from __future__ import annotations
@@ -25,10 +27,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any, NoReturn, Protocol, TypeVar, cast
 
-from ...wire.errors import StreamError
+from ...wire.errors import IncompleteStreamError, source_failure
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
-from .errors import IncompleteStreamError
 from .state import StreamState
 from .updates import ChatUpdate
 
@@ -255,26 +256,9 @@ def _following(target: Accumulator[Any]) -> Accumulator[Any] | None:
 def _raise_source_failure(accumulator: Accumulator[Any], error: Exception) -> NoReturn:
     """Raise the stream's error for ``error``, raised by the source after what ``accumulator``
     has taken (see the module)."""
-    if isinstance(error, StreamError) and not isinstance(error, IncompleteStreamError):
-        raise error
-    partial = accumulator.snapshot()
-    offset = accumulator.offset
-    events = accumulator.events_received
-    if isinstance(error, IncompleteStreamError):
-        if error.partial is None:
-            error.partial = partial
-        if error.offset is None:
-            error.offset = offset
-        if error.event_index is None:
-            error.event_index = events
-        raise error
-    name = type(error).__qualname__
-    module = type(error).__module__.partition(".")[0]
-    if module != "builtins":
-        name = f"{module}.{name}"
-    raise IncompleteStreamError(
-        f"the source of the stream failed with {name} after {offset} bytes: {error}",
-        offset=offset,
-        event_index=events,
-        partial=partial,
-    ) from error
+    failure = source_failure(
+        error, offset=accumulator.offset, event_index=accumulator.events_received
+    )
+    if isinstance(failure, IncompleteStreamError) and failure.partial is None:
+        failure.partial = accumulator.snapshot()
+    raise failure

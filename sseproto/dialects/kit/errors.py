@@ -1,5 +1,6 @@
-"""The errors every dialect raises about the stream it reads: invalid, cut short, or failed at
-the provider. Each carries the result rebuilt so far in ``partial``.
+"""The errors every dialect raises about the stream it reads: invalid, cut short (the wire's
+:class:`IncompleteStreamError`, which its readers raise too), or failed at the provider. Each
+carries the result rebuilt so far in ``partial``.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ...wire.errors import StreamError
+from ...wire.errors import IncompleteStreamError, StreamError
 
 if TYPE_CHECKING:
     from .result import StreamResult
@@ -51,16 +52,6 @@ class InvalidChunkError(StreamError):
         )
         self.path = path
         self.rule = rule
-
-
-class IncompleteStreamError(StreamError):
-    """The input ended before ``data: [DONE]`` and before every choice had a finish_reason.
-
-    The connection was most likely cut; ``partial`` holds everything received until then.
-    ``offset`` and ``event_index`` say where the missing next event would have been: the stream
-    bytes consumed (None when no bytes were fed, only events or parsed chunks) and the number of
-    events received (the index that event would have had).
-    """
 
 
 class ProviderError(StreamError):
