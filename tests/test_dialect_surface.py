@@ -286,6 +286,7 @@ def test_each_engine_refuses_another_dialects_stream_by_name(
         (b'data: {"cut', IncompleteStreamError, "inside its first event"),
         (b"d", IncompleteStreamError, "inside its first event"),
         (b"\r\nev", IncompleteStreamError, "inside its first event"),
+        (b": ping\n\n: ping\n\n", IncompleteStreamError, "no event in 16 bytes: only comments"),
         (b'data: {"hello": 1}\n\n', UnexpectedStreamError, "no event of the dialect among its 1"),
     ],
 )

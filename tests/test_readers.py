@@ -228,6 +228,47 @@ def test_an_empty_body_and_one_cut_in_its_first_event_are_incomplete(dialect: An
     assert "inside its first event" in str(cut) and "no event in 30 bytes" in str(cut)
 
 
+@pytest.mark.parametrize("dialect", ["chat", "auto", "anthropic", "gemini", "responses"])
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (
+            b": ping\n\n" * 3,
+            "only comments came, the keep-alives a server sends while it waits "
+            "(3 of them, the first ': ping')",
+        ),
+        (
+            b"\xef\xbb\xbf\r\n: keep-alive\r\n\r\n",
+            "only comments came, the keep-alives a server sends while it waits (': keep-alive')",
+        ),
+        (b":\n\n: pi", "only comments came"),
+        (
+            b": ping\n\n" * 1000,
+            "its first 4096 bytes are only comments, the keep-alives a server "
+            "sends while it waits (512 of them, the first ': ping')",
+        ),
+        (b"\n\r\n", "only blank lines came"),
+        (b": hi\n\nid: 7\nretry: 10\n\nevent: x\r\r", "only blocks without a data line came"),
+    ],
+)
+def test_a_stream_without_a_data_line_is_told_as_such(dialect: Any, body: bytes, says: str) -> None:
+    for reads in ([body], pieces(body, 3)):
+        error = failure_of(lambda r=reads: sseproto.accumulate(r, dialect=dialect))
+        assert isinstance(error, IncompleteStreamError)
+        assert f"the stream ended with no event in {len(body)} bytes: {says}" in str(error)
+        assert "inside its first event" not in str(error)
+        assert (error.offset, error.event_index) == (len(body), 0)
+
+
+@pytest.mark.parametrize(
+    "body", [b': ping\n\ndata: {"choi', b": ping\n\nid: 1\nda", b"id: 1\nretry: 5\n"]
+)
+def test_a_keep_alive_then_a_cut_event_is_still_cut_inside_it(body: bytes) -> None:
+    error = failure_of(lambda: sseproto.accumulate([body]))
+    assert isinstance(error, IncompleteStreamError)
+    assert "the stream ended inside its first event" in str(error)
+
+
 @pytest.mark.parametrize(
     ("path", "dialect", "says"),
     [

@@ -19,8 +19,9 @@ choices carry ``message``, not ``delta``), and the updates sseproto's relay serv
 
 A body in which no event at all was decoded is described from its first bytes: a JSON error
 object is the provider's error (so is a JSON array holding one error object: Gemini's answer to a
-request without ``?alt=sse``), a body that starts like an event stream was cut inside its first
-event, anything else is not an event stream.
+request without ``?alt=sse``), a stream of only comments (keep-alives), blank lines or blocks
+without a data line ended with no event, one that otherwise starts like an event stream was cut
+inside its first event, anything else is not an event stream.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ _ANTHROPIC_TYPES = frozenset(
 _GEMINI_KEYS = ("candidates", "usageMetadata", "promptFeedback")
 # The field lines an event stream starts with (after blank lines), comments included.
 _FIELD_STARTS = (b":", b"data", b"event", b"id", b"retry")
+# The fields of a block that dispatch no event without a data line.
+_DATALESS_FIELDS = (b"event", b"id", b"retry")
 # How much of a body a message quotes.
 _QUOTED = 80
 
@@ -158,10 +161,11 @@ def no_event_error(head: bytes, size: int) -> StreamError:
     """The error for a body of ``size`` bytes, starting with ``head``, in which no event arrived.
 
     A body that is one JSON object with ``error``, or a JSON array of one such object (Gemini
-    without ``?alt=sse``), is a :class:`ProviderError` carrying it; a body
-    that starts like an event stream was cut inside its first event
-    (:class:`IncompleteStreamError`); anything else (JSON, HTML, text, binary, line ends stripped)
-    is no event stream (:class:`UnexpectedStreamError`).
+    without ``?alt=sse``), is a :class:`ProviderError` carrying it; a stream that carried no data
+    line (only comments, blank lines, or ``id``/``retry``/``event`` fields) ended with no event,
+    and one that otherwise starts like an event stream was cut inside its first event (both
+    :class:`IncompleteStreamError`, saying which); anything else (JSON, HTML, text, binary,
+    line ends stripped) is no event stream (:class:`UnexpectedStreamError`).
     """
     if size == 0:
         return IncompleteStreamError(
@@ -173,6 +177,13 @@ def no_event_error(head: bytes, size: int) -> StreamError:
             return ProviderError(error, offset=0, event_index=0)
     quoted = f"no event in {size} bytes; the body starts {_quote(head)}"
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    without_data = _without_data(start, whole=size == len(head))
+    if without_data is not None:
+        return IncompleteStreamError(
+            f"the stream ended with no event in {size} bytes: {without_data}",
+            offset=size,
+            event_index=0,
+        )
     if b"\n" not in head and b"\r" not in head and head.count(b"data:") > 1:
         hint = (
             "its line ends were stripped (requests' iter_lines() does that: read the body "
@@ -197,6 +208,39 @@ def no_event_error(head: bytes, size: int) -> StreamError:
     else:
         hint = "it is not an event stream"
     return UnexpectedStreamError(f"{quoted}: {hint}", offset=0, event_index=0)
+
+
+def _without_data(start: bytes, *, whole: bool) -> str | None:
+    """What came, in words, when the body starting with ``start`` (its BOM and leading blank
+    lines removed; the whole body when ``whole``) is a stream that carried no data line: only
+    comments (the keep-alives a server sends while it waits), only blank lines, or blocks of
+    fields that dispatch nothing (``id``, ``retry``, ``event``). None when it may hold data (a
+    body cut inside a data line, or not an event stream at all).
+
+    Spec: only a ``data`` field makes a block an event, so a stream of complete blocks with none
+    ended between events, not inside one.
+    """
+    lines = [
+        line for line in start.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n") if line
+    ]
+    if not lines:
+        return "only blank lines came" if whole else None
+    comments = [line for line in lines if line[:1] == b":"]
+    if len(comments) == len(lines):
+        first = _quote(comments[0])
+        counted = f"{len(comments)} of them, the first {first}" if len(comments) > 1 else first
+        what = f"the keep-alives a server sends while it waits ({counted})"
+        if whole:
+            return f"only comments came, {what}"
+        return f"its first {len(start)} bytes are only comments, {what}"
+    ended_between_blocks = start.endswith((b"\n\n", b"\r\r", b"\n\r", b"\n\r\n", b"\r\r\n"))
+    if (
+        whole
+        and ended_between_blocks
+        and all(line[:1] == b":" or line.partition(b":")[0] in _DATALESS_FIELDS for line in lines)
+    ):
+        return "only blocks without a data line came (comments and id, retry or event fields)"
+    return None
 
 
 def _error_object(body: bytes) -> object:
