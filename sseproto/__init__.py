@@ -64,6 +64,7 @@ from .dialects.kit.errors import (
     ProviderError,
     UnexpectedStreamError,
 )
+from .dialects.kit.live import LiveArguments
 from .dialects.kit.result import Dialect, StreamResult, ToolCallView
 from .dialects.kit.state import StreamState
 from .dialects.kit.updates import (
@@ -78,7 +79,6 @@ from .dialects.kit.updates import (
     ToolCallStarted,
     UsageUpdate,
 )
-from .dialects.live import LiveArguments
 from .dialects.readers import (
     aaccumulate,
     accumulate,

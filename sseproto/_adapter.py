@@ -270,12 +270,13 @@ class SyncEventSourceBase(_EventSourceBase):
         yield from decoder.close()
 
     def iter_updates(
-        self, *, dialect: DialectChoice = "auto", strict: bool = False
+        self, *, dialect: DialectChoice = "auto", strict: bool = False, partial_json: bool = False
     ) -> Generator[ChatUpdate, None, None]:
         """The updates of the stream, as they arrive (as :func:`sseproto.iter_updates`: the
         dialect decided from the first data event unless named; the last update of a complete
-        stream is ``StreamDone``). Reading stops at the terminal event, and the response is
-        closed however the iteration ends.
+        stream is ``StreamDone``; ``partial_json=True`` gives the tool-call updates their
+        parsed arguments as they arrive). Reading stops at the terminal event, and the response
+        is closed however the iteration ends.
 
         Raises:
             BadResponseError, IdleTimeoutError, IncompleteStreamError, RuntimeError: as
@@ -285,13 +286,20 @@ class SyncEventSourceBase(_EventSourceBase):
                 not a stream of the dialect, after the updates before it.
             ValueError: as :func:`sseproto.accumulate`, at the call.
         """
-        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        accumulator = new_accumulator(
+            dialect,
+            strict=strict,
+            max_event_size=self._max_event_size,
+            partial_json=partial_json,
+        )
         self._claim()
         return iterate(accumulator, self._chunks())
 
-    def iter_chat(self, *, strict: bool = False) -> Generator[ChatUpdate, None, None]:
+    def iter_chat(
+        self, *, strict: bool = False, partial_json: bool = False
+    ) -> Generator[ChatUpdate, None, None]:
         """The updates of a chat stream: ``iter_updates(dialect="chat", ...)``."""
-        return self.iter_updates(dialect="chat", strict=strict)
+        return self.iter_updates(dialect="chat", strict=strict, partial_json=partial_json)
 
     @overload
     def accumulate(self, *, dialect: Literal["chat"], strict: bool = ...) -> ChatCompletion: ...
@@ -400,17 +408,24 @@ class AsyncEventSourceBase(_EventSourceBase):
             yield event
 
     def aiter_updates(
-        self, *, dialect: DialectChoice = "auto", strict: bool = False
+        self, *, dialect: DialectChoice = "auto", strict: bool = False, partial_json: bool = False
     ) -> AsyncGenerator[ChatUpdate, None]:
         """The updates of the stream, as they arrive (the async twin of
         :meth:`SyncEventSourceBase.iter_updates`)."""
-        accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
+        accumulator = new_accumulator(
+            dialect,
+            strict=strict,
+            max_event_size=self._max_event_size,
+            partial_json=partial_json,
+        )
         self._claim()
         return aiterate(accumulator, self._chunks())
 
-    def aiter_chat(self, *, strict: bool = False) -> AsyncGenerator[ChatUpdate, None]:
+    def aiter_chat(
+        self, *, strict: bool = False, partial_json: bool = False
+    ) -> AsyncGenerator[ChatUpdate, None]:
         """The updates of a chat stream: ``aiter_updates(dialect="chat", ...)``."""
-        return self.aiter_updates(dialect="chat", strict=strict)
+        return self.aiter_updates(dialect="chat", strict=strict, partial_json=partial_json)
 
     @overload
     async def aaccumulate(

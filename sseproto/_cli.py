@@ -31,7 +31,6 @@ from .dialects.kit.updates import (
     RefusalDelta,
     ToolCallArgumentsDelta,
 )
-from .dialects.live import LiveArguments
 from .dialects.readers import accumulate, new_accumulator
 from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
@@ -304,10 +303,9 @@ def _run_replay(args: argparse.Namespace) -> int:
     name: str = args.file
     seed = _seed(args)
     reads, fixture = _replay_reads(name, args.chunking, seed, args.realtime)
-    accumulator = new_accumulator()
+    accumulator = new_accumulator(partial_json=args.partial_json)
     stats = _ReplayStats()
     text = None if args.json else _Text()
-    live = LiveArguments() if args.partial_json else None
     failure: StreamError | None = None
     try:
         for data in reads:
@@ -317,7 +315,7 @@ def _run_replay(args: argparse.Namespace) -> int:
                 accumulator.feed(data, into=updates)
             finally:
                 # The updates before an error in the same read are shown too.
-                _show(updates, text, live)
+                _show(updates, text)
         accumulator.close()
     except StreamError as error:
         failure = error
@@ -391,17 +389,16 @@ class _Text:
         sys.stdout.flush()
 
 
-def _show(updates: list[ChatUpdate], text: _Text | None, live: LiveArguments | None) -> None:
-    """Print choice 0's text among ``updates`` (and with ``live``, its tool calls' arguments
-    parsed so far, after each delta)."""
+def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
+    """Print choice 0's text among ``updates`` (and with live partial JSON on, its tool calls'
+    arguments parsed so far, after each delta)."""
     if text is None:
         return
     for update in updates:
         if isinstance(update, _TextDelta) and update.choice == 0:
             text.write(update)
-        elif live is not None and isinstance(update, ToolCallArgumentsDelta):
-            # One update at a time: the parsed value is live, so it is read before the next.
-            live.annotate(update)
+        elif isinstance(update, ToolCallArgumentsDelta):
+            # Read in order: each delta's value is the arguments up to it.
             parsed = update.parsed
             if update.choice == 0 and parsed is not None:
                 text.line(

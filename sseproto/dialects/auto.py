@@ -24,6 +24,7 @@ from .kit.drive import Accumulator
 from .kit.engine import not_an_event
 from .kit.errors import InvalidChunkError, ProviderError, UnexpectedStreamError
 from .kit.guard import foreign_dialect_error
+from .kit.live import check_partial_json
 from .kit.payload import parse_json, wire_fields
 from .kit.result import Dialect, StreamResult
 from .kit.state import StreamState
@@ -60,10 +61,11 @@ class AutoAccumulator:
         strict: passed to the dialect's accumulator.
         max_event_size: passed to the dialect's accumulator (see :class:`SSEDecoder`).
         expect: the one dialect the stream may be, or None for any.
+        partial_json: passed to the dialect's accumulator (live partial JSON).
 
     Raises:
-        ValueError: if ``strict`` is not a bool, ``max_event_size`` is not valid or ``expect``
-            is no dialect.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool, ``max_event_size`` is not
+            valid or ``expect`` is no dialect.
     """
 
     __slots__ = (
@@ -78,6 +80,7 @@ class AutoAccumulator:
         "_limit",
         "_max_event_size",
         "_named",
+        "_partial_json",
         "_probe",
         "_state",
         "_strict",
@@ -89,17 +92,21 @@ class AutoAccumulator:
         strict: bool = False,
         max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
         expect: Dialect | None = None,
+        partial_json: bool = False,
     ) -> None:
         if not isinstance(strict, bool):
             raise ValueError(f"strict must be a bool, not {strict!r}")
         self._strict = strict
+        self._partial_json = check_partial_json(partial_json)
         self._expected = expect
         # A named dialect's accumulator, made now: its empty result is the partial of an error
         # met before the stream reaches it.
         self._named = (
             None
             if expect is None
-            else accumulator_class(expect)(strict=strict, max_event_size=max_event_size)
+            else accumulator_class(expect)(
+                strict=strict, max_event_size=max_event_size, partial_json=partial_json
+            )
         )
         self._max_event_size = max_event_size
         self._probe = SSEDecoder(max_event_size=max_event_size)
@@ -128,6 +135,12 @@ class AutoAccumulator:
     def strict(self) -> bool:
         """Whether the dialect's accumulator is strict."""
         return self._strict
+
+    @property
+    def partial_json(self) -> bool:
+        """Whether the dialect's accumulator gives the updates their parsed values (live
+        partial JSON)."""
+        return self._partial_json
 
     @property
     def state(self) -> StreamState:
@@ -337,7 +350,9 @@ class AutoAccumulator:
     def _start(self, dialect: Dialect, updates: list[ChatUpdate] | None) -> None:
         """Create the dialect's accumulator and give it the held input."""
         accumulator = self._named or ACCUMULATORS[dialect](
-            strict=self._strict, max_event_size=self._max_event_size
+            strict=self._strict,
+            max_event_size=self._max_event_size,
+            partial_json=self._partial_json,
         )
         self._decided = accumulator
         held, self._held = self._held, []

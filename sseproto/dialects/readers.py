@@ -20,7 +20,6 @@ from .gemini.result import GeminiResponse
 from .kit.drive import Accumulator, aiterate, arun, iterate, run
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
-from .live import LiveArguments
 from .registry import DialectChoice
 from .responses.result import Response
 
@@ -43,17 +42,22 @@ def new_accumulator(
     *,
     strict: bool = False,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+    partial_json: bool = False,
 ) -> Accumulator[StreamResult]:
     """A fresh accumulator for a stream of ``dialect``: an :class:`AutoAccumulator`, which
     for a named dialect refuses another dialect's stream, and a body without events, by name
     before handing the stream to that dialect's accumulator.
 
     Raises:
-        ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size`` is invalid.
+        ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size``/
+            ``partial_json`` is invalid.
     """
-    if dialect == "auto":
-        return AutoAccumulator(strict=strict, max_event_size=max_event_size)
-    return AutoAccumulator(strict=strict, max_event_size=max_event_size, expect=dialect)
+    return AutoAccumulator(
+        strict=strict,
+        max_event_size=max_event_size,
+        expect=None if dialect == "auto" else dialect,
+        partial_json=partial_json,
+    )
 
 
 @overload
@@ -191,18 +195,19 @@ def iter_updates(
     (a ``break`` included).
 
     ``partial_json=True`` parses tool-call arguments as they arrive: each
-    :class:`ToolCallArgumentsDelta` carries the arguments parsed so far in ``parsed``, each
-    :class:`ToolCallDone` the whole arguments when they are valid JSON (see
-    :class:`~sseproto.LiveArguments`).
+    :class:`ToolCallArgumentsDelta` carries the arguments parsed up to it in ``parsed``, each
+    :class:`ToolCallDone` the whole arguments when they are valid JSON (the accumulator's own
+    option, see :class:`~sseproto.ChatAccumulator`).
 
     Raises:
         StreamError: as :func:`accumulate`.
         TypeError, ValueError: at the call, as :func:`accumulate`.
     """
-    _check_flag(partial_json)
     source = reads(chunks)
-    accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
-    return iterate(accumulator, source, LiveArguments().annotate if partial_json else None)
+    accumulator = new_accumulator(
+        dialect, strict=strict, max_event_size=max_event_size, partial_json=partial_json
+    )
+    return iterate(accumulator, source)
 
 
 def aiter_updates(
@@ -214,15 +219,11 @@ def aiter_updates(
     partial_json: bool = False,
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The async twin of :func:`iter_updates`."""
-    _check_flag(partial_json)
     source = async_reads(chunks)
-    accumulator = new_accumulator(dialect, strict=strict, max_event_size=max_event_size)
-    return aiterate(accumulator, source, LiveArguments().annotate if partial_json else None)
-
-
-def _check_flag(partial_json: object) -> None:
-    if not isinstance(partial_json, bool):
-        raise ValueError(f"partial_json must be a bool, not {partial_json!r}")
+    accumulator = new_accumulator(
+        dialect, strict=strict, max_event_size=max_event_size, partial_json=partial_json
+    )
+    return aiterate(accumulator, source)
 
 
 def iter_chat(

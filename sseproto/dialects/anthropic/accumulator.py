@@ -101,9 +101,12 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
     Args:
         strict: enforce the stream's grammar instead of reading what arrives.
         max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+        partial_json: give the tool-call updates (and the answer's) their parsed value as
+            they arrive (docs/partial-json.md); off by default, when it costs nothing.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool or ``max_event_size`` is
+            not valid.
     """
 
     __slots__ = ("_blocks", "_checker", "_fast", "_fields", "_run", "_run_index", "_tool_calls")

@@ -116,9 +116,12 @@ class ChatAccumulator(Engine[ChatCompletion]):
     Args:
         strict: reject deviations from the documented schema instead of reading them.
         max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+        partial_json: give the tool-call updates (and the answer's) their parsed value as
+            they arrive (docs/partial-json.md); off by default, when it costs nothing.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool or ``max_event_size`` is
+            not valid.
     """
 
     __slots__ = (
@@ -184,7 +187,7 @@ class ChatAccumulator(Engine[ChatCompletion]):
             UnexpectedStreamError: no chat chunk came before it.
         """
         updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._done, updates)
+        self._guarded(updates, self._done)
         return updates
 
     def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:

@@ -73,9 +73,12 @@ class GeminiAccumulator(Engine[GeminiResponse]):
     Args:
         strict: reject what the API never sends instead of reading it.
         max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+        partial_json: give the tool-call updates (and the answer's) their parsed value as
+            they arrive (docs/partial-json.md); off by default, when it costs nothing.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool or ``max_event_size`` is
+            not valid.
     """
 
     __slots__ = (

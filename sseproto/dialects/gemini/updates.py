@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..kit.live import Live, LiveArguments
 from ..kit.updates import ChatUpdate
-from .arguments import ArgumentsBuilder
+from .arguments import ArgumentsBuilder, BadPartialArg
 
 __all__ = [
     "CodeExecutionResultUpdate",
     "ExecutableCodeUpdate",
     "GroundingUpdate",
+    "LiveWrites",
     "ToolCallPartialArg",
 ]
 
@@ -69,7 +71,7 @@ class ToolCallPartialArg(ChatUpdate):
     a fresh object each read, costing the size of the arguments. None when it is off.
     """
 
-    __slots__ = ("_arguments", "choice", "index", "json_path", "value")
+    __slots__ = ("_live", "_position", "choice", "index", "json_path", "value")
     __match_args__ = ("choice", "index", "json_path", "value")
 
     def __init__(self, choice: int, index: int, json_path: str, value: Any) -> None:
@@ -77,9 +79,38 @@ class ToolCallPartialArg(ChatUpdate):
         self.index = index
         self.json_path = json_path
         self.value = value
-        self._arguments: ArgumentsBuilder | None = None
+        self._live: Live[tuple[str, Any]] | None = None
+        self._position = 0
+
+    def _follow(self, live: LiveArguments) -> None:
+        piece = (self.json_path, self.value)
+        self._live, self._position = live.structured(self.choice, self.index, piece, LiveWrites)
 
     @property
     def parsed(self) -> dict[str, Any] | None:
         """The arguments so far (see the class); None when live partial JSON is off."""
-        return None if self._arguments is None else self._arguments.build()
+        live = self._live
+        return None if live is None else live.value_at(self._position)
+
+
+class LiveWrites(Live[tuple[str, Any]]):
+    """A streamed call's arguments, from the ``(json_path, value)`` of its
+    :class:`ToolCallPartialArg` updates, written by the engine's own builder of Gemini arguments
+    (the same paths, the same rules). Its value is built when read, a fresh object each time
+    (the builder keeps strings as pieces, so that appending stays linear)."""
+
+    __slots__ = ("_builder",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._builder = ArgumentsBuilder()
+
+    def _apply(self, piece: tuple[str, Any]) -> bool:
+        try:
+            self._builder.write(*piece)
+        except BadPartialArg:
+            return False
+        return True
+
+    def _value(self) -> dict[str, Any]:
+        return self._builder.build()

@@ -24,7 +24,7 @@ same for every dialect:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import IncompleteStreamError, source_failure
@@ -32,9 +32,6 @@ from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
 from .state import StreamState
 from .updates import ChatUpdate
-
-# Called on each update just before a reader hands it on (live partial JSON sets its parsed value).
-Annotate = Callable[[ChatUpdate], None]
 
 __all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
 
@@ -130,12 +127,11 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
 
 
 def iterate(
-    accumulator: Accumulator[Any], reads: Iterator[BytesLike], annotate: Annotate | None = None
+    accumulator: Accumulator[Any], reads: Iterator[BytesLike]
 ) -> Generator[ChatUpdate, None, None]:
     """Yield the updates ``accumulator`` produces from ``reads`` until its terminal event (or
     the end of the reads), then those of the end of input. An error is raised after every
-    update produced before it. ``annotate`` is called on each update just before it is handed
-    on (live partial JSON)."""
+    update produced before it."""
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
@@ -147,9 +143,9 @@ def iterate(
             except Exception as error:
                 fed = error
                 # The updates before the error in this read still reach the caller, then the error.
-                yield from updates if annotate is None else _annotated(updates, annotate)
+                yield from updates
                 raise
-            yield from updates if annotate is None else _annotated(updates, annotate)
+            yield from updates
             if target._state is not _STREAMING:
                 following = _following(target)
                 if following is None:
@@ -163,8 +159,7 @@ def iterate(
     finally:
         if isinstance(reads, Generator):
             reads.close()
-    closing = accumulator.close()
-    yield from closing if annotate is None else _annotated(closing, annotate)
+    yield from accumulator.close()
 
 
 async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) -> _R:
@@ -196,9 +191,7 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
 
 
 async def aiterate(
-    accumulator: Accumulator[Any],
-    reads: AsyncIterator[BytesLike],
-    annotate: Annotate | None = None,
+    accumulator: Accumulator[Any], reads: AsyncIterator[BytesLike]
 ) -> AsyncGenerator[ChatUpdate, None]:
     """The async twin of :func:`iterate`."""
     target = accumulator
@@ -211,10 +204,10 @@ async def aiterate(
                 feed(data, updates)
             except Exception as error:
                 fed = error
-                for update in updates if annotate is None else _annotated(updates, annotate):
+                for update in updates:
                     yield update
                 raise
-            for update in updates if annotate is None else _annotated(updates, annotate):
+            for update in updates:
                 yield update
             if target._state is not _STREAMING:
                 following = _following(target)
@@ -229,16 +222,7 @@ async def aiterate(
     finally:
         if isinstance(reads, AsyncGenerator):
             await reads.aclose()
-    closing = accumulator.close()
-    for update in closing if annotate is None else _annotated(closing, annotate):
-        yield update
-
-
-def _annotated(updates: list[ChatUpdate], annotate: Annotate) -> Iterator[ChatUpdate]:
-    """``updates``, each annotated just before it is handed on (the value it
-    carries is live: annotated a batch ahead, it would show later deltas' text)."""
-    for update in updates:
-        annotate(update)
+    for update in accumulator.close():
         yield update
 
 

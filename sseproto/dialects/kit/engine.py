@@ -34,6 +34,7 @@ from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
 from .errors import IncompleteStreamError, ProviderError
 from .guard import DialectGuard
+from .live import LiveArguments, check_partial_json
 from .payload import copy_payload
 from .result import Dialect, StreamResult
 from .state import Input, StreamState, Transitions
@@ -70,12 +71,25 @@ class Engine(ABC, Generic[_R]):
     Args:
         strict: reject deviations from the dialect's documented stream instead of reading them.
         max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+        partial_json: parse tool-call arguments (and a JSON answer) as they arrive (live
+            partial JSON, see :class:`~.live.LiveArguments`): every update that carries a live
+            value gets it.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool or ``max_event_size`` is
+            not valid.
     """
 
-    __slots__ = ("_decoder", "_error", "_guard", "_inputs", "_recognised", "_state", "_strict")
+    __slots__ = (
+        "_decoder",
+        "_error",
+        "_guard",
+        "_inputs",
+        "_live",
+        "_recognised",
+        "_state",
+        "_strict",
+    )
 
     dialect: ClassVar[Dialect]
     """The dialect this engine reads."""
@@ -85,11 +99,17 @@ class Engine(ABC, Generic[_R]):
     """What one input is called in the error refusing it once the stream is closed."""
 
     def __init__(
-        self, *, strict: bool = False, max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE
+        self,
+        *,
+        strict: bool = False,
+        max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
+        partial_json: bool = False,
     ) -> None:
         if not isinstance(strict, bool):
             raise ValueError(f"strict must be a bool, not {strict!r}")
         self._strict = strict
+        # The watcher giving the updates their live values; None (the default) costs nothing.
+        self._live = LiveArguments() if check_partial_json(partial_json) else None
         self._decoder = SSEDecoder(max_event_size=max_event_size)
         self._state = _STREAMING
         self._error: StreamError | None = None
@@ -110,6 +130,11 @@ class Engine(ABC, Generic[_R]):
     def strict(self) -> bool:
         """Whether deviations from the dialect's documented stream are rejected."""
         return self._strict
+
+    @property
+    def partial_json(self) -> bool:
+        """Whether the updates carry their parsed values as they arrive (live partial JSON)."""
+        return self._live is not None
 
     @property
     def offset(self) -> int:
@@ -153,6 +178,8 @@ class Engine(ABC, Generic[_R]):
         # The dialect's loop takes the events from this iterator, so that when one raises, the
         # events left in it say which (no counting per event on the hot path).
         pending: Iterator[ServerSentEvent] | None = None
+        live = self._live
+        start = 0 if live is None or updates is None else len(updates)
         try:
             events = decoder.feed(data)
             if self._guard.head is not None:
@@ -166,6 +193,10 @@ class Engine(ABC, Generic[_R]):
                 error.offset = decoder.event_offset(error.event_index)
             self._fail(error)
             raise
+        finally:
+            # The updates before an error reach the caller too, so they are followed too.
+            if live is not None and updates:
+                live.annotate_from(updates, start)
 
     def feed_event(
         self, event: ServerSentEvent, into: list[ChatUpdate] | None = None
@@ -181,7 +212,7 @@ class Engine(ABC, Generic[_R]):
         if not isinstance(event, ServerSentEvent):
             raise not_an_event(event)
         updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._event, event.event, event.data, updates)
+        self._guarded(updates, self._event, event.event, event.data)
         return updates
 
     def feed_chunk(
@@ -199,26 +230,33 @@ class Engine(ABC, Generic[_R]):
                 object (a string, a list, None) is an :class:`InvalidChunkError`.
         """
         updates: list[ChatUpdate] = [] if into is None else into
-        self._guarded(self._copied_payload, payload, updates)
+        self._guarded(updates, self._copied_payload, payload)
         return updates
 
     def _copied_payload(self, payload: Any, updates: Updates) -> None:
         self._parsed(copy_payload(payload), updates)
 
-    def _guarded(self, step: Callable[..., None], *arguments: Any) -> None:
-        """Run one event, payload or marker fed on its own through ``step``, turning an error
-        into the FAILED state; an error not located yet is at this input."""
+    def _guarded(
+        self, updates: list[ChatUpdate], step: Callable[..., None], *arguments: Any
+    ) -> None:
+        """Run one event, payload or marker fed on its own through ``step(*arguments,
+        updates)``, turning an error into the FAILED state; an error not located yet is at this
+        input."""
         if self._state is _CLOSED or self._state is _FAILED:
             self._move(Input.EVENT)
         index = self._inputs
         self._inputs = index + 1
+        start = len(updates)
         try:
-            step(*arguments)
+            step(*arguments, updates)
         except StreamError as error:
             if error.event_index is None:
                 error.event_index = index
             self._fail(error)
             raise
+        finally:
+            if self._live is not None:
+                self._live.annotate_from(updates, start)
 
     def close(self) -> list[ChatUpdate]:
         """Signal the end of the input; return the last updates. Calling it again returns
@@ -246,6 +284,8 @@ class Engine(ABC, Generic[_R]):
         except StreamError as error:
             self._fail(error)
             raise
+        if self._live is not None:
+            self._live.annotate_from(updates, 0)
         return updates
 
     # -- output -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...wire.display import call_repr
 
 if TYPE_CHECKING:
-    from ...partial_json.parser import PartialJSONParser
+    from .live import Live, LiveArguments
     from .result import StreamResult
 
 __all__ = [
@@ -36,6 +36,10 @@ class ChatUpdate:
     """Base class of every update :class:`ChatAccumulator` returns."""
 
     __slots__: tuple[str, ...] = ()
+
+    def _follow(self, live: LiveArguments) -> None:
+        """Take this update's live value from ``live`` (live partial JSON), if it has one: the
+        updates that do say which of its rules applies."""
 
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, field) for field in self._fields())
@@ -68,19 +72,28 @@ class ContentDelta(ChatUpdate):
     is not JSON.
     """
 
-    __slots__ = ("_parser", "choice", "text")
+    __slots__ = ("_live", "_position", "choice", "text")
     __match_args__ = ("choice", "text")
 
     def __init__(self, choice: int, text: str) -> None:
         self.choice = choice
         self.text = text
-        self._parser: PartialJSONParser | None = None
+        self._live: Live[str] | None = None
+        self._position = 0
+
+    def _follow(self, live: LiveArguments) -> None:
+        self._live, self._position = live.answer(self.choice, self.text)
 
     @property
     def parsed(self) -> Any:
         """The answer so far parsed as JSON (see the class); None when live partial JSON is
         off."""
-        return None if self._parser is None else self._parser.value
+        live = self._live
+        if live is None:
+            return None
+        value = live.value_at(self._position)
+        refused = live.refused
+        return value if refused is None or refused > self._position else None
 
 
 class RefusalDelta(ChatUpdate):
@@ -122,6 +135,9 @@ class ToolCallStarted(ChatUpdate):
         self.id = id
         self.name = name
 
+    def _follow(self, live: LiveArguments) -> None:
+        live.started(self.choice, self.index)
+
 
 class ToolCallArgumentsDelta(ChatUpdate):
     """More argument text for tool call ``index`` of choice ``choice``.
@@ -134,19 +150,24 @@ class ToolCallArgumentsDelta(ChatUpdate):
     value of their valid beginning.
     """
 
-    __slots__ = ("_parser", "choice", "index", "text")
+    __slots__ = ("_live", "_position", "choice", "index", "text")
     __match_args__ = ("choice", "index", "text")
 
     def __init__(self, choice: int, index: int, text: str) -> None:
         self.choice = choice
         self.index = index
         self.text = text
-        self._parser: PartialJSONParser | None = None
+        self._live: Live[str] | None = None
+        self._position = 0
+
+    def _follow(self, live: LiveArguments) -> None:
+        self._live, self._position = live.arguments(self.choice, self.index, self.text)
 
     @property
     def parsed(self) -> Any:
         """The arguments parsed so far (see the class); None when live partial JSON is off."""
-        return None if self._parser is None else self._parser.value
+        live = self._live
+        return None if live is None else live.value_at(self._position)
 
 
 class ToolCallDone(ChatUpdate):
@@ -172,6 +193,9 @@ class ToolCallDone(ChatUpdate):
         self.name = name
         self.arguments = arguments
         self.parsed = parsed
+
+    def _follow(self, live: LiveArguments) -> None:
+        self.parsed = live.done(self.arguments)
 
 
 class ChoiceFinished(ChatUpdate):

@@ -162,9 +162,12 @@ class ResponsesAccumulator(Engine[Response]):
             without gaps, events addressing existing items and parts, ``.done`` strings equal to
             their deltas, nothing after the terminal event.
         max_event_size: the largest event :meth:`feed` buffers (see :class:`SSEDecoder`).
+        partial_json: give the tool-call updates (and the answer's) their parsed value as
+            they arrive (docs/partial-json.md); off by default, when it costs nothing.
 
     Raises:
-        ValueError: if ``strict`` is not a bool or ``max_event_size`` is not valid.
+        ValueError: if ``strict`` or ``partial_json`` is not a bool or ``max_event_size`` is
+            not valid.
     """
 
     __slots__ = (
@@ -266,11 +269,13 @@ class ResponsesAccumulator(Engine[Response]):
     def _parsed(self, payload: Any, updates: Updates) -> None:
         self._payload(payload, None, updates)
 
-    def _guarded(self, step: Callable[..., None], *arguments: Any) -> None:
+    def _guarded(
+        self, updates: list[ChatUpdate], step: Callable[..., None], *arguments: Any
+    ) -> None:
         # The event being read is this input, which has no byte offset.
         self._at = self._inputs
         self._from_bytes = False
-        super()._guarded(step, *arguments)
+        super()._guarded(updates, step, *arguments)
 
     def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
         """Complete only at the terminal event (whose updates came with it); an ``error`` event

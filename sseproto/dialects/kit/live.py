@@ -1,0 +1,204 @@
+"""Live partial JSON: the tool-call arguments (and a JSON answer) of one stream parsed as they
+arrive, the same way for every dialect.
+
+Strategy. Every engine reports a tool call's arguments as :class:`ToolCallArgumentsDelta` updates
+and its end as :class:`ToolCallDone`, so one watcher of the updates serves every dialect: an
+engine made with ``partial_json=True`` shows it each update it produces, and each update that
+carries a live value says which of the watcher's rules applies to it (``_follow``: one call, no
+chain of type tests). The watcher keeps one :class:`Live` per call (and per answer), which queues
+the delta's text and tells the delta its position.
+
+The parsing itself is lazy. A delta's ``parsed``, when read, gives its call's parser the texts
+queued up to and including that delta, never past it, then reads the parser's value. So a delta
+read when it is handed on shows the value up to itself, whether its read of the stream brought
+one delta or a hundred (the engine produces a read's updates together, ahead of the caller), and
+updates whose ``parsed`` is never read cost a list append each. A :class:`ToolCallDone` gets the
+whole arguments parsed at once, by the scanner every payload is parsed with: a call's text is
+final there, and parsing it whole is a C loop, where the live parser is a Python one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ...partial_json.errors import InvalidJSONError
+from ...partial_json.parser import PartialJSONParser
+from ...wire.errors import StreamError
+from .payload import parse_json
+
+if TYPE_CHECKING:
+    from .updates import ChatUpdate
+
+__all__ = ["Live", "LiveArguments", "LiveText", "check_partial_json"]
+
+_Piece = TypeVar("_Piece")
+
+
+def check_partial_json(partial_json: object) -> bool:
+    """``partial_json``, the option every accumulator and reader takes, once checked.
+
+    Raises:
+        ValueError: it is not a bool (``"yes"`` would otherwise read as true).
+    """
+    if not isinstance(partial_json, bool):
+        raise ValueError(f"partial_json must be a bool, not {partial_json!r}")
+    return partial_json
+
+
+class Live(ABC, Generic[_Piece]):
+    """One value built from the pieces of a stream (a call's argument text, Gemini's structured
+    arguments), applied lazily: :meth:`add` queues a piece and gives its position, and
+    :meth:`value_at` applies the pieces up to a position, never past it, and gives the value.
+    A piece that cannot be applied stops the value where it was (:attr:`refused` is its
+    position); later pieces are skipped."""
+
+    __slots__ = ("_applied", "_pending", "refused")
+
+    def __init__(self) -> None:
+        self._pending: list[_Piece] = []  # the pieces added, not yet applied
+        self._applied = 0  # how many pieces were applied (or skipped, after a refusal)
+        self.refused: int | None = None
+        """The position of the piece that could not be applied, once one was met."""
+
+    def add(self, piece: _Piece) -> int:
+        """Queue ``piece``; return its position among the pieces (0 for the first)."""
+        pending = self._pending
+        pending.append(piece)
+        return self._applied + len(pending) - 1
+
+    def value_at(self, position: int) -> Any:
+        """The value once the pieces up to ``position`` are applied (a later position already
+        reached shows that later value: it is live)."""
+        if position >= self._applied:
+            pending = self._pending
+            count = position + 1 - self._applied
+            if self.refused is None:
+                for offset in range(count):
+                    if not self._apply(pending[offset]):
+                        self.refused = self._applied + offset
+                        break
+            if count == len(pending):
+                pending.clear()
+            else:
+                del pending[:count]
+            self._applied = position + 1
+        return self._value()
+
+    @abstractmethod
+    def _apply(self, piece: _Piece) -> bool:
+        """Apply one piece; False if it cannot be."""
+
+    @abstractmethod
+    def _value(self) -> Any:
+        """The value of the pieces applied."""
+
+
+class LiveText(Live[str]):
+    """A JSON text parsed as its pieces arrive (a call's arguments, an answer)."""
+
+    __slots__ = ("_parser",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._parser = PartialJSONParser()
+
+    def _apply(self, piece: str) -> bool:
+        try:
+            self._parser.feed(piece)
+        except InvalidJSONError:
+            return False
+        return True
+
+    def _value(self) -> Any:
+        return self._parser.value
+
+
+# Where an update's live value is: its call's (or answer's) Live and its position there.
+Followed = tuple[Live[Any], int]
+
+
+class LiveArguments:
+    """Gives the tool-call updates of one stream their parsed arguments (and a JSON answer its
+    parsed value): what an accumulator made with ``partial_json=True`` does to its own updates,
+    for updates got otherwise (an accumulator made without it, updates rebuilt elsewhere).
+
+    :meth:`annotate` takes the updates of one stream, in order (a whole read's at once is
+    fine), and makes each :class:`ToolCallArgumentsDelta`'s ``parsed`` the arguments parsed up
+    to that delta, each :class:`ToolCallDone`'s ``parsed`` the whole arguments (when valid JSON),
+    each :class:`ContentDelta`'s ``parsed`` the answer so far and each Gemini
+    :class:`~sseproto.ToolCallPartialArg`'s ``parsed`` the arguments so far. Use one per
+    stream::
+
+        live = LiveArguments()
+        for data in reads:
+            for update in accumulator.feed(data):
+                live.annotate(update)
+                ...  # update.parsed is the value up to this update
+
+    A delta's text is parsed when its ``parsed`` is first read, up to that delta and no further,
+    so read the updates' values in the order of the updates (see :class:`Live`).
+    """
+
+    __slots__ = ("_answers", "_calls", "_structured")
+
+    def __init__(self) -> None:
+        # The argument text of each call, by (choice, index).
+        self._calls: dict[tuple[int, int], LiveText] = {}
+        # Gemini's streamed arguments, structured, by (choice, index).
+        self._structured: dict[tuple[int, int], Live[Any]] = {}
+        # The answer text of each choice.
+        self._answers: dict[int, LiveText] = {}
+
+    def annotate(self, update: ChatUpdate) -> None:
+        """Give ``update``, the next update of the stream, its live value if it has one."""
+        update._follow(self)
+
+    def annotate_from(self, updates: list[ChatUpdate], start: int) -> None:
+        """:meth:`annotate` each of ``updates`` from index ``start`` on."""
+        for index in range(start, len(updates)):
+            updates[index]._follow(self)
+
+    # -- the rules, one per kind of update (called by the updates' ``_follow``) ---------------
+
+    def arguments(self, choice: int, index: int, text: str) -> Followed:
+        """More argument text for call ``index`` of choice ``choice``."""
+        key = (choice, index)
+        live = self._calls.get(key)
+        if live is None:
+            live = self._calls[key] = LiveText()
+        return live, live.add(text)
+
+    def answer(self, choice: int, text: str) -> Followed:
+        """More answer text for choice ``choice``."""
+        live = self._answers.get(choice)
+        if live is None:
+            live = self._answers[choice] = LiveText()
+        return live, live.add(text)
+
+    def structured(
+        self, choice: int, index: int, piece: Any, new: Callable[[], Live[Any]]
+    ) -> Followed:
+        """A piece of structured arguments for call ``index`` of choice ``choice``, applied by
+        a ``new()`` Live made for the call's first piece."""
+        key = (choice, index)
+        live = self._structured.get(key)
+        if live is None:
+            live = self._structured[key] = new()
+        return live, live.add(piece)
+
+    def started(self, choice: int, index: int) -> None:
+        """Call ``index`` of choice ``choice`` started: its arguments are its own, whatever an
+        earlier call at the same index had."""
+        key = (choice, index)
+        self._calls.pop(key, None)
+        self._structured.pop(key, None)
+
+    def done(self, arguments: str) -> Any:
+        """The value of a call's whole argument text, or None if it is not JSON under the rules
+        of every payload."""
+        try:
+            return parse_json(arguments)
+        except StreamError:
+            return None

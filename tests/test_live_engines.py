@@ -1,0 +1,327 @@
+"""Live partial JSON as an option of every accumulator: ``partial_json=True`` on the engine itself
+gives each argument delta (and each answer delta, and each Gemini streamed argument) the value
+parsed up to it, whatever reads the stream came in and however many deltas one read brought;
+off, the updates are what they always were."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import PROJECT_FIXTURES, real_fixture_files, require_real_fixtures
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_partial_json import is_prefix, split
+
+import sseproto
+from sseproto import (
+    AnthropicAccumulator,
+    AutoAccumulator,
+    ChatAccumulator,
+    ContentDelta,
+    Dialect,
+    GeminiAccumulator,
+    LiveArguments,
+    ResponsesAccumulator,
+    StreamError,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallPartialArg,
+)
+from sseproto.dialects.kit.payload import parse_json
+from sseproto.dialects.registry import ACCUMULATORS
+
+DIALECTS = ("openai-chat", "anthropic", "openai-responses", "gemini", "other-openai-compatible")
+ENGINES = (ChatAccumulator, AnthropicAccumulator, ResponsesAccumulator, GeminiAccumulator)
+
+
+def _dialect_of(body: bytes) -> Dialect | None:
+    auto = AutoAccumulator()
+    with contextlib.suppress(StreamError):
+        auto.feed(body)
+    return auto.dialect
+
+
+def _live_kinds(path: Path) -> set[str]:
+    """What ``path`` gives live values to: "arguments", "streamed" (Gemini) and "answer"
+    (a JSON answer)."""
+    kinds: set[str] = set()
+    answers: dict[int, list[str]] = {}
+    with contextlib.suppress(StreamError):
+        for update in sseproto.iter_updates(sseproto.replay(path)):
+            if isinstance(update, ToolCallDone):
+                kinds.add("arguments")
+            elif isinstance(update, ToolCallPartialArg):
+                kinds.add("streamed")
+            elif isinstance(update, ContentDelta):
+                answers.setdefault(update.choice, []).append(update.text)
+    if any(_json_or_none("".join(texts)) is not None for texts in answers.values()):
+        kinds.add("answer")
+    return kinds
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return parse_json(text)
+    except StreamError:
+        return None
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    return [path for path in paths if _live_kinds(path)]
+
+
+REAL = _files(real_fixture_files(*DIALECTS))
+PROJECT = _files(sorted(PROJECT_FIXTURES.rglob("*.sse")))
+
+
+def _is_live(update: Any) -> bool:
+    return isinstance(update, ToolCallArgumentsDelta | ContentDelta | ToolCallPartialArg)
+
+
+def read_live(engine: Any, reads: list[bytes]) -> tuple[list[Any], list[str]]:
+    """Feed ``reads`` to ``engine`` (then close it), reading each update's live value once
+    the whole read's updates are back, in order: the updates, and each live value as JSON."""
+    updates: list[Any] = []
+    values: list[str] = []
+    with contextlib.suppress(StreamError):
+        for data in [*reads, None]:
+            batch: list[Any] = []
+            try:
+                if data is None:
+                    batch = engine.close()
+                else:
+                    engine.feed(data, into=batch)  # the updates before an error, too
+            finally:
+                values += [json.dumps(update.parsed) for update in batch if _is_live(update)]
+                updates += batch
+    return updates, values
+
+
+def _shown_whole(value: Any) -> bool:
+    """Whether the last delta of a text shows ``value``, its whole value: a number or literal
+    that is the whole text ends only with the text (it could go on)."""
+    return isinstance(value, dict | list | str)
+
+
+def check_final_values(updates: list[Any]) -> None:
+    """Each call's last argument delta shows its whole arguments, as its ``ToolCallDone``
+    does; each answer's last delta shows the whole answer when it is JSON."""
+    last: dict[tuple[int, int], Any] = {}
+    streamed: dict[tuple[int, int], Any] = {}
+    answers: dict[int, list[str]] = {}
+    last_answer: dict[int, Any] = {}
+    done = 0
+    for update in updates:
+        if isinstance(update, ToolCallArgumentsDelta):
+            last[update.choice, update.index] = json.dumps(update.parsed)
+        elif isinstance(update, ToolCallPartialArg):
+            streamed[update.choice, update.index] = json.dumps(update.parsed)
+        elif isinstance(update, ContentDelta):
+            answers.setdefault(update.choice, []).append(update.text)
+            last_answer[update.choice] = json.dumps(update.parsed)
+        elif isinstance(update, ToolCallDone):
+            done += 1
+            whole = _json_or_none(update.arguments)
+            assert json.dumps(update.parsed) == json.dumps(whole)
+            key = (update.choice, update.index)
+            if _shown_whole(whole) and key in last:
+                assert last[key] == json.dumps(whole)
+            if _shown_whole(whole) and key in streamed:
+                assert streamed[key] == json.dumps(whole)
+    for choice, texts in answers.items():
+        whole = _json_or_none("".join(texts))
+        if _shown_whole(whole):
+            assert last_answer[choice] == json.dumps(whole)
+
+
+def _without_parsed(updates: list[Any]) -> list[Any]:
+    """``updates`` with every ToolCallDone's ``parsed`` left out (the one field the option
+    fills; the live values are not fields)."""
+    for update in updates:
+        if isinstance(update, ToolCallDone):
+            update.parsed = None
+    return updates
+
+
+def check_recording(path: Path, cuts: list[int]) -> None:
+    body = path.read_bytes()
+    dialect = _dialect_of(body)
+    assert dialect is not None
+    whole_updates, whole_values = read_live(ACCUMULATORS[dialect](partial_json=True), [body])
+    check_final_values(whole_updates)
+    pieces = [piece.encode("latin-1") for piece in split(body.decode("latin-1"), cuts)]
+    for engine in (ACCUMULATORS[dialect](partial_json=True), AutoAccumulator(partial_json=True)):
+        updates, values = read_live(engine, pieces)
+        # The values never depend on the reads: a read bringing every delta at once shows
+        # each delta's own value, as a read per byte does.
+        assert values == whole_values
+        check_final_values(updates)
+    # Off, the updates are those of an engine without the option: no value anywhere.
+    off, off_values = read_live(ACCUMULATORS[dialect](), pieces)
+    assert set(off_values) <= {"null"}
+    assert all(not isinstance(update, ToolCallDone) or update.parsed is None for update in off)
+    assert off == _without_parsed(whole_updates)
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda path: f"{path.parent.name}/{path.name}")
+@settings(max_examples=5)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1 << 20), max_size=40))
+def test_every_real_recording_gives_the_same_live_values_in_any_reads(
+    path: Path, cuts: list[int]
+) -> None:
+    require_real_fixtures()
+    check_recording(path, cuts)
+
+
+def test_the_real_recordings_hold_every_kind_of_live_value() -> None:
+    require_real_fixtures()
+    dialects = {path.parent.name for path in REAL}
+    assert {"openai-chat", "anthropic", "openai-responses", "gemini"} <= dialects
+    kinds = set().union(*(_live_kinds(path) for path in REAL))
+    assert kinds == {"arguments", "streamed", "answer"}
+
+
+@pytest.mark.parametrize("path", PROJECT, ids=lambda path: str(path.relative_to(PROJECT_FIXTURES)))
+@settings(max_examples=5)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1 << 20), max_size=40))
+def test_every_project_fixture_gives_the_same_live_values_in_any_reads(
+    path: Path, cuts: list[int]
+) -> None:
+    check_recording(path, cuts)
+
+
+def test_the_project_fixtures_hold_live_values_of_every_dialect() -> None:
+    dialects = {_dialect_of(path.read_bytes()) for path in PROJECT}
+    assert dialects == {"chat", "anthropic", "responses", "gemini"}
+
+
+# --- one stream, by hand -----------------------------------------------------------------------
+
+
+def _chat(*deltas: dict[str, Any]) -> bytes:
+    chunks = [{"choices": [{"index": 0, "delta": delta}]} for delta in deltas]
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in chunks)
+    return (events + "data: [DONE]\n\n").encode()
+
+
+def _call(text: str) -> dict[str, Any]:
+    return {"tool_calls": [{"index": 0, "function": {"arguments": text}}]}
+
+
+CALL = _chat(
+    {"tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "f"}}]},
+    _call('{"q": "ca'),
+    _call('ts", "n": 1'),
+    _call("2}"),
+)
+CALL_VALUES = [{"q": "ca"}, {"q": "cats"}, {"q": "cats", "n": 12}]
+
+
+def shown(updates: list[Any], kind: type[Any] = ToolCallArgumentsDelta) -> list[Any]:
+    """The value of each update of ``kind`` among ``updates``, read in order and copied as it
+    is read (a live value goes on growing)."""
+    return [json.loads(json.dumps(u.parsed)) for u in updates if isinstance(u, kind)]
+
+
+@pytest.mark.parametrize("engine", [*ENGINES, AutoAccumulator])
+def test_every_accumulator_takes_the_option_and_refuses_a_non_bool(engine: Any) -> None:
+    assert engine().partial_json is False
+    assert engine(partial_json=True).partial_json is True
+    with pytest.raises(ValueError, match="partial_json must be a bool, not 'yes'"):
+        engine(partial_json="yes")
+
+
+def test_the_readers_refuse_a_non_bool_at_the_call() -> None:
+    flag: Any = 1
+    with pytest.raises(ValueError, match="partial_json must be a bool"):
+        sseproto.iter_chat([CALL], partial_json=flag)
+    with pytest.raises(ValueError, match="partial_json must be a bool"):
+        sseproto.aiter_updates(CALL, partial_json=flag)
+
+
+def test_one_read_of_every_delta_shows_each_delta_its_own_value() -> None:
+    accumulator = ChatAccumulator(partial_json=True)
+    updates = accumulator.feed(CALL) + accumulator.close()
+    # Read in order once all are back: each shows the arguments up to itself.
+    assert shown(updates) == CALL_VALUES
+    assert shown(updates, ToolCallDone) == [CALL_VALUES[-1]]
+
+
+def test_a_value_read_ahead_is_live() -> None:
+    accumulator = ChatAccumulator(partial_json=True)
+    deltas = [u for u in accumulator.feed(CALL) if isinstance(u, ToolCallArgumentsDelta)]
+    assert deltas[1].parsed == {"q": "cats"}
+    # The first delta, read after the second, shows the value as far as it has been read.
+    assert deltas[0].parsed == {"q": "cats"}
+    assert deltas[0].parsed is deltas[2].parsed
+
+
+def test_every_feed_method_gives_the_values() -> None:
+    events = list(sseproto.iter_events([CALL]))
+    by_event = ChatAccumulator(partial_json=True)
+    by_chunk = ChatAccumulator(partial_json=True)
+    from_events: list[Any] = []
+    from_chunks: list[Any] = []
+    for event in events:
+        from_events += by_event.feed_event(event)
+        if event.data != "[DONE]":
+            from_chunks += by_chunk.feed_chunk(json.loads(event.data))
+    from_chunks += by_chunk.feed_done()
+    for updates in (from_events, from_chunks):
+        assert shown(updates) == CALL_VALUES
+        assert shown(updates, ToolCallDone) == [CALL_VALUES[-1]]
+
+
+def test_the_updates_before_an_error_carry_their_values() -> None:
+    body = CALL[: CALL.index(b"data: [DONE]")] + b"data: {oops\n\n"
+    accumulator = ChatAccumulator(partial_json=True)
+    updates: list[Any] = []
+    with pytest.raises(StreamError):
+        accumulator.feed(body, into=updates)
+    assert shown(updates) == CALL_VALUES
+
+
+def test_an_answer_that_stops_being_json_shows_none_from_that_delta() -> None:
+    accumulator = ChatAccumulator(partial_json=True)
+    body = _chat({"content": '{"a": 1'}, {"content": ", 2"}, {"content": "}"})
+    assert shown(accumulator.feed(body), ContentDelta) == [{}, None, None]
+
+
+def test_live_arguments_follows_updates_got_elsewhere_the_same_way() -> None:
+    accumulator = ChatAccumulator()
+    live = LiveArguments()
+    updates = accumulator.feed(CALL) + accumulator.close()
+    for update in updates:
+        live.annotate(update)
+    assert shown(updates) == CALL_VALUES
+    assert shown(updates, ToolCallDone) == [CALL_VALUES[-1]]
+
+
+def test_a_call_restarted_at_an_index_has_arguments_of_its_own() -> None:
+    live = LiveArguments()
+    first = [
+        sseproto.ToolCallStarted(0, 0, "a", "f"),
+        ToolCallArgumentsDelta(0, 0, '{"x": 1}'),
+        sseproto.ToolCallStarted(0, 0, "b", "g"),
+        ToolCallArgumentsDelta(0, 0, '{"y": '),
+        ToolCallArgumentsDelta(0, 0, "2}"),
+    ]
+    for update in first:
+        live.annotate(update)
+    assert shown(first) == [{"x": 1}, {}, {"y": 2}]
+
+
+def test_reading_every_value_keeps_each_prefix_of_the_whole() -> None:
+    accumulator = ChatAccumulator(partial_json=True)
+    shown = []
+    for start in range(0, len(CALL), 3):
+        for update in accumulator.feed(CALL[start : start + 3]):
+            if isinstance(update, ToolCallArgumentsDelta):
+                shown.append(json.loads(json.dumps(update.parsed)))
+    assert all(is_prefix(value, CALL_VALUES[-1]) for value in shown)
+    assert shown[-1] == CALL_VALUES[-1]
