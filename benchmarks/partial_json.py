@@ -1,6 +1,6 @@
 """Partial JSON after every delta: sseproto's incremental parser beside jiter's re-parse.
 
-Usage: ``python benchmarks/partial_json.py [--repeats N]``
+Usage: ``python benchmarks/partial_json.py [--repeats N] [--only nested|engine|string]``
 
 Hot paths: tool arguments streamed in 10-character deltas, the parsed value read after every delta.
 
@@ -12,7 +12,10 @@ Hot paths: tool arguments streamed in 10-character deltas, the parsed value read
   whole text), so there it is timed on an evenly spaced sample of 200 of the deltas, whose mean is
   the mean over all of them (a re-parse costs in proportion to the text so far). Its input is the
   UTF-8 text so far, sliced from the encoded whole (the SDKs encode the text on every delta, which
-  costs more).
+  costs more). Every size runs in every round, the smaller ones several times over (50 passes at
+  20 KB, 10 at 100 KB) so that each case lasts as long as the 1 MB one; the flatness (cost per
+  delta at 1 MB over that at 20 KB) and the ratios to jiter are medians of per-round ratios,
+  printed with the lowest and highest round.
 - ``engine``: a chat stream of one tool call with 100 KB and 1 MB of arguments in 10-character
   deltas, in network reads: ``accumulate``, ``iter_updates`` and ``iter_updates(...,
   partial_json=True)`` reading ``parsed`` on every argument delta.
@@ -30,11 +33,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from timing import interleaved
+from timing import Ratio, Rounds, interleaved, rounds
 from workloads import split_reads, tool_arguments_stream
 
 import sseproto
@@ -43,6 +47,7 @@ from sseproto import PartialJSONParser, ToolCallArgumentsDelta
 SEED = 20261130
 DELTA = 10
 SIZES = (20_000, 100_000, 1_000_000)
+PASSES = {size: SIZES[-1] // size for size in SIZES}  # so that every size parses about 1 MB
 JITER_SAMPLE = 200  # deltas timed at 1 MB, evenly spaced
 # Targets: per-delta cost at 1 MB / at 20 KB; jiter's per-delta cost / sseproto's.
 FLAT_TARGET = 1.1
@@ -118,48 +123,81 @@ def byte_ends(text: str, sample: int | None) -> list[int]:
     return ends
 
 
+def per_delta(timed: Rounds, case: str, baseline: str, scale: float) -> Ratio:
+    """``case``'s time over ``baseline``'s, times ``scale``, round by round: with ``scale`` the
+    ratio of their numbers of deltas, the ratio of their costs per delta."""
+    ratios = [
+        ours / theirs * scale
+        for ours, theirs in zip(timed.times[case], timed.times[baseline], strict=False)
+    ]
+    return Ratio(statistics.median(ratios), min(ratios), max(ratios))
+
+
 def nested_section(repeats: int, failures: list[str]) -> None:
+    """Every size in every round: the flatness and the ratios to jiter are per-round ratios.
+
+    A smaller size is parsed several times per round (50 times at 20 KB), so that every case
+    parses about as many deltas, over about as long, as the 1 MB one: a case of a few
+    milliseconds would meet bursts of load that the others miss.
+    """
     rng = random.Random(SEED)
-    per_delta: dict[int, float] = {}
     print("Nested arguments in 10-character deltas, the value read after every delta (per delta)\n")
-    header = f"{'arguments':>10} {'deltas':>8} {'sseproto µs':>12} {'jiter µs':>10}"
-    print(f"{header} {'jiter/ours':>11}")
     try:
         import jiter  # noqa: F401
     except ImportError:
         has_jiter = False
     else:
         has_jiter = True
+    deltas: dict[int, list[str]] = {}
+    ends: dict[int, list[int]] = {}
+    cases: dict[str, Callable[[], object]] = {}
     for size in SIZES:
         text = nested_arguments(size, rng)
-        deltas = deltas_of(text)
-        if sseproto_values(deltas) != json.loads(text):
+        deltas[size] = deltas_of(text)
+        if sseproto_values(deltas[size]) != json.loads(text):
             raise SystemExit(f"sseproto's value differs from json.loads at {size}")
-        cases: dict[str, Callable[[], object]] = {
-            "sseproto": lambda deltas=deltas: sseproto_values(deltas)
-        }
-        ends: list[int] = []
+
+        def ours(pieces: list[str] = deltas[size], passes: int = PASSES[size]) -> None:
+            for _ in range(passes):
+                sseproto_values(pieces)
+
+        cases[f"sseproto {size}"] = ours
         if has_jiter and size in JITER_TARGETS:
             data = text.encode()
-            ends = byte_ends(text, JITER_SAMPLE if size > 100_000 else None)
+            ends[size] = byte_ends(text, JITER_SAMPLE if size > 100_000 else None)
             if jiter_values(data, [len(data)]) != json.loads(text):
                 raise SystemExit(f"jiter's value differs from json.loads at {size}")
-            cases["jiter"] = lambda data=data, ends=ends: jiter_values(data, ends)
-        medians = interleaved(cases, repeats)
-        ours = medians["sseproto"] / len(deltas)
-        per_delta[size] = ours
-        theirs = medians["jiter"] / len(ends) if "jiter" in medians else None
-        sampled = " (sample)" if theirs is not None and len(ends) < len(deltas) else ""
-        print(
-            f"{len(text) / 1000:>8,.0f}KB {len(deltas):>8,} {ours * 1e6:>12.2f} "
-            + (f"{theirs * 1e6:>10.1f} {theirs / ours:>14,.0f}x{sampled}" if theirs else "")
-        )
-        if theirs is not None and theirs / ours < JITER_TARGETS[size]:
-            failures.append(f"jiter/sseproto at {size}: {theirs / ours:.0f}x")
-    flat = per_delta[SIZES[-1]] / per_delta[SIZES[0]]
-    print(f"\nper-delta cost at 1 MB / at 20 KB: {flat:.2f} (target at most {FLAT_TARGET})\n")
-    if flat > FLAT_TARGET:
-        failures.append(f"flatness {flat:.2f}")
+            cases[f"jiter {size}"] = lambda data=data, size=size: jiter_values(data, ends[size])
+    timed = rounds(cases, repeats)
+
+    def parsed(size: int) -> int:
+        """How many deltas the case of ``size`` parses in a round."""
+        return len(deltas[size]) * PASSES[size]
+
+    header = f"{'arguments':>10} {'deltas':>8} {'sseproto µs':>12} {'jiter µs':>10}"
+    print(f"{header}  jiter/sseproto (lowest-highest round)")
+    for size in SIZES:
+        count = parsed(size)
+        ours = timed.median(f"sseproto {size}") / count
+        row = f"{sum(map(len, deltas[size])) / 1000:>8,.0f}KB {len(deltas[size]):>8,} "
+        row += f"{ours * 1e6:>12.2f}"
+        if size in ends:
+            theirs = timed.median(f"jiter {size}") / len(ends[size])
+            ratio = per_delta(timed, f"jiter {size}", f"sseproto {size}", count / len(ends[size]))
+            sampled = " (sample)" if len(ends[size]) < len(deltas[size]) else ""
+            row += f" {theirs * 1e6:>10.1f}  {ratio}{sampled}"
+            if ratio.median < JITER_TARGETS[size]:
+                failures.append(f"jiter/sseproto at {size}: {ratio}")
+        print(row)
+    print("\nper-delta cost over that at 20 KB, median of per-round ratios (lowest-highest round):")
+    first = SIZES[0]
+    for size in SIZES[1:]:
+        scale = parsed(first) / parsed(size)
+        flat = per_delta(timed, f"sseproto {size}", f"sseproto {first}", scale)
+        print(f"  {size / 1000:>5,.0f} KB: {flat}")
+    print(f"  target at 1 MB: at most {FLAT_TARGET}\n")
+    if flat.median > FLAT_TARGET:
+        failures.append(f"flatness {flat}")
 
 
 def engine_section(repeats: int) -> None:
@@ -222,12 +260,16 @@ def string_section(repeats: int, failures: list[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeats", type=int, default=5, help="interleaved repeats per case")
+    parser.add_argument("--only", choices=("nested", "engine", "string"), help="one section")
     args = parser.parse_args(argv)
     print(f"Python {sys.version.split()[0]}, {args.repeats} repeats\n")
     failures: list[str] = []
-    nested_section(args.repeats, failures)
-    engine_section(args.repeats)
-    string_section(args.repeats, failures)
+    if args.only in (None, "nested"):
+        nested_section(args.repeats, failures)
+    if args.only in (None, "engine"):
+        engine_section(args.repeats)
+    if args.only in (None, "string"):
+        string_section(args.repeats, failures)
     for failure in failures:
         print(f"MISSED: {failure}")
     return 1 if failures else 0
