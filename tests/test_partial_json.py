@@ -576,3 +576,75 @@ def test_close_returns_the_value_again_and_refuses_more_text() -> None:
     with pytest.raises(InvalidJSONError) as caught:
         parser.feed(" ")
     assert caught.value.offset == 4
+
+
+# --- the fast paths ------------------------------------------------------------------------------
+# A piece wholly inside a string (plain text and whole escapes) is read without the parsing loop;
+# these texts hold long strings fed in small pieces, so that most pieces take that path, and the
+# pieces that do not (a quote, a control character, an escape cut or beginning a surrogate pair)
+# fall back. A parser fed the text so far in one piece reads it all with the loop: the oracle.
+
+LONG_STRING = st.lists(STRING_PART, min_size=1, max_size=40).map("".join)
+STRING_CORRUPTION = st.sampled_from(["\x00", "\x1f", "\\", '"', "\\x", "\\u12", "\n"])
+
+
+@given(
+    st.lists(LONG_STRING, min_size=1, max_size=3),
+    st.lists(st.integers(1, 12), min_size=1, max_size=50),
+    st.data(),
+)
+def test_pieces_inside_a_string_read_as_the_loop_reads_them(
+    strings: list[str], sizes: list[int], data: st.DataObject
+) -> None:
+    text = (
+        '{"first": "'
+        + strings[0]
+        + '", "rest": ['
+        + ", ".join('"' + string + '"' for string in strings[1:])
+        + "]}"
+    )
+    if data.draw(st.booleans()):
+        at = data.draw(st.integers(0, len(text)))
+        text = text[:at] + data.draw(STRING_CORRUPTION) + text[at:]
+    bounds = [0]
+    while bounds[-1] < len(text):
+        bounds.append(min(len(text), bounds[-1] + sizes[len(bounds) % len(sizes)]))
+    parser = PartialJSONParser()
+    watcher = PartialJSONParser()
+    mirror: list[Any] = [None]
+    for start, end in pairwise(bounds):
+        whole = PartialJSONParser()
+        try:
+            whole.feed(text[:end])
+        except InvalidJSONError as expected:
+            for fed in (parser.feed, watcher.feed_changes):
+                with pytest.raises(InvalidJSONError) as caught:
+                    fed(text[start:end])
+                assert caught.value.offset == expected.offset
+            return
+        parser.feed(text[start:end])
+        for change in watcher.feed_changes(text[start:end]):
+            apply(mirror, change)
+        assert same(parser.value, whole.value)
+        assert same(mirror[0], whole.value)
+    try:
+        expected = reference(text)
+    except StreamError:  # cut short by a quote too many
+        with pytest.raises(InvalidJSONError) as caught:
+            parser.close()
+        assert caught.value.offset == len(text)
+    else:
+        assert same(parser.close(), expected)
+
+
+def test_a_piece_of_escaped_string_text_is_one_change() -> None:
+    parser = PartialJSONParser()
+    parser.feed('{"code": "x')
+    assert parser.feed_changes('\\tif a \\\\ b: \\"c\\"\\n') == [
+        JSONTextAppended(("code",), '\tif a \\ b: "c"\n')
+    ]
+    # Half of a surrogate pair, or an escape cut by the end of the piece, waits for the next one.
+    assert parser.feed_changes("y\\ud83d") == [JSONTextAppended(("code",), "y")]
+    assert parser.feed_changes("\\ude00z\\") == [JSONTextAppended(("code",), GRIN + "z")]
+    assert parser.feed_changes('n"}') == [JSONTextAppended(("code",), "\n")]
+    assert parser.close() == {"code": 'x\tif a \\ b: "c"\ny' + GRIN + "z\n"}

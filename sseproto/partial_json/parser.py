@@ -7,7 +7,10 @@ decides it. The value is built in place, one container at a time, so a piece cos
 whether the text so far is 20 KB or 1 MB. The string being read is kept as a list of slices and
 joined only when :attr:`PartialJSONParser.value` is read (and once more when it ends); the changes
 a piece made can be had instead, as the text appended, so following a long string costs nothing
-per piece either.
+per piece either. A piece wholly inside a string skips the parsing loop: plain text is one slice
+more, and text with escapes is decoded in one call of the C string reader of ``json.loads`` (but
+for a ``\\u`` escape, which may be half of a surrogate pair, or an escape cut by the end of the
+piece: those the loop reads).
 
 The rules are those of every JSON payload sseproto reads (``parse_json`` in the dialect kit): the
 value equals ``json.loads`` of the whole text, except that ``NaN``, ``Infinity``, floats that
@@ -17,8 +20,11 @@ interpreter converts (as ``json.loads`` refuses them).
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 from .errors import InvalidJSONError
@@ -175,6 +181,7 @@ class PartialJSONParser:
         self._escape = ""  # the escape cut by the end of a piece
         self._offset = 0  # how many characters were fed before this piece
         self._error: InvalidJSONError | None = None  # the error raised, in state _FAILED
+        self._changes: list[JSONChange] | None = None  # where feed_changes collects them
 
     @property
     def value(self) -> Any:
@@ -207,65 +214,36 @@ class PartialJSONParser:
             InvalidJSONError: the text so far is not the start of a valid JSON text, or breaks
                 one of the rules (see the module); or the parser was closed.
         """
-        self._parse(text, None)
-
-    def feed_changes(self, text: str) -> list[JSONChange]:
-        """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
-        each value that appeared and the text appended to each string, the whole value given as
-        ``()``. Applied in order to a copy of the value before the piece, they give the value
-        after it. (A number that is the whole value ends only with the text: :meth:`close`
-        returns it.)"""
-        if self._state == _STRING and not self._in_key and _string_special(text) is None:
-            # The usual piece of a long string, nothing in it but more of the string: this is
-            # what following a long string costs, so it skips the parsing loop. The path is the
-            # same for every piece of a string.
-            path = self._string_path
-            if path is None:
-                path = self._string_path = _path(self._stack, self._keys, self._key)
-            self._pieces.append(text)
-            self._offset += len(text)
-            self._stale = True
-            if len(self._pieces) > self._folded + _FOLD:
-                self._fold()
-            return [JSONTextAppended(path, text)] if text else []
-        changes: list[JSONChange] = []
-        self._parse(text, changes)
-        return changes
-
-    def close(self) -> Any:
-        """The whole value, once the text has ended.
-
-        Raises:
-            InvalidJSONError: the text ended before its value did (or held no value).
-        """
-        state = self._state
-        if state == _FAILED and self._error is not None:
-            raise self._error
-        if state == _NUMBER and self._top is None and self._number_state in _NUMBER_ENDS:
-            # A number is the whole value: the end of the text ends it.
-            self._root = self._held_number()
-            state = _AFTER
-        if state == _CLOSED or (state == _AFTER and self._top is None):
-            self._state = _CLOSED
-            return self.value
-        self._error = InvalidJSONError("the text ended before its value did", offset=self._offset)
-        self._state = _FAILED
-        raise self._error
-
-    def _fold(self) -> None:
-        """Join the newest slices of the string being read into one run."""
-        pieces = self._pieces
-        pieces[self._folded :] = ["".join(pieces[self._folded :])]
-        self._folded += 1
-
-    def _parse(self, text: str, changes: list[JSONChange] | None) -> None:
-        # The hot loop: state in locals, written back at the end.
+        changes = self._changes
+        if self._state == _STRING and not self._in_key:
+            # The usual piece of a long string, nothing in it but more of the string: one slice
+            # more, without the parsing loop.
+            special = _string_special(text)
+            if special is None:
+                run: str | None = text
+            elif special[0] == "\\":
+                run = _string_run(text)
+            else:  # the string ends (or a control character)
+                run = None
+            if run is not None:
+                pieces = self._pieces
+                pieces.append(run)
+                self._offset += len(text)
+                self._stale = True
+                if len(pieces) > self._folded + _FOLD:
+                    self._fold()
+                if changes is not None and run:
+                    # The path is the same for every piece of a string.
+                    path = self._string_path
+                    if path is None:
+                        path = self._string_path = _path(self._stack, self._keys, self._key)
+                    changes.append(_text_appended((path, run)))
+                return
+        # The parsing loop: state in locals, written back at the end.
         try:
             state = self._state
-            if state == _FAILED and self._error is not None:
-                raise self._error
-            if state == _CLOSED:
-                raise InvalidJSONError("text fed after close()", offset=self._offset)
+            if state >= _CLOSED:
+                raise self._error or InvalidJSONError("text fed after close()", offset=self._offset)
             stack = self._stack
             keys = self._keys
             top = self._top
@@ -297,7 +275,7 @@ class PartialJSONParser:
                         else:
                             if changes is not None and len(pieces) > mark:
                                 appended = "".join(pieces[mark:])
-                                changes.append(JSONTextAppended(_path(stack, keys, key), appended))
+                                changes.append(_text_appended((_path(stack, keys, key), appended)))
                             if top is None:
                                 self._root = string
                             elif in_object:
@@ -416,7 +394,7 @@ class PartialJSONParser:
                     if changes is not None:
                         # A container as it is now (empty): its members come as changes too.
                         added = type(new)() if following in (_FIRST_KEY, _FIRST_ITEM) else new
-                        changes.append(JSONValueAdded(_path(stack, keys, key), added))
+                        changes.append(_value_added((_path(stack, keys, key), added)))
                     if following in (_FIRST_KEY, _FIRST_ITEM):
                         stack.append(new)
                         keys.append(key if in_object else None)
@@ -500,7 +478,7 @@ class PartialJSONParser:
                     else:
                         top.append(new)
                     if changes is not None:
-                        changes.append(JSONValueAdded(_path(stack, keys, key), new))
+                        changes.append(_value_added((_path(stack, keys, key), new)))
                     state = _AFTER
                 else:  # _ESCAPE
                     escape = self._escape + text[i : i + _LONGEST_ESCAPE - len(self._escape)]
@@ -518,12 +496,15 @@ class PartialJSONParser:
                     else:
                         state = _STRING
                         i += consumed
-            self._stale = state in (_STRING, _ESCAPE) and not in_key
-            if self._stale and changes is not None and len(pieces) > mark:
-                appended = "".join(pieces[mark:])
-                changes.append(JSONTextAppended(_path(stack, keys, key), appended))
-            if len(pieces) > self._folded + _FOLD:
-                self._fold()
+            if state in (_STRING, _ESCAPE):
+                self._stale = not in_key
+                if changes is not None and not in_key and len(pieces) > mark:
+                    appended = "".join(pieces[mark:])
+                    changes.append(_text_appended((_path(stack, keys, key), appended)))
+                if len(pieces) > self._folded + _FOLD:
+                    self._fold()
+            else:
+                self._stale = False
             self._state = state
             self._top = top
             self._in_object = in_object
@@ -534,6 +515,46 @@ class PartialJSONParser:
             self._error = exc
             self._state = _FAILED
             raise
+
+    def feed_changes(self, text: str) -> list[JSONChange]:
+        """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
+        each value that appeared and the text appended to each string, the whole value given as
+        ``()``. Applied in order to a copy of the value before the piece, they give the value
+        after it. (A number that is the whole value ends only with the text: :meth:`close`
+        returns it.)"""
+        changes: list[JSONChange] = []
+        self._changes = changes
+        try:
+            self.feed(text)
+        finally:
+            self._changes = None
+        return changes
+
+    def close(self) -> Any:
+        """The whole value, once the text has ended.
+
+        Raises:
+            InvalidJSONError: the text ended before its value did (or held no value).
+        """
+        state = self._state
+        if state == _FAILED and self._error is not None:
+            raise self._error
+        if state == _NUMBER and self._top is None and self._number_state in _NUMBER_ENDS:
+            # A number is the whole value: the end of the text ends it.
+            self._root = self._held_number()
+            state = _AFTER
+        if state == _CLOSED or (state == _AFTER and self._top is None):
+            self._state = _CLOSED
+            return self.value
+        self._error = InvalidJSONError("the text ended before its value did", offset=self._offset)
+        self._state = _FAILED
+        raise self._error
+
+    def _fold(self) -> None:
+        """Join the newest slices of the string being read into one run."""
+        pieces = self._pieces
+        pieces[self._folded :] = ["".join(pieces[self._folded :])]
+        self._folded += 1
 
     def _held_number(self) -> int | float:
         """The number held in _token, which has ended."""
@@ -554,6 +575,34 @@ def _path(stack: list[Any], keys: list[str | None], key: str | None) -> JSONPath
         else:
             path.append(len(parent) - 1)
     return tuple(path)
+
+
+# The changes built without the Python-level ``__new__`` of a named tuple, which costs more than
+# the rest of a piece of a long string.
+_value_added: Callable[[tuple[JSONPath, Any]], JSONValueAdded] = partial(
+    tuple.__new__, JSONValueAdded
+)
+_text_appended: Callable[[tuple[JSONPath, str]], JSONTextAppended] = partial(
+    tuple.__new__, JSONTextAppended
+)
+
+
+# The C reader of json.loads's strings: ``_scanstring(text, index)`` is the string whose opening
+# quote is just before ``text[index]`` and the index past its closing quote.
+_scanstring: Callable[[str, int], tuple[str, int]] = vars(json.JSONDecoder())["parse_string"]
+
+
+def _string_run(text: str) -> str | None:
+    """``text`` decoded, when it is string text and whole escapes, but no ``\\u`` escape (which
+    could be half of a surrogate pair); else None, for the parsing loop to read: a quote that ends
+    the string, a control character, an escape cut by the end of the piece."""
+    if "\\u" in text or text[-1] == "\\":
+        return None
+    try:
+        run, end = _scanstring(text + '"', 0)
+    except ValueError:
+        return None
+    return run if end > len(text) else None
 
 
 def _unexpected(char: str, top: Any, in_object: bool) -> str:
