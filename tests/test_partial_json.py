@@ -616,11 +616,11 @@ def test_pieces_inside_a_string_read_as_the_loop_reads_them(
         whole = PartialJSONParser()
         try:
             whole.feed(text[:end])
-        except InvalidJSONError as expected:
+        except InvalidJSONError as refused:
             for fed in (parser.feed, watcher.feed_changes):
                 with pytest.raises(InvalidJSONError) as caught:
                     fed(text[start:end])
-                assert caught.value.offset == expected.offset
+                assert caught.value.offset == refused.offset
             return
         parser.feed(text[start:end])
         for change in watcher.feed_changes(text[start:end]):
