@@ -211,6 +211,11 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
         if data == "[DONE]":
             # Not part of the dialect; a gateway's marker never decides completeness.
             return
+        if self._state is not _STREAMING:
+            # Not parsed: what follows message_stop is ignored whatever it is, as it is when
+            # it comes in a later read, which the readers never take.
+            self._after_stop()
+            return
         try:
             payload = parse_json(data)
         except InvalidChunkError:
@@ -227,16 +232,14 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
         # Whatever this event changes, the template's event may no longer be repeated as if it
         # came again at once.
         self._fast.drop()
+        if self._state is not _STREAMING:
+            self._after_stop()
+            return
         if type(payload) is not dict:
             raise _invalid("an event must be a JSON object")
         if not self._recognised:
             self._recognise(payload)
         kind = payload.get("type")
-        if self._state is not _STREAMING:
-            if self._strict:
-                raise _invalid("nothing may follow message_stop", "$.type")
-            # Lenient: the message is complete and final.
-            return
         if kind == "content_block_delta":
             self._block_delta(payload, updates)
         elif kind == "ping":
@@ -257,6 +260,12 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
         elif self._strict and not isinstance(kind, str):
             raise _invalid("an event must have a string type", "$.type")
         # Any other type is an event this version does not know: ignored, in every mode.
+
+    def _after_stop(self) -> None:
+        """An event after message_stop: refused in strict mode; else ignored, the message being
+        complete and final."""
+        if self._strict:
+            raise _invalid("nothing may follow message_stop")
 
     def _recognise(self, payload: dict[str, Any]) -> None:
         """Until an Anthropic event arrives, check what each payload is

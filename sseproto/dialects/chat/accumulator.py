@@ -341,11 +341,13 @@ class ChatAccumulator(Engine[ChatCompletion]):
         # Whatever this chunk changes, the template's chunk may no longer be repeated as if it
         # came again at once.
         self._fast.drop()
-        if type(chunk) is not dict:
-            raise _invalid("a chunk must be a JSON object", "$")
+        # The state first: what follows [DONE] is ignored whatever it is, as it is when it comes
+        # in a later read, which the readers never take.
         if not self._plain and self._state is not _STREAMING:
             self._after_done()
             return
+        if type(chunk) is not dict:
+            raise _invalid("a chunk must be a JSON object", "$")
         if not self._chunk_fields.issuperset(chunk):
             # A field without a rule of its own: a vendor extra (kept from now on), or "error",
             # which is never added to the set so that every chunk carrying it comes here.

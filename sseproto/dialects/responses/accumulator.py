@@ -352,11 +352,11 @@ class ResponsesAccumulator(Engine[Response]):
 
     def _payload(self, payload: Any, name: str | None, updates: Updates) -> None:
         """One event payload: checked, then handled by its type."""
-        if type(payload) is not dict:
-            raise _invalid("an event's payload must be a JSON object")
         if self._state is _DONE:
             self._after_terminal()
             return
+        if type(payload) is not dict:
+            raise _invalid("an event's payload must be a JSON object")
         if self._strict:
             self._order.check(payload, name)
         kind = payload.get("type")

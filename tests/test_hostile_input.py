@@ -1,0 +1,95 @@
+"""Hostile input across the library: what any bytes, events, payloads or arguments may make an
+engine or a helper raise, and the invariants no input may break (a read's boundaries never change
+a result; what follows a stream's terminal event is ignored the same way in any read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import PROJECT_FIXTURES
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sseproto
+from sseproto import StreamError
+
+# The project's streams that complete, by dialect: the fixtures without an expected error.
+COMPLETE_STREAMS = {
+    dialect: sorted(
+        path
+        for path in (PROJECT_FIXTURES / folder).glob("*.sse")
+        if '"error": null' in path.with_suffix(".expected.json").read_text()
+    )
+    for dialect, folder in [
+        ("chat", "."),
+        ("anthropic", "anthropic"),
+        ("responses", "responses"),
+    ]
+}
+
+
+def outcome(reads: list[bytes], dialect: Any, strict: bool = False) -> object:
+    """What reading ``reads`` gives: the result as a dict, or the error's type and message."""
+    try:
+        return sseproto.accumulate(reads, dialect=dialect, strict=strict).to_dict()
+    except StreamError as error:
+        return type(error).__name__, str(error)
+
+
+# Whole event blocks of any shape: what a server might send after its terminal event.
+EVENT_NAMES = st.sampled_from(["", "message", "error", "message_stop", "ping", "x\x00"])
+LINE = st.text(alphabet=st.characters(exclude_characters="\r\n", codec="utf-8"))
+LATE_EVENTS = st.lists(
+    st.tuples(EVENT_NAMES, LINE),
+    min_size=1,
+    max_size=3,
+).map(
+    lambda blocks: b"".join(
+        (f"event: {name}\n" if name else "").encode() + f"data: {data}\n\n".encode()
+        for name, data in blocks
+    )
+)
+
+
+@pytest.mark.parametrize("dialect", ["chat", "anthropic", "responses"])
+@given(data=st.data(), late=LATE_EVENTS)
+def test_events_after_a_complete_stream_count_alike_in_its_last_read_or_a_later_one(
+    dialect: str, data: st.DataObject, late: bytes
+) -> None:
+    body = data.draw(st.sampled_from(COMPLETE_STREAMS[dialect])).read_bytes()
+    for named in (dialect, "auto"):
+        assert outcome([body + late], named) == outcome([body, late], named)
+
+
+ENGINES = {
+    "chat": sseproto.ChatAccumulator,
+    "anthropic": sseproto.AnthropicAccumulator,
+    "responses": sseproto.ResponsesAccumulator,
+}
+# A stream of each that strict mode accepts.
+STRICT_STREAMS = {
+    "chat": PROJECT_FIXTURES / "chat-text.sse",
+    "anthropic": PROJECT_FIXTURES / "anthropic" / "code-execution-container.sse",
+    "responses": PROJECT_FIXTURES / "responses" / "arguments-only-in-done.sse",
+}
+
+
+@pytest.mark.parametrize("dialect", ENGINES)
+@pytest.mark.parametrize("late", [0, "x", [], None])
+def test_a_payload_fed_after_the_terminal_event_is_ignored_whatever_it_is(
+    dialect: str, late: object
+) -> None:
+    body = STRICT_STREAMS[dialect].read_bytes()
+    lenient = ENGINES[dialect]()
+    lenient.feed(body)
+    assert lenient.state is sseproto.StreamState.DONE
+    assert lenient.feed_chunk(late) == []
+    strict = ENGINES[dialect](strict=True)
+    strict.feed(body)
+    with pytest.raises(sseproto.InvalidChunkError, match="follow"):
+        strict.feed_chunk(late)
+
+
+def test_the_fixtures_table_is_not_empty() -> None:
+    assert all(COMPLETE_STREAMS.values()), COMPLETE_STREAMS
