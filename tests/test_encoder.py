@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -192,3 +193,16 @@ def test_encoder_refuses_exactly_what_cannot_round_trip(
     decoded = decode(encode_event(data, event=event, id=id, retry=retry))
     normalised = data.replace("\r\n", "\n").replace("\r", "\n")
     assert decoded == [ServerSentEvent(event or "message", normalised, id or "", retry)]
+
+
+@pytest.mark.parametrize("value", [None, 1, b"x", ["x"]])
+def test_text_fields_that_are_not_text_are_a_type_error(value: Any) -> None:
+    with pytest.raises(TypeError, match="data must be a str"):
+        encode_event(value)
+    if value is not None:  # None leaves the field out
+        with pytest.raises(TypeError, match="event must be a str"):
+            encode_event("x", event=value)
+        with pytest.raises(TypeError, match="id must be a str"):
+            encode_event("x", id=value)
+    with pytest.raises(TypeError, match="text must be a str"):
+        encode_comment(value)

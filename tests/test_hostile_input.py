@@ -62,7 +62,7 @@ def test_events_after_a_complete_stream_count_alike_in_its_last_read_or_a_later_
         assert outcome([body + late], named) == outcome([body, late], named)
 
 
-ENGINES = {
+ENGINES: dict[str, Any] = {
     "chat": sseproto.ChatAccumulator,
     "anthropic": sseproto.AnthropicAccumulator,
     "responses": sseproto.ResponsesAccumulator,
@@ -89,6 +89,28 @@ def test_a_payload_fed_after_the_terminal_event_is_ignored_whatever_it_is(
     strict.feed(body)
     with pytest.raises(sseproto.InvalidChunkError, match="follow"):
         strict.feed_chunk(late)
+
+
+ALL_ENGINES: list[Any] = [*ENGINES.values(), sseproto.GeminiAccumulator, sseproto.AutoAccumulator]
+
+
+@pytest.mark.parametrize("engine", ALL_ENGINES)
+@pytest.mark.parametrize("value", [None, 1, b"data", ["x"]])
+def test_an_event_whose_name_or_data_is_not_text_is_a_type_error_and_changes_nothing(
+    engine: Any, value: object
+) -> None:
+    events = list(sseproto.iter_events(STRICT_STREAMS["chat"].read_bytes()))
+    accumulator = engine()
+    for field in ("event", "data"):
+        fields: dict[str, Any] = {"event": "message", "data": "{}", field: value}
+        with pytest.raises(TypeError, match=f"whose {field} is a str"):
+            accumulator.feed_event(sseproto.ServerSentEvent(**fields))
+    if engine not in (sseproto.ChatAccumulator, sseproto.AutoAccumulator):
+        return  # the stream below is a chat stream
+    for event in events:
+        accumulator.feed_event(event)
+    expected = sseproto.accumulate(STRICT_STREAMS["chat"].read_bytes())
+    assert accumulator.result().to_dict() == expected.to_dict()
 
 
 def test_the_fixtures_table_is_not_empty() -> None:

@@ -648,3 +648,14 @@ def test_a_piece_of_escaped_string_text_is_one_change() -> None:
     assert parser.feed_changes("\\ude00z\\") == [JSONTextAppended(("code",), GRIN + "z")]
     assert parser.feed_changes('n"}') == [JSONTextAppended(("code",), "\n")]
     assert parser.close() == {"code": 'x\tif a \\ b: "c"\ny' + GRIN + "z\n"}
+
+
+@pytest.mark.parametrize("piece", [b'"ab"', bytearray(b"1"), ["[", "]"], None, 1])
+def test_a_piece_that_is_not_text_is_a_type_error_and_changes_nothing(piece: Any) -> None:
+    for feed in ("feed", "feed_changes"):
+        parser = PartialJSONParser()
+        parser.feed('{"a": "b')
+        with pytest.raises(TypeError, match="must be a str"):
+            getattr(parser, feed)(piece)
+        parser.feed('c"}')
+        assert parser.close() == {"a": "bc"}

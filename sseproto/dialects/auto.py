@@ -21,7 +21,7 @@ from ..wire.events import ServerSentEvent
 from ..wire.reads import BytesLike
 from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from .kit.drive import Accumulator
-from .kit.engine import not_an_event
+from .kit.engine import check_event
 from .kit.errors import InvalidChunkError, ProviderError, UnexpectedStreamError
 from .kit.guard import foreign_dialect_error
 from .kit.live import check_partial_json
@@ -209,13 +209,13 @@ class AutoAccumulator:
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
-            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`), or
+                its ``event`` or ``data`` is not a ``str``.
             StreamError: as the class says; ``offset`` is None.
         """
         if self._decided is not None:
             return self._decided.feed_event(event, into=into)
-        if not isinstance(event, ServerSentEvent):
-            raise not_an_event(event)
+        check_event(event)
         self._check_open()
         self._hold(("event", event), len(event.data))
         self._inputs += 1

@@ -138,6 +138,13 @@ _LONGEST_ESCAPE = 12
 _FOLD = 256
 
 
+def _not_text(value: object) -> TypeError:
+    """The error for a piece that is not text (a piece of bytes would be read as ints)."""
+    return TypeError(
+        f"a piece of JSON text must be a str, not {type(value).__name__}: decode bytes first"
+    )
+
+
 class PartialJSONParser:
     """Parses one JSON text fed in pieces, keeping the value parsed so far.
 
@@ -213,7 +220,11 @@ class PartialJSONParser:
         Raises:
             InvalidJSONError: the text so far is not the start of a valid JSON text, or breaks
                 one of the rules (see the module); or the parser was closed.
+            TypeError: ``text`` is not a ``str`` (bytes are decoded first); the parser is
+                unchanged.
         """
+        if not isinstance(text, str):
+            raise _not_text(text)
         changes = self._changes
         if self._state == _STRING and not self._in_key:
             # The usual piece of a long string, nothing in it but more of the string: one slice

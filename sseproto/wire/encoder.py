@@ -20,10 +20,12 @@ def encode_event(
     a lone half as U+FFFD.
 
     Raises:
+        TypeError: if ``data``, or ``event`` or ``id`` when given, is not a ``str``.
         ValueError: if ``event`` or ``id`` holds CR or LF (it would end the field early), ``id``
             holds NUL (the decoder must ignore such an id), or ``retry`` is not an int from 0 to
             ``MAX_RETRY`` (the decoder clamps a larger one, so it would not decode to itself).
     """
+    _check_text("data", data)
     lines = []
     if event is not None:
         _check_single_line("event", event)
@@ -49,12 +51,22 @@ def encode_comment(text: str = "") -> bytes:
 
     Multi-line text becomes several comment lines. Decoders ignore comments, and the blank line
     after it dispatches nothing.
+
+    Raises:
+        TypeError: if ``text`` is not a ``str``.
     """
+    _check_text("text", text)
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return _utf8("".join(f":{line}\n" for line in normalised.split("\n")) + "\n")
 
 
+def _check_text(field: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a str, not {type(value).__name__}")
+
+
 def _check_single_line(field: str, value: str) -> None:
+    _check_text(field, value)
     if "\n" in value or "\r" in value:
         raise ValueError(f"{field} must not contain CR or LF: {value!r}")
 

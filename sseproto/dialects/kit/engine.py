@@ -40,7 +40,7 @@ from .result import Dialect, StreamResult
 from .state import Input, StreamState, Transitions
 from .updates import ChatUpdate
 
-__all__ = ["Engine", "Updates", "not_an_event"]
+__all__ = ["Engine", "Updates", "check_event"]
 
 Updates = list[ChatUpdate] | None
 """Where updates go: a list, or None when nobody reads them (``accumulate()`` builds none)."""
@@ -48,13 +48,23 @@ Updates = list[ChatUpdate] | None
 _R = TypeVar("_R", bound=StreamResult)
 
 
-def not_an_event(value: object) -> TypeError:
-    """The error for what an accumulator's ``feed_event()`` was given instead of a decoded
-    event."""
-    return TypeError(
-        f"feed_event() takes a ServerSentEvent, not {type(value).__name__}: pass the stream's "
-        "bytes to feed(), a parsed payload to feed_chunk()"
-    )
+def check_event(value: object) -> None:
+    """Refuse what an accumulator's ``feed_event()`` was given instead of a decoded event: not a
+    :class:`ServerSentEvent`, or one whose name or data is not text.
+
+    Raises:
+        TypeError: saying what to pass instead.
+    """
+    if not isinstance(value, ServerSentEvent):
+        raise TypeError(
+            f"feed_event() takes a ServerSentEvent, not {type(value).__name__}: pass the "
+            "stream's bytes to feed(), a parsed payload to feed_chunk()"
+        )
+    for field, text in (("event", value.event), ("data", value.data)):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"feed_event() takes an event whose {field} is a str, not {type(text).__name__}"
+            )
 
 
 # Module-level aliases: reading an Enum member off its class is slow on the hot path.
@@ -205,12 +215,12 @@ class Engine(ABC, Generic[_R]):
         ``into`` when given, as :meth:`feed` does).
 
         Raises:
-            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`).
+            TypeError: ``event`` is not a :class:`ServerSentEvent` (bytes go to :meth:`feed`), or
+                its ``event`` or ``data`` is not a ``str``.
             InvalidChunkError, ProviderError, UnexpectedStreamError: ``event_index`` counts the
                 events given to this method; ``offset`` is None.
         """
-        if not isinstance(event, ServerSentEvent):
-            raise not_an_event(event)
+        check_event(event)
         updates: list[ChatUpdate] = [] if into is None else into
         self._guarded(updates, self._event, event.event, event.data)
         return updates
