@@ -265,7 +265,7 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
         """An event after message_stop: refused in strict mode; else ignored, the message being
         complete and final."""
         if self._strict:
-            raise _invalid("nothing may follow message_stop")
+            raise _invalid("nothing may follow message_stop", "$.type")
 
     def _recognise(self, payload: dict[str, Any]) -> None:
         """Until an Anthropic event arrives, check what each payload is
