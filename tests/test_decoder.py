@@ -870,6 +870,21 @@ def test_memory_of_iter_events_over_tiny_reads_stays_within_twice_the_event() ->
     assert peak_memory(work) < 2 * size + 4 * 64 * 1024
 
 
+def test_iter_events_over_one_whole_body_never_holds_all_its_events() -> None:
+    """A whole body given as one read is decoded a piece at a time, each piece's events handed
+    out before the next is decoded: consumed one by one, the events cost a piece's worth."""
+    body = b"".join(b"data: %d %b\n\n" % (i, b"x" * 90) for i in range(40_000))
+
+    def work() -> None:
+        count = 0
+        for _ in iter_events(body):
+            count += 1
+        assert count == 40_000
+
+    # All alive at once, the events would cost about twice the body.
+    assert peak_memory(work) < len(body) // 4
+
+
 @pytest.mark.parametrize("event", [b"data:\n\n", b"data:\r\r", b"id:ab\ndata:\n\n"])
 def test_one_read_of_many_tiny_events_costs_less_than_twenty_times_the_read(event: bytes) -> None:
     """The events themselves cost about ten times such a read; the work must not add as much.

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from reference_decoder import reference_decode
 
 import sseproto
+import sseproto.wire.iterate as iterate_module
 from sseproto import (
     EventTooLargeError,
     IncompleteStreamError,
@@ -362,3 +363,46 @@ def test_iterators_agree_with_the_oracle(pieces: list[bytes], cuts: list[int]) -
     expected = reference_decode(stream).events
     assert list(iter_events(chunks)) == expected
     assert asyncio.run(collect(Source(chunks).asynchronous())) == expected
+
+
+@given(
+    pieces=stream_pieces,
+    cuts=st.lists(st.integers(0, 200), max_size=10),
+    piece=st.integers(1, 12),
+    limit=st.none() | st.integers(1, 40),
+)
+def test_reads_fed_in_pieces_agree_with_the_whole_stream(
+    pieces: list[bytes], cuts: list[int], piece: int, limit: int | None
+) -> None:
+    """Reads over the piece size (a whole body) are fed a piece at a time: with a tiny piece
+    size every read is cut anywhere, and the events and any size error stay those of the whole
+    stream fed at once."""
+    stream = b"".join(pieces)
+    bounds = [0, *sorted(cut % (len(stream) + 1) for cut in cuts), len(stream)]
+    chunks = [stream[a:b] for a, b in itertools.pairwise(bounds)]
+
+    def outcome(events: Iterable[ServerSentEvent]) -> tuple[list[ServerSentEvent], object]:
+        seen: list[ServerSentEvent] = []
+        try:
+            seen.extend(events)
+        except EventTooLargeError as exc:
+            return seen, (exc.offset, exc.event_index)
+        return seen, None
+
+    async def acollect() -> tuple[list[ServerSentEvent], object]:
+        seen: list[ServerSentEvent] = []
+        try:
+            async for event in aiter_events(Source(chunks).asynchronous(), max_event_size=limit):
+                seen.append(event)
+        except EventTooLargeError as exc:
+            return seen, (exc.offset, exc.event_index)
+        return seen, None
+
+    expected = outcome(iter_events([stream], max_event_size=limit))
+    saved = iterate_module._PIECE
+    iterate_module._PIECE = piece
+    try:
+        assert outcome(iter_events(chunks, max_event_size=limit)) == expected
+        assert asyncio.run(acollect()) == expected
+    finally:
+        iterate_module._PIECE = saved
