@@ -496,6 +496,68 @@ def test_data_only_fast_path_equals_the_line_by_line_path(data: tuple[bytes, boo
         assert SSEDecoder()._interpret(stream) == slow
 
 
+# A read of a data-only stream is split whole, with the unfinished block before it: the last
+# part is the next unfinished block, whatever it holds and wherever the read ends.
+data_only_tails = st.sampled_from(
+    [b"", b"d", b"data", b"data: ", b"data: x", b"data: x\n", b"data: x\r", b"id: 1", b"\n", b"\r"]
+)
+
+
+@st.composite
+def data_only_reads(draw: st.DrawFn) -> tuple[list[bytes], bool]:
+    """A data-only stream (near misses mixed in when drawn) with an unfinished tail, in reads
+    that each end within the first line of a block: every read after the first continues an
+    unfinished block. Returns the reads and whether the stream is well formed."""
+    stream, well_formed = draw(data_only_streams())
+    eol = b"\r\n" if b"\r\n" in stream else stream[-1:]
+    tail = draw(data_only_tails)
+    blocks = [block + eol + eol for block in stream.split(eol + eol)[:-1]]
+    reads: list[bytes] = []
+    read = b""
+    for block in blocks:
+        line = len(block.split(eol)[0])
+        at = draw(st.integers(0, line)) if draw(st.booleans()) else None
+        if at is None:
+            read += block
+        else:
+            reads.append(read + block[:at])
+            read = block[at:]
+    reads.append(read + tail)
+    return reads, well_formed and eol != b"\r" and tail in (b"", b"d", b"data", b"data: x")
+
+
+@example(data=([b"data: a\n\nda", b"ta: b\n\n"], True))
+@example(data=([b"data: a\r\n\r\ndata: b\r\n\r", b"\n"], False))
+@example(data=([b"data: a\n", b"\ndata: b\n\n"], False))
+@given(data=data_only_reads())
+def test_data_only_reads_agree_with_the_oracle(data: tuple[list[bytes], bool]) -> None:
+    """Each read of a data-only stream is taken whole by the fast path when it continues an
+    unfinished block and ends within a block's first line: the events, their offsets and the
+    stream's state are the oracle's."""
+    reads, well_formed = data
+    stream = b"".join(reads)
+    oracle = reference_decode(stream)
+    with pytest.MonkeyPatch.context() as patch:
+        if well_formed and stream.decode("utf-8", "ignore").encode() == stream:
+
+            def refuse(self: SSEDecoder, data: bytes, cut: int) -> list[ServerSentEvent]:
+                raise AssertionError("the fast path must take every read of this stream")
+
+            patch.setattr(SSEDecoder, "_complete_blocks", refuse)
+        outcome = run(reads)
+    assert outcome.events == oracle.events
+    assert outcome.offsets == oracle.event_offsets
+    assert outcome.offset == len(stream)
+    assert (outcome.last_event_id, outcome.retry) == (oracle.last_event_id, oracle.retry)
+
+
+@given(data=data_only_reads(), cuts=cut_lists)
+def test_data_only_reads_cut_anywhere_agree_with_the_oracle(
+    data: tuple[list[bytes], bool], cuts: list[int]
+) -> None:
+    assert_agrees_with_oracle(b"".join(data[0]), cuts)
+
+
 def seeded_stream(seed: int, size: int) -> bytes:
     """A long stream of mostly LLM-shaped blocks, some huge, with every oddity mixed in."""
     rng = random.Random(seed)

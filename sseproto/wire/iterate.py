@@ -66,7 +66,7 @@ _HELD_READS = 256
 # handed out before the next is decoded: the events of a whole body are never all alive at once.
 # Fed whole, a 6 MB body's 20,000 events sat in one list, and building that list (fresh memory,
 # the garbage collector's passes over every event) cost more than decoding them.
-_PIECE = 64 * 1024
+_PIECE = 32 * 1024
 
 
 def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[ServerSentEvent]:
