@@ -996,6 +996,25 @@ def test_event_offset_lookups_are_linear() -> None:
     assert any(lookup_cost(1_000) < bound for _ in range(3))
 
 
+def test_event_offset_lookups_never_search_the_unfinished_block() -> None:
+    """A read of the chat wire keeps its unfinished last block with the whole ones: the lookup
+    reads only the whole ones, however long the unfinished line (10x longer may cost at most
+    40x more, as above; searching it too would cost its length squared)."""
+
+    def lookup_cost(length: int) -> float:
+        decoder = SSEDecoder()
+        events = decoder.feed(b"data: a\n\ndata: b\n\ndata: " + b"x" * length)
+        started = time.process_time()
+        offsets = [decoder.event_offset(index) for index in range(len(events))]
+        elapsed = time.process_time() - started
+        assert offsets == [0, 9]
+        return elapsed
+
+    small = min(lookup_cost(1_000) for _ in range(5))
+    bound = 40 * small + 0.001
+    assert any(lookup_cost(10_000) < bound for _ in range(3))
+
+
 def test_offset_counts_every_byte_fed() -> None:
     decoder = SSEDecoder()
     assert decoder.offset == 0

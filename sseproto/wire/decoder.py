@@ -153,11 +153,12 @@ class SSEDecoder:
         self._closed = False
         # Set once the decoder cannot go on: an oversized event, or feed() after close().
         self._failure: Exception | None = None
-        # The block interpreted by the latest feed(), kept so event_offset() can locate its events:
-        # (bytes, stream offset, index of its first event); its events end at _dispatched.
-        self._last: tuple[bytes, int, int] = (b"", 0, 0)
+        # The blocks interpreted by the latest feed(), kept so event_offset() can locate their
+        # events: (bytes, how many of them are whole blocks (the rest is the unfinished block),
+        # stream offset, index of the first event); their events end at _dispatched.
+        self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
         # The stream offsets of the events of _last, computed when first asked for.
-        self._located: tuple[tuple[bytes, int, int], list[int]] = (self._last, [])
+        self._located: tuple[tuple[bytes, int, int, int], list[int]] = (self._last, [])
 
     @property
     def last_event_id(self) -> str:
@@ -196,13 +197,13 @@ class SSEDecoder:
         An event starts at the first line of its block (an ``id:`` or comment line before its
         ``data:`` belongs to it).
         """
-        block, start, first = self._last
+        block, end, start, first = self._last
         if not first <= index < self._dispatched:
             return None
         located, starts = self._located
         if located is not self._last:
             # Found once per read on the first question, so asking for every event stays linear.
-            starts = [start + at for at, has_data, _ in _blocks(block) if has_data]
+            starts = [start + at for at, has_data, _ in _blocks(block, end) if has_data]
             self._located = (self._last, starts)
         return starts[index - first]
 
@@ -304,7 +305,7 @@ class SSEDecoder:
         self._merge_at = _MERGED_READS
         first = self._dispatched
         self._dispatched = first + len(events)
-        self._last = (buffer, start, first)
+        self._last = (buffer, len(buffer) - len(rest), start, first)
         return events
 
     def _merge_small_reads(self) -> None:
@@ -355,7 +356,7 @@ class SSEDecoder:
         self._closed = True
         self._failure = RuntimeError("feed() called after close()")
         self._guarded = True
-        self._last = (b"", 0, self._dispatched)
+        self._last = (b"", 0, 0, self._dispatched)
         unfinished = b"".join(self._pieces)
         # Only lines with a line end count (at the end of the stream a final CR is one).
         complete = unfinished[: max(unfinished.rfind(b"\n"), unfinished.rfind(b"\r")) + 1]
@@ -401,7 +402,7 @@ class SSEDecoder:
         else:
             events = self._interpret(complete)
         self._dispatched = first + len(events)
-        self._last = (block, block_start, first)
+        self._last = (block, len(block), block_start, first)
         if oversized is None and (
             self._pending < limit or self._pending - _leading_line_ends(rest) < limit
         ):
@@ -661,15 +662,17 @@ def _segment_end(block: bytes, position: int, has_cr: bool) -> int:
         position, width = stop, width * 2
 
 
-def _blocks(block: bytes) -> Iterator[tuple[int, bool, int]]:
-    """Yield (start, has_data, blank) for each blank-line-terminated block in ``block``.
+def _blocks(block: bytes, end: int | None = None) -> Iterator[tuple[int, bool, int]]:
+    """Yield (start, has_data, blank) for each blank-line-terminated block in ``block[:end]``.
 
     The block's lines run from ``start`` to ``blank``, where its blank line starts. A lone blank
     line is a block with ``start == blank``.
     """
     start = 0
     has_data = False
-    for match in _LINE.finditer(block):
+    # Bounded by end, not by slicing: an unfinished line after it is never searched (the line
+    # pattern fails on it at every position, quadratic in its length).
+    for match in _LINE.finditer(block, 0, len(block) if end is None else end):
         line = match.group(1)
         if not line:
             yield start, has_data, match.start()
