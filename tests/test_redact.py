@@ -178,6 +178,16 @@ def test_harmless_names_are_kept(name: str) -> None:
         (f"invalid key {KEY} given", "invalid key <redacted> given"),
         (f"key AIza{SECRET}0123456789", "key <redacted>"),
         ("peer closed connection without sending complete message body", None),
+        (
+            f'body \'{{\\"api_key\\": \\"{SECRET}\\"}}\'',
+            'body \'{\\"api_key\\": \\"<redacted>\\"}\'',
+        ),
+        (f"headers [('x-api-key', '{SECRET}')]", "headers [('x-api-key', '<redacted>')]"),
+        (f"{{b'x-api-key': b'{SECRET}'}}", "{b'x-api-key': b'<redacted>'}"),
+        (f'{{"keys": ["{SECRET}", "{KEY}"], "n": 1}}', '{"keys": <redacted>, "n": 1}'),
+        (f'{{"auth": {{"value": "{SECRET}"}}, "n": 1}}', '{"auth": <redacted>, "n": 1}'),
+        (f"api_key: [{SECRET}", "api_key: <redacted>"),
+        (f"Bearer: {SECRET}", "Bearer: <redacted>"),
     ],
 )
 def test_credentials_in_free_text_are_redacted(message: str, redacted: str | None) -> None:
@@ -199,3 +209,33 @@ def test_a_transport_errors_message_is_redacted_in_the_sidecar(tmp_path: Path) -
 def test_redaction_is_idempotent(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+# The shapes a secret-named pair takes in an error's message: a query or header line, JSON (also
+# inside a JSON string, its quotes escaped), a Python repr of a dict or of header pairs (as str or
+# as bytes), a list or an object as the value.
+PAIR_SHAPES = [
+    "{name}={value}",
+    "{name}: {value}",
+    '"{name}": "{value}"',
+    "'{name}': '{value}'",
+    '\\"{name}\\": \\"{value}\\"',
+    "('{name}', '{value}')",
+    "(b'{name}', b'{value}')",
+    '"{name}": ["x", "{value}"]',
+    '"{name}": {{"value": "{value}"}}',
+    "{name}: Bearer {value}",
+]
+
+
+@given(
+    shape=st.sampled_from(PAIR_SHAPES),
+    name=st.sampled_from(["api_key", "Authorization", "x-goog-api-key", "accessToken", "Cookie"]),
+    value=st.from_regex(r"[A-Za-z0-9_-]{12,30}", fullmatch=True),
+    around=st.tuples(*[st.text(alphabet=" .,;:()[]{}'\"=&?/\n", max_size=8)] * 2),
+)
+def test_a_secret_named_value_is_redacted_in_every_shape(
+    shape: str, name: str, value: str, around: tuple[str, str]
+) -> None:
+    text = f"{around[0]} {shape.format(name=name, value=value)} {around[1]}"
+    assert value not in redact(text)
