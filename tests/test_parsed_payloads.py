@@ -5,6 +5,7 @@ engine; and ``feed_event`` refuses what is not an event."""
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
@@ -146,6 +147,40 @@ def test_a_payload_sharing_containers_is_refused_before_its_copy_explodes(
     with pytest.raises(InvalidChunkError, match="more than 10000 values"):
         copy_payload(shared)
     assert MAX_VALUES == 16 * 1024 * 1024
+
+
+def test_a_payload_sharing_containers_is_refused_long_before_its_copy_reaches_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Copied up to this bound, the payload below takes seconds and some 60 MB; counted without
+    # copying once the copy passes a fixed point far below it, a few MB.
+    monkeypatch.setattr("sseproto.dialects.kit.payload.MAX_VALUES", 1 << 20)
+    shared: Any = [0]
+    for _ in range(100):
+        shared = [shared, shared]
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidChunkError, match=f"more than {1 << 20} values"):
+            copy_payload(shared)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024
+
+
+def test_a_large_payload_sharing_a_container_within_the_bound_is_copied_whole() -> None:
+    shared = {"k": [1, "x"]}
+    payload = [shared, [{"n": index} for index in range(50_000)], shared]
+    copied = copy_payload(payload)
+    assert copied == payload
+    assert copied[0] is not copied[2]
+
+
+def test_a_wide_cycle_is_refused_as_nested_too_deeply() -> None:
+    cycle: list[Any] = []
+    cycle.extend([cycle] * 1000)
+    with pytest.raises(InvalidChunkError, match="nested too deeply"):
+        copy_payload(cycle)
 
 
 def test_a_cycle_is_refused_as_nested_too_deeply() -> None:

@@ -143,6 +143,8 @@ def parse_json(data: str) -> Any:
 
 # Values shared as they are, being immutable and JSON already (ints are checked for their size).
 _KEPT = frozenset((str, bool, type(None)))
+# Values that are no container, told at once.
+_SCALARS = frozenset((str, bool, type(None), int, float))
 
 # An int with fewer bits than this has fewer than 4300 digits, the default limit of int <-> str
 # conversion, which json.loads and json.dumps both apply: a larger one is checked by converting it.
@@ -153,6 +155,12 @@ _SAFE_INT_BITS = 14_000
 # (16 MiB by default: fewer than 8 million values); a parsed one can share a container many times
 # over (x = [x, x], a hundred times: 2**100 values once copied), so the copy counts what it makes.
 MAX_VALUES = 16 * 1024 * 1024
+
+# How many values a copy makes before it counts, without copying, how many the whole payload holds
+# (each shared container counted once): a payload of a few dozen containers shared over and over
+# is refused then, instead of after MAX_VALUES values copied (a minute and a gigabyte). Chunks hold
+# far fewer values, so they never pay for the count.
+_COUNT_AT = 1 << 16
 
 
 def wire_fields(payload: Any) -> Any:
@@ -188,12 +196,16 @@ def copy_payload(payload: Any) -> Any:
     stack: list[tuple[Any, Any, int]] = []
     root = payload if type(payload) in _KEPT else _copy_value(payload, 1, stack)
     values = 1
+    limit = min(_COUNT_AT, MAX_VALUES)
     while stack:
         source, target, depth = stack.pop()
         depth += 1
         values += len(source)
-        if values > MAX_VALUES:
-            raise InvalidChunkError(f"the payload holds more than {MAX_VALUES} values")
+        if values > limit:
+            if limit == MAX_VALUES:
+                raise InvalidChunkError(f"the payload holds more than {MAX_VALUES} values")
+            _check_size(payload)
+            limit = MAX_VALUES
         if type(target) is dict:
             for key, child in source.items():
                 if type(key) is not str:
@@ -203,6 +215,43 @@ def copy_payload(payload: Any) -> Any:
             for child in source:
                 target.append(child if type(child) in _KEPT else _copy_value(child, depth, stack))
     return root
+
+
+def _check_size(payload: Any) -> None:
+    """Refuse ``payload`` if its copy would hold more than :data:`MAX_VALUES` values, or never
+    end (a cycle), counting without copying: each container once, its count remembered for
+    every other place it is shared in.
+
+    Raises:
+        InvalidChunkError: as :func:`copy_payload` words it.
+    """
+    counts: dict[int, int] = {}  # id -> the values a container stands for, once counted
+    open_: set[int] = set()  # the containers whose contents are being counted
+    # A container to count, with None; or counted, with the containers it holds.
+    stack: list[tuple[Any, list[Any] | None]] = [(payload, None)]
+    while stack:
+        node, inner = stack.pop()
+        key = id(node)
+        if inner is not None:
+            open_.discard(key)
+            total = len(node)
+            for child in inner:
+                total += counts[id(child)]
+            if total > MAX_VALUES:
+                raise InvalidChunkError(f"the payload holds more than {MAX_VALUES} values")
+            counts[key] = total
+        elif key in open_:
+            # A container inside itself: its copy would nest without end.
+            raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
+        elif key not in counts:
+            open_.add(key)
+            inner = [
+                child
+                for child in (node.values() if isinstance(node, Mapping) else node)
+                if type(child) not in _SCALARS and isinstance(child, (list, dict, tuple, Mapping))
+            ]
+            stack.append((node, inner))
+            stack.extend((child, None) for child in inner)
 
 
 def _copy_value(value: Any, depth: int, stack: list[tuple[Any, Any, int]]) -> Any:
