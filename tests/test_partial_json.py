@@ -585,12 +585,12 @@ def test_close_returns_the_value_again_and_refuses_more_text() -> None:
 # fall back. A parser fed the text so far in one piece reads it all with the loop: the oracle.
 
 LONG_STRING = st.lists(STRING_PART, min_size=1, max_size=40).map("".join)
-STRING_CORRUPTION = st.sampled_from(["\x00", "\x1f", "\\", '"', "\\x", "\\u12", "\n"])
+STRING_CORRUPTION = st.sampled_from(["\x00", "\x1f", "\\", '"', "\\x", "\\\\\\x", "\\u12", "\n"])
 
 
 @given(
     st.lists(LONG_STRING, min_size=1, max_size=3),
-    st.lists(st.integers(1, 12), min_size=1, max_size=50),
+    st.lists(st.one_of(st.integers(1, 3), st.integers(1, 12)), min_size=1, max_size=50),
     st.data(),
 )
 def test_pieces_inside_a_string_read_as_the_loop_reads_them(
@@ -603,8 +603,8 @@ def test_pieces_inside_a_string_read_as_the_loop_reads_them(
         + ", ".join('"' + string + '"' for string in strings[1:])
         + "]}"
     )
-    if data.draw(st.booleans()):
-        at = data.draw(st.integers(0, len(text)))
+    if data.draw(st.booleans()):  # something the loop must refuse, inside the first string
+        at = data.draw(st.integers(len('{"first": "'), len('{"first": "') + len(strings[0])))
         text = text[:at] + data.draw(STRING_CORRUPTION) + text[at:]
     bounds = [0]
     while bounds[-1] < len(text):
@@ -648,6 +648,14 @@ def test_a_piece_of_escaped_string_text_is_one_change() -> None:
     assert parser.feed_changes("\\ude00z\\") == [JSONTextAppended(("code",), GRIN + "z")]
     assert parser.feed_changes('n"}') == [JSONTextAppended(("code",), "\n")]
     assert parser.close() == {"code": 'x\tif a \\ b: "c"\ny' + GRIN + "z\n"}
+    # An escape cut by the end of a piece, refused by the next one: at its second character.
+    for cut in ("ab\\", "ab\\\\\\"):
+        parser = PartialJSONParser()
+        parser.feed('["')
+        parser.feed(cut)
+        with pytest.raises(InvalidJSONError) as caught:
+            parser.feed("x")
+        assert caught.value.offset == 2 + len(cut)
 
 
 @pytest.mark.parametrize("piece", [b'"ab"', bytearray(b"1"), ["[", "]"], None, 1])

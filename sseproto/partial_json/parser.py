@@ -226,17 +226,31 @@ class PartialJSONParser:
         if not isinstance(text, str):
             raise _not_text(text)
         changes = self._changes
-        if self._state == _STRING and not self._in_key:
+        state = self._state
+        if (state == _STRING or (state == _ESCAPE and self._escape == "\\")) and not self._in_key:
             # The usual piece of a long string, nothing in it but more of the string: one slice
-            # more, without the parsing loop.
-            special = _string_special(text)
+            # more, without the parsing loop. (A backslash that ended the piece before, and one
+            # that ends this one, are read here too: the usual escapes are two characters, and
+            # one in five pieces of escaped text cuts one.)
+            whole = text if state == _STRING else "\\" + text
+            special = _string_special(whole)
+            cut = False
             if special is None:
-                run: str | None = text
+                run: str | None = whole
             elif special[0] == "\\":
-                run = _string_run(text)
+                trailing = len(whole) - len(whole.rstrip("\\"))
+                cut = trailing % 2 == 1
+                run = _string_run(whole[:-1] if cut else whole)
             else:  # the string ends (or a control character)
                 run = None
             if run is not None:
+                if cut:
+                    self._state = _ESCAPE
+                    self._escape = "\\"
+                    self._token_start = self._offset + len(text) - 1
+                elif state == _ESCAPE:
+                    self._state = _STRING
+                    self._escape = ""
                 pieces = self._pieces
                 pieces.append(run)
                 self._offset += len(text)
@@ -606,8 +620,8 @@ _scanstring: Callable[[str, int], tuple[str, int]] = vars(json.JSONDecoder())["p
 def _string_run(text: str) -> str | None:
     """``text`` decoded, when it is string text and whole escapes, but no ``\\u`` escape (which
     could be half of a surrogate pair); else None, for the parsing loop to read: a quote that ends
-    the string, a control character, an escape cut by the end of the piece."""
-    if "\\u" in text or text[-1] == "\\":
+    the string, a control character, a ``\\u`` escape."""
+    if "\\u" in text:
         return None
     try:
         run, end = _scanstring(text + '"', 0)
