@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .errors import InvalidJSONError
 
@@ -91,10 +91,16 @@ _WHITESPACE = " \t\n\r"
 # What ends a string's plain text: a quote, a backslash, or a control character (which JSON
 # strings must escape).
 _string_special = re.compile(r'["\\\x00-\x1f]').search
-# The usual object key, read in one match: without escapes, whole, with its colon (and, after a
-# value, the comma before it).
-_plain_key = re.compile(r'"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*').match
-_next_plain_key = re.compile(r',[ \t\n\r]*"([^"\\\x00-\x1f]*)"[ \t\n\r]*:[ \t\n\r]*').match
+# An object key read in one match from its opening quote (and, after a value, from the comma
+# before it): group 1 is its text up to a quote, a backslash, a control character or the end of
+# the piece; group 2, when the key ends there whole, its closing quote and colon. Without group 2
+# the key goes on as a string (cut by the end of the piece, or holding an escape).
+# (Never None from an opening quote: that alone matches.)
+_key = cast(
+    Callable[[str, int], "re.Match[str]"],
+    re.compile(r'"([^"\\\x00-\x1f]*)(?:("[ \t\n\r]*:[ \t\n\r]*)|)').match,
+)
+_next_key = re.compile(r',[ \t\n\r]*"([^"\\\x00-\x1f]*)(?:("[ \t\n\r]*:[ \t\n\r]*)|)').match
 # A whole number (RFC 8259 section 6); groups 1 and 2 say it is a float.
 _number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").match
 _NUMBER_CHARS = frozenset("-+0123456789.eE")
@@ -333,11 +339,19 @@ class PartialJSONParser:
                     c = text[i]
                     if c == ",":
                         if in_object:
-                            match = _next_plain_key(text, i)
+                            # The next key whole with its colon, or its text so far, read on
+                            # as a string: as from a key's quote in state _KEY.
+                            match = _next_key(text, i)
                             if match is not None:
-                                key = match[1]
-                                state = _VALUE
                                 i = match.end()
+                                if match.lastindex == 2:
+                                    key = match[1]
+                                    state = _VALUE
+                                else:
+                                    in_key = True
+                                    state = _STRING
+                                    if match[1]:
+                                        pieces.append(match[1])
                                 continue
                             state = _KEY
                         elif top is not None:
@@ -430,15 +444,16 @@ class PartialJSONParser:
                 elif state in (_FIRST_KEY, _KEY):
                     c = text[i]
                     if c == '"':
-                        match = _plain_key(text, i)
-                        if match is not None:
+                        match = _key(text, i)
+                        i = match.end()
+                        if match.lastindex == 2:
                             key = match[1]
                             state = _VALUE
-                            i = match.end()
                         else:
                             in_key = True
                             state = _STRING
-                            i += 1
+                            if match[1]:
+                                pieces.append(match[1])
                     elif c in _WHITESPACE:
                         i += 1
                     elif c == "}" and state == _FIRST_KEY:
