@@ -667,3 +667,38 @@ def test_a_piece_that_is_not_text_is_a_type_error_and_changes_nothing(piece: Any
             getattr(parser, feed)(piece)
         parser.feed('c"}')
         assert parser.close() == {"a": "bc"}
+
+
+# An object key is read in one match, whole with its colon or, cut by the end of the piece or
+# holding an escape, as far as it goes; these texts are objects of many members, fed in small
+# pieces, so that the pieces cut keys everywhere.
+MEMBERS = st.lists(
+    st.tuples(WHITESPACE, STRING, WHITESPACE, WHITESPACE, st.one_of(STRING, NUMBER, LITERAL)),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(MEMBERS, st.lists(st.integers(1, 6), min_size=1, max_size=20), st.data())
+def test_keys_cut_anywhere_read_as_whole_keys_are(
+    members: list[tuple[str, str, str, str, str]], sizes: list[int], data: st.DataObject
+) -> None:
+    text = "{" + ",".join(a + key + b + ":" + c + value for a, key, b, c, value in members) + "}"
+    if data.draw(st.booleans()):
+        at = data.draw(st.integers(0, len(text)))
+        text = text[:at] + data.draw(CORRUPTION) + text[at:]
+    bounds = [0]
+    while bounds[-1] < len(text):
+        bounds.append(min(len(text), bounds[-1] + sizes[len(bounds) % len(sizes)]))
+    parser = PartialJSONParser()
+    for start, end in pairwise(bounds):
+        whole = PartialJSONParser()
+        try:
+            whole.feed(text[:end])
+        except InvalidJSONError as refused:
+            with pytest.raises(InvalidJSONError) as caught:
+                parser.feed(text[start:end])
+            assert caught.value.offset == refused.offset
+            return
+        parser.feed(text[start:end])
+        assert same(parser.value, whole.value)
