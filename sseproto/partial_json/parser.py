@@ -1,16 +1,17 @@
 """An incremental JSON parser: text in pieces of any size, the value parsed so far after each.
 
 Strategy: every character is consumed once. A run of plain string text is found by one regex
-match and kept as a slice; structure is read a character at a time; only a token cut by the end of
-a piece (a number, a literal, an escape, a key) is held, in a small buffer, until a later piece
-decides it. The value is built in place, one container at a time, so a piece costs the same
+match and kept as a slice; an object key is read by one match, whole with its colon or as far as
+the piece goes; the rest of the structure is read a character at a time; only a token cut by the
+end of a piece (a number, a literal, an escape, a key) is held, in a small buffer, until a later
+piece decides it. The value is built in place, one container at a time, so a piece costs the same
 whether the text so far is 20 KB or 1 MB. The string being read is kept as a list of slices and
 joined only when :attr:`PartialJSONParser.value` is read (and once more when it ends); the changes
 a piece made can be had instead, as the text appended, so following a long string costs nothing
 per piece either. A piece wholly inside a string skips the parsing loop: plain text is one slice
-more, and text with escapes is decoded in one call of the C string reader of ``json.loads`` (but
-for a ``\\u`` escape, which may be half of a surrogate pair, or an escape cut by the end of the
-piece: those the loop reads).
+more, and text with escapes is decoded in one call of the C string reader of ``json.loads`` (a
+backslash that ends the piece is held for the next one; a ``\\u`` escape, which may be half of a
+surrogate pair, is left to the loop).
 
 The rules are those of every JSON payload sseproto reads (``parse_json`` in the dialect kit): the
 value equals ``json.loads`` of the whole text, except that ``NaN``, ``Infinity``, floats that
