@@ -24,6 +24,7 @@ from sseproto import (
     ChatCompletion,
     ChatUpdate,
     ContentDelta,
+    EventTooLargeError,
     GeminiResponse,
     IncompleteStreamError,
     InvalidChunkError,
@@ -37,6 +38,7 @@ from sseproto import (
 )
 from sseproto._cli import main as cli
 from sseproto.dialects.kit.detect import recognise
+from sseproto.dialects.kit.drive import _HOLD, _framed
 from sseproto.dialects.registry import ACCUMULATORS
 from sseproto.fixtures.format import sidecar_path
 from sseproto.httpx import connect_sse
@@ -531,6 +533,72 @@ def test_a_generator_source_is_closed_when_reading_stops_early_or_fails() -> Non
 
     source = Source([chunk("a"), b"data: {not json}\n\n", chunk("c")])
     assert asyncio.run(fail(source)) and source.read == 2
+
+
+# -- reads without a line end ---------------------------------------------------------------
+
+
+def _without_line_ends(data: bytes) -> bytes:
+    return data.replace(b"\n", b"x").replace(b"\r", b"x")
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=40).map(_without_line_ends),
+            st.binary(min_size=1, max_size=3000).map(_without_line_ends),
+            st.binary(max_size=40),
+            st.builds(bytearray, st.binary(max_size=8)),
+        ),
+        max_size=40,
+    )
+)
+def test_reads_without_a_line_end_are_held_until_the_next_that_has_one(reads: list[Any]) -> None:
+    handed = list(_framed(iter(reads)))
+    assert b"".join(handed) == b"".join(reads)
+    assert [data for data in handed if type(data) is not bytes] == [
+        data for data in reads if type(data) is not bytes
+    ]
+    # Where a read with a line end, or one that is not bytes, ends; where one that is not
+    # bytes starts.
+    ends, others = set(), set()
+    position = 0
+    for data in reads:
+        if type(data) is not bytes:
+            others.add(position)
+        position += len(data)
+        if type(data) is not bytes or b"\n" in data or b"\r" in data:
+            ends.add(position)
+    # What is handed on ends where such a read ends, before a read that is not bytes, at the
+    # end, or once _HOLD bytes are held; and never holds such a read's end back.
+    position = 0
+    for data in handed:
+        start, position = position, position + len(data)
+        assert position in ends | others | {len(b"".join(reads))} or len(data) >= _HOLD
+        assert not [end for end in ends if start < end < position]
+
+
+def test_bytes_held_without_a_line_end_count_when_the_source_fails() -> None:
+    reads = [chunk("Hel"), b"data: {", b'"id": "c1"']
+    for name, read in READERS.items():
+        cause = ConnectionResetError()
+        error = failure_of(lambda r=read, c=cause: r(failing(reads, c), dialect="chat"))
+        assert type(error) is IncompleteStreamError, name
+        assert (error.offset, error.event_index) == (len(b"".join(reads)), 1), name
+    for name, aread in AREADERS.items():
+        cause = ConnectionResetError()
+        error = failure_of(lambda r=aread, c=cause: r(afailing(reads, c), dialect="chat"))
+        assert type(error) is IncompleteStreamError, name
+        assert (error.offset, error.event_index) == (len(b"".join(reads)), 1), name
+
+
+def test_a_line_that_never_ends_still_meets_the_size_limit() -> None:
+    for name, reader in READERS.items():
+        source = Source([b"x"] * 100_000)
+        with pytest.raises(EventTooLargeError):
+            reader(source.sync(), dialect="chat", max_event_size=100)
+        # Read no further than _HOLD bytes past the limit.
+        assert source.read <= 100 + _HOLD, name
 
 
 def test_a_record_wrapper_finishes_its_sidecar_when_the_reader_fails(tmp_path: Path) -> None:

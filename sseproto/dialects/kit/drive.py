@@ -12,7 +12,14 @@ same for every dialect:
    The source, when it is a generator, is closed however the loop ends (the end of the stream,
    an error, or a consumer leaving early), so that its ``finally`` blocks run now (a
    recording's sidecar is written, a response closed).
-3. Source failures: an exception raised by the source itself carries what was rebuilt. An
+3. Reads without a line end: such a read cannot complete an event (only a blank line does),
+   so it is held and handed on joined with the next read that has one (:func:`_framed`),
+   instead of costing a call into the accumulator and its decoder each: reads of a few bytes,
+   as a proxy flushing every token sends them, cost a ``bytes`` check, two byte searches and
+   an append. Nothing is held past ``_HOLD`` bytes, nor past the end of the reads or a
+   failure of the source: the held bytes are handed on first, so that the accumulator has
+   consumed every byte before the loop ends or reports the failure.
+4. Source failures: an exception raised by the source itself carries what was rebuilt. An
    :class:`IncompleteStreamError` (an adapter's cut or idle timeout, a replayed transport
    error) is given the ``partial``, ``offset`` and ``event_index`` it lacks; another
    :class:`StreamError` (an adapter's rejected response) is the source's own verdict and passes
@@ -37,6 +44,12 @@ __all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
 
 _STREAMING = StreamState.STREAMING
 _R = TypeVar("_R", covariant=True)
+# The most bytes of reads without a line end held before they are handed on anyway: it bounds
+# what is held beyond the accumulator's own limit, and a stream that never ends a line still
+# reaches the decoder's size check.
+_HOLD = 4096
+_LF = 10
+_CR = 13
 
 
 class Accumulator(Protocol[_R]):
@@ -102,8 +115,9 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None  # an error of the accumulator's, not of the source
+    framed = _framed(reads)
     try:
-        for data in reads:
+        for data in framed:
             try:
                 # No one reads the updates: let the accumulator skip building them.
                 feed(data, None)
@@ -121,6 +135,7 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
             raise
         _raise_source_failure(accumulator, error)
     finally:
+        framed.close()
         if isinstance(reads, Generator):
             reads.close()
     return accumulator.result()
@@ -135,8 +150,9 @@ def iterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
+    framed = _framed(reads)
     try:
-        for data in reads:
+        for data in framed:
             updates: list[ChatUpdate] = []
             try:
                 feed(data, updates)
@@ -157,6 +173,7 @@ def iterate(
             raise
         _raise_source_failure(accumulator, error)
     finally:
+        framed.close()
         if isinstance(reads, Generator):
             reads.close()
     yield from accumulator.close()
@@ -167,8 +184,9 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None
+    framed = _aframed(reads)
     try:
-        async for data in reads:
+        async for data in framed:
             try:
                 feed(data, None)
             except Exception as error:
@@ -185,6 +203,7 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
             raise
         _raise_source_failure(accumulator, error)
     finally:
+        await framed.aclose()
         if isinstance(reads, AsyncGenerator):
             await reads.aclose()
     return accumulator.result()
@@ -197,8 +216,9 @@ async def aiterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
+    framed = _aframed(reads)
     try:
-        async for data in reads:
+        async for data in framed:
             updates: list[ChatUpdate] = []
             try:
                 feed(data, updates)
@@ -220,10 +240,76 @@ async def aiterate(
             raise
         _raise_source_failure(accumulator, error)
     finally:
+        await framed.aclose()
         if isinstance(reads, AsyncGenerator):
             await reads.aclose()
     for update in accumulator.close():
         yield update
+
+
+def _framed(reads: Iterator[BytesLike]) -> Generator[BytesLike, None, None]:
+    """The reads of ``reads``, those without a line end held and joined to the next read (see
+    the module); a failure of the source is raised after the held bytes are handed on."""
+    held: list[bytes] = []
+    size = 0
+    try:
+        for data in reads:
+            if type(data) is bytes:
+                if _LF not in data and _CR not in data:
+                    held.append(data)
+                    size += len(data)
+                    if size < _HOLD:
+                        continue
+                    data = b""
+                if held:
+                    held.append(data)
+                    data = b"".join(held)
+                    held.clear()
+                    size = 0
+            elif held:
+                # Not bytes: handed on as it came (the accumulator refuses what is not
+                # bytes-like, or copies a bytearray), after the bytes before it.
+                yield b"".join(held)
+                held.clear()
+                size = 0
+            yield data
+    except Exception:
+        if held:
+            yield b"".join(held)
+        raise
+    if held:
+        yield b"".join(held)
+
+
+async def _aframed(reads: AsyncIterator[BytesLike]) -> AsyncGenerator[BytesLike, None]:
+    """The async twin of :func:`_framed`."""
+    held: list[bytes] = []
+    size = 0
+    try:
+        async for data in reads:
+            if type(data) is bytes:
+                if _LF not in data and _CR not in data:
+                    held.append(data)
+                    size += len(data)
+                    if size < _HOLD:
+                        continue
+                    data = b""
+                if held:
+                    held.append(data)
+                    data = b"".join(held)
+                    held.clear()
+                    size = 0
+            elif held:
+                yield b"".join(held)
+                held.clear()
+                size = 0
+            yield data
+    except Exception:
+        if held:
+            yield b"".join(held)
+        raise
+    if held:
+        yield b"".join(held)
 
 
 def _following(target: Accumulator[Any]) -> Accumulator[Any] | None:
