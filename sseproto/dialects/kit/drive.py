@@ -48,8 +48,6 @@ _R = TypeVar("_R", covariant=True)
 # what is held beyond the accumulator's own limit, and a stream that never ends a line still
 # reaches the decoder's size check.
 _HOLD = 4096
-_LF = 10
-_CR = 13
 
 
 class Accumulator(Protocol[_R]):
@@ -251,18 +249,19 @@ def _framed(reads: Iterator[BytesLike]) -> Generator[BytesLike, None, None]:
     """The reads of ``reads``, those without a line end held and joined to the next read (see
     the module); a failure of the source is raised after the held bytes are handed on."""
     held: list[bytes] = []
+    hold = held.append
     size = 0
     try:
         for data in reads:
-            if type(data) is bytes:
-                if _LF not in data and _CR not in data:
-                    held.append(data)
+            if data.__class__ is bytes:
+                if 10 not in data and 13 not in data:  # LF, CR: a memchr each
+                    hold(data)
                     size += len(data)
                     if size < _HOLD:
                         continue
                     data = b""
                 if held:
-                    held.append(data)
+                    hold(data)
                     data = b"".join(held)
                     held.clear()
                     size = 0
@@ -284,18 +283,19 @@ def _framed(reads: Iterator[BytesLike]) -> Generator[BytesLike, None, None]:
 async def _aframed(reads: AsyncIterator[BytesLike]) -> AsyncGenerator[BytesLike, None]:
     """The async twin of :func:`_framed`."""
     held: list[bytes] = []
+    hold = held.append
     size = 0
     try:
         async for data in reads:
-            if type(data) is bytes:
-                if _LF not in data and _CR not in data:
-                    held.append(data)
+            if data.__class__ is bytes:
+                if 10 not in data and 13 not in data:  # LF, CR: a memchr each
+                    hold(data)
                     size += len(data)
                     if size < _HOLD:
                         continue
                     data = b""
                 if held:
-                    held.append(data)
+                    hold(data)
                     data = b"".join(held)
                     held.clear()
                     size = 0

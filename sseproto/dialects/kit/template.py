@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
+from operator import length_hint
 from typing import Any, NamedTuple
 
 from ...wire.events import ServerSentEvent
@@ -91,17 +92,7 @@ class Template:
     Built by :func:`learn`, never directly.
     """
 
-    __slots__ = (
-        "_after",
-        "_head",
-        "_joint",
-        "_leaf",
-        "_name",
-        "_pad",
-        "_spaced",
-        "_start",
-        "_tail",
-    )
+    __slots__ = ("_pad", "_reading")
 
     def __init__(
         self,
@@ -115,18 +106,15 @@ class Template:
         # head ends with a hole's opening quote, joint (between two holes) starts with the first
         # one's closing quote and ends with the second's opening one, tail starts with the last
         # hole's closing quote: a hole ends where the text after it begins, quote included.
-        self._name = name
-        self._head = head
-        self._start = len(head)
-        self._joint = joint
         # A tail ending in a brace fits any run of spaces before that brace (Anthropic pads its
-        # events so, by a random length): whitespace between two tokens changes no parse.
-        self._spaced = tail.endswith("}")
-        if self._spaced:
-            tail = tail[:-1].rstrip(" ")
-        self._tail = tail
-        self._after = len(tail) - 1
-        self._leaf = leaf
+        # events so, by a random length): whitespace between two tokens changes no parse. It is
+        # kept without them (bare), and whole: what an event without them ends with exactly.
+        spaced = tail.endswith("}")
+        bare = tail[:-1].rstrip(" ") if spaced else tail
+        whole = bare + "}" if spaced else tail
+        # Everything read() needs, in one tuple: a read of a few events (tiny reads bring one)
+        # loads one attribute instead of ten.
+        self._reading = (name, head, len(head), joint, whole, spaced, bare, len(bare) - 1, leaf)
         self._pad = pad
 
     def read(
@@ -143,22 +131,17 @@ class Template:
         hole holds what the JSON scanner would refuse (a raw control character, a bad escape, a
         missing closing quote): the full path then says why.
         """
-        name, head, start, tail, after = (
-            self._name,
-            self._head,
-            self._start,
-            self._tail,
-            self._after,
-        )
-        spaced = self._spaced
-        pieces, update, keeps_empty = self._leaf
+        name, head, start, joint, whole, spaced, bare, after, leaf = self._reading
+        pieces, update, keeps_empty = leaf
         append = pieces.append
         scan = scan_string
-        joint = self._joint
         found: ServerSentEvent | None = None
-        count = 0
         pad: str | None = None
-        # Two loops, one per number of holes: this is the hottest code of the engines.
+        # Counted from what is left in the iterator, not per event.
+        before = length_hint(events)
+        # Two loops, one per number of holes: this is the hottest code of the engines. The text
+        # after the last hole is compared whole with one slice (an event ends there); only
+        # when that fails is it tried as the bare tail, spaces and the final brace.
         if joint is None:
             for event in events:
                 text = event.data
@@ -168,14 +151,7 @@ class Template:
                     except ValueError:
                         found = event
                         break
-                    rest = end + after
-                    size = len(text)
-                    if text.startswith(tail, end - 1) and (
-                        text.endswith("}") and text.count(" ", rest, size - 1) == size - 1 - rest
-                        if spaced
-                        else rest == size
-                    ):
-                        count += 1
+                    if text[end - 1 :] == whole or (spaced and _spaced(text, end, bare, after)):
                         if value:
                             append(value)
                             if updates is not None and update is not None:
@@ -199,14 +175,7 @@ class Template:
                     except ValueError:
                         found = event
                         break
-                    rest = end + after
-                    size = len(text)
-                    if text.startswith(tail, end - 1) and (
-                        text.endswith("}") and text.count(" ", rest, size - 1) == size - 1 - rest
-                        if spaced
-                        else rest == size
-                    ):
-                        count += 1
+                    if text[end - 1 :] == whole or (spaced and _spaced(text, end, bare, after)):
                         pad = held
                         if value:
                             append(value)
@@ -222,7 +191,19 @@ class Template:
             # path runs, which may fail and take a snapshot.
             into, key = self._pad
             into[key] = pad
-        return found, count
+        return found, before - length_hint(events) - (found is not None)
+
+
+def _spaced(text: str, end: int, bare: str, after: int) -> bool:
+    """Whether ``text``, whose last hole ends at ``end``, ends with the ``bare`` tail (of
+    length ``after`` + 1), any run of spaces and a brace."""
+    rest = end + after
+    last = len(text) - 1
+    return (
+        text.startswith(bare, end - 1)
+        and text.endswith("}")
+        and text.count(" ", rest, last) == last - rest
+    )
 
 
 class FastPath:
