@@ -113,8 +113,21 @@ class Template:
         bare = tail[:-1].rstrip(" ") if spaced else tail
         whole = bare + "}" if spaced else tail
         # Everything read() needs, in one tuple: a read of a few events (tiny reads bring one)
-        # loads one attribute instead of ten.
-        self._reading = (name, head, len(head), joint, whole, spaced, bare, len(bare) - 1, leaf)
+        # loads one attribute instead of a dozen.
+        pieces, update, keeps_empty = leaf
+        self._reading = (
+            name,
+            head,
+            len(head),
+            joint,
+            whole,
+            spaced,
+            bare,
+            len(bare) - 1,
+            pieces.append,
+            update,
+            keeps_empty,
+        )
         self._pad = pad
 
     def read(
@@ -131,12 +144,11 @@ class Template:
         hole holds what the JSON scanner would refuse (a raw control character, a bad escape, a
         missing closing quote): the full path then says why.
         """
-        name, head, start, joint, whole, spaced, bare, after, leaf = self._reading
-        pieces, update, keeps_empty = leaf
-        append = pieces.append
+        name, head, start, joint, whole, spaced, bare, after, append, update, keeps_empty = (
+            self._reading
+        )
         scan = scan_string
         found: ServerSentEvent | None = None
-        pad: str | None = None
         # Counted from what is left in the iterator, not per event.
         before = length_hint(events)
         # Two loops, one per number of holes: this is the hottest code of the engines. The text
@@ -162,6 +174,7 @@ class Template:
                 found = event
                 break
         else:
+            pad: str | None = None
             skip = len(joint) - 1
             for event in events:
                 text = event.data
@@ -186,11 +199,11 @@ class Template:
                         continue
                 found = event
                 break
-        if pad is not None and self._pad is not None:
-            # Only the last pad is kept, as the full path keeps it; set before the caller's full
-            # path runs, which may fail and take a snapshot.
-            into, key = self._pad
-            into[key] = pad
+            if pad is not None and self._pad is not None:
+                # Only the last pad is kept, as the full path keeps it; set before the caller's
+                # full path runs, which may fail and take a snapshot.
+                into, key = self._pad
+                into[key] = pad
         return found, before - length_hint(events) - (found is not None)
 
 
