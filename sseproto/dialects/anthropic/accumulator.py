@@ -165,7 +165,9 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
             if checker is not None:
                 checker.event_name(event.event, payload)
             payload_of(payload, updates)
-            if not learns:
+            # Nothing is learned once the stream has ended: what follows its terminal event is
+            # ignored, whatever it is (not even an object).
+            if not learns or self._state is not _STREAMING:
                 continue
             if event.event != "content_block_delta":
                 self._run_index = None
@@ -174,11 +176,7 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
                 self._run = 1
             else:
                 self._run += 1
-                if (
-                    self._run >= self._LEARN_AT - 1
-                    and self._state is _STREAMING
-                    and fast.worth_learning()
-                ):
+                if self._run >= self._LEARN_AT - 1 and fast.worth_learning():
                     fast.learn(event.event, data_text, payload, plan(payload, self._blocks))
 
     def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
