@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -750,6 +751,30 @@ def test_auto_holds_a_bounded_input_until_it_decides() -> None:
         for _ in range(10):
             accumulator.feed(keepalive)
     assert accumulator.state is sseproto.StreamState.FAILED
+
+
+def test_auto_bounds_events_without_data_fed_one_by_one_too() -> None:
+    accumulator = AutoAccumulator(max_event_size=1024)
+    with pytest.raises(UnexpectedStreamError, match="no dialect recognised in the stream's first"):
+        for _ in range(100):
+            accumulator.feed_event(ServerSentEvent(event="ping"))
+    assert accumulator.state is sseproto.StreamState.FAILED
+
+
+def test_auto_holds_many_small_reads_at_the_cost_of_their_bytes() -> None:
+    accumulator = AutoAccumulator()
+    tracemalloc.start()
+    try:
+        for _ in range(50_000):
+            accumulator.feed(b"")
+            accumulator.feed(b":\n")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # 100,000 reads held one by one cost some 6 MB; joined, their 100 KB.
+    assert peak < 1024 * 1024
+    accumulator.feed(BODY)
+    assert accumulator.result() == sseproto.accumulate(BODY)
 
 
 def test_auto_errors_are_those_of_the_named_dialect_at_the_same_place() -> None:

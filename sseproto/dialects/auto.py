@@ -7,7 +7,8 @@ a JSON object decides (:func:`~.kit.detect.recognise`); keep-alives, non-JSON da
 ``[DONE]`` decide nothing. Once decided, the dialect's accumulator is created and given the held
 input exactly as it came, so its offsets, event indexes and results are those it would have
 given alone; from then on every call goes straight to it. Held input is bounded: a stream that
-decides nothing in twice ``max_event_size`` bytes is refused.
+decides nothing in twice ``max_event_size`` bytes is refused (an event fed alone counting
+:data:`_EVENT_COST` bytes besides its data).
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ from .registry import ACCUMULATORS, accumulator_class
 
 __all__ = ["AutoAccumulator"]
 
-# The input held until the dialect is decided: ("feed", bytes), ("event", ServerSentEvent) or
+# The input held until the dialect is decided: ("feed", bytearray), ("event", ServerSentEvent) or
 # ("chunk", payload), in order.
 _Held = tuple[str, Any]
+
+# What holding an event fed alone costs besides its data, in the bytes the bound on held input
+# counts: so that events without data (keep-alives fed one by one) are bounded in number too.
+_EVENT_COST = 128
 
 
 class AutoAccumulator:
@@ -193,8 +198,15 @@ class AutoAccumulator:
         except StreamError as error:
             self._fail(error)
             raise
-        data = bytes(data)  # held: the caller may reuse a bytearray
-        self._hold(("feed", data), len(data))
+        held = self._held
+        if held and held[-1][0] == "feed":
+            # Joined to the read held before it (a copy: the caller may reuse a bytearray): an
+            # engine's result never depends on where reads split, and many small reads then
+            # cost their bytes, not an object each.
+            held[-1][1].extend(data)
+            self._count(len(data))
+        elif len(data):
+            self._hold(("feed", bytearray(data)), len(data))
         first = self._probe.events_dispatched - len(events)
         for position, event in enumerate(events):
             dialect = self._decide(event.data, first + position, self._probe)
@@ -217,7 +229,7 @@ class AutoAccumulator:
             return self._decided.feed_event(event, into=into)
         check_event(event)
         self._check_open()
-        self._hold(("event", event), len(event.data))
+        self._hold(("event", event), _EVENT_COST + len(event.data))
         self._inputs += 1
         updates: list[ChatUpdate] = [] if into is None else into
         dialect = self._decide(event.data, self.events_received - 1, None)
@@ -366,6 +378,10 @@ class AutoAccumulator:
 
     def _hold(self, item: _Held, size: int) -> None:
         self._held.append(item)
+        self._count(size)
+
+    def _count(self, size: int) -> None:
+        """Count ``size`` more bytes of held input; refuse the stream past the bound."""
         self._held_size += size
         if self._held_size > self._limit:
             error = UnexpectedStreamError(
