@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from itertools import chain
 from typing import NoReturn
 
 from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
@@ -18,8 +19,9 @@ def iter_events(
     *,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
 ) -> Iterator[ServerSentEvent]:
-    """Yield the events of a stream given as an iterable of byte chunks (reads of any size), or
-    as one whole body.
+    """An iterator over the events of a stream given as an iterable of byte chunks (reads of
+    any size), or as one whole body. It is a plain iterator, not a generator (it has no
+    ``close()``): dropping it releases the decoder and the source's iterator.
 
     Raises:
         ValueError: at the call, if ``max_event_size`` is invalid.
@@ -32,7 +34,10 @@ def iter_events(
             what the source raised; another ``StreamError`` of the source passes unchanged.
     """
     # The decoder is built here, outside the generator, so a bad argument fails at the call.
-    return _events(SSEDecoder(max_event_size=max_event_size), reads(chunks))
+    # The events are handed out by chain, in C: the generator resumes once per read that
+    # completes events, not once per event.
+    decoder = SSEDecoder(max_event_size=max_event_size)
+    return chain.from_iterable(_event_lists(decoder, reads(chunks)))
 
 
 def aiter_events(
@@ -69,7 +74,9 @@ _HELD_READS = 256
 _PIECE = 32 * 1024
 
 
-def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[ServerSentEvent]:
+def _event_lists(
+    decoder: SSEDecoder, chunks: Iterator[BytesLike]
+) -> Iterator[list[ServerSentEvent]]:
     feed = decoder.feed
     held: list[bytes] = []
     hold = held.append
@@ -85,9 +92,9 @@ def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[Server
                         held.clear()
                     if len(chunk) > _PIECE:
                         for piece in _pieces(chunk):
-                            yield from feed(piece)
+                            yield feed(piece)
                     else:
-                        yield from feed(chunk)
+                        yield feed(chunk)
                 else:
                     hold(chunk)
                     if len(held) >= _HELD_READS:
@@ -102,7 +109,7 @@ def _events(decoder: SSEDecoder, chunks: Iterator[BytesLike]) -> Iterator[Server
         _raise_source_failure(decoder, held, error)
     if held:
         feed(b"".join(held))
-    yield from decoder.close()
+    yield decoder.close()
 
 
 async def _aevents(
