@@ -18,7 +18,8 @@ Hot paths: tool arguments streamed in 10-character deltas, the parsed value read
   printed with the lowest and highest round.
 - ``engine``: a chat stream of one tool call with 100 KB and 1 MB of arguments in 10-character
   deltas, in network reads: ``accumulate``, ``iter_updates`` and ``iter_updates(...,
-  partial_json=True)`` reading ``parsed`` on every argument delta.
+  partial_json=True)`` reading ``parsed`` on every argument delta, beside the parser alone fed
+  the same deltas: what the option adds per delta, as a multiple of the parser's own cost.
 - ``string``: one 1 MB string argument, followed through ``feed_changes`` (the text appended on
   every delta), beside the same feed reading ``value`` (a fresh 1 MB string per delta).
 
@@ -248,9 +249,26 @@ def nested_section(repeats: int, checks: list[tuple[str, bool]]) -> None:
 
 
 def engine_section(repeats: int) -> None:
-    print("A chat tool call in 10-character argument deltas, network reads (whole stream)")
+    print("A chat tool call in 10-character argument deltas, network reads (whole stream)\n")
+    print(
+        f"{'arguments':>10} {'accumulate ms':>14} {'iter_updates ms':>16} {'partial_json ms':>16}"
+        f" {'option µs/delta':>16} {'parser µs/delta':>16} {'option/parser':>14}"
+    )
     for size in (100_000, 1_000_000):
-        reads = split_reads(tool_arguments_stream(size).data, "network")
+        workload = tool_arguments_stream(size)
+        reads = split_reads(workload.data, "network")
+        deltas = [
+            update.text
+            for update in sseproto.iter_updates(reads)
+            if type(update) is ToolCallArgumentsDelta
+        ]
+        shown = [
+            json.dumps(update.parsed)
+            for update in sseproto.iter_updates(reads, partial_json=True)
+            if type(update) is ToolCallArgumentsDelta
+        ]
+        if json.loads(shown[-1]) != json.loads(workload.tool_arguments[0]):
+            raise SystemExit(f"the last parsed arguments differ from json.loads at {size}")
 
         def updates(reads: list[bytes] = reads) -> None:
             for _ in sseproto.iter_updates(reads):
@@ -266,12 +284,23 @@ def engine_section(repeats: int) -> None:
                 "accumulate": lambda reads=reads: sseproto.accumulate(reads),
                 "iter_updates": updates,
                 "partial_json=True": parsed,
+                # The floor of the option: the same deltas parsed, the value read after each.
+                "parser": lambda deltas=deltas: sseproto_values(deltas),
             },
             repeats,
         )
-        cells = ", ".join(f"{name} {seconds * 1e3:.1f} ms" for name, seconds in medians.items())
-        print(f"  {size / 1000:,.0f} KB: {cells}")
-    print()
+        option = (medians["partial_json=True"] - medians["iter_updates"]) / len(deltas)
+        parser = medians["parser"] / len(deltas)
+        print(
+            f"{size / 1000:>8,.0f}KB {medians['accumulate'] * 1e3:>14.1f}"
+            f" {medians['iter_updates'] * 1e3:>16.1f} {medians['partial_json=True'] * 1e3:>16.1f}"
+            f" {option * 1e6:>16.2f} {parser * 1e6:>16.2f} {option / parser:>13.2f}x"
+        )
+    print(
+        "\noption µs/delta: what partial_json=True adds to iter_updates per argument delta "
+        "(parsing, the live values, the parse of the whole arguments at ToolCallDone); "
+        "parser: PartialJSONParser alone on the same deltas, value read after each.\n"
+    )
 
 
 def string_section(repeats: int, checks: list[tuple[str, bool]]) -> None:

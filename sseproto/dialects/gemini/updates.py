@@ -14,7 +14,6 @@ __all__ = [
     "CodeExecutionResultUpdate",
     "ExecutableCodeUpdate",
     "GroundingUpdate",
-    "LiveWrites",
     "ToolCallPartialArg",
 ]
 
@@ -84,7 +83,7 @@ class ToolCallPartialArg(ChatUpdate):
 
     def _follow(self, live: LiveArguments) -> None:
         piece = (self.json_path, self.value)
-        self._live, self._position = live.structured(self.choice, self.index, piece, LiveWrites)
+        self._live, self._position = live.structured(self.choice, self.index, piece, _live_writes)
 
     @property
     def parsed(self) -> dict[str, Any] | None:
@@ -93,7 +92,12 @@ class ToolCallPartialArg(ChatUpdate):
         return None if live is None else live.value_at(self._position)
 
 
-class LiveWrites(Live[tuple[str, Any]]):
+def _live_writes() -> Live[tuple[str, Any]]:
+    """The Live of a streamed call's arguments (see :class:`ToolCallPartialArg`)."""
+    return Live(_Writes(), BadPartialArg)
+
+
+class _Writes:
     """A streamed call's arguments, from the ``(json_path, value)`` of its
     :class:`ToolCallPartialArg` updates, written by the engine's own builder of Gemini arguments
     (the same paths, the same rules). Its value is built when read, a fresh object each time
@@ -102,15 +106,11 @@ class LiveWrites(Live[tuple[str, Any]]):
     __slots__ = ("_builder",)
 
     def __init__(self) -> None:
-        super().__init__()
         self._builder = ArgumentsBuilder()
 
-    def _apply(self, piece: tuple[str, Any]) -> bool:
-        try:
-            self._builder.write(*piece)
-        except BadPartialArg:
-            return False
-        return True
+    def feed(self, piece: tuple[str, Any]) -> None:
+        self._builder.write(*piece)
 
-    def _value(self) -> dict[str, Any]:
+    @property
+    def value(self) -> dict[str, Any]:
         return self._builder.build()

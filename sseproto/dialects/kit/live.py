@@ -6,7 +6,8 @@ and its end as :class:`ToolCallDone`, so one watcher of the updates serves every
 engine made with ``partial_json=True`` shows it each update it produces, and each update that
 carries a live value says which of the watcher's rules applies to it (``_follow``: one call, no
 chain of type tests). The watcher keeps one :class:`Live` per call (and per answer), which queues
-the delta's text and tells the delta its position.
+the delta's text and tells the delta its position; the engine pays nothing of this when the option
+is off, beyond testing once per read that it is.
 
 The parsing itself is lazy. A delta's ``parsed``, when read, gives its call's parser the texts
 queued up to and including that delta, never past it, then reads the parser's value. So a delta
@@ -19,9 +20,8 @@ final there, and parsing it whole is a C loop, where the live parser is a Python
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ...partial_json.errors import InvalidJSONError
 from ...partial_json.parser import PartialJSONParser
@@ -29,11 +29,12 @@ from ...wire.errors import StreamError
 from .payload import parse_json
 
 if TYPE_CHECKING:
-    from .updates import ChatUpdate
+    from .updates import ChatUpdate, ContentDelta, ToolCallArgumentsDelta
 
-__all__ = ["Live", "LiveArguments", "LiveText", "check_partial_json"]
+__all__ = ["Live", "LiveArguments", "Target", "check_partial_json"]
 
 _Piece = TypeVar("_Piece")
+_Piece_contra = TypeVar("_Piece_contra", contravariant=True)
 
 
 def check_partial_json(partial_json: object) -> bool:
@@ -47,18 +48,35 @@ def check_partial_json(partial_json: object) -> bool:
     return partial_json
 
 
-class Live(ABC, Generic[_Piece]):
-    """One value built from the pieces of a stream (a call's argument text, Gemini's structured
-    arguments), applied lazily: :meth:`add` queues a piece and gives its position, and
-    :meth:`value_at` applies the pieces up to a position, never past it, and gives the value.
-    A piece that cannot be applied stops the value where it was (:attr:`refused` is its
-    position); later pieces are skipped."""
+class Target(Protocol[_Piece_contra]):
+    """What a :class:`Live` builds its value with: a :class:`~sseproto.PartialJSONParser` for
+    text, a builder for Gemini's structured arguments."""
 
-    __slots__ = ("_applied", "_pending", "refused")
+    def feed(self, piece: _Piece_contra, /) -> None:
+        """Apply the next piece; raise the Live's ``refusal`` if it cannot be applied."""
 
-    def __init__(self) -> None:
-        self._pending: list[_Piece] = []  # the pieces added, not yet applied
-        self._applied = 0  # how many pieces were applied (or skipped, after a refusal)
+    @property
+    def value(self) -> Any:
+        """The value of the pieces applied."""
+
+
+class Live(Generic[_Piece]):
+    """One value built from the pieces of a stream (a call's argument text, an answer, Gemini's
+    structured arguments), applied lazily: :meth:`add` queues a piece and gives its position,
+    and :meth:`value_at` applies the pieces up to a position, never past it, and gives the
+    value. A piece that ``target`` refuses (raising ``refusal``) stops the value where it was
+    (:attr:`refused` is its position); later pieces are skipped."""
+
+    __slots__ = ("_base", "_next", "_pending", "_refusal", "_target", "refused")
+
+    def __init__(self, target: Target[_Piece], refusal: type[Exception]) -> None:
+        self._target = target
+        self._refusal = refusal
+        # The pieces added since the last time every piece was applied; _base is the position
+        # of the first, _next the index of the first not applied yet.
+        self._pending: list[_Piece] = []
+        self._base = 0
+        self._next = 0
         self.refused: int | None = None
         """The position of the piece that could not be applied, once one was met."""
 
@@ -66,57 +84,37 @@ class Live(ABC, Generic[_Piece]):
         """Queue ``piece``; return its position among the pieces (0 for the first)."""
         pending = self._pending
         pending.append(piece)
-        return self._applied + len(pending) - 1
+        return self._base + len(pending) - 1
 
     def value_at(self, position: int) -> Any:
         """The value once the pieces up to ``position`` are applied (a later position already
         reached shows that later value: it is live)."""
-        if position >= self._applied:
+        last = position - self._base
+        applying = self._next
+        if last >= applying:
+            # The usual read, each delta as it is handed on, applies one piece.
             pending = self._pending
-            count = position + 1 - self._applied
             if self.refused is None:
-                for offset in range(count):
-                    if not self._apply(pending[offset]):
-                        self.refused = self._applied + offset
-                        break
-            if count == len(pending):
+                feed = self._target.feed
+                try:
+                    while applying <= last:
+                        feed(pending[applying])
+                        applying += 1
+                except self._refusal:
+                    self.refused = self._base + applying
+            if last + 1 == len(pending):
+                # Every piece is applied: the list starts afresh, so it holds one read's worth.
                 pending.clear()
+                self._base = position + 1
+                self._next = 0
             else:
-                del pending[:count]
-            self._applied = position + 1
-        return self._value()
-
-    @abstractmethod
-    def _apply(self, piece: _Piece) -> bool:
-        """Apply one piece; False if it cannot be."""
-
-    @abstractmethod
-    def _value(self) -> Any:
-        """The value of the pieces applied."""
+                self._next = last + 1
+        return self._target.value
 
 
-class LiveText(Live[str]):
-    """A JSON text parsed as its pieces arrive (a call's arguments, an answer)."""
-
-    __slots__ = ("_parser",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._parser = PartialJSONParser()
-
-    def _apply(self, piece: str) -> bool:
-        try:
-            self._parser.feed(piece)
-        except InvalidJSONError:
-            return False
-        return True
-
-    def _value(self) -> Any:
-        return self._parser.value
-
-
-# Where an update's live value is: its call's (or answer's) Live and its position there.
-Followed = tuple[Live[Any], int]
+def _text() -> Live[str]:
+    """The Live of a JSON text: its pieces parsed as they are applied."""
+    return Live(PartialJSONParser(), InvalidJSONError)
 
 
 class LiveArguments:
@@ -145,11 +143,11 @@ class LiveArguments:
 
     def __init__(self) -> None:
         # The argument text of each call, by (choice, index).
-        self._calls: dict[tuple[int, int], LiveText] = {}
+        self._calls: dict[tuple[int, int], Live[str]] = {}
         # Gemini's streamed arguments, structured, by (choice, index).
         self._structured: dict[tuple[int, int], Live[Any]] = {}
         # The answer text of each choice.
-        self._answers: dict[int, LiveText] = {}
+        self._answers: dict[int, Live[str]] = {}
 
     def annotate(self, update: ChatUpdate) -> None:
         """Give ``update``, the next update of the stream, its live value if it has one."""
@@ -157,31 +155,34 @@ class LiveArguments:
 
     def annotate_from(self, updates: list[ChatUpdate], start: int) -> None:
         """:meth:`annotate` each of ``updates`` from index ``start`` on."""
-        for index in range(start, len(updates)):
-            updates[index]._follow(self)
+        for update in updates[start:]:
+            update._follow(self)
 
     # -- the rules, one per kind of update (called by the updates' ``_follow``) ---------------
 
-    def arguments(self, choice: int, index: int, text: str) -> Followed:
-        """More argument text for call ``index`` of choice ``choice``."""
-        key = (choice, index)
+    def arguments(self, update: ToolCallArgumentsDelta) -> None:
+        """More argument text for a call."""
+        key = (update.choice, update.index)
         live = self._calls.get(key)
         if live is None:
-            live = self._calls[key] = LiveText()
-        return live, live.add(text)
+            live = self._calls[key] = _text()
+        update._live = live
+        update._position = live.add(update.text)
 
-    def answer(self, choice: int, text: str) -> Followed:
-        """More answer text for choice ``choice``."""
-        live = self._answers.get(choice)
+    def answer(self, update: ContentDelta) -> None:
+        """More answer text for a choice."""
+        live = self._answers.get(update.choice)
         if live is None:
-            live = self._answers[choice] = LiveText()
-        return live, live.add(text)
+            live = self._answers[update.choice] = _text()
+        update._live = live
+        update._position = live.add(update.text)
 
     def structured(
         self, choice: int, index: int, piece: Any, new: Callable[[], Live[Any]]
-    ) -> Followed:
+    ) -> tuple[Live[Any], int]:
         """A piece of structured arguments for call ``index`` of choice ``choice``, applied by
-        a ``new()`` Live made for the call's first piece."""
+        a ``new()`` Live made for the call's first piece: that Live and the piece's position,
+        which the update keeps itself (it is a dialect's, which the kit does not know)."""
         key = (choice, index)
         live = self._structured.get(key)
         if live is None:

@@ -82,7 +82,7 @@ class ContentDelta(ChatUpdate):
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
-        self._live, self._position = live.answer(self.choice, self.text)
+        live.answer(self)
 
     @property
     def parsed(self) -> Any:
@@ -161,7 +161,7 @@ class ToolCallArgumentsDelta(ChatUpdate):
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
-        self._live, self._position = live.arguments(self.choice, self.index, self.text)
+        live.arguments(self)
 
     @property
     def parsed(self) -> Any:
