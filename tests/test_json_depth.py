@@ -14,10 +14,12 @@ from typing import Any, TypeVar
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sseproto
 from sseproto import ChatAccumulator, InvalidChunkError, ServerSentEvent
-from sseproto.dialects.kit.payload import MAX_DEPTH, parse_json
+from sseproto.dialects.kit.payload import MAX_DEPTH, parse_json, scan_json
 from sseproto.server import event_stream
 
 T = TypeVar("T")
@@ -145,3 +147,56 @@ def test_every_writer_handles_the_deepest_payloads_the_engine_accepts(tmp_path: 
     replayed: Any = json.loads(outputs[0])["completion"]
     assert replayed == written
     assert outputs[1].startswith("ok")
+
+
+def _depth(value: Any) -> int:
+    """How deep ``value`` nests (a scalar 0, an empty container 1)."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@given(
+    spine=st.lists(st.booleans(), min_size=MAX_DEPTH - 3, max_size=MAX_DEPTH + 3),
+    leaves=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=MAX_DEPTH + 3),
+            st.sampled_from([1, "[{[{", [], {}, [[1]], {"a": {"b": []}}, None]),
+        ),
+        max_size=30,
+    ),
+)
+@settings(max_examples=50)
+def test_a_payload_is_refused_exactly_when_it_nests_beyond_the_bound(
+    spine: list[bool], leaves: list[tuple[int, Any]]
+) -> None:
+    # A spine of objects (True) and arrays (False), with values hung at some of its levels.
+    root: Any = {} if spine[0] else []
+    level = [root]
+    for is_object in spine[1:]:
+        child: Any = {} if is_object else []
+        parent = level[-1]
+        if isinstance(parent, dict):
+            parent[f"k{len(parent)}"] = child
+        else:
+            parent.append(child)
+        level.append(child)
+    for at, leaf in leaves:
+        parent = level[min(at, len(level) - 1)]
+        if isinstance(parent, dict):
+            parent[f"x{len(parent)}"] = copy.deepcopy(leaf)
+        else:
+            parent.insert(0, copy.deepcopy(leaf))
+    text = json.dumps(root)
+    padded = f"[0, {text}]"
+    for payload, depth in ((text, _depth(root)), (padded, _depth(root) + 1)):
+        if depth > MAX_DEPTH:
+            with pytest.raises(InvalidChunkError, match="nested too deeply"):
+                parse_json(payload)
+            with pytest.raises(ValueError, match="nested too deeply"):
+                scan_json(f"  {payload}", 2)
+        else:
+            assert parse_json(payload) == json.loads(payload)
+            assert scan_json(f"  {payload}", 2) == (json.loads(payload), len(payload) + 2)

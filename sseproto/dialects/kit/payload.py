@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -73,31 +72,30 @@ is just before ``text[index]``, and the index just past its closing quote (escap
 UTF-16 surrogate pairs joined, raw control characters refused with ``ValueError``), exactly as
 the scanner reads every string of a payload."""
 
-# What decides the nesting depth: a string (skipped whole, brackets inside it do not count), an
-# opening bracket, a closing one.
-# (The string is the unrolled loop, linear without possessive quantifiers, which Python 3.10
-# lacks.)
-_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')
-
-
 # The rule a payload nested deeper than MAX_DEPTH breaks.
 _TOO_DEEP = f"nested too deeply: more than {MAX_DEPTH} levels of arrays and objects"
 
 
-def _nests_too_deeply(data: str) -> bool:
-    """Whether valid JSON text ``data`` nests deeper than :data:`MAX_DEPTH`."""
+def _nests_too_deeply(data: str, start: int, end: int, value: Any) -> bool:
+    """Whether ``value``, parsed from the JSON text ``data[start:end]``, nests deeper than
+    :data:`MAX_DEPTH`."""
     # Cheap first: fewer brackets than the bound in the whole text, strings included.
-    if data.count("[") + data.count("{") <= MAX_DEPTH:
+    if data.count("[", start, end) + data.count("{", start, end) <= MAX_DEPTH:
         return False
+    # The value's containers, walked without recursion: a walk of the values is a fraction of
+    # a walk of the text, whose strings are most of its characters.
+    level: list[Any] = [value] if type(value) is dict or type(value) is list else []
     depth = 0
-    for match in _STRUCTURE.finditer(data):
-        token = match[0]
-        if token == "[" or token == "{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif token == "]" or token == "}":
-            depth -= 1
+    while level:
+        depth += 1  # the depth of the containers in level
+        if depth > MAX_DEPTH:
+            return True
+        below = []
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        level = below
     return False
 
 
@@ -113,7 +111,7 @@ def scan_json(data: str, index: int) -> tuple[Any, int]:
     found = _scan(data, index)
     # The scanner's own tuple, passed on as it is: this runs once per event on hot paths.
     end = found[1]
-    if end - index > SHORT_PAYLOAD and _nests_too_deeply(data[index:end]):
+    if end - index > SHORT_PAYLOAD and _nests_too_deeply(data, index, end, found[0]):
         raise ValueError(_TOO_DEEP)
     return found
 
@@ -136,7 +134,7 @@ def parse_json(data: str) -> Any:
             # interpreter allows (only a call stack already near its limit meets it first).
             reason = _TOO_DEEP if isinstance(exc, RecursionError) else f"not valid JSON: {exc}"
             raise InvalidChunkError(f"the payload is {reason}") from None
-    if len(data) > SHORT_PAYLOAD and _nests_too_deeply(data):
+    if len(data) > SHORT_PAYLOAD and _nests_too_deeply(data, 0, len(data), value):
         raise InvalidChunkError(f"the payload is {_TOO_DEEP}")
     return value
 
