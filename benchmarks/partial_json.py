@@ -262,12 +262,11 @@ def engine_section(repeats: int) -> None:
             for update in sseproto.iter_updates(reads)
             if type(update) is ToolCallArgumentsDelta
         ]
-        shown = [
-            json.dumps(update.parsed)
-            for update in sseproto.iter_updates(reads, partial_json=True)
-            if type(update) is ToolCallArgumentsDelta
-        ]
-        if json.loads(shown[-1]) != json.loads(workload.tool_arguments[0]):
+        last = None
+        for update in sseproto.iter_updates(reads, partial_json=True):
+            if type(update) is ToolCallArgumentsDelta:
+                last = update
+        if last is None or last.parsed != json.loads(workload.tool_arguments[0]):
             raise SystemExit(f"the last parsed arguments differ from json.loads at {size}")
 
         def updates(reads: list[bytes] = reads) -> None:
