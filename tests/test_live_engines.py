@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from conftest import PROJECT_FIXTURES, real_fixture_files, require_real_fixtures
@@ -325,3 +325,40 @@ def test_reading_every_value_keeps_each_prefix_of_the_whole() -> None:
                 shown.append(json.loads(json.dumps(update.parsed)))
     assert all(is_prefix(value, CALL_VALUES[-1]) for value in shown)
     assert shown[-1] == CALL_VALUES[-1]
+
+
+# --- the adapters ------------------------------------------------------------------------------
+
+
+def test_the_adapters_update_methods_take_the_option() -> None:
+    import asyncio
+
+    import httpx
+
+    from sseproto.httpx import aconnect_sse, connect_sse
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Type": "text/event-stream"}, content=CALL)
+
+    transport = httpx.MockTransport(answer)
+    with httpx.Client(transport=transport) as client:
+        for read in ("iter_updates", "iter_chat"):
+            with connect_sse(client, "GET", "http://test/s") as source:
+                assert shown(list(getattr(source, read)(partial_json=True))) == CALL_VALUES
+        with connect_sse(client, "GET", "http://test/s") as source:
+            assert shown(list(source.iter_updates())) == [None, None, None]
+        with (
+            connect_sse(client, "GET", "http://test/s") as source,
+            pytest.raises(ValueError, match="partial_json must be a bool"),
+        ):
+            source.iter_chat(partial_json=cast(Any, "yes"))
+
+    async def read_async(read: str) -> list[Any]:
+        async with (
+            httpx.AsyncClient(transport=transport) as client,
+            aconnect_sse(client, "GET", "http://test/s") as source,
+        ):
+            return [update async for update in getattr(source, read)(partial_json=True)]
+
+    for read in ("aiter_updates", "aiter_chat"):
+        assert shown(asyncio.run(read_async(read))) == CALL_VALUES
