@@ -561,6 +561,16 @@ def test_data_only_reads_cut_anywhere_agree_with_the_oracle(
         assert_agrees_with_oracle(b"".join(data[0]), cuts)
 
 
+@given(data=data_only_reads(), cuts=cut_lists, limit=st.integers(1, 80))
+def test_data_only_reads_never_change_where_the_size_limit_fails(
+    data: tuple[list[bytes], bool], cuts: list[int], limit: int
+) -> None:
+    stream = b"".join(data[0])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decoder_module, "_WHOLE_READ", 0)
+        assert run(split(stream, cuts), limit) == run(data[0], limit) == run([stream], limit)
+
+
 def seeded_stream(seed: int, size: int) -> bytes:
     """A long stream of mostly LLM-shaped blocks, some huge, with every oddity mixed in."""
     rng = random.Random(seed)
