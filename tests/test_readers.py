@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import json
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -16,6 +17,7 @@ import pytest
 from conftest import PROJECT_FIXTURES, REAL_FIXTURES, real_fixture_files, require_real_fixtures
 from hypothesis import given
 from hypothesis import strategies as st
+from reference_decoder import reference_decode
 from servers import Reply
 
 import sseproto
@@ -600,6 +602,66 @@ def test_a_line_that_never_ends_still_meets_the_size_limit() -> None:
             reader(source.sync(), dialect="chat", max_event_size=100)
         # Read no further than _HOLD bytes past the limit.
         assert source.read <= 100 + _HOLD, name
+
+
+# Streams of every dialect, text and tool arguments, read with each line end and a BOM or not.
+_TIMELY_STREAMS = [
+    PROJECT_FIXTURES / "reasoning-text-tool-call.sse",
+    PROJECT_FIXTURES / "anthropic" / "mcp-tool-use.sse",
+    PROJECT_FIXTURES / "gemini" / "function-calls-whole.sse",
+    PROJECT_FIXTURES / "responses" / "custom-tool-call.sse",
+]
+
+
+@given(
+    path=st.sampled_from(_TIMELY_STREAMS),
+    line_end=st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    bom=st.booleans(),
+    cuts=st.lists(st.integers(0, 1 << 16), max_size=40),
+)
+def test_every_event_and_update_arrives_with_the_read_that_completes_it(
+    path: Path, line_end: bytes, bom: bool, cuts: list[int]
+) -> None:
+    """No reader holds back what a read completes, however the reads hold, join or split
+    the bytes: each event (each update) is handed out before the next read is taken, and not
+    before the read that completes it. What a read completes is told by the prefix of the
+    stream it ends, read whole: the oracle's events, an accumulator's updates."""
+    body = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", line_end)
+    stream = b"\xef\xbb\xbf" + body if bom else body
+    ends = sorted({cut % (len(stream) + 1) for cut in cuts} - {0} | {len(stream)})
+    reads = [stream[start:end] for start, end in itertools.pairwise([0, *ends])]
+    # Where each event and update is due: the end of the first read whose prefix completes it.
+    events_due: list[int] = []
+    updates_due: list[int] = []
+    for end in ends:
+        completed = len(reference_decode(stream[:end]).events)
+        events_due += [end] * (completed - len(events_due))
+        completed = len(AutoAccumulator().feed(stream[:end]))
+        updates_due += [end] * (completed - len(updates_due))
+
+    taken = 0
+
+    def source() -> Iterator[bytes]:
+        nonlocal taken
+        taken = 0
+        for data in reads:
+            taken += len(data)
+            yield data
+
+    async def asource() -> AsyncIterator[bytes]:
+        for data in source():
+            yield data
+
+    async def arrivals(items: AsyncIterator[Any]) -> list[int]:
+        return [taken async for _ in items]
+
+    assert [taken for _ in sseproto.iter_events(source())] == events_due
+    assert asyncio.run(arrivals(sseproto.aiter_events(asource()))) == events_due
+    # The updates of the end of input (StreamDone) come after the last read.
+    updates = [taken for _ in sseproto.iter_updates(source())]
+    assert updates[: len(updates_due)] == updates_due
+    updates = asyncio.run(arrivals(sseproto.aiter_updates(asource())))
+    assert updates[: len(updates_due)] == updates_due
 
 
 def test_a_record_wrapper_finishes_its_sidecar_when_the_reader_fails(tmp_path: Path) -> None:
