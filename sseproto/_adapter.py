@@ -27,7 +27,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, 
 from contextlib import aclosing, closing
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, NamedTuple, NoReturn, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, overload
 
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.anthropic.result import AnthropicMessage
@@ -41,7 +41,9 @@ from .dialects.readers import new_accumulator
 from .dialects.registry import DialectChoice
 from .dialects.responses.result import Response
 from .fixtures.record import arecord, record
+from .fixtures.redact import redact
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook, SSEDecoder
+from .wire.display import call_repr
 from .wire.errors import StreamError, source_failure
 from .wire.events import ServerSentEvent
 
@@ -209,6 +211,26 @@ class _EventSourceBase(ABC):
         it never did), as read by ``iter_sse``."""
         return self._decoder.retry
 
+    def __repr__(self) -> str:
+        # The request and the response's head (the URL redacted, as a recording's is), and
+        # whether the stream was read; never raises, whatever the response is.
+        name = type(self).__name__
+        try:
+            head = self._head()
+        except Exception:
+            return f"{name}(response={getattr(self, 'response', None)!r})"
+        fields: list[tuple[str, object]] = [
+            ("method", head.method),
+            ("url", redact(head.url)),
+            ("status", head.status),
+            ("content_type", head.content_type),
+        ]
+        if self._started:
+            fields.append(("read", True))
+        if self._last_event_id:
+            fields.append(("last_event_id", self._last_event_id))
+        return call_repr(name, fields, omit_empty=False)
+
 
 class SyncEventSourceBase(_EventSourceBase):
     """An event stream read from a blocking HTTP client's response.
@@ -232,6 +254,23 @@ class SyncEventSourceBase(_EventSourceBase):
     @abstractmethod
     def close(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
+
+    if not TYPE_CHECKING:  # at run time only: a type checker tells these mistakes itself
+
+        def __iter__(self) -> NoReturn:
+            raise TypeError(
+                f"{type(self).__name__} is not iterable: iterate source.iter_sse() for its "
+                "events or source.iter_updates() for typed updates, or call "
+                "source.accumulate() for the result"
+            )
+
+        def __aiter__(self) -> NoReturn:
+            raise TypeError(
+                f"{type(self).__name__} reads synchronously: `for event in source.iter_sse():`"
+            )
+
+        def __getattr__(self, name: str) -> NoReturn:
+            raise _twin_error(self, name, _SYNC_TWIN, "reads synchronously")
 
     def iter_sse(self) -> Generator[ServerSentEvent, None, None]:
         """The events of the stream, as they arrive.
@@ -370,6 +409,24 @@ class AsyncEventSourceBase(_EventSourceBase):
     async def aclose(self) -> None:
         """Close the response (and with it the connection, if the body was not read to the end)."""
 
+    if not TYPE_CHECKING:
+
+        def __aiter__(self) -> NoReturn:
+            raise TypeError(
+                f"{type(self).__name__} is not iterable: `async for event in "
+                "source.aiter_sse():` for its events or source.aiter_updates() for typed "
+                "updates, or `await source.aaccumulate()` for the result"
+            )
+
+        def __iter__(self) -> NoReturn:
+            raise TypeError(
+                f"{type(self).__name__} reads asynchronously: `async for event in "
+                "source.aiter_sse():`"
+            )
+
+        def __getattr__(self, name: str) -> NoReturn:
+            raise _twin_error(self, name, _ASYNC_TWIN, "reads asynchronously")
+
     def aiter_sse(self) -> AsyncGenerator[ServerSentEvent, None]:
         """The events of the stream, as they arrive.
 
@@ -495,6 +552,33 @@ def _raise_placed(error: Exception, decoder: SSEDecoder) -> NoReturn:
     """Raise the error for a body that failed with ``error`` while read as events, placed where
     the stream stopped, as every reader places it (:func:`~sseproto.wire.errors.source_failure`)."""
     raise source_failure(error, offset=decoder.offset, event_index=decoder.events_dispatched)
+
+
+# How an async source does what each sync reading method does, and the other way round.
+_ASYNC_TWIN = {
+    "iter_sse": "async for event in source.aiter_sse()",
+    "iter_updates": "async for update in source.aiter_updates()",
+    "iter_chat": "async for update in source.aiter_chat()",
+    "accumulate": "await source.aaccumulate()",
+    "close": "await source.aclose()",
+}
+_SYNC_TWIN = {
+    "aiter_sse": "for event in source.iter_sse()",
+    "aiter_updates": "for update in source.iter_updates()",
+    "aiter_chat": "for update in source.iter_chat()",
+    "aaccumulate": "source.accumulate()",
+    "aclose": "source.close()",
+}
+
+
+def _twin_error(source: object, name: str, twins: dict[str, str], reads: str) -> AttributeError:
+    """The error for ``source.name``, which it lacks: naming the twin it has when ``name`` is
+    the other kind of source's reading method."""
+    message = f"{type(source).__name__!r} object has no attribute {name!r}"
+    twin = twins.get(name)
+    if twin is not None:
+        message += f": it {reads}, use `{twin}`"
+    return AttributeError(message, name=name, obj=source)
 
 
 def _rejection(head: Head, start: bytes) -> BadResponseError:

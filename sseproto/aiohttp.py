@@ -18,7 +18,7 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 import aiohttp
@@ -32,6 +32,7 @@ from ._adapter import (
     check_seconds,
     head_timeout,
 )
+from ._connection import async_sse_connection
 from ._resume import Backoff, afollow, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
@@ -137,7 +138,7 @@ def _timeout(given: object, idle_timeout: float) -> aiohttp.ClientTimeout:
     )
 
 
-@asynccontextmanager
+@async_sse_connection
 async def connect_sse(
     session: aiohttp.ClientSession,
     method: str,

@@ -22,8 +22,6 @@ from contextlib import (
     AbstractContextManager,
     AsyncExitStack,
     ExitStack,
-    asynccontextmanager,
-    contextmanager,
 )
 from typing import Any
 
@@ -38,6 +36,7 @@ from ._adapter import (
     check_seconds,
     head_timeout,
 )
+from ._connection import async_sse_connection, sse_connection
 from ._resume import Backoff, afollow, follow, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
@@ -155,7 +154,7 @@ class AsyncEventSource(AsyncEventSourceBase):
         await self.response.aclose()
 
 
-@contextmanager
+@sse_connection
 def connect_sse(
     client: httpx.Client,
     method: str,
@@ -218,7 +217,7 @@ def connect_sse(
         yield source
 
 
-@asynccontextmanager
+@async_sse_connection
 async def aconnect_sse(
     client: httpx.AsyncClient,
     method: str,

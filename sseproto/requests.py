@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 import requests
@@ -36,6 +36,7 @@ from ._adapter import (
     check_seconds,
     head_timeout,
 )
+from ._connection import sse_connection
 from ._resume import Backoff, follow, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
@@ -141,7 +142,7 @@ def _arrived(raw: HTTPResponse) -> Iterator[bytes]:
         raise requests.exceptions.SSLError(error) from error
 
 
-@contextmanager
+@sse_connection
 def connect_sse(
     session: requests.Session,
     method: str,

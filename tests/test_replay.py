@@ -155,6 +155,18 @@ def test_a_recorded_transport_error_is_raised_after_the_last_byte(tmp_path: Path
     assert "httpx.ReadTimeout: timed out" in str(error)
 
 
+def test_a_replay_ends_once_as_a_generator_does(tmp_path: Path) -> None:
+    # The error is raised once; the replay is then exhausted, as a generator is after raising.
+    ending = Ending("error", 9.0, "httpx.ReadTimeout", "timed out")
+    replay = sseproto.replay(write_fixture(tmp_path, BODY, [(len(BODY), 0.1)], ending))
+    assert next(replay) == BODY
+    with pytest.raises(sseproto.RecordedTransportError):
+        next(replay)
+    assert list(replay) == []
+    plain = sseproto.replay(write_fixture(tmp_path, BODY, [(len(BODY), 0.1)]))
+    assert iter(plain) is plain and list(plain) == [BODY] and list(plain) == []
+
+
 def test_areplay_yields_what_replay_yields_and_raises_the_same(tmp_path: Path) -> None:
     ending = Ending("error", 1.0, "OSError", "reset")
     path = write_fixture(tmp_path, BODY, [(4, 0.1), (len(BODY) - 4, 0.2)], ending)

@@ -21,6 +21,7 @@ from sseproto import (
     FunctionCall,
     GeminiResponse,
     ServerSentEvent,
+    SSEDecoder,
     TextBlock,
     ToolCall,
     ToolCallDone,
@@ -91,6 +92,49 @@ def test_an_event_cuts_its_data() -> None:
     )
     shown = repr(ServerSentEvent(data="z" * 5000))
     assert shown == f"ServerSentEvent(event='message', data={short('z' * 5000)}, id='', retry=None)"
+
+
+def test_a_decoder_shows_where_the_stream_is() -> None:
+    decoder = SSEDecoder()
+    assert repr(decoder) == "SSEDecoder(offset=0, events_dispatched=0)"
+    decoder.feed(b"retry: 3000\nid: 7\ndata: a\n\ndata: b\n\ndata: unfin")
+    assert repr(decoder) == (
+        "SSEDecoder(offset=47, events_dispatched=2, last_event_id='7', retry=3000, buffered=11)"
+    )
+    decoder.close()  # the unfinished event is discarded
+    assert repr(decoder) == (
+        "SSEDecoder(offset=47, events_dispatched=2, last_event_id='7', retry=3000, "
+        "state='closed')"
+    )
+    # Settings only when not the defaults; a decoder past an oversized event has failed.
+    assert repr(SSEDecoder(max_event_size=None)) == (
+        "SSEDecoder(offset=0, events_dispatched=0, max_event_size=None)"
+    )
+    small = SSEDecoder(max_event_size=10)
+    with pytest.raises(sseproto.EventTooLargeError):
+        small.feed(b"data: 0123456789\n")
+    assert repr(small).endswith(", max_event_size=10, state='failed')")
+
+
+def test_a_replay_shows_its_fixture_and_how_far_it_went() -> None:
+    path = PROJECT_FIXTURES / "transport-error.sse"
+    replay = sseproto.replay(path)
+    ending = "ends_with='httpx.RemoteProtocolError: peer closed connection without sending"
+    assert repr(replay).startswith(
+        f"Replay(path='{path}', size=771, reads=3, delivered=0, {ending}"
+    )
+    next(replay)
+    assert f"reads=3, delivered=1, {ending}" in repr(replay)
+    byte = sseproto.replay(PROJECT_FIXTURES / "chat-text.sse", chunking="byte")
+    size = len(b"".join(byte))
+    assert repr(byte) == (
+        f"Replay(path='{PROJECT_FIXTURES / 'chat-text.sse'}', size={size}, reads={size}, "
+        f"delivered={size})"
+    )
+    timed = sseproto.areplay(path, realtime=True)
+    assert repr(timed).startswith(
+        f"AsyncReplay(path='{path}', size=771, reads=3, delivered=0, realtime=True, {ending}"
+    )
 
 
 def test_a_chat_completion_leaves_out_what_says_nothing() -> None:

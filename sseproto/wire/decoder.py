@@ -28,6 +28,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 
+from .display import call_repr
 from .errors import EventTooLargeError
 from .events import ServerSentEvent
 
@@ -193,6 +194,28 @@ class SSEDecoder:
     def events_dispatched(self) -> int:
         """How many events have been dispatched so far; also the index of the next event."""
         return self._dispatched
+
+    def __repr__(self) -> str:
+        # Where the stream is, as a person debugging it asks: the settings only when not the
+        # defaults, the state only when the decoder can take no more.
+        fields: list[tuple[str, object]] = [
+            ("offset", self.offset),
+            ("events_dispatched", self._dispatched),
+        ]
+        if self._last_event_id:
+            fields.append(("last_event_id", self._last_event_id))
+        if self._retry is not None:
+            fields.append(("retry", self._retry))
+        if self._pending and self._failure is None:
+            fields.append(("buffered", self._pending))  # the unfinished event's bytes
+        limit = None if self._limit == sys.maxsize else self._limit
+        if limit != DEFAULT_MAX_EVENT_SIZE:
+            fields.append(("max_event_size", limit))
+        if self._closed:
+            fields.append(("state", "closed"))
+        elif self._failure is not None:
+            fields.append(("state", "failed"))
+        return call_repr("SSEDecoder", fields, omit_empty=False)
 
     def event_offset(self, index: int) -> int | None:
         """The byte offset in the stream where event number ``index`` (counting from 0) starts.
