@@ -98,6 +98,27 @@ async def chat(request: Request) -> EventSourceResponse:
     return EventSourceResponse(updates(fail))
 
 
+async def refused(request: Request) -> EventSourceResponse:
+    """An upstream that refuses the request: the relay answers with its status, in JSON."""
+    requests[f"POST {request.url.path}"] += 1
+
+    async def source() -> AsyncIterator[StreamItem]:
+        raise sseproto.BadResponseError(
+            status=401,
+            content_type="application/json",
+            body=b'{"error": {"message": "Incorrect API key provided: sk-...abcd"}}',
+        )
+        yield "never"
+
+    return EventSourceResponse(source())
+
+
+async def crashed(request: Request) -> EventSourceResponse:
+    """An endpoint that fails before it returns the relay: the server's plain-text 500."""
+    requests[f"POST {request.url.path}"] += 1
+    raise RuntimeError("the endpoint failed before the relay began")
+
+
 async def ticks(request: Request) -> EventSourceResponse:
     """An endless stream, for the shutdown test."""
     requests["GET /ticks"] += 1
@@ -153,6 +174,8 @@ app = Starlette(
         Route("/", page),
         Route("/events", events),
         Route("/chat", chat, methods=["POST"]),
+        Route("/refused", refused, methods=["POST"]),
+        Route("/crashed", crashed, methods=["POST"]),
         Route("/raw", raw),
         Route("/ticks", ticks),
         Route("/silent", silent),

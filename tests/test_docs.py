@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import glob
 import importlib
+import json
 import os
 import pkgutil
 import pydoc
@@ -31,15 +32,20 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from conftest import PROJECT_FIXTURES, ROOT
-from servers import LoopbackServer, Received, Reply, serving, serving_app
+from fastapi import FastAPI
+from openai import AsyncOpenAI
+from servers import MAX_REPLY_SECONDS, LoopbackServer, Received, Reply, serving, serving_app
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 import sseproto
 from sseproto import SSEDecoder, encode_event, replay
@@ -246,7 +252,108 @@ def check_relay(namespace: dict[str, object]) -> None:
         assert names[-1] == "done"
 
 
-CHECKS: dict[str, Callable[[dict[str, object]], None]] = {"relay": check_relay}
+# What the simulated upstream of the relay checks answers to a request for each model.
+REFUSING_MODEL = "refuse"  # a 401, as OpenAI answers a wrong key
+ENDLESS_MODEL = "endless"  # one chunk, then keep-alives until the client goes away
+_REFUSAL = (
+    b'{"error": {"message": "Incorrect API key provided: sk-...mple", '
+    b'"type": "invalid_request_error", "code": "invalid_api_key"}}'
+)
+_FIRST_CHUNK = encode_event(
+    '{"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m", '
+    '"choices": [{"index": 0, "delta": {"content": "Hi"}}]}'
+)
+
+
+def _upstream(request: Received) -> Reply:
+    model = json.loads(request.body).get("model")
+    if model == REFUSING_MODEL:
+        return Reply(status=401, headers={"Content-Type": "application/json"}, parts=[_REFUSAL])
+    if model == ENDLESS_MODEL:
+        return Reply(parts=[_FIRST_CHUNK], endless=True)
+    return Reply(parts=list(replay(CHAT_FIXTURE)))
+
+
+def check_upstream_handling(
+    app: ASGIApp, path: str, request: Mapping[str, object], upstream: LoopbackServer
+) -> httpx.Response:
+    """Drive a relay app whose upstream is ``upstream``: a stream relayed to its end, an upstream
+    refusal answered with a status before any event, and a client leaving mid-stream closing
+    the upstream request; the refusal is returned for the caller's own checks."""
+    upstream.replies["/v1/chat/completions"] = _upstream
+    with serving_app(app) as base, httpx.Client(timeout=MAX_REPLY_SECONDS) as client:
+        relayed = client.post(f"{base}{path}", json=request)
+        assert relayed.status_code == 200
+        decoder = SSEDecoder()
+        names = [event.event for event in decoder.feed(relayed.content) + decoder.close()]
+        assert "content" in names and names[-1] == "done"
+        refused = client.post(f"{base}{path}", json={**request, "model": REFUSING_MODEL})
+        assert refused.headers["content-type"] == "application/json"
+        endless = {**request, "model": ENDLESS_MODEL}
+        with client.stream("POST", f"{base}{path}", json=endless) as left:
+            assert left.status_code == 200
+            first = next(sseproto.iter_events(left.iter_bytes()))
+            assert first.event == "content"
+        # The client is gone: the relay closed its source, and with it the upstream request.
+        assert upstream.disconnected.wait(MAX_REPLY_SECONDS)
+    return refused
+
+
+def check_fastapi(namespace: dict[str, object]) -> None:
+    """The FastAPI recipe over loopback: the upstream's 401 is the relay's status, and a client
+    leaving closes the upstream request (the source's ``async with``)."""
+    app = namespace["app"]
+    assert isinstance(app, FastAPI)
+    with serving() as upstream:
+        namespace["client"] = AsyncOpenAI(
+            base_url=f"{upstream.url}/v1", api_key="sk-docs-example", max_retries=0
+        )
+        refused = check_upstream_handling(app, "/ask", {"question": "Hi"}, upstream)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["type"] == "AuthenticationError"
+
+
+class _RecordingClient(httpx.AsyncClient):
+    """An httpx client that keeps every response it sends for, to see that each was closed."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.responses: list[httpx.Response] = []
+
+    async def send(self, request: httpx.Request, **options: Any) -> httpx.Response:
+        response = await super().send(request, **options)
+        self.responses.append(response)
+        return response
+
+
+def check_own_upstream(namespace: dict[str, object]) -> None:
+    """The endpoint that opens its upstream answers a refusal its own way, and closes every
+    upstream response it opened however the relay ended: at the stream's end, on the refusal,
+    and when the client left."""
+    client = namespace["client"]
+    assert isinstance(client, httpx.AsyncClient)
+    recording = namespace["client"] = _RecordingClient(headers=client.headers)
+    with serving() as upstream:
+        namespace["base_url"] = f"{upstream.url}/v1"
+        request = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+        app = namespace["app"]
+        assert isinstance(app, Starlette)
+        refused = check_upstream_handling(app, "/chat", request, upstream)
+        # The background task runs once each relay is over: wait for the last one, boundedly.
+        deadline = time.monotonic() + MAX_REPLY_SECONDS
+        while not all(response.is_closed for response in recording.responses):
+            assert time.monotonic() < deadline, "an upstream response was left open"
+            time.sleep(0.01)
+    assert len(recording.responses) == 3
+    assert refused.status_code == 401
+    assert refused.json() == {"error": {"type": "upstream_refused"}}
+
+
+CHECKS: dict[str, Callable[[dict[str, object]], None]] = {
+    "relay": check_relay,
+    "fastapi": check_fastapi,
+    "upstream": check_own_upstream,
+}
 
 
 # -- the runs --------------------------------------------------------------------------------

@@ -99,6 +99,21 @@ def test_a_browser_reads_the_relay_with_event_source_and_with_fetch() -> None:
         assert reports[way]["done"] == expected, way
         # The upstream failing once streaming is the relay's error event, with what came before.
         assert reports[f"{way}Failed"] == {"text": "Bonjour", "failure": failure}, way
+    # A refusal reaches onFailure whatever answered: the relay's JSON error with the upstream's
+    # status, or the plain-text 500 of an endpoint that failed before returning the relay.
+    assert reports["refused"] == {
+        "text": "",
+        "failure": {
+            "type": "BadResponseError",
+            "status": 401,
+            "message": "the upstream answered status 401 instead of an event stream "
+            "(details in the server log)",
+        },
+    }
+    assert reports["crashed"] == {
+        "text": "",
+        "failure": {"type": "status", "status": 500, "message": "Internal Server Error"},
+    }
     # The fetch parser, given a stream in every line-end style one to three bytes at a time, gives
     # the events a decoder following the specification gives.
     assert reports["raw"] == [
@@ -110,6 +125,8 @@ def test_a_browser_reads_the_relay_with_event_source_and_with_fetch() -> None:
         "GET /events?fail=1": 1,
         "POST /chat fail=False stream=True": 1,
         "POST /chat fail=True stream=True": 1,
+        "POST /refused": 1,
+        "POST /crashed": 1,
     }
 
 
