@@ -344,6 +344,40 @@ def test_reads_that_are_not_bytes_are_refused_saying_what_to_pass() -> None:
     assert accumulator.result().choices[0].message.content == "Hello"
 
 
+def test_the_likely_wrong_inputs_are_told_what_to_pass_instead() -> None:
+    # A file's path (or text) for the bytes: replay(path) reads a recording.
+    path: Any = str(PROJECT_FIXTURES / "chat-text.sse")
+    for reader in (sseproto.accumulate, sseproto.iter_updates, sseproto.iter_events):
+        with pytest.raises(TypeError, match=r"not str \(.*replay\(path\)"):
+            reader(path)
+    # An async source to a sync reader, and the other way round, name the functions to use.
+    asynchronous: Any = sseproto.areplay(PROJECT_FIXTURES / "chat-text.sse")
+    with pytest.raises(TypeError, match="async function: aaccumulate, aiter_updates, aiter_events"):
+        sseproto.accumulate(asynchronous)
+    synchronous: Any = sseproto.replay(PROJECT_FIXTURES / "chat-text.sse")
+    with pytest.raises(TypeError, match="sync function: accumulate, iter_updates, iter_events"):
+        sseproto.aiter_updates(synchronous)
+    # Lines of text (httpx's iter_lines()).
+    lines: Any = BODY.decode().splitlines()
+    with pytest.raises(TypeError, match=r"not iter_text\(\) or iter_lines\(\)"):
+        sseproto.accumulate(lines)
+    # Events already decoded, and payloads already parsed, go to an accumulator one by one,
+    # which the hint names; done as it says, they give the stream's result.
+    events: Any = list(sseproto.iter_events(BODY))
+    with pytest.raises(TypeError, match=r"not ServerSentEvent: .*feed_event\(\)"):
+        sseproto.accumulate(events)
+    payloads: Any = [json.loads(event.data) for event in events if event.data != "[DONE]"]
+    with pytest.raises(TypeError, match=r"not dict: .*feed_chunk\(\)"):
+        sseproto.accumulate(payloads)
+    by_event, by_payload = AutoAccumulator(), AutoAccumulator()
+    for event in events:
+        by_event.feed_event(event)
+    for payload in payloads:
+        by_payload.feed_chunk(payload)
+    expected = sseproto.accumulate(BODY)
+    assert by_event.result() == by_payload.result() == expected
+
+
 def test_a_whole_bytes_body_is_one_read() -> None:
     expected = sseproto.accumulate([BODY], dialect="chat")
     for body in (BODY, bytearray(BODY), memoryview(BODY)):

@@ -70,11 +70,20 @@ _LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)")
 def not_bytes(value: object) -> TypeError:
     """The error for a read of a stream that is not bytes-like: a stream's body is bytes, and
     text (``iter_text()``) has lost what decoding needs."""
-    hint = (
-        "read the body as bytes (response.iter_bytes(), not iter_text())"
-        if isinstance(value, str)
-        else "pass the body's bytes"
-    )
+    if isinstance(value, str):
+        hint = "read the body as bytes (response.iter_bytes(), not iter_text() or iter_lines())"
+    elif isinstance(value, ServerSentEvent):
+        hint = (
+            "events already decoded are fed one by one to an accumulator's feed_event() "
+            "(sseproto.AutoAccumulator()), then result()"
+        )
+    elif isinstance(value, dict):
+        hint = (
+            "payloads already parsed are fed one by one to an accumulator's feed_chunk() "
+            "(sseproto.AutoAccumulator()), then result()"
+        )
+    else:
+        hint = "pass the body's bytes"
     return TypeError(
         f"a stream read must be bytes, bytearray or memoryview, not {type(value).__name__}: {hint}"
     )

@@ -32,8 +32,22 @@ def reads(chunks: Iterable[BytesLike] | BytesLike) -> Iterator[BytesLike]:
         raise TypeError(
             "expected the stream's bytes: an iterable of reads (response.iter_bytes(), a "
             f"replay(...), a list of bytes) or one bytes body, not {type(chunks).__name__}"
+            f"{_hint(chunks)}"
         )
     return iter(chunks)
+
+
+def _hint(chunks: object) -> str:
+    """What was probably meant, for the two likely mistakes: text (or a file's path) given for
+    the bytes, and an async iterable given to a sync reader."""
+    if isinstance(chunks, str):
+        return " (text has lost what decoding needs; a recorded file is read with replay(path))"
+    if isinstance(chunks, AsyncIterable):
+        return (
+            " (an async iterable goes to the async function: aaccumulate, aiter_updates, "
+            "aiter_events)"
+        )
+    return ""
 
 
 def async_reads(chunks: AsyncIterable[BytesLike] | BytesLike) -> AsyncIterator[BytesLike]:
@@ -48,7 +62,8 @@ def async_reads(chunks: AsyncIterable[BytesLike] | BytesLike) -> AsyncIterator[B
         raise TypeError(
             "expected the stream's bytes: an async iterable of reads "
             "(response.content.iter_any(), an areplay(...)) or one bytes body, not "
-            f"{type(chunks).__name__} (a sync iterable goes to the sync function)"
+            f"{type(chunks).__name__} (a sync iterable goes to the sync function: accumulate, "
+            "iter_updates, iter_events)"
         )
     return aiter(chunks)
 
