@@ -801,9 +801,35 @@ def test_auto_updates_never_depend_on_the_reads(size: int, path: Path) -> None:
 
 
 def test_naming_no_dialect_is_a_value_error() -> None:
-    openai: Any = "openai"
-    with pytest.raises(ValueError, match="dialect must be one of auto, chat"):
-        sseproto.accumulate(BODY, dialect=openai)
+    unknown: Any = "sse"
+    with pytest.raises(ValueError, match="dialect must be one of auto, chat") as caught:
+        sseproto.accumulate(BODY, dialect=unknown)
+    assert str(caught.value).endswith("not 'sse'")
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        (
+            "openai",
+            "OpenAI's chat completions, as every compatible vendor's, are 'chat'; its "
+            "Responses API is 'responses'",
+        ),
+        ("Claude", "Anthropic's Messages API is 'anthropic'"),
+        ("google", "streamGenerateContent is 'gemini'"),
+        ("Chat", "names are lower case: 'chat'"),
+        ("AUTO", "names are lower case: 'auto'"),
+    ],
+)
+def test_a_provider_named_for_its_dialect_is_told_the_dialects_name(name: Any, says: str) -> None:
+    for make in (
+        lambda: sseproto.accumulate(BODY, dialect=name),
+        lambda: AutoAccumulator(expect=name),
+    ):
+        with pytest.raises(ValueError) as caught:
+            make()
+        message = str(caught.value)
+        assert f"not {name!r} (" in message and message.endswith(f"{says})")
 
 
 @pytest.mark.parametrize(

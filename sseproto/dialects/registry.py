@@ -38,6 +38,20 @@ def accumulator_class(dialect: Any) -> AccumulatorClass:
     found = ACCUMULATORS.get(dialect)
     if found is not None:
         return found
+    meant = _MEANT.get(dialect.lower()) if isinstance(dialect, str) else None
+    hint = f" ({meant})" if meant is not None else ""
     raise ValueError(
-        f"dialect must be one of {', '.join(get_args(DialectChoice))}, not {dialect!r}"
+        f"dialect must be one of {', '.join(get_args(DialectChoice))}, not {dialect!r}{hint}"
     )
+
+
+# The names a dialect is likely to be asked for by, and what to say instead: the dialects are
+# named after the wire format, not the provider (OpenAI has two).
+_MEANT = {
+    **{name: f"names are lower case: {name!r}" for name in get_args(DialectChoice)},
+    "openai": "OpenAI's chat completions, as every compatible vendor's, are 'chat'; its "
+    "Responses API is 'responses'",
+    "claude": "Anthropic's Messages API is 'anthropic'",
+    "google": "Google's streamGenerateContent is 'gemini'",
+    "vertex": "Google's streamGenerateContent is 'gemini'",
+}
