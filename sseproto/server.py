@@ -133,9 +133,10 @@ def event_stream(
     :class:`~sseproto.ProviderError`, else ``type`` (the exception's class name) and
     ``message``: the message of a :class:`~sseproto.StreamError` (sseproto's own words about the
     upstream stream), but for a :class:`~sseproto.BadResponseError` only its ``status`` (its
-    message quotes the upstream's answer to the server), and for any other exception only its
-    class name, since its text may carry what the client must not see (a URL with an API key, a
-    path). No ``[DONE]`` follows it.
+    message quotes the upstream's answer to the server), for a ``StreamError`` caused by another
+    exception (a failing source, as the readers wrap it) only that exception's class name and
+    the bytes read, and for any other exception only its class name, since its text may carry
+    what the client must not see (a URL with an API key, a path). No ``[DONE]`` follows it.
 
     When the returned generator is closed early (the client went away, the request task was
     cancelled), ``source`` is closed too.
@@ -243,6 +244,16 @@ def error_detail(error: Exception) -> object:
             "(details in the server log)",
         }
     if isinstance(error, StreamError):
+        cause = error.__cause__
+        if cause is not None and not isinstance(cause, StreamError):
+            # A reader's words for a failing source quote its exception's text, which may carry
+            # what the client must not see, as any foreign exception's may.
+            after = "" if error.offset is None else f" after {error.offset} bytes"
+            return {
+                "type": type(error).__name__,
+                "message": f"the stream failed with {type(cause).__name__}{after} (details in "
+                "the server log)",
+            }
         return {"type": type(error).__name__, "message": error.message}
     return {
         "type": type(error).__name__,

@@ -347,6 +347,32 @@ def test_any_exception_from_the_source_ends_the_stream_with_the_error_event(
     assert [record.exc_info[1] for record in caplog.records if record.exc_info] == [error]
 
 
+@pytest.mark.parametrize("reader", ["aiter_events", "aiter_chat"])
+def test_a_source_failure_a_reader_wrapped_is_told_without_its_text(reader: str) -> None:
+    # The readers give a failing source's exception the stream's error, whose message quotes
+    # its text: the client is told its type and where, not the text.
+    cause = httpx.RemoteProtocolError("peer closed https://x.example/?key=SECRET")
+    body = sseproto.encode_event('{"choices": [{"index": 0, "delta": {"content": "Hel"}}]}')
+
+    async def upstream() -> AsyncIterator[bytes]:
+        yield body
+        raise cause
+
+    async def run() -> bytes:
+        items: AsyncIterator[Item] = getattr(sseproto, reader)(upstream())
+        return b"".join([block async for block in event_stream(items)])
+
+    events = list(sseproto.iter_events([asyncio.run(run())]))
+    assert events[-1].event == ERROR_EVENT and "SECRET" not in events[-1].data
+    assert events[-1].json() == {
+        "error": {
+            "type": "IncompleteStreamError",
+            "message": f"the stream failed with RemoteProtocolError after {len(body)} bytes "
+            "(details in the server log)",
+        }
+    }
+
+
 def _failing_with(error: Exception) -> AsyncIterator[Item]:
     async def source() -> AsyncIterator[Item]:
         yield ContentDelta(0, "Hel")
