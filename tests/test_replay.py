@@ -165,6 +165,17 @@ def test_a_replay_ends_once_as_a_generator_does(tmp_path: Path) -> None:
     assert list(replay) == []
     plain = sseproto.replay(write_fixture(tmp_path, BODY, [(len(BODY), 0.1)]))
     assert iter(plain) is plain and list(plain) == [BODY] and list(plain) == []
+    # Closed, it is exhausted at once, its recorded error not raised, as a closed generator.
+    closed = sseproto.replay(write_fixture(tmp_path, BODY, [(len(BODY), 0.1)], ending))
+    closed.close()
+    assert list(closed) == []
+
+    async def aclosed() -> list[bytes]:
+        replay = sseproto.areplay(tmp_path / "stream.sse")
+        await replay.aclose()
+        return [piece async for piece in replay]
+
+    assert asyncio.run(aclosed()) == []
 
 
 def test_areplay_yields_what_replay_yields_and_raises_the_same(tmp_path: Path) -> None:
