@@ -361,13 +361,13 @@ def test_the_likely_wrong_inputs_are_told_what_to_pass_instead() -> None:
     lines: Any = BODY.decode().splitlines()
     with pytest.raises(TypeError, match=r"not iter_text\(\) or iter_lines\(\)"):
         sseproto.accumulate(lines)
-    # Events already decoded, and payloads already parsed, go to an accumulator one by one,
-    # which the hint names; done as it says, they give the stream's result.
+    # Events already decoded, and payloads already parsed, are no bytes; they go to an
+    # accumulator one by one, as the docs say, and give the stream's result.
     events: Any = list(sseproto.iter_events(BODY))
-    with pytest.raises(TypeError, match=r"not ServerSentEvent: .*feed_event\(\)"):
+    with pytest.raises(TypeError, match=r"not ServerSentEvent: .* not the events decoded"):
         sseproto.accumulate(events)
     payloads: Any = [json.loads(event.data) for event in events if event.data != "[DONE]"]
-    with pytest.raises(TypeError, match=r"not dict: .*feed_chunk\(\)"):
+    with pytest.raises(TypeError, match=r"not dict: .* not the payloads parsed"):
         sseproto.accumulate(payloads)
     by_event, by_payload = AutoAccumulator(), AutoAccumulator()
     for event in events:

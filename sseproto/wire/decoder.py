@@ -73,15 +73,9 @@ def not_bytes(value: object) -> TypeError:
     if isinstance(value, str):
         hint = "read the body as bytes (response.iter_bytes(), not iter_text() or iter_lines())"
     elif isinstance(value, ServerSentEvent):
-        hint = (
-            "events already decoded are fed one by one to an accumulator's feed_event() "
-            "(sseproto.AutoAccumulator()), then result()"
-        )
+        hint = "pass the body's bytes, not the events decoded from them"
     elif isinstance(value, dict):
-        hint = (
-            "payloads already parsed are fed one by one to an accumulator's feed_chunk() "
-            "(sseproto.AutoAccumulator()), then result()"
-        )
+        hint = "pass the body's bytes, not the payloads parsed from them"
     else:
         hint = "pass the body's bytes"
     return TypeError(
