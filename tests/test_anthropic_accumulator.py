@@ -648,3 +648,22 @@ def test_the_shared_loop_drives_it_and_stops_at_message_stop() -> None:
     assert run(accumulator, reads()).text == "hi"
     updates = list(iterate(AnthropicAccumulator(), reads()))
     assert isinstance(updates[-1], StreamDone)
+
+
+def test_an_event_whose_data_is_no_object_after_message_stop_is_ignored() -> None:
+    # After message_stop whatever follows is ignored, a content_block_delta whose data is
+    # JSON null included: the engine's template learning must not read it as an object.
+    body = (
+        b'event: message_start\ndata: {"type": "message_start", "message": {"id": "msg_1", '
+        b'"type": "message", "role": "assistant", "model": "claude", "content": [], '
+        b'"stop_reason": null, "usage": {"input_tokens": 1, "output_tokens": 1}}}\n\n'
+        b'event: content_block_start\ndata: {"type": "content_block_start", "index": 0, '
+        b'"content_block": {"type": "tool_use", "id": "t", "name": "f", "input": {}}}\n\n'
+        b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+    )
+    expected = AnthropicAccumulator()
+    expected.feed(body)
+    for late in (b"null", b"[1]", b'"text"', b"3"):
+        accumulator = AnthropicAccumulator()
+        accumulator.feed(body + b"event: content_block_delta\ndata: " + late + b"\n\n")
+        assert accumulator.result() == expected.result()
