@@ -955,3 +955,23 @@ def test_the_adapters_read_any_dialect(server: Any) -> None:
     assert result == sseproto.accumulate(gemini, dialect="gemini")
     assert updates == list(sseproto.iter_updates([gemini]))
     assert any(isinstance(update, UsageUpdate) for update in updates)
+
+
+def test_iter_events_is_a_generator_whose_close_releases_the_source_at_once() -> None:
+    # After a break, close() must run the source's finally blocks now (a recording's sidecar is
+    # written, a response released), as aiter_events' aclose() does, not when the iterator is
+    # collected.
+    released: list[str] = []
+
+    def source() -> Iterator[bytes]:
+        try:
+            yield b"data: 1\n\ndata: 2\n\n"
+            yield b"data: 3\n\n"
+        finally:
+            released.append("source")
+
+    events = sseproto.iter_events(source())
+    assert next(events).data == "1"
+    keep = events  # still referenced: only close() can release the source
+    keep.close()
+    assert released == ["source"]

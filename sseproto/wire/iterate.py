@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from itertools import chain
+from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Iterator
 from typing import NoReturn
 
 from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
@@ -18,10 +17,11 @@ def iter_events(
     chunks: Iterable[BytesLike] | BytesLike,
     *,
     max_event_size: int | None = DEFAULT_MAX_EVENT_SIZE,
-) -> Iterator[ServerSentEvent]:
-    """An iterator over the events of a stream given as an iterable of byte chunks (reads of
-    any size), or as one whole body. It is a plain iterator, not a generator (it has no
-    ``close()``): dropping it releases the decoder and the source's iterator.
+) -> Generator[ServerSentEvent, None, None]:
+    """Yield the events of a stream given as an iterable of byte chunks (reads of any size), or
+    as one whole body. ``close()`` (after a ``break``) closes the source now, when it is a
+    generator, so that its ``finally`` blocks run (a recording's sidecar is written, a response
+    released).
 
     Raises:
         ValueError: at the call, if ``max_event_size`` is invalid.
@@ -34,10 +34,7 @@ def iter_events(
             what the source raised; another ``StreamError`` of the source passes unchanged.
     """
     # The decoder is built here, outside the generator, so a bad argument fails at the call.
-    # The events are handed out by chain, in C: the generator resumes once per read that
-    # completes events, not once per event.
-    decoder = SSEDecoder(max_event_size=max_event_size)
-    return chain.from_iterable(_event_lists(decoder, reads(chunks)))
+    return _events(SSEDecoder(max_event_size=max_event_size), reads(chunks))
 
 
 def aiter_events(
@@ -74,9 +71,9 @@ _HELD_READS = 256
 _PIECE = 32 * 1024
 
 
-def _event_lists(
+def _events(
     decoder: SSEDecoder, chunks: Iterator[BytesLike]
-) -> Iterator[list[ServerSentEvent]]:
+) -> Generator[ServerSentEvent, None, None]:
     feed = decoder.feed
     held: list[bytes] = []
     hold = held.append
@@ -92,9 +89,9 @@ def _event_lists(
                         held.clear()
                     if len(chunk) > _PIECE:
                         for piece in _pieces(chunk):
-                            yield feed(piece)
+                            yield from feed(piece)
                     else:
-                        yield feed(chunk)
+                        yield from feed(chunk)
                 else:
                     hold(chunk)
                     if len(held) >= _HELD_READS:
@@ -109,7 +106,7 @@ def _event_lists(
         _raise_source_failure(decoder, held, error)
     if held:
         feed(b"".join(held))
-    yield decoder.close()
+    yield from decoder.close()
 
 
 async def _aevents(
