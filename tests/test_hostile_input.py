@@ -38,10 +38,35 @@ def outcome(reads: list[bytes], dialect: Any, strict: bool = False) -> object:
 
 
 # Whole event blocks of any shape: what a server might send after its terminal event.
-EVENT_NAMES = st.sampled_from(["", "message", "error", "message_stop", "ping", "x\x00"])
+EVENT_NAMES = st.sampled_from(
+    [
+        "",
+        "message",
+        "error",
+        "message_stop",
+        "content_block_delta",
+        "response.output_text.delta",
+        "ping",
+        "x\x00",
+    ]
+)
 LINE = st.text(alphabet=st.characters(exclude_characters="\r\n", codec="utf-8"))
+# Data lines that parse, but to no event of the stream: not an object, or an object out of place.
+ODD_DATA = st.sampled_from(
+    [
+        "0",
+        "[]",
+        "null",
+        '"x"',
+        "{}",
+        "[DONE]",
+        '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}',
+        '{"choices":[{"index":0,"delta":{"content":"x"}}]}',
+        '{"error":{"message":"late"}}',
+    ]
+)
 LATE_EVENTS = st.lists(
-    st.tuples(EVENT_NAMES, LINE),
+    st.tuples(EVENT_NAMES, LINE | ODD_DATA),
     min_size=1,
     max_size=3,
 ).map(
@@ -115,3 +140,81 @@ def test_an_event_whose_name_or_data_is_not_text_is_a_type_error_and_changes_not
 
 def test_the_fixtures_table_is_not_empty() -> None:
     assert all(COMPLETE_STREAMS.values()), COMPLETE_STREAMS
+
+
+# -- any damage to a real stream --------------------------------------------------------------
+
+# Every project stream, whatever its dialect and outcome.
+ALL_STREAMS = sorted(PROJECT_FIXTURES.rglob("*.sse"))
+
+
+def blocks_of(body: bytes) -> list[bytes]:
+    return [block + b"\n\n" for block in body.split(b"\n\n") if block]
+
+
+@st.composite
+def damaged_streams(draw: st.DrawFn) -> bytes:
+    """A project stream damaged the ways a network, a proxy or a faulty server damages one."""
+    body = draw(st.sampled_from(ALL_STREAMS)).read_bytes()
+    for _ in range(draw(st.integers(1, 3))):
+        blocks = blocks_of(body)
+        at = draw(st.integers(0, len(body)))
+        damage = draw(st.integers(0, 7))
+        if damage == 0:  # a byte changed
+            byte = draw(st.integers(0, 255)).to_bytes(1, "big")
+            body = body[:at] + byte + body[at + 1 :]
+        elif damage == 1:  # cut short
+            body = body[:at]
+        elif damage == 2:  # bytes no stream holds: invalid UTF-8, NUL, a lone CR
+            odd = draw(st.sampled_from([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\0", b"\r"]))
+            body = body[:at] + odd + body[at:]
+        elif damage == 3 and blocks:  # an event repeated
+            index = draw(st.integers(0, len(blocks) - 1))
+            body = b"".join(blocks[: index + 1] + blocks[index:])
+        elif damage == 4 and blocks:  # events reordered, the terminal one mid-stream too
+            body = b"".join(draw(st.permutations(blocks)))
+        elif damage == 5 and blocks:  # an event of another stream, another dialect's too
+            other = blocks_of(draw(st.sampled_from(ALL_STREAMS)).read_bytes())
+            index = draw(st.integers(0, len(blocks)))
+            body = b"".join([*blocks[:index], draw(st.sampled_from(other)), *blocks[index:]])
+        elif damage == 6 and blocks:  # an event dropped
+            index = draw(st.integers(0, len(blocks) - 1))
+            body = b"".join(blocks[:index] + blocks[index + 1 :])
+        elif damage == 7:  # a line far longer than any event of the stream
+            body = body[:at] + b"\ndata: " + b"x" * 70_000 + b"\n" + body[at:]
+    return body
+
+
+ACCUMULATORS: dict[str, Any] = {
+    "auto": sseproto.AutoAccumulator,
+    "chat": sseproto.ChatAccumulator,
+    "anthropic": sseproto.AnthropicAccumulator,
+    "responses": sseproto.ResponsesAccumulator,
+    "gemini": sseproto.GeminiAccumulator,
+}
+
+
+@given(
+    body=damaged_streams(),
+    dialect=st.sampled_from(sorted(ACCUMULATORS)),
+    strict=st.booleans(),
+    data=st.data(),
+)
+def test_a_damaged_stream_raises_only_stream_errors_told_alike_in_any_reads(
+    body: bytes, dialect: str, strict: bool, data: st.DataObject
+) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(body)), max_size=8)))
+    reads = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    assert outcome(reads, dialect, strict) == outcome([body], dialect, strict)
+    accumulator = ACCUMULATORS[dialect](strict=strict)
+    try:
+        for read in reads:
+            accumulator.feed(read)
+        accumulator.close()
+    except StreamError as error:
+        # Located, and carrying what was rebuilt (nothing only before auto decided a dialect).
+        assert error.event_index is not None
+        assert error.partial is not None or getattr(accumulator, "dialect", "") is None
+        with pytest.raises(StreamError) as again:
+            accumulator.result()
+        assert again.value is error
