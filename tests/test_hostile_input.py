@@ -194,6 +194,23 @@ ACCUMULATORS: dict[str, Any] = {
 }
 
 
+def fed(accumulator: Any, reads: list[bytes]) -> object:
+    """What feeding ``reads`` to ``accumulator`` then closing it gives: the result as a dict, or
+    the error's type and message (checked to be located and to carry the partial result)."""
+    try:
+        for read in reads:
+            accumulator.feed(read)
+        return accumulator.result().to_dict()
+    except StreamError as error:
+        # Located, and carrying what was rebuilt (nothing only before auto decided a dialect).
+        assert error.event_index is not None
+        assert error.partial is not None or getattr(accumulator, "dialect", "") is None
+        with pytest.raises(StreamError) as again:
+            accumulator.result()
+        assert again.value is error
+        return type(error).__name__, str(error)
+
+
 @given(
     body=damaged_streams(),
     dialect=st.sampled_from(sorted(ACCUMULATORS)),
@@ -205,16 +222,9 @@ def test_a_damaged_stream_raises_only_stream_errors_told_alike_in_any_reads(
 ) -> None:
     cuts = sorted(data.draw(st.lists(st.integers(0, len(body)), max_size=8)))
     reads = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True)]
-    assert outcome(reads, dialect, strict) == outcome([body], dialect, strict)
-    accumulator = ACCUMULATORS[dialect](strict=strict)
-    try:
-        for read in reads:
-            accumulator.feed(read)
-        accumulator.close()
-    except StreamError as error:
-        # Located, and carrying what was rebuilt (nothing only before auto decided a dialect).
-        assert error.event_index is not None
-        assert error.partial is not None or getattr(accumulator, "dialect", "") is None
-        with pytest.raises(StreamError) as again:
-            accumulator.result()
-        assert again.value is error
+    engine = ACCUMULATORS[dialect]
+    assert fed(engine(strict=strict), reads) == fed(engine(strict=strict), [body])
+    if not strict:
+        # The readers stop after the terminal event's read: strict mode's refusal of what
+        # follows it in that read is the one thing a split may change (see the dialects page).
+        assert outcome(reads, dialect) == outcome([body], dialect)
