@@ -1,8 +1,9 @@
 """Event streams over aiohttp: ``connect_sse`` and the :class:`EventSource` of a response.
 
-The body is read with ``response.content.iter_any()``: each read as it arrives, whatever its
-size. aiohttp's line iteration (``async for line in response.content``) would fail on any line
-longer than its 128 KiB limit, and real events (base64 images, large tool results) are longer.
+The body is read with ``response.content.readany()``: each read as it arrives, whatever its
+size, and, when a read timeout is in force, none waiting longer than it. aiohttp's line iteration
+(``async for line in response.content``) would fail on any line longer than its 128 KiB limit,
+and real events (base64 images, large tool results) are longer.
 
 Example::
 
@@ -43,11 +44,13 @@ __all__ = ["EventSource", "afollow_sse", "connect_sse"]
 class EventSource(AsyncEventSourceBase):
     """The event stream of an ``aiohttp.ClientResponse`` whose body was not read yet.
 
-    A ``sock_read`` timeout of the session while the body streams raises
-    :class:`IdleTimeoutError`, and any other error of the connection, or the request's ``total``
-    timeout expiring, :class:`IncompleteStreamError`, each carrying the bytes received and, when
-    chat updates are read, the completion rebuilt so far. Cancelling the task that reads it
-    releases the response (closing the connection when the body was not read to the end).
+    A ``sock_read`` timeout of the session while the body streams (the ``idle_timeout`` of
+    :func:`connect_sse`, which times each read itself too, since aiohttp stops timing a closed
+    connection whose chunked framing broke) raises :class:`IdleTimeoutError`, and any other
+    error of the connection, or the request's ``total`` timeout expiring,
+    :class:`IncompleteStreamError`, each carrying the bytes received and, when chat updates are
+    read, the completion rebuilt so far. Cancelling the task that reads it releases the response
+    (closing the connection when the body was not read to the end).
 
     Args:
         response: the response to read.
@@ -84,7 +87,7 @@ class EventSource(AsyncEventSourceBase):
         )
 
     def _body(self) -> AsyncIterator[bytes]:
-        return _arrived(self.response)
+        return _arrived(self.response, self._read_timeout)
 
     def _is_read_timeout(self, error: Exception) -> bool:
         # sock_read expiring: the server went silent.
@@ -102,11 +105,23 @@ class EventSource(AsyncEventSourceBase):
         self.response.release()
 
 
-async def _arrived(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-    """The body's reads as they arrive; the bare timeout aiohttp raises when the request's total
-    timeout expires says which timeout it was and how to lift it."""
+async def _arrived(
+    response: aiohttp.ClientResponse, idle_timeout: float | None
+) -> AsyncIterator[bytes]:
+    """The body's reads as they arrive, none waiting longer than ``idle_timeout`` (when given);
+    the bare timeout aiohttp raises when the request's total timeout expires says which timeout
+    it was and how to lift it."""
+    content = response.content
     try:
-        async for chunk in response.content.iter_any():
+        while True:
+            timer = None if idle_timeout is None else _idle_timer(content, idle_timeout)
+            try:
+                chunk = await content.readany()
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            if not chunk:
+                return
             yield chunk
     except asyncio.TimeoutError as error:
         if isinstance(error, aiohttp.ServerTimeoutError):
@@ -115,6 +130,26 @@ async def _arrived(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
             "the request's total timeout expired (aiohttp's default session allows 300 s); "
             "pass timeout=aiohttp.ClientTimeout(total=None) for longer streams"
         ) from error
+
+
+def _idle_timer(content: aiohttp.StreamReader, idle_timeout: float) -> asyncio.TimerHandle:
+    """A timer that fails the pending read of ``content`` with aiohttp's own read timeout if
+    nothing arrives within ``idle_timeout``.
+
+    aiohttp's ``sock_read`` does the same, but stops timing once the connection is closed, and its
+    parser can stall on a chunked body whose framing broke before the close: this timer ends that
+    wait too. A callback re-armed per read, rather than a task or ``asyncio.wait_for`` around each
+    read, costs no task and cannot swallow a cancellation of the reader."""
+    received = content.total_bytes
+
+    def expire() -> None:
+        # Bytes or the end that arrived as the timer fired are the read's, not a timeout.
+        if content.total_bytes == received and not content.is_eof():
+            content.set_exception(
+                aiohttp.SocketTimeoutError(f"no byte of the body arrived within {idle_timeout:g} s")
+            )
+
+    return asyncio.get_running_loop().call_later(idle_timeout, expire)
 
 
 def _timeout(given: object, idle_timeout: float) -> aiohttp.ClientTimeout:
@@ -165,7 +200,9 @@ async def connect_sse(
     Args:
         idle_timeout: the longest wait, in seconds, for the response head and then for each next
             read of the body; longer raises :class:`IdleTimeoutError`. Replaces ``sock_read`` of
-            the request's timeout. None keeps the timeout as given.
+            the request's timeout, and the adapter times each read of the body with it as well
+            (aiohttp's own timer stops once the connection is closed). None keeps the timeout
+            as given (a ``sock_read`` in it is timed the same way).
         max_event_size: the largest event buffered (see :class:`sseproto.SSEDecoder`).
         record, on_comment, check_content_type: as :func:`sseproto.httpx.connect_sse`.
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
+from unittest import mock
 
 import aiohttp
 import pytest
@@ -35,7 +37,7 @@ from sseproto import (
     ServerSentEvent,
     StreamError,
 )
-from sseproto.aiohttp import EventSource, connect_sse
+from sseproto.aiohttp import EventSource, _idle_timer, connect_sse
 
 
 async def read_all(server: LoopbackServer, names: list[str]) -> list[list[ServerSentEvent]]:
@@ -389,3 +391,147 @@ def test_the_source_tells_the_last_event_id_and_retry_a_reconnect_needs(
             return source.last_event_id, source.retry
 
     assert asyncio.run(read()) == ("8", 1500)
+
+
+
+
+# How long a test waits for a read the idle timeout must end: a read that never ends fails the
+# test instead of hanging it.
+GUARD_SECONDS = 15.0
+
+
+async def serve_broken_chunking(
+    event: bytes,
+    first_read: asyncio.Event,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
+    # A valid head and one good chunk holding ``event``; once the client read it, a chunk-size
+    # line that is not hexadecimal (a packet of its own, so the break comes after the head), and
+    # a close.
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n%s\r\n" % (len(event), event)
+    )
+    await writer.drain()
+    await first_read.wait()
+    writer.write(b"zz\r\ndata: 2\n\n\r\n")
+    await writer.drain()
+    writer.close()
+
+
+async def read_broken_chunking(
+    event: bytes,
+    read: Callable[[EventSource, asyncio.Event], Awaitable[None]],
+    **options: Any,
+) -> IdleTimeoutError:
+    """The error of ``read`` (which sets the event it is given once it has read the first
+    event) over a chunked body broken after its first chunk, with a read timeout of 0.5 s
+    (``idle_timeout`` unless ``options`` say otherwise)."""
+    options = options or {"idle_timeout": 0.5}
+
+    async def served() -> IdleTimeoutError:
+        first_read = asyncio.Event()
+        server = await asyncio.start_server(
+            partial(serve_broken_chunking, event, first_read), "127.0.0.1", 0
+        )
+        port = server.sockets[0].getsockname()[1]
+        async with (
+            server,
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"http://127.0.0.1:{port}/", **options) as source,
+        ):
+            with pytest.raises(IdleTimeoutError) as caught:
+                await read(source, first_read)
+            return caught.value
+
+    return await asyncio.wait_for(served(), GUARD_SECONDS)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"idle_timeout": 0.5}, {"timeout": aiohttp.ClientTimeout(sock_read=0.5)}],
+    ids=["idle_timeout", "sock_read"],
+)
+def test_idle_timeout_ends_a_chunked_body_broken_after_the_head_and_closed(
+    options: dict[str, Any],
+) -> None:
+    # aiohttp's parser stalls on the bad chunk size, and its sock_read stops timing once the
+    # connection is closed: the adapter's own timer around each read still ends the wait.
+    events: list[ServerSentEvent] = []
+
+    async def read(source: EventSource, first_read: asyncio.Event) -> None:
+        async for event in source.aiter_sse():
+            events.append(event)
+            first_read.set()
+
+    error = asyncio.run(read_broken_chunking(b"data: 1\n\n", read, **options))
+    assert events == [ServerSentEvent(data="1")]
+    assert error.offset == len(b"data: 1\n\n")
+    assert error.event_index == 1
+    assert error.timeout == 0.5
+    assert isinstance(error.__cause__, aiohttp.SocketTimeoutError)
+
+
+def test_the_idle_timer_gives_a_broken_chat_stream_its_partial() -> None:
+    chunk = b'data: {"id":"c6","choices":[{"index":0,"delta":{"content":"ab"}}]}\n\n'
+    updates: list[ChatUpdate] = []
+
+    async def read(source: EventSource, first_read: asyncio.Event) -> None:
+        async for update in source.aiter_chat():
+            updates.append(update)
+            first_read.set()
+
+    error = asyncio.run(read_broken_chunking(chunk, read))
+    assert updates == [ContentDelta(0, "ab")]
+    assert error.offset == len(chunk)
+    assert isinstance(error.partial, ChatCompletion)
+    assert error.partial.choices[0].message.content == "ab"
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_a_stream_read_with_an_idle_timeout_is_read_whole_and_leaves_no_timer_armed(
+    server: LoopbackServer, framing: Framing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = [b"data: %d\n\n" % number for number in range(5)]
+    server.replies["/s"] = Reply(parts=parts, framing=framing, delays=[0.01] * len(parts))
+    timers: list[asyncio.TimerHandle] = []
+
+    async def read() -> list[ServerSentEvent]:
+        loop = asyncio.get_running_loop()
+        call_later = loop.call_later
+
+        def recording(delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+            handle = call_later(delay, callback, *args)
+            if "_idle_timer" in callback.__qualname__:
+                timers.append(handle)
+            return handle
+
+        monkeypatch.setattr(loop, "call_later", recording)
+        async with (
+            aiohttp.ClientSession() as session,
+            connect_sse(session, "GET", f"{server.url}/s", idle_timeout=5) as source,
+        ):
+            return [event async for event in source.aiter_sse()]
+
+    assert asyncio.run(read()) == decode_whole(b"".join(parts))
+    assert len(timers) > 1
+    assert all(timer.cancelled() for timer in timers)
+
+
+@pytest.mark.parametrize("arrival", ["bytes", "end"])
+def test_what_arrives_as_the_idle_timer_fires_is_not_a_timeout(arrival: str) -> None:
+    # The read that was waiting has its bytes (or the end) even if its timer fires before the
+    # reader resumes to cancel it: the next read must not fail.
+    async def fired() -> BaseException | None:
+        content = aiohttp.StreamReader(mock.Mock(), 2**16, loop=asyncio.get_running_loop())
+        _idle_timer(content, 0.01)
+        if arrival == "bytes":
+            content.feed_data(b"data: 1\n\n")
+        else:
+            content.feed_eof()
+        await asyncio.sleep(0.1)
+        return content.exception()
+
+    assert asyncio.run(fired()) is None
