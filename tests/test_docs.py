@@ -51,6 +51,11 @@ import sseproto
 from sseproto import SSEDecoder, encode_event, replay
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# The examples are what users copy: one that leaves a file or a socket open fails.
+pytestmark = [
+    pytest.mark.filterwarnings("error::ResourceWarning"),
+    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
+]
 
 # A fenced block, with the HTML comment on the line before it when there is one.
 _BLOCK = re.compile(
