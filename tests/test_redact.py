@@ -3,8 +3,10 @@ is gone from the sidecar, whatever its spelling."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -239,3 +241,81 @@ def test_a_secret_named_value_is_redacted_in_every_shape(
 ) -> None:
     text = f"{around[0]} {shape.format(name=name, value=value)} {around[1]}"
     assert value not in redact(text)
+
+
+# -- percent-encoded pairs inside another value ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text,redacted",
+    [
+        (
+            f"https://h/p?next=https%3A%2F%2Fg%2Fx%3Fkey%3D{SECRET}",
+            "https://h/p?next=https%3A%2F%2Fg%2Fx%3Fkey%3D<redacted>",
+        ),
+        (f"url=https://h/?key%3D{SECRET}", "url=https://h/?key%3D<redacted>"),
+        # The escaped "&" ends the name: the pair is "key" and the secret, not "key%3D...%26a".
+        (f"?u=key%3D{SECRET}%26a%3Db", "?u=key%3D<redacted>%26a%3Db"),
+        (f"?u=key%253D{SECRET}%2526a%253Db", "?u=key%253D<redacted>%2526a%253Db"),
+        (f"?u=x%3Fapi%5Fkey%3D{SECRET}/x&n=1", "?u=x%3Fapi%5Fkey%3D<redacted>&n=1"),
+        (f"?u=%3Fto%6Ben%3D{SECRET}%2B%3D%3B%3D1", "?u=%3Fto%6Ben%3D<redacted>%3B%3D1"),
+        (f"moved to g%2Fx%3Fsig%3D{SECRET} (302)", "moved to g%2Fx%3Fsig%3D<redacted> (302)"),
+        (f"?u=AccessToken%253d{SECRET}%2522", "?u=AccessToken%253d<redacted>%2522"),
+    ],
+)
+def test_a_percent_encoded_pair_is_redacted(text: str, redacted: str) -> None:
+    assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "?next=https%3A%2F%2Fg%2Fx%3Fq%3Dmonkey%26page%3D2",
+        "?next=%2Fv1%2Fmodels%3Falt%3Dsse",
+        "50% off, 100%25 sure: a%3Db%26c%3Dd",
+    ],
+)
+def test_a_harmless_percent_encoded_pair_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+@given(
+    name=st.sampled_from(["key", "api_key", "x-goog-api-key", "accessToken", "sig", "auth"]),
+    value=st.from_regex(r"[A-Za-z0-9_-]{12,30}", fullmatch=True),
+    before=st.text(alphabet="abc=&;?/:#%+.-_ ", max_size=8),
+    after=st.text(alphabet="abc=&;?/:#%+.-_ ", max_size=8),
+    times=st.sampled_from([1, 2]),
+    around=st.tuples(*[st.text(alphabet=" .,;:()[]{}'\"=&?/%\n", max_size=8)] * 2),
+)
+def test_a_percent_encoded_secret_pair_in_a_url_never_keeps_its_secret(
+    name: str,
+    value: str,
+    before: str,
+    after: str,
+    times: int,
+    around: tuple[str, str],
+) -> None:
+    inner = f"https://g/x?{before}&{name}={value}&{after}"
+    for _ in range(times):
+        inner = quote(inner, safe="")
+    text = f"{around[0]}https://h/p?next={inner}&n=1{around[1]}"
+    assert value not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["key%3D", "%3Fkey%3Da", "key%253D%2526", "a%41", "key%3D%", "%25", "%" * 7 + "3d"],
+)
+def test_redacting_encoded_pairs_is_linear(unit: str) -> None:
+    """A 10x longer text may cost at most 40x more CPU time (linear: ~10x; quadratic: ~100x),
+    plus 1 ms of slack; the longer text is retried only while it looks too slow."""
+
+    def cost(count: int) -> float:
+        text = unit * count
+        started = time.process_time()
+        redact(text)
+        return time.process_time() - started
+
+    small = min(cost(2_000) for _ in range(3))
+    bound = 40 * small + 0.001
+    assert any(cost(20_000) < bound for _ in range(3))
