@@ -31,9 +31,10 @@ _CLIENTS_NEEDED = {
     "test_adapter_openai.py": ("openai", "httpx", *_SERVERS),
     "test_adapter_options.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_adapter_requests.py": ("requests", *_SERVERS),
+    "test_adapter_usage.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_cli_record.py": _SERVERS,
     # The documentation's examples use every client and the openai SDK.
-    "test_docs.py": ("aiohttp", "httpx", "requests", "openai", *_SERVERS),
+    "test_docs.py": ("aiohttp", "httpx", "requests", "openai", "fastapi", *_SERVERS),
     "test_follow.py": ("aiohttp", "httpx", "requests", *_SERVERS),
     "test_readers.py": ("httpx", *_SERVERS),
     "test_relay_browser.py": _SERVERS,

@@ -333,6 +333,7 @@ def test_reading_every_value_keeps_each_prefix_of_the_whole() -> None:
 def test_the_adapters_update_methods_take_the_option() -> None:
     import asyncio
 
+    pytest.importorskip("httpx")  # a client of the test extra
     import httpx
 
     from sseproto.httpx import aconnect_sse, connect_sse
