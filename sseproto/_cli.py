@@ -36,7 +36,7 @@ from .fixtures.errors import FixtureError
 from .fixtures.format import Fixture, expected_path, load_fixture
 from .fixtures.replay import CHUNKINGS, Chunking, plan, play
 from .wire.decoder import SSEDecoder
-from .wire.errors import StreamError
+from .wire.errors import StreamError, source_failure
 from .wire.events import ServerSentEvent
 
 __all__ = ["main"]
@@ -308,7 +308,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     text = None if args.json else _Text()
     failure: StreamError | None = None
     try:
-        for data in reads:
+        for data in _placed(reads, accumulator):
             stats.reads += 1
             updates: list[ChatUpdate] = []
             try:
@@ -320,8 +320,6 @@ def _run_replay(args: argparse.Namespace) -> int:
     except StreamError as error:
         failure = error
     result = accumulator.snapshot()
-    if failure is not None:
-        _locate(failure, accumulator)
     error_fields = None if failure is None else _error_fields(failure)
     if text is None:
         # The shape of NAME.expected.json: ``replay --json`` writes one.
@@ -434,15 +432,18 @@ def _is_content(update: ChatUpdate) -> bool:
     return isinstance(update, ContentDelta | RefusalDelta) and update.choice == 0
 
 
-def _locate(failure: StreamError, accumulator: Accumulator[StreamResult]) -> None:
-    """Place a failure that carries no place (the recorded transport error ending a replay)
-    where the stream stopped, as the readers place it, so that the message, ``--json`` and
+def _placed(reads: Iterator[bytes], accumulator: Accumulator[StreamResult]) -> Iterator[bytes]:
+    """``reads``, a stream error they raise (the recorded transport error ending a replay)
+    placed where ``accumulator`` stopped by the rule of every reader
+    (:func:`~sseproto.wire.errors.source_failure`), so that the message, ``--json`` and
     ``check`` all say what ``accumulate`` says."""
-    if failure.event_index is None:
-        # The stream ended while this event was arriving (or before it began).
-        failure.event_index = accumulator.events_received
-    if failure.offset is None:
-        failure.offset = accumulator.offset
+    try:
+        yield from reads
+    except StreamError as error:
+        # The same error, an IncompleteStreamError given the place it lacks: no new cause.
+        raise source_failure(  # noqa: B904
+            error, offset=accumulator.offset, event_index=accumulator.events_received
+        )
 
 
 def _seed(args: argparse.Namespace) -> int | None:
@@ -668,11 +669,11 @@ def _outcome(
     the error's message (``""`` without one)."""
     accumulator = new_accumulator()
     try:
-        for data in play(fixture, plan(fixture, chunking=chunking, seed=seed)):
+        reads = play(fixture, plan(fixture, chunking=chunking, seed=seed))
+        for data in _placed(reads, accumulator):
             accumulator.feed(data)
         accumulator.close()
     except StreamError as error:
-        _locate(error, accumulator)
         return (
             _result_fields(accumulator.snapshot()),
             _error_fields(error),

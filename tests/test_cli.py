@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_FIXTURES, ROOT
 
+import sseproto
+from sseproto._cli import main
 from sseproto.fixtures.format import expected_path, sidecar_path
+from sseproto.fixtures.replay import Chunking
 
 CHAT_TEXT = PROJECT_FIXTURES / "chat-text.sse"
 TOOL_CALLS = PROJECT_FIXTURES / "tool-calls-parallel.sse"
@@ -194,6 +197,28 @@ def test_replay_json_prints_the_expected_file_error_included(name: str) -> None:
         assert result.stderr == ""
     else:
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("chunking", ["recorded", "whole", "byte", 7])
+def test_replay_places_a_recorded_transport_error_where_the_readers_do(
+    chunking: Chunking, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In-process, against accumulate itself: the command line has no rule of its own for
+    # where a failing source leaves the stream (here, in the middle of an event).
+    path = PROJECT_FIXTURES / "transport-error.sse"
+    with pytest.raises(sseproto.StreamError) as raised:
+        sseproto.accumulate(sseproto.replay(path, chunking=chunking))
+    error = raised.value
+    assert main(["replay", "--json", "--chunking", str(chunking), str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["error"] == {
+        "type": type(error).__name__,
+        "offset": error.offset,
+        "event_index": error.event_index,
+    }
+    assert err.startswith(
+        f"sseproto: {path}: byte offset {error.offset}, event index {error.event_index}: "
+    )
 
 
 def test_a_provider_error_exits_1_with_the_partial_result_printed() -> None:
