@@ -41,11 +41,11 @@ from sseproto import (
 )
 from sseproto._cli import main as cli
 from sseproto.dialects.kit.detect import recognise
-from sseproto.dialects.kit.drive import _HOLD, _framed
 from sseproto.dialects.registry import ACCUMULATORS
 from sseproto.fixtures.format import sidecar_path
 from sseproto.httpx import connect_sse
 from sseproto.server import event_stream
+from sseproto.wire.reads import HOLD, aframed_reads, framed_reads
 
 
 def chunk(content: str | None = None, finish: str | None = None, **top: Any) -> bytes:
@@ -447,8 +447,21 @@ AREADERS: dict[str, Callable[..., Any]] = {
 }
 
 
-async def _collect(updates: AsyncIterator[ChatUpdate]) -> list[ChatUpdate]:
-    return [update async for update in updates]
+EVENT_READERS: dict[str, Callable[..., Any]] = {
+    "iter_events": lambda reads, **kw: list(sseproto.iter_events(reads, **kw)),
+    "aiter_events": lambda reads, **kw: asyncio.run(
+        _collect(sseproto.aiter_events(_async(reads), **kw))
+    ),
+}
+
+
+async def _collect(items: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in items]
+
+
+async def _async(reads: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for data in reads:
+        yield data
 
 
 @pytest.mark.parametrize("dialect", ["chat", "auto"])
@@ -591,7 +604,8 @@ def _without_line_ends(data: bytes) -> bytes:
     )
 )
 def test_reads_without_a_line_end_are_held_until_the_next_that_has_one(reads: list[Any]) -> None:
-    handed = list(_framed(iter(reads)))
+    handed = list(framed_reads(iter(reads)))
+    assert asyncio.run(_collect(aframed_reads(_async(iter(reads))))) == handed
     assert b"".join(handed) == b"".join(reads)
     assert [data for data in handed if type(data) is not bytes] == [
         data for data in reads if type(data) is not bytes
@@ -607,11 +621,11 @@ def test_reads_without_a_line_end_are_held_until_the_next_that_has_one(reads: li
         if type(data) is not bytes or b"\n" in data or b"\r" in data:
             ends.add(position)
     # What is handed on ends where such a read ends, before a read that is not bytes, at the
-    # end, or once _HOLD bytes are held; and never holds such a read's end back.
+    # end, or once HOLD bytes are held; and never holds such a read's end back.
     position = 0
     for data in handed:
         start, position = position, position + len(data)
-        assert position in ends | others | {len(b"".join(reads))} or len(data) >= _HOLD
+        assert position in ends | others | {len(b"".join(reads))} or len(data) >= HOLD
         assert not [end for end in ends if start < end < position]
 
 
@@ -627,6 +641,12 @@ def test_bytes_held_without_a_line_end_count_when_the_source_fails() -> None:
         error = failure_of(lambda r=aread, c=cause: r(afailing(reads, c), dialect="chat"))
         assert type(error) is IncompleteStreamError, name
         assert (error.offset, error.event_index) == (len(b"".join(reads)), 1), name
+    # The readers of events hold by the same policy, and place the failure alike.
+    for name, events in EVENT_READERS.items():
+        cause = ConnectionResetError()
+        error = failure_of(lambda e=events, c=cause: e(failing(reads, c)))
+        assert type(error) is IncompleteStreamError, name
+        assert (error.offset, error.event_index) == (len(b"".join(reads)), 1), name
 
 
 def test_a_line_that_never_ends_still_meets_the_size_limit() -> None:
@@ -634,8 +654,13 @@ def test_a_line_that_never_ends_still_meets_the_size_limit() -> None:
         source = Source([b"x"] * 100_000)
         with pytest.raises(EventTooLargeError):
             reader(source.sync(), dialect="chat", max_event_size=100)
-        # Read no further than _HOLD bytes past the limit.
-        assert source.read <= 100 + _HOLD, name
+        # Read no further than HOLD bytes past the limit.
+        assert source.read <= 100 + HOLD, name
+    for name, events in EVENT_READERS.items():
+        source = Source([b"x"] * 100_000)
+        with pytest.raises(EventTooLargeError):
+            events(source.sync(), max_event_size=100)
+        assert source.read <= 100 + HOLD, name
 
 
 # Streams of every dialect, text and tool arguments, read with each line end and a BOM or not.

@@ -8,7 +8,7 @@ from typing import NoReturn
 from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
 from .errors import source_failure
 from .events import ServerSentEvent
-from .reads import BytesLike, async_reads, reads
+from .reads import BytesLike, aframed_reads, async_reads, framed_reads, reads
 
 __all__ = ["aiter_events", "iter_events"]
 
@@ -54,16 +54,6 @@ def aiter_events(
     return _aevents(SSEDecoder(max_event_size=max_event_size), async_reads(chunks))
 
 
-# A small read without CR or LF cannot complete an event, so the iterators hold such reads and
-# feed them with the next read that can: one decoder call instead of many when a stream arrives a
-# few bytes at a time. Events still come out with the read that completes them. Each read costs a
-# type check and two memchr-level tests: the loop stays this lean because tiny reads cost a loop
-# turn each. Larger reads are fed at once, and at most _HELD_READS small reads are held, so the
-# held reads stay under 64 KiB and the decoder sees an oversized line soon enough to refuse it;
-# they are joined as they are fed (a read of a few bytes costs about 40 more as an object of its
-# own).
-_SMALL_READ = 256
-_HELD_READS = 256
 # A read larger than _PIECE (a whole body) is fed a piece at a time and each piece's events are
 # handed out before the next is decoded: the events of a whole body are never all alive at once.
 # Fed whole, a 6 MB body's 20,000 events sat in one list, and building that list (fresh memory,
@@ -74,38 +64,29 @@ _PIECE = 32 * 1024
 def _events(
     decoder: SSEDecoder, chunks: Iterator[BytesLike]
 ) -> Generator[ServerSentEvent, None, None]:
+    # Reads without a line end are held by the readers' one policy (framed_reads): they cannot
+    # complete an event, and the decoder is called once per line end instead of once per read.
     feed = decoder.feed
-    held: list[bytes] = []
-    hold = held.append
+    framed = framed_reads(chunks)
     ours: Exception | None = None  # an error of the decoder's or of a read's, not the source's
     try:
-        for read in chunks:
+        for read in framed:
             try:
                 chunk = read if read.__class__ is bytes else _as_bytes(read)
-                if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
-                    if held:
-                        hold(chunk)
-                        chunk = b"".join(held)
-                        held.clear()
-                    if len(chunk) > _PIECE:
-                        for piece in _pieces(chunk):
-                            yield from feed(piece)
-                    else:
-                        yield from feed(chunk)
+                if len(chunk) > _PIECE:
+                    for piece in _pieces(chunk):
+                        yield from feed(piece)
                 else:
-                    hold(chunk)
-                    if len(held) >= _HELD_READS:
-                        feed(b"".join(held))  # no line end: nothing to yield
-                        held.clear()
+                    yield from feed(chunk)
             except Exception as error:
                 ours = error
                 raise
     except Exception as error:
         if error is ours:
             raise
-        _raise_source_failure(decoder, held, error)
-    if held:
-        feed(b"".join(held))
+        _raise_source_failure(decoder, error)
+    finally:
+        framed.close()
     yield from decoder.close()
 
 
@@ -113,45 +94,33 @@ async def _aevents(
     decoder: SSEDecoder, chunks: AsyncIterator[BytesLike]
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
-    held: list[bytes] = []
-    hold = held.append
+    framed = aframed_reads(chunks)
     ours: Exception | None = None
     try:
-        async for read in chunks:
+        async for read in framed:
             try:
                 chunk = read if read.__class__ is bytes else _as_bytes(read)
-                if 10 in chunk or 13 in chunk or len(chunk) >= _SMALL_READ:
-                    if held:
-                        hold(chunk)
-                        chunk = b"".join(held)
-                        held.clear()
-                    for piece in _pieces(chunk) if len(chunk) > _PIECE else (chunk,):
-                        for event in feed(piece):
-                            yield event
-                else:
-                    hold(chunk)
-                    if len(held) >= _HELD_READS:
-                        feed(b"".join(held))  # no line end: nothing to yield
-                        held.clear()
+                for piece in _pieces(chunk) if len(chunk) > _PIECE else (chunk,):
+                    for event in feed(piece):
+                        yield event
             except Exception as error:
                 ours = error
                 raise
     except Exception as error:
         if error is ours:
             raise
-        _raise_source_failure(decoder, held, error)
-    if held:
-        feed(b"".join(held))
+        _raise_source_failure(decoder, error)
+    finally:
+        await framed.aclose()
     for event in decoder.close():
         yield event
 
 
-def _raise_source_failure(decoder: SSEDecoder, held: list[bytes], error: Exception) -> NoReturn:
+def _raise_source_failure(decoder: SSEDecoder, error: Exception) -> NoReturn:
     """Raise the stream's error for ``error``, raised by the source after the reads the decoder
-    took and those held for it, placed where the stream stopped as the readers of updates place
-    theirs (:func:`~sseproto.wire.errors.source_failure`)."""
-    offset = decoder.offset + sum(map(len, held))
-    raise source_failure(error, offset=offset, event_index=decoder.events_dispatched)
+    took (the held ones included), placed where the stream stopped as the readers of updates
+    place theirs (:func:`~sseproto.wire.errors.source_failure`)."""
+    raise source_failure(error, offset=decoder.offset, event_index=decoder.events_dispatched)
 
 
 def _pieces(chunk: bytes) -> Iterator[bytes]:

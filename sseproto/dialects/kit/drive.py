@@ -12,13 +12,10 @@ same for every dialect:
    The source, when it is a generator, is closed however the loop ends (the end of the stream,
    an error, or a consumer leaving early), so that its ``finally`` blocks run now (a
    recording's sidecar is written, a response closed).
-3. Reads without a line end: such a read cannot complete an event (only a blank line does),
-   so it is held and handed on joined with the next read that has one (:func:`_framed`),
-   instead of costing a call into the accumulator and its decoder each: reads of a few bytes,
-   as a proxy flushing every token sends them, cost a ``bytes`` check, two byte searches and
-   an append. Nothing is held past ``_HOLD`` bytes, nor past the end of the reads or a
-   failure of the source: the held bytes are handed on first, so that the accumulator has
-   consumed every byte before the loop ends or reports the failure.
+3. Reads without a line end are held and handed on joined with the next read that has one,
+   by the policy every reader shares (:func:`~sseproto.wire.reads.framed_reads`), instead of
+   costing a call into the accumulator and its decoder each; the held bytes are handed on
+   before the loop ends or reports a failure of the source.
 4. Source failures: an exception raised by the source itself carries what was rebuilt. An
    :class:`IncompleteStreamError` (an adapter's cut or idle timeout, a replayed transport
    error) is given the ``partial``, ``offset`` and ``event_index`` it lacks; another
@@ -36,7 +33,7 @@ from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import IncompleteStreamError, source_failure
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike
+from ...wire.reads import BytesLike, aframed_reads, framed_reads
 from .state import StreamState
 from .updates import ChatUpdate
 
@@ -44,10 +41,6 @@ __all__ = ["Accumulator", "aiterate", "arun", "iterate", "run"]
 
 _STREAMING = StreamState.STREAMING
 _R = TypeVar("_R", covariant=True)
-# The most bytes of reads without a line end held before they are handed on anyway: it bounds
-# what is held beyond the accumulator's own limit, and a stream that never ends a line still
-# reaches the decoder's size check.
-_HOLD = 4096
 
 
 class Accumulator(Protocol[_R]):
@@ -113,7 +106,7 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None  # an error of the accumulator's, not of the source
-    framed = _framed(reads)
+    framed = framed_reads(reads)
     try:
         for data in framed:
             try:
@@ -148,7 +141,7 @@ def iterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = _framed(reads)
+    framed = framed_reads(reads)
     try:
         for data in framed:
             updates: list[ChatUpdate] = []
@@ -182,7 +175,7 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = _aframed(reads)
+    framed = aframed_reads(reads)
     try:
         async for data in framed:
             try:
@@ -214,7 +207,7 @@ async def aiterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = _aframed(reads)
+    framed = aframed_reads(reads)
     try:
         async for data in framed:
             updates: list[ChatUpdate] = []
@@ -243,73 +236,6 @@ async def aiterate(
             await reads.aclose()
     for update in accumulator.close():
         yield update
-
-
-def _framed(reads: Iterator[BytesLike]) -> Generator[BytesLike, None, None]:
-    """The reads of ``reads``, those without a line end held and joined to the next read (see
-    the module); a failure of the source is raised after the held bytes are handed on."""
-    held: list[bytes] = []
-    hold = held.append
-    size = 0
-    try:
-        for data in reads:
-            if data.__class__ is bytes:
-                if 10 not in data and 13 not in data:  # LF, CR: a memchr each
-                    hold(data)
-                    size += len(data)
-                    if size < _HOLD:
-                        continue
-                    data = b""
-                if held:
-                    hold(data)
-                    data = b"".join(held)
-                    held.clear()
-                    size = 0
-            elif held:
-                # Not bytes: handed on as it came (the accumulator refuses what is not
-                # bytes-like, or copies a bytearray), after the bytes before it.
-                yield b"".join(held)
-                held.clear()
-                size = 0
-            yield data
-    except Exception:
-        if held:
-            yield b"".join(held)
-        raise
-    if held:
-        yield b"".join(held)
-
-
-async def _aframed(reads: AsyncIterator[BytesLike]) -> AsyncGenerator[BytesLike, None]:
-    """The async twin of :func:`_framed`."""
-    held: list[bytes] = []
-    hold = held.append
-    size = 0
-    try:
-        async for data in reads:
-            if data.__class__ is bytes:
-                if 10 not in data and 13 not in data:  # LF, CR: a memchr each
-                    hold(data)
-                    size += len(data)
-                    if size < _HOLD:
-                        continue
-                    data = b""
-                if held:
-                    hold(data)
-                    data = b"".join(held)
-                    held.clear()
-                    size = 0
-            elif held:
-                yield b"".join(held)
-                held.clear()
-                size = 0
-            yield data
-    except Exception:
-        if held:
-            yield b"".join(held)
-        raise
-    if held:
-        yield b"".join(held)
 
 
 def _following(target: Accumulator[Any]) -> Accumulator[Any] | None:
