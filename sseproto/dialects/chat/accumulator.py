@@ -135,6 +135,7 @@ class ChatAccumulator(Engine[ChatCompletion]):
         "_extras",
         "_fast",
         "_id",
+        "_learning",
         "_meta_rank",
         "_model",
         "_plain",
@@ -174,6 +175,8 @@ class ChatAccumulator(Engine[ChatCompletion]):
         # The template reading the chunks shaped like the last one, while nothing but such
         # chunks has come since (see ``fast``).
         self._fast = FastPath()
+        # Whether templates are still learned: until learning gives up on the stream.
+        self._learning = self._TEMPLATES
 
     # -- input ------------------------------------------------------------------------------
 
@@ -214,9 +217,12 @@ class ChatAccumulator(Engine[ChatCompletion]):
                     end = -1
                 if end == len(payload):
                     chunk_of(chunk, updates)
-                    if self._plain and self._TEMPLATES and fast.worth_learning():
-                        plan_of = plan(chunk, self._choices)
-                        fast.learn("message", payload, chunk, plan_of, self._extras)
+                    if self._learning and self._plain:
+                        if fast.worth_learning():
+                            plan_of = plan(chunk, self._choices)
+                            fast.learn("message", payload, chunk, plan_of, self._extras)
+                        elif fast.gave_up:
+                            self._learning = False
                     continue
             # Anything else ([DONE], an error event, whitespace around the JSON, not JSON)
             # takes the general path, which decides exactly.

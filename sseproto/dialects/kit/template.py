@@ -51,7 +51,7 @@ _SENTINEL_VALUES = ('\x00\U0001f600"leaf', "\x01\u00e9\\pad")
 # than this is not worth a template.
 _MAX_CANDIDATES = 4
 # The pattern that finds each key a hole may be the value of (see _places).
-_KEYS: dict[str, re.Pattern[str]] = {}
+_KEYS: dict[tuple[str, str], re.Pattern[str]] = {}
 # What learning costs, in units of what reading one event with a template saves (most of a
 # parse): asking whether an event could give a template (its plan) costs one, learning one
 # (a parse, a comparison and finding the holes) five more. A template is learned from the second
@@ -60,11 +60,20 @@ _KEYS: dict[str, re.Pattern[str]] = {}
 # per unit spent: a stream where no template applies (logprobs on every chunk) or none is ever
 # used (n > 1 chat choices taking turns) soon stops paying for it. It still tries again after 8,
 # 16, 32, ... events, since a stream may change its shape (Mistral's reasoning arrives as content
-# arrays, its answer as strings).
+# arrays, its answer as strings), until the wait passes _LAST_WAIT: learning then stops for the
+# rest of the stream, and the engine stops asking (an event then costs nothing more than without
+# templates: a stream of logprobs on every chunk reads as fast as the full path alone).
 _FREE_COST = 8
 _PLAN_COST = 1
 _LEARN_COST = 5
 _FIRST_WAIT = 8
+_LAST_WAIT = 1024
+# The most digits a number hole holds: well under the smallest limit on the digits of an int
+# that the interpreter accepts (640).
+_MAX_DIGITS = 18
+# What may follow a number in a template's text: a number ends before any of them, so the
+# scanner reads the hole's digits and nothing more.
+_AFTER_NUMBER = frozenset(",}] \t\n\r")
 
 
 class Leaf(NamedTuple):
@@ -78,12 +87,19 @@ class Leaf(NamedTuple):
 
 
 class Plan(NamedTuple):
-    """Where a template's holes are in an event's payload (``pad`` None when it has none), and
-    what reading its leaf does: a dialect's answer for an event it has just applied."""
+    """Where a template's holes are in an event's payload (``pad`` None when it has none, and
+    ``number`` None when it has no number hole), and what reading its leaf does: a dialect's
+    answer for an event it has just applied.
+
+    A number hole is a non-negative int before the leaf in the text whose value the engine
+    never reads (the ``sequence_number`` of a Responses event, which only strict mode checks):
+    a template reads it as any run of ASCII digits the scanner reads as an int (no leading zero,
+    at most ``_MAX_DIGITS``, so that no limit on the digits an int may have can refuse it)."""
 
     leaf: Path
     into: Leaf
     pad: Path | None = None
+    number: Path | None = None
 
 
 class Template:
@@ -102,10 +118,13 @@ class Template:
         tail: str,
         leaf: Leaf,
         pad: tuple[dict[str, Any], str] | None,
+        lead: str | None = None,
     ) -> None:
         # head ends with a hole's opening quote, joint (between two holes) starts with the first
         # one's closing quote and ends with the second's opening one, tail starts with the last
         # hole's closing quote: a hole ends where the text after it begins, quote included.
+        # With a number hole (lead not None), head ends where the number begins and lead runs
+        # from just after the number to the leaf's opening quote.
         # A tail ending in a brace fits any run of spaces before that brace (Anthropic pads its
         # events so, by a random length): whitespace between two tokens changes no parse. It is
         # kept without them (bare), and whole: what an event without them ends with exactly.
@@ -127,6 +146,7 @@ class Template:
             pieces.append,
             update,
             keeps_empty,
+            lead,
         )
         self._pad = pad
 
@@ -144,17 +164,71 @@ class Template:
         hole holds what the JSON scanner would refuse (a raw control character, a bad escape, a
         missing closing quote): the full path then says why.
         """
-        name, head, start, joint, whole, spaced, bare, after, append, update, keeps_empty = (
-            self._reading
-        )
+        (
+            name,
+            head,
+            start,
+            joint,
+            whole,
+            spaced,
+            bare,
+            after,
+            append,
+            update,
+            keeps_empty,
+            lead,
+        ) = self._reading
         scan = scan_string
         found: ServerSentEvent | None = None
+        pad: str | None = None
         # Counted from what is left in the iterator, not per event.
         before = length_hint(events)
-        # Two loops, one per number of holes: this is the hottest code of the engines. The text
-        # after the last hole is compared whole with one slice (an event ends there); only
-        # when that fails is it tried as the bare tail, spaces and the final brace.
-        if joint is None:
+        # One loop per shape of holes: this is the hottest code of the engines. The text after
+        # the last hole is compared whole with one slice (an event ends there); only when that
+        # fails is it tried as the bare tail, spaces and the final brace.
+        if lead is not None:
+            # A number hole, the leaf and maybe a pad (Responses deltas): the number ends at
+            # the first character of lead, which no number holds, and its digits must be what
+            # the scanner reads as an int.
+            ends = lead[0]
+            leading = len(lead)
+            skip = 0 if joint is None else len(joint) - 1
+            for event in events:
+                text = event.data
+                if event.event == name and text.startswith(head):
+                    stop = text.find(ends, start)
+                    digits = text[start:stop]
+                    if (
+                        0 < stop - start <= _MAX_DIGITS
+                        and digits.isdigit()
+                        and digits.isascii()
+                        and (digits[0] != "0" or stop - start == 1)
+                        and text.startswith(lead, stop)
+                    ):
+                        held = None
+                        try:
+                            value, end = scan(text, stop + leading)
+                            if joint is not None:
+                                if not text.startswith(joint, end - 1):
+                                    found = event
+                                    break
+                                held, end = scan(text, end + skip)
+                        except ValueError:
+                            found = event
+                            break
+                        if text[end - 1 :] == whole or (spaced and _spaced(text, end, bare, after)):
+                            if held is not None:
+                                pad = held
+                            if value:
+                                append(value)
+                                if updates is not None and update is not None:
+                                    updates.append(update(value))
+                            elif keeps_empty:
+                                append(value)
+                            continue
+                found = event
+                break
+        elif joint is None:
             for event in events:
                 text = event.data
                 if event.event == name and text.startswith(head):
@@ -174,7 +248,6 @@ class Template:
                 found = event
                 break
         else:
-            pad: str | None = None
             skip = len(joint) - 1
             for event in events:
                 text = event.data
@@ -199,11 +272,11 @@ class Template:
                         continue
                 found = event
                 break
-            if pad is not None and self._pad is not None:
-                # Only the last pad is kept, as the full path keeps it; set before the caller's
-                # full path runs, which may fail and take a snapshot.
-                into, key = self._pad
-                into[key] = pad
+        if pad is not None and self._pad is not None:
+            # Only the last pad is kept, as the full path keeps it; set before the caller's
+            # full path runs, which may fail and take a snapshot.
+            into, key = self._pad
+            into[key] = pad
         return found, before - length_hint(events) - (found is not None)
 
 
@@ -246,6 +319,12 @@ class FastPath:
         """How many events templates have read so far."""
         return self._reads
 
+    @property
+    def gave_up(self) -> bool:
+        """Whether learning has stopped for good (see ``_LAST_WAIT``): the engine need not ask
+        :meth:`worth_learning` again."""
+        return self._wait > _LAST_WAIT
+
     def drop(self) -> None:
         """Forget the template."""
         self.template = None
@@ -283,7 +362,9 @@ class FastPath:
             and plan.leaf == planned.leaf
         ):
             self._cost += _LEARN_COST
-            self.template = learn(name, text, payload, plan.leaf, plan.into, plan.pad, pad_into)
+            self.template = learn(
+                name, text, payload, plan.leaf, plan.into, plan.pad, pad_into, plan.number
+            )
 
     def read(
         self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
@@ -304,36 +385,59 @@ def learn(
     into: Leaf,
     pad: Path | None = None,
     pad_into: dict[str, Any] | None = None,
+    number: Path | None = None,
 ) -> Template | None:
     """The template of an event named ``name`` whose data ``text`` parsed to ``payload`` (already
-    applied), with holes at the string ``leaf`` and, when given, the string ``pad`` after it in
-    the text; or None when the holes cannot be found and proved (see the module). Reading a leaf
-    does what ``into`` says; the last pad read is kept in ``pad_into`` (when given) under the last
-    key of ``pad``.
+    applied), with holes at the string ``leaf``, when given at the string ``pad`` after it in
+    the text, and when given at the int ``number`` before it (see :class:`Plan`); or None when
+    the holes cannot be found and proved (see the module). Reading a leaf does what ``into``
+    says; the last pad read is kept in ``pad_into`` (when given) under the last key of ``pad``.
 
     Costs about two parses of ``text``: call it when the template is likely to be used.
     """
     value = _at(payload, leaf)
     if type(value) is not str:
         return None
-    if pad is None:
-        for start, end in _places(text, leaf, value):
-            head, tail = text[:start], text[end - 1 :]
-            if _proved(head + _SENTINELS[0] + tail, payload, leaf, value):
-                return Template(name, head, None, tail, into, None)
-        return None
-    held = _at(payload, pad)
-    if type(held) is not str:
-        return None
-    sink = None if pad_into is None else (pad_into, str(pad[-1]))
+    holes: list[tuple[Path, Any, Any]] = [(leaf, _SENTINEL_VALUES[0], value)]
+    held: Any = None
+    if pad is not None:
+        held = _at(payload, pad)
+        if type(held) is not str:
+            return None
+        holes.append((pad, _SENTINEL_VALUES[1], held))
+    # Where the number hole may be: without one, a single empty span that the loops below take
+    # as none.
+    numbers: list[tuple[int, int]] = [(0, 0)]
+    probed = ""
+    if number is not None:
+        count = _at(payload, number)
+        if type(count) is not int or not 0 <= count < 10**_MAX_DIGITS - 1:
+            return None
+        numbers = _number_places(text, number, count)
+        # Another value in the probe, so that only the hole at its path can hold it.
+        probed = str(count + 1)
+        holes.append((number, count + 1, count))
+    sink = None if pad_into is None or pad is None else (pad_into, str(pad[-1]))
     for start, end in _places(text, leaf, value):
-        for pad_start, pad_end in _places(text, pad, held):
-            if pad_start <= end:
+        for number_start, number_end in numbers:
+            if number is None:
+                head, lead, probe = text[:start], None, text[:start]
+            elif number_end < start and text[number_end] in _AFTER_NUMBER:
+                head, lead = text[:number_start], text[number_end:start]
+                probe = head + probed + lead
+            else:
                 continue
-            head, joint, tail = text[:start], text[end - 1 : pad_start], text[pad_end - 1 :]
-            probe = head + _SENTINELS[0] + joint + _SENTINELS[1] + tail
-            if _proved(probe, payload, leaf, value, pad, held):
-                return Template(name, head, joint, tail, into, sink)
+            if pad is None:
+                tail = text[end - 1 :]
+                if _proved(probe + _SENTINELS[0] + tail, payload, holes):
+                    return Template(name, head, None, tail, into, None, lead)
+                continue
+            for pad_start, pad_end in _places(text, pad, held):
+                if pad_start <= end:
+                    continue
+                joint, tail = text[end - 1 : pad_start], text[pad_end - 1 :]
+                if _proved(probe + _SENTINELS[0] + joint + _SENTINELS[1] + tail, payload, holes):
+                    return Template(name, head, joint, tail, into, sink, lead)
     return None
 
 
@@ -351,20 +455,25 @@ def _at(payload: Any, path: Path) -> Any:
     return payload
 
 
+def _key_pattern(key: str, opening: str) -> re.Pattern[str]:
+    """The pattern of ``key`` as the text spells it, in any JSON whitespace around the colon,
+    followed by ``opening``; a key written with escapes is not found (no template, never a wrong
+    one). Keys come from the dialects' code, a handful: each is compiled once."""
+    pattern = _KEYS.get((key, opening))
+    if pattern is None:
+        pattern = re.compile(rf'"{re.escape(key)}"[ \t\n\r]*:[ \t\n\r]*{opening}')
+        _KEYS[key, opening] = pattern
+    return pattern
+
+
 def _places(text: str, path: Path, value: str) -> list[tuple[int, int]]:
     """Where a string equal to ``value`` is the value of a key named like the last step of
     ``path``: the span from just after its opening quote to just after its closing one."""
     key = path[-1]
     if type(key) is not str:
         return []
-    pattern = _KEYS.get(key)
-    if pattern is None:
-        # The key as the text spells it, in any JSON whitespace around the colon; a key written
-        # with escapes is not found (no template, never a wrong one). Keys come from the
-        # dialects' code, a handful: each is compiled once.
-        pattern = _KEYS[key] = re.compile(rf'"{re.escape(key)}"[ \t\n\r]*:[ \t\n\r]*"')
     found: list[tuple[int, int]] = []
-    for spot in pattern.finditer(text):
+    for spot in _key_pattern(key, '"').finditer(text):
         start = spot.end()
         try:
             held, end = scan_string(text, start)
@@ -377,27 +486,38 @@ def _places(text: str, path: Path, value: str) -> list[tuple[int, int]]:
     return found
 
 
-def _proved(
-    probe: str,
-    payload: Mapping[str, Any],
-    leaf: Path,
-    value: str,
-    pad: Path | None = None,
-    held: str = "",
-) -> bool:
+def _number_places(text: str, path: Path, value: int) -> list[tuple[int, int]]:
+    """Where ``value``, written in plain digits, is the value of a key named like the last step
+    of ``path``: the span of its digits."""
+    key = path[-1]
+    if type(key) is not str:
+        return []
+    digits = str(value)
+    found: list[tuple[int, int]] = []
+    for spot in _key_pattern(key, "").finditer(text):
+        start = spot.end()
+        end = start + len(digits)
+        if text.startswith(digits, start) and text[end : end + 1] in _AFTER_NUMBER:
+            found.append((start, end))
+            if len(found) == _MAX_CANDIDATES:
+                break
+    return found
+
+
+def _proved(probe: str, payload: Mapping[str, Any], holes: list[tuple[Path, Any, Any]]) -> bool:
     """Whether ``probe``, a template's text with sentinels in its holes, parses to ``payload``
-    with the sentinels at ``leaf`` (and ``pad``), whose values are ``value`` (and ``held``): then
-    the template puts its holes exactly there (see the module)."""
+    with each hole's sentinel at its path, where ``payload`` holds the hole's original value:
+    then the template puts its holes exactly there (see the module)."""
     try:
         parsed = parse_json(probe)
     except InvalidChunkError:
         return False
-    holes = [(leaf, _SENTINEL_VALUES[0], value)]
-    if pad is not None:
-        holes.append((pad, _SENTINEL_VALUES[1], held))
     for path, sentinel, original in holes:
         parent = _at(parsed, path[:-1])
-        if type(parent) is not dict or parent.get(path[-1]) != sentinel:
+        if type(parent) is not dict:
+            return False
+        found = parent.get(path[-1])
+        if type(found) is not type(sentinel) or found != sentinel:
             return False
         # Restored, so that the comparison below covers every other value.
         parent[path[-1]] = original
