@@ -8,8 +8,9 @@ wraps around it: the limit of any design that parses every payload.
 Each adapter takes the reads of a stream and returns ``(content, tool arguments)`` of the rebuilt
 completion, so one check proves every path rebuilt the same message before any of them is timed.
 
-The chat engine reads most chunks with verified templates; :func:`engine` runs it with them or
-without them (every chunk parsed), on the seeded workloads and on the real recordings.
+The chat and Responses engines read most deltas with verified templates; :func:`engine` runs one
+with them or without them (every event parsed), on the seeded workloads and on the real
+recordings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import sseproto
-from sseproto import ChatAccumulator, StreamError
+from sseproto import ChatAccumulator, ResponsesAccumulator, StreamError
 from sseproto.dialects.kit.drive import run
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "json_floor",
     "payloads",
     "real_chat_recordings",
+    "real_responses_recordings",
     "scanner_floor",
 ]
 
@@ -127,10 +129,21 @@ class _WithoutTemplates(ChatAccumulator):
     _TEMPLATES = False
 
 
-def engine(*, templates: bool) -> Callable[[list[list[bytes]]], int]:
-    """The chat engine run over each stream of a list (its reads), with or without templates; a
-    stream that ends in a provider's error counts as read. Returns how many streams it read."""
-    kind = ChatAccumulator if templates else _WithoutTemplates
+class _ResponsesWithoutTemplates(ResponsesAccumulator):
+    """The Responses engine with its templates turned off: every event takes the full path."""
+
+    _TEMPLATES = False
+
+
+def engine(*, templates: bool, dialect: str = "chat") -> Callable[[list[list[bytes]]], int]:
+    """The chat (or Responses) engine run over each stream of a list (its reads), with or
+    without templates; a stream that ends in a provider's error counts as read. Returns how many
+    streams it read."""
+    kind: type[ChatAccumulator | ResponsesAccumulator]
+    if dialect == "chat":
+        kind = ChatAccumulator if templates else _WithoutTemplates
+    else:
+        kind = ResponsesAccumulator if templates else _ResponsesWithoutTemplates
 
     def read_all(streams: list[list[bytes]]) -> int:
         for reads in streams:
@@ -146,3 +159,9 @@ def real_chat_recordings() -> list[bytes]:
     the recordings are not beside the repository."""
     folders = (REAL / "openai-chat", REAL / "other-openai-compatible")
     return [path.read_bytes() for folder in folders for path in sorted(folder.rglob("*.sse"))]
+
+
+def real_responses_recordings() -> list[bytes]:
+    """The bodies of the real recorded Responses streams; empty when the recordings are not
+    beside the repository."""
+    return [path.read_bytes() for path in sorted((REAL / "openai-responses").rglob("*.sse"))]

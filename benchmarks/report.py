@@ -25,6 +25,7 @@ from accumulators import (
     json_floor,
     payloads,
     real_chat_recordings,
+    real_responses_recordings,
     scanner_floor,
 )
 from decoders import (
@@ -46,6 +47,7 @@ from workloads import (
     huge_line_stream,
     named,
     named_reads,
+    responses_stream,
     split_reads,
     stream_of_size,
     tool_arguments_stream,
@@ -440,13 +442,13 @@ def accumulate_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None
 
 
 def templates_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
-    """The chat engine with its verified templates and without them (every chunk parsed), in
-    network reads: the seeded workloads, logprobs on every chunk (no template applies) and the
-    real recordings (all of them read in each round)."""
-    print("### Templates: the chat engine with and without them, network reads\n")
+    """The chat and Responses engines with their verified templates and without them (every
+    event parsed), in network reads: the seeded workloads, logprobs on every chunk (no template
+    applies) and the real recordings (all of them read in each round)."""
+    print("### Templates: each engine with and without them, network reads\n")
     table = Table(["streams", "with ms", "without ms", "with vs without"], markdown=markdown)
-    cases = {
-        workload.name: [split_reads(workload.data, "network")]
+    cases: dict[str, tuple[str, list[list[bytes]]]] = {
+        workload.name: ("chat", [split_reads(workload.data, "network")])
         for workload in (
             chat_stream(padded=False),
             chat_stream(),
@@ -456,21 +458,27 @@ def templates_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
     }
     recordings = real_chat_recordings()
     if recordings:
-        cases["real recordings"] = [split_reads(body, "network") for body in recordings]
-    for name, streams in cases.items():
+        streams = [split_reads(body, "network") for body in recordings]
+        cases[f"real recordings ({len(streams)})"] = ("chat", streams)
+    cases["responses"] = ("responses", [split_reads(responses_stream().data, "network")])
+    recordings = real_responses_recordings()
+    if recordings:
+        streams = [split_reads(body, "network") for body in recordings]
+        cases[f"real Responses recordings ({len(streams)})"] = ("responses", streams)
+    for label, (dialect, streams) in cases.items():
         timed = rounds(
             {
-                "with": partial(engine(templates=True), streams),
-                "without": partial(engine(templates=False), streams),
+                "with": partial(engine(templates=True, dialect=dialect), streams),
+                "without": partial(engine(templates=False, dialect=dialect), streams),
             },
             repeats,
         )
         speedup = timed.speedup("with", "without")
         medians = timed.medians()
-        label = f"{name} ({len(streams)})" if name == "real recordings" else name
         table.add(
             label, f"{medians['with'] * 1e3:.1f}", f"{medians['without'] * 1e3:.1f}", str(speedup)
         )
+        name = label.split(" (")[0]
         if name in TEMPLATE_TARGETS:
             verdicts.check(f"templates, {name}, with vs without", speedup, TEMPLATE_TARGETS[name])
     table.print()

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from operator import length_hint
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike, not_bytes
@@ -36,6 +36,7 @@ from ..kit.engine import Engine, Updates
 from ..kit.errors import InvalidChunkError, ProviderError
 from ..kit.payload import parse_json, scan_json
 from ..kit.state import Input, StreamState, transitions
+from ..kit.template import FastPath
 from ..kit.updates import (
     ChatUpdate,
     ChoiceFinished,
@@ -48,6 +49,7 @@ from ..kit.updates import (
     ToolCallStarted,
     UsageUpdate,
 )
+from .fast import plan
 from .items import (
     MAX_PART_INDEX,
     ItemState,
@@ -173,9 +175,11 @@ class ResponsesAccumulator(Engine[Response]):
     __slots__ = (
         "_at",
         "_calls",
+        "_fast",
         "_final",
         "_from_bytes",
         "_items",
+        "_learning",
         "_order",
         "_plain",
         "_response",
@@ -185,6 +189,9 @@ class ResponsesAccumulator(Engine[Response]):
 
     dialect = "responses"
     _TRANSITIONS = _TRANSITIONS
+    # Whether deltas are read with verified templates when they can be (see ``fast``); the full
+    # path alone when False, which the tests compare with.
+    _TEMPLATES: ClassVar[bool] = True
 
     def _begin(self) -> None:
         self._plain = not self._strict
@@ -199,6 +206,11 @@ class ResponsesAccumulator(Engine[Response]):
         self._stream_error: dict[str, Any] | None = None
         self._stream_error_at: tuple[int | None, int] = (None, 0)
         self._final: Response | None = None
+        # The template reading the deltas shaped like the last one, while nothing but such
+        # deltas has come since (see ``fast``).
+        self._fast = FastPath()
+        # Whether templates are still learned: until learning gives up on the stream.
+        self._learning = self._TEMPLATES
 
     # -- input ------------------------------------------------------------------------------
 
@@ -209,11 +221,25 @@ class ResponsesAccumulator(Engine[Response]):
         super()._feed_into(data, updates)
 
     def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:
-        first = self._decoder.events_dispatched - length_hint(events)
+        dispatched = self._decoder.events_dispatched
         self._from_bytes = True
         scan = scan_json
         items = self._items
-        for position, event in enumerate(events):
+        fast = self._fast
+        learns = self._learning
+        while True:
+            # The deltas shaped like the one before them, read by the template in one go; the
+            # first other event comes back, and whatever it is, the template's delta may no
+            # longer be repeated as if it came again at once.
+            if fast.template is not None:
+                event = fast.read(events, updates)
+                if event is None:
+                    break
+                fast.drop()
+            else:
+                event = next(events, None)
+                if event is None:
+                    break
             text = event.data
             try:
                 payload, end = scan(text, 0)
@@ -240,6 +266,8 @@ class ResponsesAccumulator(Engine[Response]):
                                 pieces.append(delta)
                                 if delta and updates is not None:
                                     updates.append(ContentDelta(0, delta))
+                                if learns:
+                                    learns = self._learn(event.event, text, payload, pieces, state)
                                 continue
                 elif kind == _ARGUMENTS_DELTA:
                     oi = payload.get("output_index")
@@ -259,12 +287,27 @@ class ResponsesAccumulator(Engine[Response]):
                                     updates.append(
                                         ToolCallArgumentsDelta(0, state.call_index, delta)
                                     )
+                                if learns:
+                                    learns = self._learn(event.event, text, payload, pieces, state)
                                 continue
-                self._at = first + position
+                self._at = dispatched - length_hint(events) - 1
                 self._payload(payload, event.event, updates)
             else:
-                self._at = first + position
+                self._at = dispatched - length_hint(events) - 1
                 self._event(event.event, text, updates)
+
+    def _learn(
+        self, name: str, text: str, payload: dict[str, Any], pieces: list[str], state: ItemState
+    ) -> bool:
+        """Learn a template from the delta the hot path has just appended to ``pieces`` (a
+        string of ``state``) when it is worth it; return whether learning goes on."""
+        fast = self._fast
+        if fast.worth_learning():
+            is_text = pieces is not state.strings.get(("", 0, "arguments"))
+            fast.learn(name, text, payload, plan(payload, pieces, state, is_text))
+        elif fast.gave_up:
+            self._learning = False
+        return self._learning
 
     def _parsed(self, payload: Any, updates: Updates) -> None:
         self._payload(payload, None, updates)
@@ -316,6 +359,7 @@ class ResponsesAccumulator(Engine[Response]):
 
     def _move(self, event: Input) -> None:
         super()._move(event)
+        self._fast.drop()
         self._plain = self._state is _STREAMING and not self._strict
 
     def _where(self) -> tuple[int | None, int]:
