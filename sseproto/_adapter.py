@@ -148,6 +148,7 @@ class _EventSourceBase(ABC):
         self._last_event_id = ""
         self._max_event_size = max_event_size
         self._started = False
+        self._block_ended = False  # the connect_sse block that gave it ended (see _end_block)
         # When the request was sent (time.monotonic()) and the read timeout it was sent with,
         # as the adapter's connect_sse tells them; a source made from a response counts its
         # recorded times from its making.
@@ -160,10 +161,25 @@ class _EventSourceBase(ABC):
         self._read_timeout = read_timeout
 
     def _claim(self) -> None:
-        """Mark the stream as being read; raise RuntimeError if it already was."""
+        """Mark the stream as being read; raise RuntimeError if it already was, or if its
+        response was closed by the end of its block."""
+        self._check_block()
         if self._started:
             raise RuntimeError("this event stream has already been read")
         self._started = True
+
+    def _end_block(self) -> None:
+        """Note that the ``connect_sse`` block that gave this source ended, closing its response:
+        a read after it is the caller's mistake, told as such rather than as a failed stream."""
+        self._block_ended = True
+
+    def _check_block(self) -> None:
+        if self._block_ended:
+            raise RuntimeError(
+                "this event source's response was closed when its connect_sse(...) block ended: "
+                "read the event source inside the block (iterate its updates there, rather than "
+                "returning them)"
+            )
 
     @abstractmethod
     def _head(self) -> Head:
@@ -368,6 +384,7 @@ class SyncEventSourceBase(_EventSourceBase):
         (the caller's decoder reports them)."""
         body: Iterator[bytes] | None = None
         try:
+            self._check_block()  # a reader made in the block, iterated after it
             head = self._head()
             body = self._body()
             if self._record is not None:
@@ -520,6 +537,7 @@ class AsyncEventSourceBase(_EventSourceBase):
         """The asynchronous twin of :meth:`SyncEventSourceBase._chunks`."""
         body: AsyncIterator[bytes] | None = None
         try:
+            self._check_block()
             head = self._head()
             body = self._body()
             if self._record is not None:

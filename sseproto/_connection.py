@@ -89,7 +89,7 @@ class SSEConnection(_Request, AbstractContextManager[_S], Generic[_S]):
     (credentials redacted).
     """
 
-    __slots__ = ("_manager",)
+    __slots__ = ("_manager", "_source")
 
     def __init__(
         self, manager: AbstractContextManager[_S], function: str, method: str, url: str
@@ -98,7 +98,8 @@ class SSEConnection(_Request, AbstractContextManager[_S], Generic[_S]):
         self._manager = manager
 
     def __enter__(self) -> _S:
-        return self._manager.__enter__()
+        self._source: _S = self._manager.__enter__()
+        return self._source
 
     def __exit__(
         self,
@@ -106,6 +107,7 @@ class SSEConnection(_Request, AbstractContextManager[_S], Generic[_S]):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool | None:
+        self._source._end_block()
         return self._manager.__exit__(kind, error, traceback)
 
     if not TYPE_CHECKING:
@@ -132,7 +134,7 @@ class AsyncSSEConnection(_Request, AbstractAsyncContextManager[_A], Generic[_A])
     response when the block ends; the asynchronous twin of :class:`SSEConnection`, with the
     same errors for anything else done with it."""
 
-    __slots__ = ("_manager",)
+    __slots__ = ("_manager", "_source")
 
     _with = "async with"
 
@@ -143,7 +145,8 @@ class AsyncSSEConnection(_Request, AbstractAsyncContextManager[_A], Generic[_A])
         self._manager = manager
 
     async def __aenter__(self) -> _A:
-        return await self._manager.__aenter__()
+        self._source: _A = await self._manager.__aenter__()
+        return self._source
 
     async def __aexit__(
         self,
@@ -151,6 +154,7 @@ class AsyncSSEConnection(_Request, AbstractAsyncContextManager[_A], Generic[_A])
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> bool | None:
+        self._source._end_block()
         return await self._manager.__aexit__(kind, error, traceback)
 
     if not TYPE_CHECKING:

@@ -8,6 +8,7 @@ source lacks) that says what to write, and none sends a request. And the reprs o
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 import requests
 from servers import LoopbackServer, Reply
 
+import sseproto
 import sseproto.aiohttp
 import sseproto.httpx
 import sseproto.requests
@@ -201,3 +203,44 @@ def test_an_event_source_is_read_through_its_methods(server: LoopbackServer) -> 
 
     for run in async_connections(url).values():
         assert run(misuse) == ["x"]
+
+
+AFTER_BLOCK = r"closed when its connect_sse\(\.\.\.\) block ended: read the event source inside"
+
+
+def test_an_event_source_read_after_its_block_ended_says_so(server: LoopbackServer) -> None:
+    # The block closes the response: a source read after it (kept, or returned by a function)
+    # or a reader made inside and iterated after it names the block, not a stream that failed.
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    url = f"{server.url}/s"
+    with clients() as connects:
+        for name, connect in connects.items():
+            with connect("GET", url) as source:
+                pass
+            reads: list[Callable[[Any], object]] = [
+                lambda s: s.iter_sse(),
+                lambda s: s.iter_updates(),
+                lambda s: s.iter_chat(partial_json=True),
+                lambda s: s.accumulate(),
+            ]
+            for read in reads:
+                with pytest.raises(RuntimeError, match=AFTER_BLOCK):
+                    read(source)
+            with connect("GET", url) as source:
+                events = source.iter_sse()
+            with pytest.raises(sseproto.IncompleteStreamError) as failed:
+                list(events)
+            assert isinstance(failed.value.__cause__, RuntimeError), name
+            assert re.search(AFTER_BLOCK, str(failed.value)), name
+
+    async def after_block(connection: Any) -> None:
+        async with connection as source:
+            updates = source.aiter_updates()
+        with pytest.raises(RuntimeError, match=AFTER_BLOCK):
+            await source.aaccumulate()
+        with pytest.raises(sseproto.IncompleteStreamError, match=AFTER_BLOCK):
+            async for _ in updates:
+                pass
+
+    for run in async_connections(url).values():
+        run(after_block)
