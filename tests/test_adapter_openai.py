@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import openai
 import pytest
+from conftest import PROJECT_FIXTURES
 from servers import (
     LoopbackServer,
     Outcome,
@@ -107,3 +109,43 @@ def test_sdk_chunk_objects_into_feed_chunk(server: LoopbackServer, client: opena
         accumulator.feed_done()
         assert accumulator.result() == sseproto.accumulate([body]), name
 
+
+
+SDK_OBJECTS = (
+    r"not ChatCompletionChunk: pass the body's bytes, not the objects an SDK parsed from them "
+    r"\(.*with_streaming_response.*iter_bytes\(\)"
+)
+
+
+def test_the_sdks_chunk_objects_given_for_the_bytes_say_where_the_bytes_are(
+    server: LoopbackServer, client: openai.OpenAI
+) -> None:
+    # The streaming guides' loop is over the SDK's stream of chunk objects; handing that
+    # stream to a reader is the likely first mistake.
+    serve_as_openai(server, {"chat": (PROJECT_FIXTURES / "chat-text.sse").read_bytes()})
+    completions = pointed_at(client, server, "chat").chat.completions
+    readers: list[Callable[[Any], object]] = [
+        sseproto.accumulate,
+        lambda stream: list(sseproto.iter_updates(stream)),
+        lambda stream: list(sseproto.iter_events(stream)),
+    ]
+    for read in readers:
+        with (
+            completions.create(model="gpt-4o", messages=MESSAGES, stream=True) as stream,
+            pytest.raises(TypeError, match=SDK_OBJECTS),
+        ):
+            read(stream)
+
+    async def read_async() -> None:
+        async with openai.AsyncOpenAI(
+            api_key="test", base_url=f"{server.url}/chat/v1", max_retries=0
+        ) as sdk:
+            stream = await sdk.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, stream=True
+            )
+            objects: Any = stream
+            async with stream:
+                with pytest.raises(TypeError, match=SDK_OBJECTS):
+                    await sseproto.aaccumulate(objects)
+
+    asyncio.run(read_async())

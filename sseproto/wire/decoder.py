@@ -76,6 +76,12 @@ def not_bytes(value: object) -> TypeError:
         hint = "pass the body's bytes, not the events decoded from them"
     elif isinstance(value, dict):
         hint = "pass the body's bytes, not the payloads parsed from them"
+    elif hasattr(value, "model_dump"):
+        # A pydantic model: the chunk objects the openai and anthropic SDKs stream.
+        hint = (
+            "pass the body's bytes, not the objects an SDK parsed from them (the SDK's "
+            "with_streaming_response gives the raw body: response.iter_bytes())"
+        )
     else:
         hint = "pass the body's bytes"
     return TypeError(
