@@ -327,7 +327,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         sys.stdout.write(_json_text(document, indent=2) + "\n")
     else:
         # The summary starts on a line of its own, after a blank line when text was printed.
-        separator = "\n\n" if text.kind is not None else ""
+        separator = "\n\n" if text.line_open else "\n" if text.kind is not None else ""
         stats.first_content = _recorded_first_content(fixture)
         sys.stdout.write(separator + _summary(result, accumulator, stats, failure) + "\n")
     sys.stdout.flush()
@@ -367,22 +367,22 @@ class _Text:
 
     def __init__(self) -> None:
         self.kind: type[ChatUpdate] | None = None  # of the text printed last; None: nothing yet
-        self._line_open = False
+        self.line_open = False  # the text printed last did not end its line
 
     def line(self, kind: type[ChatUpdate], out: str) -> None:
         """Print ``out`` on a line of its own; text after it starts a line with its label."""
-        sys.stdout.write(("\n" if self._line_open else "") + out + "\n")
+        sys.stdout.write(("\n" if self.line_open else "") + out + "\n")
         sys.stdout.flush()
         self.kind = kind
-        self._line_open = False
+        self.line_open = False
 
     def write(self, update: ContentDelta | RefusalDelta | ReasoningDelta) -> None:
         kind = type(update)
         out = update.text
         if kind is not self.kind and (self.kind is not None or kind is not ContentDelta):
-            out = ("\n" if self._line_open else "") + _LABELS[kind] + out
+            out = ("\n" if self.line_open else "") + _LABELS[kind] + out
         self.kind = kind
-        self._line_open = not out.endswith("\n")
+        self.line_open = not out.endswith("\n")
         sys.stdout.write(out)
         sys.stdout.flush()
 

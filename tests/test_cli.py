@@ -236,6 +236,25 @@ def test_a_provider_error_exits_1_with_the_partial_result_printed() -> None:
     assert "reasoning: 22 characters" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        (CHAT_TEXT,),
+        ("--partial-json", PROJECT_FIXTURES / "tool-call.sse"),
+        ("--partial-json", PROJECT_FIXTURES / "reasoning-text-tool-call.sse"),
+    ],
+)
+def test_the_summary_follows_the_streamed_lines_after_one_blank_line(
+    args: tuple[str | Path, ...],
+) -> None:
+    # Whether the last thing streamed was text left open or a line of its own (a call's
+    # arguments so far).
+    result = run("replay", *args)
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.split("\n\n", 1)[1]
+    assert summary.startswith("choice 0: ")
+
+
 def test_replay_labels_refusal_text() -> None:
     result = run("replay", PROJECT_FIXTURES / "refusal.sse")
     assert result.returncode == 0, result.stderr
