@@ -408,3 +408,12 @@ def test_a_streamed_argument_that_cannot_be_written_keeps_the_arguments_before_i
     for update in (first, bad, later):
         live.annotate(update)
     assert (first.parsed, bad.parsed, later.parsed) == ({"n": 1},) * 3
+
+
+@pytest.mark.parametrize("wrong", ['{"a": 1}', {"a": 1}, b"data: x\n\n", None])
+def test_annotate_takes_updates_only(wrong: Any) -> None:
+    # The text, a payload or the bytes instead of the update are the likely mistakes.
+    with pytest.raises(
+        TypeError, match=rf"takes the updates of a stream, not {type(wrong).__name__}"
+    ):
+        sseproto.LiveArguments().annotate(wrong)

@@ -150,8 +150,19 @@ class LiveArguments:
         self._answers: dict[int, Live[str]] = {}
 
     def annotate(self, update: ChatUpdate) -> None:
-        """Give ``update``, the next update of the stream, its live value if it has one."""
-        update._follow(self)
+        """Give ``update``, the next update of the stream, its live value if it has one.
+
+        Raises:
+            TypeError: ``update`` is not an update (text, a payload, bytes).
+        """
+        try:
+            follow = update._follow
+        except AttributeError:
+            raise TypeError(
+                "LiveArguments.annotate takes the updates of a stream, not "
+                f"{type(update).__name__}: feed the stream to an accumulator first"
+            ) from None
+        follow(self)
 
     def annotate_from(self, updates: list[ChatUpdate], start: int) -> None:
         """:meth:`annotate` each of ``updates`` from index ``start`` on."""
