@@ -640,3 +640,60 @@ def test_agrees_with_the_oracle_on_real_recorded_streams() -> None:
             outcome = run(chunks)
             assert outcome.events == oracle.events, path
             assert outcome.offsets == oracle.event_offsets, path
+
+
+# A small read that completes one block of one data line (tiny reads of the chat wire) is taken
+# by a path of its own, with the unfinished block before it.
+@st.composite
+def one_message_reads(draw: st.DrawFn) -> tuple[list[bytes], bool]:
+    """A data-only stream (near misses mixed in when drawn), a BOM or not and an unfinished
+    tail, in reads that each complete at most one block: each read runs from within a block's
+    first line to within the next one's. Returns the reads and whether every read that
+    completes a block is of the shape (well formed, LF or CRLF)."""
+    stream, well_formed = draw(data_only_streams())
+    eol = b"\r\n" if b"\r\n" in stream else stream[-1:]
+    tail = draw(data_only_tails)
+    blocks = [block + eol + eol for block in stream.split(eol + eol)[:-1]] + [tail]
+    reads: list[bytes] = []
+    previous = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))  # a BOM or not
+    for block in blocks:
+        at = draw(st.integers(0, len(block.split(eol)[0])))
+        reads.append(previous + block[:at])
+        previous = block[at:]
+    reads.append(previous)
+    # A tail starting with a line end makes the blank line before it one line end longer.
+    shaped = eol != b"\r" and tail in (b"", b"d", b"data", b"data: ", b"data: x")
+    return [read for read in reads if read], well_formed and shaped
+
+
+@example(data=([b"data: a\n", b"\ndata: b\n\n"], False))
+@example(data=([b"data: a", b"\r\n\r\ndata: b", b"\r\n\r\n"], True))
+@example(data=([b"data: a\r", b"\n\r\ndata: b\r\n\r\n"], False))
+@example(data=([b"data: a\r", b"\n\ndata: b\n\n"], False))
+@given(data=one_message_reads())
+def test_one_message_reads_agree_with_the_oracle(data: tuple[list[bytes], bool]) -> None:
+    """The events, their offsets and the stream's state are the oracle's; a well-formed stream
+    of valid UTF-8 never needs the general path."""
+    reads, well_formed = data
+    stream = b"".join(reads)
+    oracle = reference_decode(stream)
+    with pytest.MonkeyPatch.context() as patch:
+        if well_formed and stream.decode("utf-8", "ignore").encode() == stream:
+
+            def refuse(self: SSEDecoder, data: bytes, cut: int) -> list[ServerSentEvent]:
+                raise AssertionError("the fast path must take every read of this stream")
+
+            patch.setattr(SSEDecoder, "_complete_blocks", refuse)
+        outcome = run(reads)
+    assert outcome.events == oracle.events
+    assert outcome.offsets == oracle.event_offsets
+    assert outcome.offset == len(stream)
+    assert (outcome.last_event_id, outcome.retry) == (oracle.last_event_id, oracle.retry)
+
+
+@given(data=one_message_reads(), cuts=cut_lists, limit=st.integers(1, 80))
+def test_one_message_reads_never_change_where_the_size_limit_fails(
+    data: tuple[list[bytes], bool], cuts: list[int], limit: int
+) -> None:
+    stream = b"".join(data[0])
+    assert run(data[0], limit) == run(split(stream, cuts), limit) == run([stream], limit)

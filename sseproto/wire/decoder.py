@@ -16,7 +16,9 @@ effect). So the decoder works a block at a time:
    ``data: ...`` + blank line with LF or CRLF line ends, is recognised and split in C; anything
    else goes through the plain line-by-line interpretation of the spec.
 3. A read of that shape (the chat wire) skips the cut: the unfinished block and the read are
-   split at once, and the last part is the new unfinished block.
+   split at once, and the last part is the new unfinished block. A small read that completes
+   one block of one data line (what most small reads that complete anything do) is proved so
+   by one byte search and decoded without the general machinery.
 
 Bytes are kept as received (line ends are not rewritten), so every position the decoder knows is a
 position in the caller's stream: errors and :meth:`SSEDecoder.event_offset` are exact.
@@ -266,7 +268,7 @@ class SSEDecoder:
                     return events
             cut = _crlf_blank_line_end(data) if _CR in data else data.rfind(b"\n\n") + 2
             if cut >= 2:
-                return self._complete_blocks(data, cut)
+                return self._one_message(data, cut) or self._complete_blocks(data, cut)
             # The blank line may straddle the reads: a line end ending the pending bytes and a
             # second one starting this read (LF then LF or CR, or CR then CR; CR then LF is one
             # CRLF line end, so it needs a third byte, which the search above already saw).
@@ -343,6 +345,57 @@ class SSEDecoder:
         self._dispatched = first + len(events)
         self._last = (buffer, len(buffer) - len(rest), start, first)
         return events
+
+    def _one_message(self, data: bytes, cut: int) -> list[ServerSentEvent] | None:
+        """The fast path of a read that completes one block of one data line, with LF or CRLF
+        line ends (a small read of the chat wire); None for any other.
+
+        ``data[:cut]`` ends with a blank line, so the unfinished block plus it is one such block
+        exactly when its first line end is the one its blank line starts with (for CRLF, its
+        first CR and its first LF). Anything over the size limit is left to the general path,
+        which tells where it fails.
+        """
+        pieces = self._pieces
+        if pieces:
+            pieces.append(data[:cut])
+            block = b"".join(pieces)
+            del pieces[-1]
+        else:
+            block = data[:cut]
+        size = len(block)
+        if block.find(b"\n") == size - 2:
+            if _CR in block:
+                return None
+            end = size - 2
+        elif block.find(b"\r") == size - 4 and block.find(b"\n") == size - 3:
+            end = size - 4
+        else:
+            return None
+        if block[:6] != b"data: " or size > self._limit:
+            return None
+        try:
+            value = block[6:end].decode()
+        except UnicodeDecodeError:
+            return None
+        rest = data[cut:]
+        if len(rest) >= self._limit:
+            return None
+        pieces.clear()
+        if rest:
+            pieces.append(rest)
+        self._pending = len(rest)
+        self._merge_at = _MERGED_READS
+        start = self._block_start
+        self._block_start = start + size
+        first = self._dispatched
+        self._dispatched = first + 1
+        self._last = (block, size, start, first)
+        event = _new_event(ServerSentEvent)
+        event.event = "message"
+        event.data = value
+        event.id = self._last_event_id
+        event.retry = None
+        return [event]
 
     def _merge_small_reads(self) -> None:
         """Merge the latest _MERGED_READS pieces into one if they are small reads.
