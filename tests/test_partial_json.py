@@ -702,3 +702,57 @@ def test_keys_cut_anywhere_read_as_whole_keys_are(
             return
         parser.feed(text[start:end])
         assert same(parser.value, whole.value)
+
+
+# A short key cut by the end of a piece is held and matched again with the next piece (one
+# retry: a longer key, one cut again, or one holding an escape is read on as a string). These
+# keys run from empty to past the longest held, and every piece boundary falls inside one.
+HELD_KEY_LENGTHS = st.sampled_from([0, 1, 2, 9, 62, 63, 64, 65, 66, 80])
+
+
+@given(
+    st.lists(st.tuples(HELD_KEY_LENGTHS, st.sampled_from(["", "\\n", "\\u00e9"])), min_size=1),
+    st.data(),
+)
+def test_keys_held_across_a_piece_read_as_whole_keys_are(
+    keys: list[tuple[int, str]], data: st.DataObject
+) -> None:
+    members = []
+    for length, escape in keys[:6]:
+        name = "k" * length
+        at = data.draw(st.integers(0, length))
+        members.append('"' + name[:at] + escape + name[at:] + '"' + data.draw(WHITESPACE) + ": 1")
+    text = "{" + ", ".join(members) + "}"
+    if data.draw(st.booleans()):  # something to refuse, maybe inside a key or its colon
+        at = data.draw(st.integers(0, len(text)))
+        text = text[:at] + data.draw(CORRUPTION) + text[at:]
+    found = first_bad_offset(text)
+    # A boundary inside every key (each quote starts one), and a few more.
+    cuts = {
+        text.index('"', start) + data.draw(st.integers(1, 70))
+        for start in range(len(text))
+        if text.startswith('"', start)
+    }
+    cuts.update(data.draw(st.lists(st.integers(0, len(text)), max_size=5)))
+    bounds = [0, *sorted(cut for cut in cuts if 0 < cut < len(text)), len(text)]
+    parser = PartialJSONParser()
+    fed = 0
+    try:
+        for start, end in pairwise(bounds):
+            parser.feed(text[start:end])
+            fed = end
+            # Not refused yet: what decides it has not come.
+            assert found is None or found[1] >= end
+            whole = PartialJSONParser()
+            whole.feed(text[:end])
+            assert same(parser.value, whole.value)
+        value = parser.close()
+    except InvalidJSONError as error:
+        assert found is not None
+        bad, decided = found
+        assert error.offset == bad
+        # Refused by the feed that brought the deciding character, or by close() at the end.
+        assert fed <= decided < end if decided < len(text) else fed == decided
+    else:
+        assert found is None
+        assert same(value, reference(text))

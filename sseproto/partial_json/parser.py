@@ -1,17 +1,21 @@
 """An incremental JSON parser: text in pieces of any size, the value parsed so far after each.
 
-Strategy: every character is consumed once. A run of plain string text is found by one regex
-match and kept as a slice; an object key is read by one match, whole with its colon or as far as
-the piece goes; the rest of the structure is read a character at a time; only a token cut by the
-end of a piece (a number, a literal, an escape, a key) is held, in a small buffer, until a later
-piece decides it. The value is built in place, one container at a time, so a piece costs the same
-whether the text so far is 20 KB or 1 MB. The string being read is kept as a list of slices and
-joined only when :attr:`PartialJSONParser.value` is read (and once more when it ends); the changes
-a piece made can be had instead, as the text appended, so following a long string costs nothing
-per piece either. A piece wholly inside a string skips the parsing loop: plain text is one slice
-more, and text with escapes is decoded in one call of the C string reader of ``json.loads`` (a
-backslash that ends the piece is held for the next one; a ``\\u`` escape, which may be half of a
-surrogate pair, is left to the loop).
+Strategy: every character is consumed once. The parsing loop is a generator, sent each piece:
+between pieces its state stays in its frame's locals, and where it stands in the grammar (in a
+key, a string, after a value) is where it stands in its code, so a piece costs no state loaded,
+dispatched on and stored back. A run of plain string text is found by one regex match and kept as
+a slice; an object key is read by one match, whole with its colon (a short key cut by the end of
+the piece is matched once more with the next piece); a string whole in the piece is one slice;
+the rest of the structure is read a character at a time; only a token cut by the end of a piece
+(a number, a literal, an escape, a long key) is held until a later piece decides it. The value is
+built in place, one container at a time, so a piece costs the same whether the text so far is
+20 KB or 1 MB. The string being read is kept as a list of slices and joined only when
+:attr:`PartialJSONParser.value` is read (and once more when it ends); the changes a piece made
+can be had instead, as the text appended, so following a long string costs nothing per piece
+either. A piece wholly inside a string does not resume the loop: plain text is one slice more,
+and text with escapes is decoded in one call of the C string reader of ``json.loads`` (an escape
+cut by the end of the piece, and a ``\\u`` escape, which may be half of a surrogate pair, are left
+to the loop).
 
 The rules are those of every JSON payload sseproto reads (``parse_json`` in the dialect kit): the
 value equals ``json.loads`` of the whole text, except that ``NaN``, ``Infinity``, floats that
@@ -24,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from functools import partial
 from typing import Any, NamedTuple, cast
 
@@ -74,20 +78,6 @@ class JSONTextAppended(NamedTuple):
 JSONChange = JSONValueAdded | JSONTextAppended
 """One change a piece of text made to the value."""
 
-# What the parser expects next.
-_VALUE = 0  # a value (the whole value, an array item after a comma, an object member's value)
-_FIRST_ITEM = 1  # an array's first item, or the end of an empty array
-_FIRST_KEY = 2  # an object's first key, or the end of an empty object
-_KEY = 3  # an object key after a comma
-_COLON = 4  # the colon after a key
-_AFTER = 5  # a comma or a closing bracket after a value; only whitespace after the whole value
-_STRING = 6  # the rest of a string (a value, or a key when _in_key)
-_ESCAPE = 7  # the rest of an escape cut by the end of a piece
-_NUMBER = 8  # the rest of a number cut by the end of a piece (or malformed)
-_LITERAL = 9  # the rest of true, false or null cut by the end of a piece
-_CLOSED = 10  # close() has returned
-_FAILED = 11  # an error was raised: every call raises it again
-
 _WHITESPACE = " \t\n\r"
 # What ends a string's plain text: a quote, a backslash, or a control character (which JSON
 # strings must escape).
@@ -136,6 +126,9 @@ _SIMPLE_ESCAPES = {
     "t": "\t",
 }
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+# The longest key cut by the end of a piece that is held and matched again with the next piece
+# (a longer one is read on as a string: no text is matched more than twice).
+_HELD_KEY = 64
 # The longest escape: a surrogate pair, two \uXXXX escapes.
 _LONGEST_ESCAPE = 12
 
@@ -150,6 +143,15 @@ def _not_text(value: object) -> TypeError:
     return TypeError(
         f"a piece of JSON text must be a str, not {type(value).__name__}: decode bytes first"
     )
+
+
+class _EndOfText(Exception):
+    """Thrown into the parsing generator by :meth:`PartialJSONParser.close`: the text ended."""
+
+
+# What a helper of the parsing generator hands back: the result, then where reading stands
+# (the piece, the index in it, its length, the offset of its first character).
+_Read = Generator[None, str, tuple[Any, str, int, int, int]]
 
 
 class PartialJSONParser:
@@ -172,30 +174,32 @@ class PartialJSONParser:
     """
 
     def __init__(self) -> None:
-        self._state = _VALUE
         self._root: Any = None
         # The open arrays and objects, outermost first; _keys[k] is the key under which _stack[k]
         # sits in its parent object (None in an array, or for the whole value).
         self._stack: list[Any] = []
         self._keys: list[str | None] = []
-        self._top: Any = None  # the innermost open container, None at the top level
-        self._in_object = False  # whether _top is an object
-        self._key: str | None = None  # the key of the member being read in _top
-        # The string being read, as slices; the first _folded of them are runs already joined.
+        # The value string being read, as slices (the first _folded of them runs already
+        # joined), and where it sits: the innermost open container (None at the top level),
+        # whether that is an object, and the string's key there.
         self._pieces: list[str] = []
         self._folded = 0
-        self._in_key = False  # whether that string is a key
-        self._string_path: JSONPath | None = None  # its path, once feed_changes needed it
+        self._top: Any = None
+        self._in_object = False
+        self._key: str | None = None
         self._stale = False  # whether the value holds less of that string than _pieces
-        self._token: list[str] = []  # the text of a number cut by the end of a piece
-        self._number_state = 0
-        self._token_start = 0  # the offset where that number, literal or escape started
-        self._literal = ""  # the literal cut by the end of a piece, and how much of it came
-        self._matched = 0
-        self._escape = ""  # the escape cut by the end of a piece
-        self._offset = 0  # how many characters were fed before this piece
-        self._error: InvalidJSONError | None = None  # the error raised, in state _FAILED
+        self._in_string = False  # whether the loop waits inside that string, no escape held
+        self._string_path: JSONPath | None = None  # its path, once the changes needed it
+        self._complete = False  # whether the whole value has ended
+        self._length = 0  # how many characters were fed
+        self._error: InvalidJSONError | None = None  # the error raised: every call raises it
+        self._closed = False
         self._changes: list[JSONChange] | None = None  # where feed_changes collects them
+        # The parsing loop is a generator: its state stays in its frame's locals between
+        # pieces, and where it stands in the grammar is where it stands in its code.
+        self._parsing = self._parse()
+        next(self._parsing)
+        self._send = self._parsing.send
 
     @property
     def value(self) -> Any:
@@ -232,330 +236,42 @@ class PartialJSONParser:
         """
         if not isinstance(text, str):
             raise _not_text(text)
-        changes = self._changes
-        state = self._state
-        if (state == _STRING or (state == _ESCAPE and self._escape == "\\")) and not self._in_key:
+        if self._in_string:
             # The usual piece of a long string, nothing in it but more of the string: one slice
-            # more, without the parsing loop. (A backslash that ended the piece before, and one
-            # that ends this one, are read here too: the usual escapes are two characters, and
-            # one in five pieces of escaped text cuts one.)
-            whole = text if state == _STRING else "\\" + text
-            special = _string_special(whole)
-            cut = False
-            if special is None:
-                run: str | None = whole
-            elif special[0] == "\\":
-                trailing = len(whole) - len(whole.rstrip("\\"))
-                cut = trailing % 2 == 1
-                run = _string_run(whole[:-1] if cut else whole)
-            else:  # the string ends (or a control character)
+            # more, escapes decoded by json's C string reader, without resuming the parsing
+            # loop. (An escape cut by the end of the piece is left to the loop, which holds it:
+            # json's reader would raise, which costs more than the whole piece.)
+            special = _string_special(text)
+            run: str | None = text
+            if special is not None:
                 run = None
+                if special[0] == "\\" and text[-1] != "\\":
+                    run = _string_run(text)
             if run is not None:
-                if cut:
-                    self._state = _ESCAPE
-                    self._escape = "\\"
-                    self._token_start = self._offset + len(text) - 1
-                elif state == _ESCAPE:
-                    self._state = _STRING
-                    self._escape = ""
                 pieces = self._pieces
                 pieces.append(run)
-                self._offset += len(text)
                 self._stale = True
-                if len(pieces) > self._folded + _FOLD:
-                    self._fold()
+                changes = self._changes
                 if changes is not None and run:
                     # The path is the same for every piece of a string.
                     path = self._string_path
                     if path is None:
                         path = self._string_path = _path(self._stack, self._keys, self._key)
                     changes.append(_text_appended((path, run)))
-                return
-        # The parsing loop: state in locals, written back at the end.
-        try:
-            state = self._state
-            if state >= _CLOSED:
-                raise self._error or InvalidJSONError("text fed after close()", offset=self._offset)
-            stack = self._stack
-            keys = self._keys
-            top = self._top
-            in_object = self._in_object
-            key = self._key
-            pieces = self._pieces
-            in_key = self._in_key
-            base = self._offset
-            mark = len(pieces)  # the string's slices before this piece, for changes
-            n = len(text)
-            i = 0
-            while i < n:
-                if state == _STRING:
-                    special = _string_special(text, i)
-                    if special is None:
-                        pieces.append(text[i:])
-                        break
-                    j = special.start()
-                    if j > i:
-                        pieces.append(text[i:j])
-                    c = special[0]
-                    if c == '"':
-                        i = j + 1
-                        string = "".join(pieces)
-                        if in_key:
-                            key = string
-                            in_key = False
-                            state = _COLON
-                        else:
-                            if changes is not None and len(pieces) > mark:
-                                appended = "".join(pieces[mark:])
-                                changes.append(_text_appended((_path(stack, keys, key), appended)))
-                            if top is None:
-                                self._root = string
-                            elif in_object:
-                                top[key] = string
-                            else:
-                                top[-1] = string
-                            state = _AFTER
-                        pieces.clear()
-                        self._folded = 0
-                    elif c == "\\":
-                        simple = _SIMPLE_ESCAPES.get(text[j + 1]) if j + 1 < n else None
-                        if simple is not None:
-                            pieces.append(simple)
-                            i = j + 2
-                        else:
-                            escape = text[j : j + _LONGEST_ESCAPE]
-                            decoded = _decode_escape(escape, base + j)
-                            if decoded is None:
-                                self._escape = escape
-                                self._token_start = base + j
-                                state = _ESCAPE
-                                break
-                            pieces.append(decoded[0])
-                            i = j + decoded[1]
-                    else:
-                        raise InvalidJSONError(
-                            f"control character {c!r} in a string", offset=base + j
-                        )
-                elif state == _AFTER:
-                    c = text[i]
-                    if c == ",":
-                        if in_object:
-                            # The next key whole with its colon, or its text so far, read on
-                            # as a string: as from a key's quote in state _KEY.
-                            match = _next_key(text, i)
-                            if match is not None:
-                                i = match.end()
-                                if match.lastindex == 2:
-                                    key = match[1]
-                                    state = _VALUE
-                                else:
-                                    in_key = True
-                                    state = _STRING
-                                    if match[1]:
-                                        pieces.append(match[1])
-                                continue
-                            state = _KEY
-                        elif top is not None:
-                            state = _VALUE
-                        else:
-                            raise InvalidJSONError("a comma after the whole value", offset=base + i)
-                        i += 1
-                    elif c in _WHITESPACE:
-                        i += 1
-                    elif (c == "}" and in_object) or (
-                        c == "]" and top is not None and not in_object
-                    ):
-                        stack.pop()
-                        key = keys.pop()
-                        top = stack[-1] if stack else None
-                        in_object = type(top) is dict
-                        i += 1
-                    else:
-                        raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
-                elif state <= _FIRST_ITEM:
-                    c = text[i]
-                    if c == '"':
-                        new: Any = ""
-                        following = _STRING
-                        mark = 0
-                        self._string_path = None
-                        i += 1
-                    elif c == "{" or c == "[":
-                        if len(stack) == MAX_DEPTH:
-                            raise InvalidJSONError(
-                                f"nested too deeply: more than {MAX_DEPTH} levels of arrays and"
-                                " objects",
-                                offset=base + i,
-                            )
-                        new = {} if c == "{" else []
-                        following = _FIRST_KEY if c == "{" else _FIRST_ITEM
-                        i += 1
-                    elif c in _WHITESPACE:
-                        i += 1
-                        continue
-                    elif c == "]" and state == _FIRST_ITEM:
-                        stack.pop()
-                        key = keys.pop()
-                        top = stack[-1] if stack else None
-                        in_object = type(top) is dict
-                        state = _AFTER
-                        i += 1
-                        continue
-                    elif c in _NUMBER_CHARS:
-                        match = _number(text, i)
-                        if match is None or (end := match.end()) == n or text[end] in _NUMBER_CHARS:
-                            # Cut by the end of the piece, or malformed: the state machine decides.
-                            self._token_start = base + i
-                            self._number_state = 0
-                            state = _NUMBER
-                            continue
-                        new = _number_value(match[0], match.lastindex is not None, base + i)
-                        following = _AFTER
-                        i = end
-                    elif c in _LITERALS:
-                        word = _LITERALS[c]
-                        if not text.startswith(word, i):
-                            # Cut by the end of the piece, or misspelt: read a character at a time.
-                            self._literal = word
-                            self._matched = 0
-                            state = _LITERAL
-                            continue
-                        new = _LITERAL_VALUES[word]
-                        following = _AFTER
-                        i += len(word)
-                    else:
-                        raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
-                    if top is None:
-                        self._root = new
-                    elif in_object:
-                        top[key] = new
-                    else:
-                        top.append(new)
-                    if changes is not None:
-                        # A container as it is now (empty): its members come as changes too.
-                        added = type(new)() if following in (_FIRST_KEY, _FIRST_ITEM) else new
-                        changes.append(_value_added((_path(stack, keys, key), added)))
-                    if following in (_FIRST_KEY, _FIRST_ITEM):
-                        stack.append(new)
-                        keys.append(key if in_object else None)
-                        top = new
-                        in_object = following == _FIRST_KEY
-                        key = None
-                    state = following
-                elif state in (_FIRST_KEY, _KEY):
-                    c = text[i]
-                    if c == '"':
-                        match = _key(text, i)
-                        i = match.end()
-                        if match.lastindex == 2:
-                            key = match[1]
-                            state = _VALUE
-                        else:
-                            in_key = True
-                            state = _STRING
-                            if match[1]:
-                                pieces.append(match[1])
-                    elif c in _WHITESPACE:
-                        i += 1
-                    elif c == "}" and state == _FIRST_KEY:
-                        stack.pop()
-                        key = keys.pop()
-                        top = stack[-1] if stack else None
-                        in_object = type(top) is dict
-                        state = _AFTER
-                        i += 1
-                    else:
-                        raise InvalidJSONError(
-                            f"expected an object key, got {c!r}", offset=base + i
-                        )
-                elif state == _COLON:
-                    c = text[i]
-                    if c == ":":
-                        state = _VALUE
-                    elif c not in _WHITESPACE:
-                        raise InvalidJSONError(
-                            f"expected ':' after an object key, got {c!r}", offset=base + i
-                        )
-                    i += 1
-                elif state in (_NUMBER, _LITERAL):
-                    if state == _LITERAL:
-                        word = self._literal
-                        matched = self._matched
-                        while matched < len(word) and i < n:
-                            if text[i] != word[matched]:
-                                raise InvalidJSONError(
-                                    f"expected {word!r}, got {text[i]!r}", offset=base + i
-                                )
-                            matched += 1
-                            i += 1
-                        if matched < len(word):
-                            self._matched = matched
-                            break
-                        new = _LITERAL_VALUES[word]
-                    else:
-                        moves = _NUMBER_MOVES
-                        number_state = self._number_state
-                        j = i
-                        while j < n:
-                            next_state = moves[number_state].get(text[j])
-                            if next_state is None:
-                                break
-                            number_state = next_state
-                            j += 1
-                        self._token.append(text[i:j])
-                        self._number_state = number_state
-                        if j == n:
-                            break
-                        if text[j] in _NUMBER_CHARS or number_state not in _NUMBER_ENDS:
-                            raise InvalidJSONError(
-                                f"{text[j]!r} cannot come there in a number", offset=base + j
-                            )
-                        new = self._held_number()
-                        i = j
-                    if top is None:
-                        self._root = new
-                    elif in_object:
-                        top[key] = new
-                    else:
-                        top.append(new)
-                    if changes is not None:
-                        changes.append(_value_added((_path(stack, keys, key), new)))
-                    state = _AFTER
-                else:  # _ESCAPE
-                    escape = self._escape + text[i : i + _LONGEST_ESCAPE - len(self._escape)]
-                    decoded = _decode_escape(escape, self._token_start)
-                    if decoded is None:
-                        self._escape = escape
-                        break
-                    consumed = decoded[1] - len(self._escape)
-                    pieces.append(decoded[0])
-                    if consumed < 0:
-                        # A lone high surrogate, then a backslash already held: the start of the
-                        # next escape.
-                        self._escape = self._escape[decoded[1] :]
-                        self._token_start += decoded[1]
-                    else:
-                        state = _STRING
-                        i += consumed
-            if state in (_STRING, _ESCAPE):
-                self._stale = not in_key
-                if changes is not None and not in_key and len(pieces) > mark:
-                    appended = "".join(pieces[mark:])
-                    changes.append(_text_appended((_path(stack, keys, key), appended)))
                 if len(pieces) > self._folded + _FOLD:
                     self._fold()
-            else:
-                self._stale = False
-            self._state = state
-            self._top = top
-            self._in_object = in_object
-            self._key = key
-            self._in_key = in_key
-            self._offset = base + n
+                self._length += len(text)
+                return
+        try:
+            self._send(text)
+        except StopIteration:  # the parsing generator has ended: an error, or close()
+            if self._error is None:
+                self._error = InvalidJSONError("text fed after close()", offset=self._length)
+            raise self._error from None
         except InvalidJSONError as exc:
             self._error = exc
-            self._state = _FAILED
             raise
+        self._length += len(text)
 
     def feed_changes(self, text: str) -> list[JSONChange]:
         """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
@@ -577,19 +293,22 @@ class PartialJSONParser:
         Raises:
             InvalidJSONError: the text ended before its value did (or held no value).
         """
-        state = self._state
-        if state == _FAILED and self._error is not None:
+        if self._error is not None:
             raise self._error
-        if state == _NUMBER and self._top is None and self._number_state in _NUMBER_ENDS:
-            # A number is the whole value: the end of the text ends it.
-            self._root = self._held_number()
-            state = _AFTER
-        if state == _CLOSED or (state == _AFTER and self._top is None):
-            self._state = _CLOSED
-            return self.value
-        self._error = InvalidJSONError("the text ended before its value did", offset=self._offset)
-        self._state = _FAILED
-        raise self._error
+        if not self._closed:
+            try:
+                self._parsing.throw(_EndOfText())
+            except _EndOfText:
+                if not self._complete:
+                    self._error = InvalidJSONError(
+                        "the text ended before its value did", offset=self._length
+                    )
+                    raise self._error from None
+            except InvalidJSONError as exc:  # a number that is the whole value, refused
+                self._error = exc
+                raise
+            self._closed = True
+        return self.value
 
     def _fold(self) -> None:
         """Join the newest slices of the string being read into one run."""
@@ -597,11 +316,367 @@ class PartialJSONParser:
         pieces[self._folded :] = ["".join(pieces[self._folded :])]
         self._folded += 1
 
-    def _held_number(self) -> int | float:
-        """The number held in _token, which has ended."""
-        token = "".join(self._token)
-        self._token.clear()
-        return _number_value(token, self._number_state >= 5, self._token_start)
+    def _parse(self) -> Generator[None, str, None]:
+        """The parsing loop: sent each piece, it reads it and waits for the next. It ends only
+        by raising: an error in the text, or the end of the text (_EndOfText thrown in by
+        close()).
+
+        One pass of the outer loop reads a value: first its key when one is expected, then its
+        start, then the rest of a string, then what follows it (commas and closing brackets).
+        """
+        text = yield
+        stack = self._stack
+        keys = self._keys
+        pieces = self._pieces
+        top: Any = None
+        in_object = False
+        key: str | None = None
+        base = 0  # the offset of text[0]
+        i = 0
+        n = len(text)
+        expect_key = False  # an object key comes next, not read yet
+        reading = False  # a string is being read, from i on
+        in_key = False  # that string is a key
+        mark = 0  # the slices of that string the changes of this piece start from
+        # An escape held until it is whole (a high surrogate until what follows it is known),
+        # across pieces if need be: whether there is one, its text so far and its offset.
+        escaping = False
+        escape = ""
+        start = 0
+        while True:
+            if expect_key:
+                expect_key = False
+                while i == n or text[i] in _WHITESPACE:
+                    if i < n:
+                        i += 1
+                    else:
+                        base += n
+                        text = yield
+                        i = 0
+                        n = len(text)
+                if text[i] != '"':
+                    raise InvalidJSONError(
+                        f"expected an object key, got {text[i]!r}", offset=base + i
+                    )
+                keyed = _key(text, i)
+                if keyed.lastindex != 2 and keyed.end() == n and n - i <= _HELD_KEY:
+                    # A short key cut by the end of the piece: matched again with the next
+                    # piece (as one text, its offsets from the key's own).
+                    held = text[i:]
+                    text = yield
+                    base += n - len(held)
+                    text = held + text
+                    i = 0
+                    n = len(text)
+                    keyed = _key(text, 0)
+                if keyed.lastindex == 2:
+                    key = keyed[1]
+                    i = keyed.end()
+                else:
+                    # Long, or holding an escape: read on as a string.
+                    reading = True
+                    in_key = True
+                    mark = 0
+                    i += 1
+            if not reading:
+                while i == n or text[i] in _WHITESPACE:
+                    if i < n:
+                        i += 1
+                    else:
+                        base += n
+                        text = yield
+                        i = 0
+                        n = len(text)
+                c = text[i]
+                if c == '"':
+                    special = _string_special(text, i + 1)
+                    if special is not None and special[0] == '"':
+                        # A string whole in the piece, with nothing to decode.
+                        end = special.start()
+                        string = text[i + 1 : end]
+                        i = end + 1
+                        if top is None:
+                            self._root = string
+                        elif in_object:
+                            top[key] = string
+                        else:
+                            top.append(string)
+                        changes = self._changes
+                        if changes is not None:
+                            path = _path(stack, keys, key)
+                            changes.append(_value_added((path, "")))
+                            if string:
+                                changes.append(_text_appended((path, string)))
+                    else:
+                        if top is None:
+                            self._root = ""
+                        elif in_object:
+                            top[key] = ""
+                        else:
+                            top.append("")
+                        changes = self._changes
+                        if changes is not None:
+                            changes.append(_value_added((_path(stack, keys, key), "")))
+                        self._string_path = None
+                        # Where the value shows the string's text so far.
+                        self._top = top
+                        self._in_object = in_object
+                        self._key = key
+                        reading = True
+                        mark = 0
+                        i += 1
+                else:
+                    opened = c == "{" or c == "["
+                    if opened:
+                        if len(stack) == MAX_DEPTH:
+                            raise InvalidJSONError(
+                                f"nested too deeply: more than {MAX_DEPTH} levels of arrays and"
+                                " objects",
+                                offset=base + i,
+                            )
+                        new: Any = {} if c == "{" else []
+                        i += 1
+                    elif c in _NUMBER_CHARS:
+                        match = _number(text, i)
+                        if match is None or (end := match.end()) == n or text[end] in _NUMBER_CHARS:
+                            # Cut by the end of the piece, or malformed: the state machine decides.
+                            new, text, i, n, base = yield from self._number(
+                                text, i, n, base, top is None
+                            )
+                        else:
+                            new = _number_value(match[0], match.lastindex is not None, base + i)
+                            i = end
+                    elif c in _LITERALS:
+                        word = _LITERALS[c]
+                        new = _LITERAL_VALUES[word]
+                        if text.startswith(word, i):
+                            i += len(word)
+                        else:
+                            # Cut by the end of the piece, or misspelt: a character at a time.
+                            matched = 0
+                            while True:
+                                while matched < len(word) and i < n:
+                                    if text[i] != word[matched]:
+                                        raise InvalidJSONError(
+                                            f"expected {word!r}, got {text[i]!r}", offset=base + i
+                                        )
+                                    matched += 1
+                                    i += 1
+                                if matched == len(word):
+                                    break
+                                base += n
+                                text = yield
+                                i = 0
+                                n = len(text)
+                    else:
+                        raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
+                    if top is None:
+                        self._root = new
+                    elif in_object:
+                        top[key] = new
+                    else:
+                        top.append(new)
+                    changes = self._changes
+                    if changes is not None:
+                        # A container as it is now (empty): its members come as changes too.
+                        added = type(new)() if opened else new
+                        changes.append(_value_added((_path(stack, keys, key), added)))
+                    if opened:
+                        stack.append(new)
+                        keys.append(key if in_object else None)
+                        top = new
+                        in_object = c == "{"
+                        key = None
+                        while i == n or text[i] in _WHITESPACE:
+                            if i < n:
+                                i += 1
+                            else:
+                                base += n
+                                text = yield
+                                i = 0
+                                n = len(text)
+                        if text[i] != ("}" if in_object else "]"):
+                            expect_key = in_object
+                            continue
+                        # An empty array or object: closed below, as after a value.
+            if reading:
+                # The rest of a string, from i on.
+                while True:
+                    if escaping:
+                        whole = escape + text[i : i + _LONGEST_ESCAPE - len(escape)]
+                        decoded = _decode_escape(whole, start)
+                        if decoded is None:
+                            escape = whole
+                            i = n
+                        else:
+                            pieces.append(decoded[0])
+                            consumed = decoded[1] - len(escape)
+                            if consumed >= 0:
+                                i += consumed
+                                escaping = False
+                            else:
+                                # A lone high surrogate, then a backslash already held: the
+                                # start of the next escape.
+                                escape = escape[decoded[1] :]
+                                start += decoded[1]
+                            continue
+                    elif (special := _string_special(text, i)) is None:
+                        if i < n:
+                            pieces.append(text[i:])
+                            i = n
+                    else:
+                        j = special.start()
+                        if j > i:
+                            pieces.append(text[i:j])
+                        c = special[0]
+                        if c == '"':
+                            i = j + 1
+                            break
+                        if c != "\\":
+                            raise InvalidJSONError(
+                                f"control character {c!r} in a string", offset=base + j
+                            )
+                        simple = _SIMPLE_ESCAPES.get(text[j + 1]) if j + 1 < n else None
+                        if simple is not None:
+                            pieces.append(simple)
+                            i = j + 2
+                        else:
+                            escaping = True
+                            escape = ""
+                            start = base + j
+                            i = j
+                        continue
+                    # The end of the piece, inside the string.
+                    if not in_key and len(pieces) > mark:
+                        self._stale = True
+                        changes = self._changes
+                        if changes is not None:
+                            string_path = self._string_path
+                            if string_path is None:
+                                string_path = self._string_path = _path(stack, keys, key)
+                            appended = (
+                                pieces[-1] if len(pieces) == mark + 1 else "".join(pieces[mark:])
+                            )
+                            changes.append(_text_appended((string_path, appended)))
+                        if len(pieces) > self._folded + _FOLD:
+                            self._fold()
+                    # feed() reads the pieces wholly inside a value string itself, until one
+                    # is not: the next piece the loop reads starts where feed() stopped.
+                    self._in_string = not in_key and not escaping
+                    text = yield
+                    base = self._length
+                    i = 0
+                    n = len(text)
+                    mark = len(pieces)
+                string = "".join(pieces)
+                self._in_string = False
+                reading = False
+                if in_key:
+                    in_key = False
+                    key = string
+                    pieces.clear()
+                    self._folded = 0
+                    while i == n or text[i] != ":":
+                        if i == n:
+                            base += n
+                            text = yield
+                            i = 0
+                            n = len(text)
+                        elif text[i] in _WHITESPACE:
+                            i += 1
+                        else:
+                            raise InvalidJSONError(
+                                f"expected ':' after an object key, got {text[i]!r}",
+                                offset=base + i,
+                            )
+                    i += 1
+                    continue
+                self._stale = False
+                changes = self._changes
+                if changes is not None and len(pieces) > mark:
+                    string_path = self._string_path
+                    if string_path is None:
+                        string_path = _path(stack, keys, key)
+                    changes.append(_text_appended((string_path, "".join(pieces[mark:]))))
+                pieces.clear()
+                self._folded = 0
+                if top is None:
+                    self._root = string
+                elif in_object:
+                    top[key] = string
+                else:
+                    top[-1] = string
+            # After a value: a comma or a closing bracket (only whitespace after the whole
+            # value).
+            while True:
+                if i == n:
+                    if top is None:
+                        self._complete = True
+                    base += n
+                    text = yield
+                    i = 0
+                    n = len(text)
+                    continue
+                c = text[i]
+                if c == ",":
+                    if in_object:
+                        # The next key whole with its colon, in one match.
+                        match = _next_key(text, i)
+                        if match is not None and match.lastindex == 2:
+                            key = match[1]
+                            i = match.end()
+                        else:
+                            expect_key = True
+                            i += 1
+                        break
+                    if top is None:
+                        raise InvalidJSONError("a comma after the whole value", offset=base + i)
+                    i += 1
+                    break
+                if c in _WHITESPACE:
+                    i += 1
+                elif (c == "}" and in_object) or (c == "]" and top is not None and not in_object):
+                    stack.pop()
+                    key = keys.pop()
+                    top = stack[-1] if stack else None
+                    in_object = type(top) is dict
+                    i += 1
+                else:
+                    raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
+
+    def _number(self, text: str, i: int, n: int, base: int, whole_value: bool) -> _Read:
+        """A number from ``text[i]`` on, cut by the end of the piece or malformed, read a
+        character at a time by the grammar's state machine. One that is the whole value
+        (``whole_value``) ends with the text: at :meth:`close`."""
+        start = base + i
+        token: list[str] = []
+        state = 0
+        moves = _NUMBER_MOVES
+        while True:
+            j = i
+            while j < n:
+                next_state = moves[state].get(text[j])
+                if next_state is None:
+                    break
+                state = next_state
+                j += 1
+            token.append(text[i:j])
+            if j < n:
+                if text[j] in _NUMBER_CHARS or state not in _NUMBER_ENDS:
+                    raise InvalidJSONError(
+                        f"{text[j]!r} cannot come there in a number", offset=base + j
+                    )
+                return _number_value("".join(token), state >= 5, start), text, j, n, base
+            base += n
+            try:
+                text = yield
+            except _EndOfText:
+                if whole_value and state in _NUMBER_ENDS:
+                    self._root = _number_value("".join(token), state >= 5, start)
+                    self._complete = True
+                raise
+            i = 0
+            n = len(text)
 
 
 def _path(stack: list[Any], keys: list[str | None], key: str | None) -> JSONPath:
@@ -635,8 +710,8 @@ _scanstring: Callable[[str, int], tuple[str, int]] = vars(json.JSONDecoder())["p
 
 def _string_run(text: str) -> str | None:
     """``text`` decoded, when it is string text and whole escapes, but no ``\\u`` escape (which
-    could be half of a surrogate pair); else None, for the parsing loop to read: a quote that ends
-    the string, a control character, a ``\\u`` escape."""
+    could be half of a surrogate pair); else None, for the loop to read: a quote that ends the
+    string, a control character, a ``\\u`` escape, a backslash that ends the piece."""
     if "\\u" in text:
         return None
     try:
