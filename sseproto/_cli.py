@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
+from .dialects.gemini.updates import ToolCallPartialArg
 from .dialects.kit.drive import Accumulator
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import (
@@ -389,13 +390,13 @@ class _Text:
 
 def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
     """Print choice 0's text among ``updates`` (and with live partial JSON on, its tool calls'
-    arguments parsed so far, after each delta)."""
+    arguments parsed so far, after each delta, or each piece of Gemini's streamed arguments)."""
     if text is None:
         return
     for update in updates:
         if isinstance(update, _TextDelta) and update.choice == 0:
             text.write(update)
-        elif isinstance(update, ToolCallArgumentsDelta):
+        elif isinstance(update, ToolCallArgumentsDelta | ToolCallPartialArg):
             # Read in order: each delta's value is the arguments up to it.
             parsed = update.parsed
             if update.choice == 0 and parsed is not None:

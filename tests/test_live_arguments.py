@@ -248,6 +248,25 @@ def test_replay_partial_json_prints_the_value_growing(capsys: pytest.CaptureFixt
     assert "[arguments" not in out.getvalue()
 
 
+def test_replay_partial_json_prints_gemini_streamed_arguments_growing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Vertex AI streams a call's arguments by JSON path (ToolCallPartialArg), not as text: its
+    # value grows with every piece, as text arguments do with every delta.
+    fixture = PROJECT_FIXTURES / "gemini" / "streamed-args-terminator.sse"
+    assert main(["replay", "--partial-json", str(fixture)]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[arg")]
+    values = [json.loads(line.split("] ", 1)[1]) for line in lines]
+    expected = [
+        copy.deepcopy(update.parsed)
+        for update in sseproto.iter_updates(sseproto.replay(fixture), partial_json=True)
+        if isinstance(update, ToolCallPartialArg | ToolCallArgumentsDelta)
+    ]
+    assert values == expected
+    assert len(values) > 2
+    assert all(is_prefix(value, values[-1]) for value in values)
+
+
 def _chat_answer(*pieces: str) -> bytes:
     chunks = [
         *({"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces),
