@@ -539,3 +539,26 @@ def test_aaccumulate_failing_on_a_provider_error_finishes_the_recording_at_once(
         assert recording is not None and recording.ending.kind == "closed"
 
     asyncio.run(run())
+
+
+def test_a_source_of_the_other_kind_names_the_recorder_to_use(tmp_path: Path) -> None:
+    # aiohttp's response.content.iter_any() given to record, a list of reads to arecord, and
+    # arecord's recorder in a plain with: each says what to write, and nothing is recorded.
+    async def reads() -> AsyncIterator[bytes]:
+        yield b"data: x\n\n"
+
+    asynchronous: Any = reads()
+    with pytest.raises(TypeError, match=r"an async iterable goes to sseproto\.arecord"):
+        sseproto.record(asynchronous, tmp_path / "a.sse")
+    synchronous: Any = [b"data: x\n\n"]
+    with pytest.raises(TypeError, match=r"a sync iterable goes to sseproto\.record"):
+        sseproto.arecord(synchronous, tmp_path / "b.sse")
+
+    async def in_sync_with() -> None:
+        recorder: Any = sseproto.arecord(reads(), tmp_path / "c.sse")
+        with recorder:
+            pass
+
+    with pytest.raises(TypeError, match=r"async with sseproto\.arecord\(\.\.\.\) as reads:"):
+        asyncio.run(in_sync_with())
+    assert list(tmp_path.iterdir()) == []
