@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from conftest import real_fixture_files, require_real_fixtures
+from conftest import PROJECT_FIXTURES, real_fixture_files, require_real_fixtures
 from hypothesis import given
 from hypothesis import strategies as st
 from servers import decode_whole, serving_app
@@ -609,3 +609,19 @@ def test_relay_stops_its_source_when_the_client_leaves() -> None:
 def test_relayed_chat_json_is_plain_json() -> None:
     body = encode([UsageUpdate({"nested": {"a": [1, 2]}})], keepalive=None)
     assert json.loads(decode_whole(body)[0].data) == {"usage": {"nested": {"a": [1, 2]}}}
+
+
+def test_live_arguments_are_relayed_whole_at_the_call_end_not_on_every_delta() -> None:
+    # A delta's value so far is no field: only tool_call_done carries the parsed arguments.
+    async def relayed() -> list[sseproto.ServerSentEvent]:
+        updates = sseproto.aiter_updates(
+            sseproto.areplay(PROJECT_FIXTURES / "tool-call.sse", chunking=7), partial_json=True
+        )
+        return [event async for event in sseproto.aiter_events(event_stream(updates))]
+
+    events = asyncio.run(relayed())
+    deltas = [json.loads(e.data) for e in events if e.event == "tool_call_arguments"]
+    (done,) = [json.loads(e.data) for e in events if e.event == "tool_call_done"]
+    assert len(deltas) > 1
+    assert all(set(delta) == {"choice", "index", "text"} for delta in deltas)
+    assert done["parsed"] == json.loads("".join(delta["text"] for delta in deltas))
