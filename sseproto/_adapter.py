@@ -107,6 +107,21 @@ def check_options(
         raise TypeError(f"check_content_type must be a bool, not {check_content_type!r}")
 
 
+# The readers' own options, easily given to connect_sse beside its reading options.
+_READER_OPTIONS = ("partial_json", "dialect", "strict")
+
+
+def refuse_reader_options(request: dict[str, Any], reader: str) -> None:
+    """Raise TypeError for a reader's option among ``connect_sse``'s request options (where it
+    would reach the client), naming ``reader``, the method that takes it."""
+    for name in _READER_OPTIONS:
+        if name in request:
+            raise TypeError(
+                f"{name} is an option of the event source's readers, not of connect_sse: "
+                f"source.{reader}({name}=...)"
+            )
+
+
 def is_event_stream(head: Head, check_content_type: bool) -> bool:
     """Whether a response with this head carries an event stream (its content type unchecked
     when ``check_content_type`` is False)."""

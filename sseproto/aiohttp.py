@@ -32,6 +32,7 @@ from ._adapter import (
     check_options,
     check_seconds,
     head_timeout,
+    refuse_reader_options,
 )
 from ._connection import async_sse_connection
 from ._resume import Backoff, afollow, refuse_recording
@@ -213,6 +214,7 @@ async def connect_sse(
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_seconds("idle_timeout", idle_timeout)
+    refuse_reader_options(kwargs, "aiter_updates")
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     options = dict(kwargs)
     headers: CIMultiDict[str] = CIMultiDict(options.get("headers") or {})

@@ -35,6 +35,7 @@ from ._adapter import (
     check_options,
     check_seconds,
     head_timeout,
+    refuse_reader_options,
 )
 from ._connection import async_sse_connection, sse_connection
 from ._resume import Backoff, afollow, follow, refuse_recording
@@ -196,6 +197,7 @@ def connect_sse(
         TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
+    refuse_reader_options(kwargs, "iter_updates")
     options = _request_options(client, idle_timeout, kwargs)
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     with ExitStack() as stack:
@@ -231,6 +233,7 @@ async def aconnect_sse(
     **kwargs: Any,
 ) -> AsyncIterator[AsyncEventSource]:
     """The asynchronous twin of :func:`connect_sse`, for an ``httpx.AsyncClient``."""
+    refuse_reader_options(kwargs, "aiter_updates")
     options = _request_options(client, idle_timeout, kwargs)
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     async with AsyncExitStack() as stack:

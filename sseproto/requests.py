@@ -35,6 +35,7 @@ from ._adapter import (
     check_options,
     check_seconds,
     head_timeout,
+    refuse_reader_options,
 )
 from ._connection import sse_connection
 from ._resume import Backoff, follow, refuse_recording
@@ -175,6 +176,7 @@ def connect_sse(
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_seconds("idle_timeout", idle_timeout)
+    refuse_reader_options(kwargs, "iter_updates")
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
     options = dict(kwargs)
     headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(options.get("headers") or {})

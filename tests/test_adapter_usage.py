@@ -244,3 +244,39 @@ def test_an_event_source_read_after_its_block_ended_says_so(server: LoopbackServ
 
     for run in async_connections(url).values():
         run(after_block)
+
+
+@pytest.mark.parametrize("option", ["partial_json", "dialect", "strict"])
+def test_a_readers_option_given_to_connect_sse_names_the_reader(
+    server: LoopbackServer, option: str
+) -> None:
+    # connect_sse takes reading options (idle_timeout, record, on_comment...), so the readers'
+    # own options are easily given to it too; they would reach the client as request options.
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    url = f"{server.url}/s"
+    with clients() as connects:
+        for connect in connects.values():
+            with (
+                pytest.raises(TypeError, match=rf"source\.iter_updates\({option}=\.\.\.\)"),
+                connect("GET", url, **{option: True}),
+            ):
+                pass
+
+    async def enter(connection: Any) -> None:
+        async with connection:
+            pass
+
+    given: dict[str, Any] = {option: True}
+    for name in ("aconnect_sse", "connect_sse"):
+
+        async def with_option(name: str = name) -> None:
+            if name == "aconnect_sse":
+                async with httpx.AsyncClient() as client:
+                    await enter(sseproto.httpx.aconnect_sse(client, "GET", url, **given))
+            else:
+                async with aiohttp.ClientSession() as session:
+                    await enter(sseproto.aiohttp.connect_sse(session, "GET", url, **given))
+
+        with pytest.raises(TypeError, match=rf"source\.aiter_updates\({option}=\.\.\.\)"):
+            asyncio.run(with_option())
+    assert server.requests == []
