@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from .display import call_repr
 from .errors import EventTooLargeError
@@ -133,6 +134,7 @@ class SSEDecoder:
         "_pending",
         "_pieces",
         "_retry",
+        "_texts",
     )
 
     def __init__(
@@ -175,6 +177,8 @@ class SSEDecoder:
         self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
         # The stream offsets of the events of _last, computed when first asked for.
         self._located: tuple[tuple[bytes, int, int, int], list[int]] = (self._last, [])
+        # True only during feed_texts(): the data-only fast paths then give texts, not events.
+        self._texts = False
 
     @property
     def last_event_id(self) -> str:
@@ -296,6 +300,26 @@ class SSEDecoder:
             self._merge_small_reads()
         return []
 
+    def feed_texts(self, data: bytes | bytearray | memoryview) -> list[str] | list[ServerSentEvent]:
+        """:meth:`feed` for a reader that needs only the data of the commonest events: when the
+        events this read completes are all decoded by the data-only fast path (blocks of one
+        ``data:`` line, the chat wire), their data as ``str``, each standing for a
+        :class:`ServerSentEvent` of type ``"message"`` with the id :attr:`last_event_id` and no
+        retry; otherwise the events, as :meth:`feed` returns them. Everything else is as
+        :meth:`feed` does it: the bytes consumed, the offsets, the size limit, the ids, the
+        errors.
+
+        Building an event object costs about as much as decoding its data; a reader that reads
+        most events' data only (an accumulator) skips that cost.
+        """
+        self._texts = True
+        try:
+            # The data-only fast paths gave texts (see _messages), all of them or none.
+            decoded: list[Any] = self.feed(data)
+            return decoded
+        finally:
+            self._texts = False
+
     def _data_only_read(self, data: bytes) -> list[ServerSentEvent] | None:
         """The fast path of a read of a data-only stream with LF or CRLF line ends (the chat
         wire); None when the read and the unfinished block before it are not of that shape.
@@ -333,7 +357,7 @@ class SSEDecoder:
                 return None
             values.append(last)
         values[0] = values[0][6:]
-        events = _messages(values, self._last_event_id)
+        events = self._messages(values)
         if events is None:
             return None
         start = self._block_start
@@ -519,11 +543,27 @@ class SSEDecoder:
         size = len(block)
         has_cr = _CR in block
         start = 0
-        while start < size:
-            end = _segment_end(block, start + _SEGMENT, has_cr)
-            events += self._interpret(block if end - start == size else block[start:end])
-            start = end
+        # Events only, even in feed_texts(): segments of other shapes would mix them with texts.
+        texts, self._texts = self._texts, False
+        try:
+            while start < size:
+                end = _segment_end(block, start + _SEGMENT, has_cr)
+                events += self._interpret(block if end - start == size else block[start:end])
+                start = end
+        finally:
+            self._texts = texts
         return events
+
+    def _messages(self, values: list[bytes]) -> list[Any] | None:
+        """The events of the values of data-only blocks (:func:`_messages`); in
+        :meth:`feed_texts`, their data alone (only it sees them, and says what they stand for).
+        None if one is not valid UTF-8."""
+        if not self._texts:
+            return _messages(values, self._last_event_id)
+        try:
+            return list(map(bytes.decode, values))
+        except UnicodeDecodeError:
+            return None
 
     def _interpret(self, block: bytes) -> list[ServerSentEvent]:
         """Interpret whole blocks (``block`` ends with a blank line) and return their events."""
@@ -551,7 +591,7 @@ class SSEDecoder:
                     values[-1] = values[-1][:-blank]
                 joined = b"".join(values)
                 if _LF not in joined and (blank == 2 or _CR not in joined):
-                    events = _messages(values, self._last_event_id)
+                    events = self._messages(values)
                     if events is not None:
                         return events
         elif block.startswith(b"event: "):
@@ -661,9 +701,7 @@ class SSEDecoder:
         if not (value.isascii() and value.isdigit()):
             return False
         digits = value.lstrip("0") or "0"
-        self._retry = (
-            min(int(digits), MAX_RETRY) if len(digits) <= _MAX_RETRY_DIGITS else MAX_RETRY
-        )
+        self._retry = min(int(digits), MAX_RETRY) if len(digits) <= _MAX_RETRY_DIGITS else MAX_RETRY
         return True
 
 

@@ -91,6 +91,7 @@ class Engine(ABC, Generic[_R]):
     """
 
     __slots__ = (
+        "_decode",
         "_decoder",
         "_error",
         "_guard",
@@ -107,6 +108,10 @@ class Engine(ABC, Generic[_R]):
     """Every legal move of the dialect's streams (:func:`.state.transitions`)."""
     _INPUT: ClassVar[str] = Input.EVENT.value
     """What one input is called in the error refusing it once the stream is closed."""
+    _TEXTS: ClassVar[bool] = False
+    """Whether :meth:`feed` asks the decoder for the data of data-only events rather than event
+    objects (:meth:`~sseproto.wire.decoder.SSEDecoder.feed_texts`): the dialect then reads them
+    with :meth:`_read_texts`."""
 
     def __init__(
         self,
@@ -121,6 +126,11 @@ class Engine(ABC, Generic[_R]):
         # The watcher giving the updates their live values; None (the default) costs nothing.
         self._live = LiveArguments() if check_partial_json(partial_json) else None
         self._decoder = SSEDecoder(max_event_size=max_event_size)
+        # Events, or texts standing for them (list[str] | list[ServerSentEvent]: one item type
+        # per read, told by its first).
+        self._decode: Callable[[BytesLike], list[Any]] = (
+            self._decoder.feed_texts if self._TEXTS else self._decoder.feed
+        )
         self._state = _STREAMING
         self._error: StreamError | None = None
         # Events given to feed_event() and payloads given to feed_chunk(), for event_index.
@@ -187,16 +197,20 @@ class Engine(ABC, Generic[_R]):
         decoder = self._decoder
         # The dialect's loop takes the events from this iterator, so that when one raises, the
         # events left in it say which (no counting per event on the hot path).
-        pending: Iterator[ServerSentEvent] | None = None
+        pending: Iterator[Any] | None = None
         live = self._live
         start = 0 if live is None or updates is None else len(updates)
         try:
-            events = decoder.feed(data)
+            events = self._decode(data)
             if self._guard.head is not None:
                 self._guard.keep_head(data, self.events_received)
             if events:
+                # Texts only from the decoder of a dialect that asks for them (see _TEXTS).
                 pending = iter(events)
-                self._read(pending, updates)
+                if events[0].__class__ is str:
+                    self._read_texts(pending, updates)
+                else:
+                    self._read(pending, updates)
         except StreamError as error:
             if pending is not None and error.event_index is None:
                 error.event_index = decoder.events_dispatched - length_hint(pending) - 1
@@ -324,6 +338,11 @@ class Engine(ABC, Generic[_R]):
     @abstractmethod
     def _read(self, events: Iterator[ServerSentEvent], updates: Updates) -> None:
         """Apply the events one read decoded, in order (the hot path)."""
+
+    def _read_texts(self, texts: Iterator[Any], updates: Updates) -> None:
+        """Apply the data of the ``"message"`` events one read decoded, in order: the hot path
+        of a dialect that sets ``_TEXTS`` (the only ones given texts)."""
+        raise NotImplementedError
 
     @abstractmethod
     def _event(self, name: str, data: str, updates: Updates) -> None:

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator, Mapping
 from operator import length_hint
 from typing import Any, NamedTuple
 
-from ...wire.events import ServerSentEvent
 from .errors import InvalidChunkError
 from .payload import parse_json, scan_string
 from .updates import ChatUpdate
@@ -151,10 +150,12 @@ class Template:
         self._pad = pad
 
     def read(
-        self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
-    ) -> tuple[ServerSentEvent | None, int]:
+        self, events: Iterator[Any], updates: list[ChatUpdate] | None, texts: bool = False
+    ) -> tuple[Any, int]:
         """Read the events of ``events`` this template's text fits, applying each leaf (and
         keeping the last pad) as :class:`Leaf` says; stop at the first one it does not fit.
+        ``events`` holds :class:`ServerSentEvent` objects, or with ``texts`` the data of
+        ``"message"`` events (:meth:`~sseproto.wire.decoder.SSEDecoder.feed_texts`).
 
         Returns:
             That first event (taken from ``events``, for the caller's full path), or None when
@@ -179,8 +180,10 @@ class Template:
             lead,
         ) = self._reading
         scan = scan_string
-        found: ServerSentEvent | None = None
+        found: Any = None
         pad: str | None = None
+        # Texts stand for "message" events: only a template of that name is given them.
+        assert not texts or name == "message"
         # Counted from what is left in the iterator, not per event.
         before = length_hint(events)
         # One loop per shape of holes: this is the hottest code of the engines. The text after
@@ -194,8 +197,8 @@ class Template:
             leading = len(lead)
             skip = 0 if joint is None else len(joint) - 1
             for event in events:
-                text = event.data
-                if event.event == name and text.startswith(head):
+                text = event if texts else event.data
+                if (texts or event.event == name) and text.startswith(head):
                     stop = text.find(ends, start)
                     digits = text[start:stop]
                     if (
@@ -230,8 +233,8 @@ class Template:
                 break
         elif joint is None:
             for event in events:
-                text = event.data
-                if event.event == name and text.startswith(head):
+                text = event if texts else event.data
+                if (texts or event.event == name) and text.startswith(head):
                     try:
                         value, end = scan(text, start)
                     except ValueError:
@@ -250,8 +253,8 @@ class Template:
         else:
             skip = len(joint) - 1
             for event in events:
-                text = event.data
-                if event.event == name and text.startswith(head):
+                text = event if texts else event.data
+                if (texts or event.event == name) and text.startswith(head):
                     try:
                         value, end = scan(text, start)
                         if not text.startswith(joint, end - 1):
@@ -367,12 +370,12 @@ class FastPath:
             )
 
     def read(
-        self, events: Iterator[ServerSentEvent], updates: list[ChatUpdate] | None
-    ) -> ServerSentEvent | None:
-        """:meth:`Template.read` with the template (which must be set): the first event it does
-        not fit, or None."""
+        self, events: Iterator[Any], updates: list[ChatUpdate] | None, texts: bool = False
+    ) -> Any:
+        """:meth:`Template.read` with the template (which must be set): the first event (or
+        text) it does not fit, or None."""
         assert self.template is not None
-        found, count = self.template.read(events, updates)
+        found, count = self.template.read(events, updates, texts)
         self._reads += count
         return found
 
