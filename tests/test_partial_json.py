@@ -9,6 +9,7 @@ import copy
 import json
 import re
 import sys
+import tracemalloc
 from itertools import pairwise
 from typing import Any
 
@@ -756,3 +757,21 @@ def test_keys_held_across_a_piece_read_as_whole_keys_are(
     else:
         assert found is None
         assert same(value, reference(text))
+
+
+def test_a_long_key_in_small_pieces_is_kept_in_runs() -> None:
+    # A key's text waits in slices until its closing quote, as a string's does; they are joined
+    # into runs as they come, so a long key costs about its length, not a small object per piece.
+    size = 200_000
+    parser = PartialJSONParser()
+    parser.feed('{"')
+    tracemalloc.start()
+    try:
+        for index in range(size // 10):
+            parser.feed(f"{index:010d}")  # a new piece each time, as a stream's are
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    parser.feed('": 1}')
+    assert parser.close() == {"".join(f"{index:010d}" for index in range(size // 10)): 1}
+    assert peak < 3 * size

@@ -558,8 +558,8 @@ class PartialJSONParser:
                                 pieces[-1] if len(pieces) == mark + 1 else "".join(pieces[mark:])
                             )
                             changes.append(_text_appended((string_path, appended)))
-                        if len(pieces) > self._folded + _FOLD:
-                            self._fold()
+                    if len(pieces) > self._folded + _FOLD:  # a key's slices too
+                        self._fold()
                     # feed() reads the pieces wholly inside a value string itself, until one
                     # is not: the next piece the loop reads starts where feed() stopped.
                     self._in_string = not in_key and not escaping
