@@ -6,10 +6,12 @@ refused with the offset of its first bad character, at the feed that brings it."
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import re
 import sys
 import tracemalloc
+import weakref
 from itertools import pairwise
 from typing import Any
 
@@ -775,3 +777,19 @@ def test_a_long_key_in_small_pieces_is_kept_in_runs() -> None:
     parser.feed('": 1}')
     assert parser.close() == {"".join(f"{index:010d}" for index in range(size // 10)): 1}
     assert peak < 3 * size
+
+
+def test_a_parser_let_go_mid_text_is_freed_at_once() -> None:
+    # No reference cycle (the parsing generator does not hold its parser): a parser dropped
+    # before its text ends, as a stream cut short leaves one, goes with its value when the last
+    # reference to it goes, without waiting for the cyclic garbage collector.
+    gc.disable()
+    try:
+        for piece in ('{"a": [1, "b', '{"key', "[tru", '"x\\', "-1"):
+            parser = PartialJSONParser()
+            parser.feed(piece)
+            dropped = weakref.ref(parser)
+            del parser
+            assert dropped() is None, piece
+    finally:
+        gc.enable()

@@ -154,24 +154,29 @@ class _EndOfText(Exception):
 _Read = Generator[None, str, tuple[Any, str, int, int, int]]
 
 
-class PartialJSONParser:
-    """Parses one JSON text fed in pieces, keeping the value parsed so far.
+class _State:
+    """What the parser and its parsing generator share. (The generator holds this, not the
+    parser: a generator holding its parser would make each parser a reference cycle, freed only
+    by the cyclic garbage collector, value and all.)"""
 
-    :attr:`value` after a piece is the value of the text so far, and never shows what a later
-    piece could change: a number only once the character after it has come (a digit could still
-    follow), ``true``, ``false`` and ``null`` once whole, an escape once whole (a surrogate pair
-    once both halves are), an object member only once its value has started. A string shows the
-    text so far and only grows; arrays and objects only gain members. The value after a given text
-    is the same however that text was split. (One exception, the only change ever made to a value
-    shown: an object key given twice takes the later value, as ``json.loads`` does.)
-
-    Each character is consumed once and the value is updated in place, so a piece costs the same
-    at any length of text. :meth:`feed_changes` says what a piece changed, so a long string can be
-    followed by the text appended to it instead of re-reading it.
-
-    Invalid JSON raises :class:`InvalidJSONError` at the feed that brings the first bad character
-    (the one no valid JSON text could have there); after that, every call raises it again.
-    """
+    __slots__ = (
+        "_changes",
+        "_closed",
+        "_complete",
+        "_error",
+        "_folded",
+        "_in_object",
+        "_in_string",
+        "_key",
+        "_keys",
+        "_length",
+        "_pieces",
+        "_root",
+        "_stack",
+        "_stale",
+        "_string_path",
+        "_top",
+    )
 
     def __init__(self) -> None:
         self._root: Any = None
@@ -195,9 +200,32 @@ class PartialJSONParser:
         self._error: InvalidJSONError | None = None  # the error raised: every call raises it
         self._closed = False
         self._changes: list[JSONChange] | None = None  # where feed_changes collects them
+
+
+class PartialJSONParser:
+    """Parses one JSON text fed in pieces, keeping the value parsed so far.
+
+    :attr:`value` after a piece is the value of the text so far, and never shows what a later
+    piece could change: a number only once the character after it has come (a digit could still
+    follow), ``true``, ``false`` and ``null`` once whole, an escape once whole (a surrogate pair
+    once both halves are), an object member only once its value has started. A string shows the
+    text so far and only grows; arrays and objects only gain members. The value after a given text
+    is the same however that text was split. (One exception, the only change ever made to a value
+    shown: an object key given twice takes the later value, as ``json.loads`` does.)
+
+    Each character is consumed once and the value is updated in place, so a piece costs the same
+    at any length of text. :meth:`feed_changes` says what a piece changed, so a long string can be
+    followed by the text appended to it instead of re-reading it.
+
+    Invalid JSON raises :class:`InvalidJSONError` at the feed that brings the first bad character
+    (the one no valid JSON text could have there); after that, every call raises it again.
+    """
+
+    def __init__(self) -> None:
+        self._state = state = _State()
         # The parsing loop is a generator: its state stays in its frame's locals between
         # pieces, and where it stands in the grammar is where it stands in its code.
-        self._parsing = self._parse()
+        self._parsing = _parse(state)
         next(self._parsing)
         self._send = self._parsing.send
 
@@ -210,20 +238,21 @@ class PartialJSONParser:
         up to date when ``value`` is read (a cost in the length of that string, so a long string
         is better followed with :meth:`feed_changes`).
         """
-        if self._stale:
-            pieces = self._pieces
+        state = self._state
+        if state._stale:
+            pieces = state._pieces
             text = "".join(pieces)
             pieces[:] = [text]
-            self._folded = 1
-            top = self._top
+            state._folded = 1
+            top = state._top
             if top is None:
-                self._root = text
-            elif self._in_object:
-                top[self._key] = text
+                state._root = text
+            elif state._in_object:
+                top[state._key] = text
             else:
                 top[-1] = text
-            self._stale = False
-        return self._root
+            state._stale = False
+        return state._root
 
     def feed(self, text: str) -> None:
         """Parse the next piece of the text.
@@ -234,9 +263,10 @@ class PartialJSONParser:
             TypeError: ``text`` is not a ``str`` (bytes are decoded first); the parser is
                 unchanged.
         """
+        state = self._state
         if not isinstance(text, str):
             raise _not_text(text)
-        if self._in_string:
+        if state._in_string:
             # The usual piece of a long string, nothing in it but more of the string: one slice
             # more, escapes decoded by json's C string reader, without resuming the parsing
             # loop. (An escape cut by the end of the piece is left to the loop, which holds it:
@@ -248,30 +278,30 @@ class PartialJSONParser:
                 if special[0] == "\\" and text[-1] != "\\":
                     run = _string_run(text)
             if run is not None:
-                pieces = self._pieces
+                pieces = state._pieces
                 pieces.append(run)
-                self._stale = True
-                changes = self._changes
+                state._stale = True
+                changes = state._changes
                 if changes is not None and run:
                     # The path is the same for every piece of a string.
-                    path = self._string_path
+                    path = state._string_path
                     if path is None:
-                        path = self._string_path = _path(self._stack, self._keys, self._key)
+                        path = state._string_path = _path(state._stack, state._keys, state._key)
                     changes.append(_text_appended((path, run)))
-                if len(pieces) > self._folded + _FOLD:
-                    self._fold()
-                self._length += len(text)
+                if len(pieces) > state._folded + _FOLD:
+                    _fold(state)
+                state._length += len(text)
                 return
         try:
             self._send(text)
         except StopIteration:  # the parsing generator has ended: an error, or close()
-            if self._error is None:
-                self._error = InvalidJSONError("text fed after close()", offset=self._length)
-            raise self._error from None
+            if state._error is None:
+                state._error = InvalidJSONError("text fed after close()", offset=state._length)
+            raise state._error from None
         except InvalidJSONError as exc:
-            self._error = exc
+            state._error = exc
             raise
-        self._length += len(text)
+        state._length += len(text)
 
     def feed_changes(self, text: str) -> list[JSONChange]:
         """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
@@ -279,12 +309,13 @@ class PartialJSONParser:
         ``()``. Applied in order to a copy of the value before the piece, they give the value
         after it. (A number that is the whole value ends only with the text: :meth:`close`
         returns it.)"""
+        state = self._state
         changes: list[JSONChange] = []
-        self._changes = changes
+        state._changes = changes
         try:
             self.feed(text)
         finally:
-            self._changes = None
+            state._changes = None
         return changes
 
     def close(self) -> Any:
@@ -293,390 +324,390 @@ class PartialJSONParser:
         Raises:
             InvalidJSONError: the text ended before its value did (or held no value).
         """
-        if self._error is not None:
-            raise self._error
-        if not self._closed:
+        state = self._state
+        if state._error is not None:
+            raise state._error
+        if not state._closed:
             try:
                 self._parsing.throw(_EndOfText())
             except _EndOfText:
-                if not self._complete:
-                    self._error = InvalidJSONError(
-                        "the text ended before its value did", offset=self._length
+                if not state._complete:
+                    state._error = InvalidJSONError(
+                        "the text ended before its value did", offset=state._length
                     )
-                    raise self._error from None
+                    raise state._error from None
             except InvalidJSONError as exc:  # a number that is the whole value, refused
-                self._error = exc
+                state._error = exc
                 raise
-            self._closed = True
+            state._closed = True
         return self.value
 
-    def _fold(self) -> None:
-        """Join the newest slices of the string being read into one run."""
-        pieces = self._pieces
-        pieces[self._folded :] = ["".join(pieces[self._folded :])]
-        self._folded += 1
 
-    def _parse(self) -> Generator[None, str, None]:
-        """The parsing loop: sent each piece, it reads it and waits for the next. It ends only
-        by raising: an error in the text, or the end of the text (_EndOfText thrown in by
-        close()).
+def _fold(state: _State) -> None:
+    """Join the newest slices of the string being read into one run."""
+    pieces = state._pieces
+    pieces[state._folded :] = ["".join(pieces[state._folded :])]
+    state._folded += 1
 
-        One pass of the outer loop reads a value: first its key when one is expected, then its
-        start, then the rest of a string, then what follows it (commas and closing brackets).
-        """
-        text = yield
-        stack = self._stack
-        keys = self._keys
-        pieces = self._pieces
-        top: Any = None
-        in_object = False
-        key: str | None = None
-        base = 0  # the offset of text[0]
-        i = 0
-        n = len(text)
-        expect_key = False  # an object key comes next, not read yet
-        reading = False  # a string is being read, from i on
-        in_key = False  # that string is a key
-        mark = 0  # the slices of that string the changes of this piece start from
-        # An escape held until it is whole (a high surrogate until what follows it is known),
-        # across pieces if need be: whether there is one, its text so far and its offset.
-        escaping = False
-        escape = ""
-        start = 0
-        while True:
-            if expect_key:
-                expect_key = False
-                while i == n or text[i] in _WHITESPACE:
-                    if i < n:
-                        i += 1
-                    else:
-                        base += n
-                        text = yield
-                        i = 0
-                        n = len(text)
-                if text[i] != '"':
-                    raise InvalidJSONError(
-                        f"expected an object key, got {text[i]!r}", offset=base + i
-                    )
-                keyed = _key(text, i)
-                if keyed.lastindex != 2 and keyed.end() == n and n - i <= _HELD_KEY:
-                    # A short key cut by the end of the piece: matched again with the next
-                    # piece (as one text, its offsets from the key's own).
-                    held = text[i:]
-                    text = yield
-                    base += n - len(held)
-                    text = held + text
-                    i = 0
-                    n = len(text)
-                    keyed = _key(text, 0)
-                if keyed.lastindex == 2:
-                    key = keyed[1]
-                    i = keyed.end()
-                else:
-                    # Long, or holding an escape: read on as a string.
-                    reading = True
-                    in_key = True
-                    mark = 0
+
+def _parse(state: _State) -> Generator[None, str, None]:
+    """The parsing loop: sent each piece, it reads it and waits for the next. It ends only
+    by raising: an error in the text, or the end of the text (_EndOfText thrown in by
+    close()).
+
+    One pass of the outer loop reads a value: first its key when one is expected, then its
+    start, then the rest of a string, then what follows it (commas and closing brackets).
+    """
+    text = yield
+    stack = state._stack
+    keys = state._keys
+    pieces = state._pieces
+    top: Any = None
+    in_object = False
+    key: str | None = None
+    base = 0  # the offset of text[0]
+    i = 0
+    n = len(text)
+    expect_key = False  # an object key comes next, not read yet
+    reading = False  # a string is being read, from i on
+    in_key = False  # that string is a key
+    mark = 0  # the slices of that string the changes of this piece start from
+    # An escape held until it is whole (a high surrogate until what follows it is known),
+    # across pieces if need be: whether there is one, its text so far and its offset.
+    escaping = False
+    escape = ""
+    start = 0
+    while True:
+        if expect_key:
+            expect_key = False
+            while i == n or text[i] in _WHITESPACE:
+                if i < n:
                     i += 1
-            if not reading:
-                while i == n or text[i] in _WHITESPACE:
-                    if i < n:
-                        i += 1
-                    else:
-                        base += n
-                        text = yield
-                        i = 0
-                        n = len(text)
-                c = text[i]
-                if c == '"':
-                    special = _string_special(text, i + 1)
-                    if special is not None and special[0] == '"':
-                        # A string whole in the piece, with nothing to decode.
-                        end = special.start()
-                        string = text[i + 1 : end]
-                        i = end + 1
-                        if top is None:
-                            self._root = string
-                        elif in_object:
-                            top[key] = string
-                        else:
-                            top.append(string)
-                        changes = self._changes
-                        if changes is not None:
-                            path = _path(stack, keys, key)
-                            changes.append(_value_added((path, "")))
-                            if string:
-                                changes.append(_text_appended((path, string)))
-                    else:
-                        if top is None:
-                            self._root = ""
-                        elif in_object:
-                            top[key] = ""
-                        else:
-                            top.append("")
-                        changes = self._changes
-                        if changes is not None:
-                            changes.append(_value_added((_path(stack, keys, key), "")))
-                        self._string_path = None
-                        # Where the value shows the string's text so far.
-                        self._top = top
-                        self._in_object = in_object
-                        self._key = key
-                        reading = True
-                        mark = 0
-                        i += 1
                 else:
-                    opened = c == "{" or c == "["
-                    if opened:
-                        if len(stack) == MAX_DEPTH:
-                            raise InvalidJSONError(
-                                f"nested too deeply: more than {MAX_DEPTH} levels of arrays and"
-                                " objects",
-                                offset=base + i,
-                            )
-                        new: Any = {} if c == "{" else []
-                        i += 1
-                    elif c in _NUMBER_CHARS:
-                        match = _number(text, i)
-                        if match is None or (end := match.end()) == n or text[end] in _NUMBER_CHARS:
-                            # Cut by the end of the piece, or malformed: the state machine decides.
-                            new, text, i, n, base = yield from self._number(
-                                text, i, n, base, top is None
-                            )
-                        else:
-                            new = _number_value(match[0], match.lastindex is not None, base + i)
-                            i = end
-                    elif c in _LITERALS:
-                        word = _LITERALS[c]
-                        new = _LITERAL_VALUES[word]
-                        if text.startswith(word, i):
-                            i += len(word)
-                        else:
-                            # Cut by the end of the piece, or misspelt: a character at a time.
-                            matched = 0
-                            while True:
-                                while matched < len(word) and i < n:
-                                    if text[i] != word[matched]:
-                                        raise InvalidJSONError(
-                                            f"expected {word!r}, got {text[i]!r}", offset=base + i
-                                        )
-                                    matched += 1
-                                    i += 1
-                                if matched == len(word):
-                                    break
-                                base += n
-                                text = yield
-                                i = 0
-                                n = len(text)
-                    else:
-                        raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
-                    if top is None:
-                        self._root = new
-                    elif in_object:
-                        top[key] = new
-                    else:
-                        top.append(new)
-                    changes = self._changes
-                    if changes is not None:
-                        # A container as it is now (empty): its members come as changes too.
-                        added = type(new)() if opened else new
-                        changes.append(_value_added((_path(stack, keys, key), added)))
-                    if opened:
-                        stack.append(new)
-                        keys.append(key if in_object else None)
-                        top = new
-                        in_object = c == "{"
-                        key = None
-                        while i == n or text[i] in _WHITESPACE:
-                            if i < n:
-                                i += 1
-                            else:
-                                base += n
-                                text = yield
-                                i = 0
-                                n = len(text)
-                        if text[i] != ("}" if in_object else "]"):
-                            expect_key = in_object
-                            continue
-                        # An empty array or object: closed below, as after a value.
-            if reading:
-                # The rest of a string, from i on.
-                while True:
-                    if escaping:
-                        whole = escape + text[i : i + _LONGEST_ESCAPE - len(escape)]
-                        decoded = _decode_escape(whole, start)
-                        if decoded is None:
-                            escape = whole
-                            i = n
-                        else:
-                            pieces.append(decoded[0])
-                            consumed = decoded[1] - len(escape)
-                            if consumed >= 0:
-                                i += consumed
-                                escaping = False
-                            else:
-                                # A lone high surrogate, then a backslash already held: the
-                                # start of the next escape.
-                                escape = escape[decoded[1] :]
-                                start += decoded[1]
-                            continue
-                    elif (special := _string_special(text, i)) is None:
-                        if i < n:
-                            pieces.append(text[i:])
-                            i = n
-                    else:
-                        j = special.start()
-                        if j > i:
-                            pieces.append(text[i:j])
-                        c = special[0]
-                        if c == '"':
-                            i = j + 1
-                            break
-                        if c != "\\":
-                            raise InvalidJSONError(
-                                f"control character {c!r} in a string", offset=base + j
-                            )
-                        simple = _SIMPLE_ESCAPES.get(text[j + 1]) if j + 1 < n else None
-                        if simple is not None:
-                            pieces.append(simple)
-                            i = j + 2
-                        else:
-                            escaping = True
-                            escape = ""
-                            start = base + j
-                            i = j
-                        continue
-                    # The end of the piece, inside the string.
-                    if not in_key and len(pieces) > mark:
-                        self._stale = True
-                        changes = self._changes
-                        if changes is not None:
-                            string_path = self._string_path
-                            if string_path is None:
-                                string_path = self._string_path = _path(stack, keys, key)
-                            appended = (
-                                pieces[-1] if len(pieces) == mark + 1 else "".join(pieces[mark:])
-                            )
-                            changes.append(_text_appended((string_path, appended)))
-                    if len(pieces) > self._folded + _FOLD:  # a key's slices too
-                        self._fold()
-                    # feed() reads the pieces wholly inside a value string itself, until one
-                    # is not: the next piece the loop reads starts where feed() stopped.
-                    self._in_string = not in_key and not escaping
-                    text = yield
-                    base = self._length
-                    i = 0
-                    n = len(text)
-                    mark = len(pieces)
-                string = "".join(pieces)
-                self._in_string = False
-                reading = False
-                if in_key:
-                    in_key = False
-                    key = string
-                    pieces.clear()
-                    self._folded = 0
-                    while i == n or text[i] != ":":
-                        if i == n:
-                            base += n
-                            text = yield
-                            i = 0
-                            n = len(text)
-                        elif text[i] in _WHITESPACE:
-                            i += 1
-                        else:
-                            raise InvalidJSONError(
-                                f"expected ':' after an object key, got {text[i]!r}",
-                                offset=base + i,
-                            )
-                    i += 1
-                    continue
-                self._stale = False
-                changes = self._changes
-                if changes is not None and len(pieces) > mark:
-                    string_path = self._string_path
-                    if string_path is None:
-                        string_path = _path(stack, keys, key)
-                    changes.append(_text_appended((string_path, "".join(pieces[mark:]))))
-                pieces.clear()
-                self._folded = 0
-                if top is None:
-                    self._root = string
-                elif in_object:
-                    top[key] = string
-                else:
-                    top[-1] = string
-            # After a value: a comma or a closing bracket (only whitespace after the whole
-            # value).
-            while True:
-                if i == n:
-                    if top is None:
-                        self._complete = True
                     base += n
                     text = yield
                     i = 0
                     n = len(text)
-                    continue
-                c = text[i]
-                if c == ",":
-                    if in_object:
-                        # The next key whole with its colon, in one match.
-                        match = _next_key(text, i)
-                        if match is not None and match.lastindex == 2:
-                            key = match[1]
-                            i = match.end()
-                        else:
-                            expect_key = True
-                            i += 1
-                        break
-                    if top is None:
-                        raise InvalidJSONError("a comma after the whole value", offset=base + i)
-                    i += 1
-                    break
-                if c in _WHITESPACE:
-                    i += 1
-                elif (c == "}" and in_object) or (c == "]" and top is not None and not in_object):
-                    stack.pop()
-                    key = keys.pop()
-                    top = stack[-1] if stack else None
-                    in_object = type(top) is dict
+            if text[i] != '"':
+                raise InvalidJSONError(f"expected an object key, got {text[i]!r}", offset=base + i)
+            keyed = _key(text, i)
+            if keyed.lastindex != 2 and keyed.end() == n and n - i <= _HELD_KEY:
+                # A short key cut by the end of the piece: matched again with the next
+                # piece (as one text, its offsets from the key's own).
+                held = text[i:]
+                text = yield
+                base += n - len(held)
+                text = held + text
+                i = 0
+                n = len(text)
+                keyed = _key(text, 0)
+            if keyed.lastindex == 2:
+                key = keyed[1]
+                i = keyed.end()
+            else:
+                # Long, or holding an escape: read on as a string.
+                reading = True
+                in_key = True
+                mark = 0
+                i += 1
+        if not reading:
+            while i == n or text[i] in _WHITESPACE:
+                if i < n:
                     i += 1
                 else:
+                    base += n
+                    text = yield
+                    i = 0
+                    n = len(text)
+            c = text[i]
+            if c == '"':
+                special = _string_special(text, i + 1)
+                if special is not None and special[0] == '"':
+                    # A string whole in the piece, with nothing to decode.
+                    end = special.start()
+                    string = text[i + 1 : end]
+                    i = end + 1
+                    if top is None:
+                        state._root = string
+                    elif in_object:
+                        top[key] = string
+                    else:
+                        top.append(string)
+                    changes = state._changes
+                    if changes is not None:
+                        path = _path(stack, keys, key)
+                        changes.append(_value_added((path, "")))
+                        if string:
+                            changes.append(_text_appended((path, string)))
+                else:
+                    if top is None:
+                        state._root = ""
+                    elif in_object:
+                        top[key] = ""
+                    else:
+                        top.append("")
+                    changes = state._changes
+                    if changes is not None:
+                        changes.append(_value_added((_path(stack, keys, key), "")))
+                    state._string_path = None
+                    # Where the value shows the string's text so far.
+                    state._top = top
+                    state._in_object = in_object
+                    state._key = key
+                    reading = True
+                    mark = 0
+                    i += 1
+            else:
+                opened = c == "{" or c == "["
+                if opened:
+                    if len(stack) == MAX_DEPTH:
+                        raise InvalidJSONError(
+                            f"nested too deeply: more than {MAX_DEPTH} levels of arrays and"
+                            " objects",
+                            offset=base + i,
+                        )
+                    new: Any = {} if c == "{" else []
+                    i += 1
+                elif c in _NUMBER_CHARS:
+                    match = _number(text, i)
+                    if match is None or (end := match.end()) == n or text[end] in _NUMBER_CHARS:
+                        # Cut by the end of the piece, or malformed: the state machine decides.
+                        new, text, i, n, base = yield from _number_rest(
+                            state, text, i, n, base, top is None
+                        )
+                    else:
+                        new = _number_value(match[0], match.lastindex is not None, base + i)
+                        i = end
+                elif c in _LITERALS:
+                    word = _LITERALS[c]
+                    new = _LITERAL_VALUES[word]
+                    if text.startswith(word, i):
+                        i += len(word)
+                    else:
+                        # Cut by the end of the piece, or misspelt: a character at a time.
+                        matched = 0
+                        while True:
+                            while matched < len(word) and i < n:
+                                if text[i] != word[matched]:
+                                    raise InvalidJSONError(
+                                        f"expected {word!r}, got {text[i]!r}", offset=base + i
+                                    )
+                                matched += 1
+                                i += 1
+                            if matched == len(word):
+                                break
+                            base += n
+                            text = yield
+                            i = 0
+                            n = len(text)
+                else:
                     raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
-
-    def _number(self, text: str, i: int, n: int, base: int, whole_value: bool) -> _Read:
-        """A number from ``text[i]`` on, cut by the end of the piece or malformed, read a
-        character at a time by the grammar's state machine. One that is the whole value
-        (``whole_value``) ends with the text: at :meth:`close`."""
-        start = base + i
-        token: list[str] = []
-        state = 0
-        moves = _NUMBER_MOVES
-        while True:
-            j = i
-            while j < n:
-                next_state = moves[state].get(text[j])
-                if next_state is None:
-                    break
-                state = next_state
-                j += 1
-            token.append(text[i:j])
-            if j < n:
-                if text[j] in _NUMBER_CHARS or state not in _NUMBER_ENDS:
-                    raise InvalidJSONError(
-                        f"{text[j]!r} cannot come there in a number", offset=base + j
-                    )
-                return _number_value("".join(token), state >= 5, start), text, j, n, base
-            base += n
-            try:
+                if top is None:
+                    state._root = new
+                elif in_object:
+                    top[key] = new
+                else:
+                    top.append(new)
+                changes = state._changes
+                if changes is not None:
+                    # A container as it is now (empty): its members come as changes too.
+                    added = type(new)() if opened else new
+                    changes.append(_value_added((_path(stack, keys, key), added)))
+                if opened:
+                    stack.append(new)
+                    keys.append(key if in_object else None)
+                    top = new
+                    in_object = c == "{"
+                    key = None
+                    while i == n or text[i] in _WHITESPACE:
+                        if i < n:
+                            i += 1
+                        else:
+                            base += n
+                            text = yield
+                            i = 0
+                            n = len(text)
+                    if text[i] != ("}" if in_object else "]"):
+                        expect_key = in_object
+                        continue
+                    # An empty array or object: closed below, as after a value.
+        if reading:
+            # The rest of a string, from i on.
+            while True:
+                if escaping:
+                    whole = escape + text[i : i + _LONGEST_ESCAPE - len(escape)]
+                    decoded = _decode_escape(whole, start)
+                    if decoded is None:
+                        escape = whole
+                        i = n
+                    else:
+                        pieces.append(decoded[0])
+                        consumed = decoded[1] - len(escape)
+                        if consumed >= 0:
+                            i += consumed
+                            escaping = False
+                        else:
+                            # A lone high surrogate, then a backslash already held: the
+                            # start of the next escape.
+                            escape = escape[decoded[1] :]
+                            start += decoded[1]
+                        continue
+                elif (special := _string_special(text, i)) is None:
+                    if i < n:
+                        pieces.append(text[i:])
+                        i = n
+                else:
+                    j = special.start()
+                    if j > i:
+                        pieces.append(text[i:j])
+                    c = special[0]
+                    if c == '"':
+                        i = j + 1
+                        break
+                    if c != "\\":
+                        raise InvalidJSONError(
+                            f"control character {c!r} in a string", offset=base + j
+                        )
+                    simple = _SIMPLE_ESCAPES.get(text[j + 1]) if j + 1 < n else None
+                    if simple is not None:
+                        pieces.append(simple)
+                        i = j + 2
+                    else:
+                        escaping = True
+                        escape = ""
+                        start = base + j
+                        i = j
+                    continue
+                # The end of the piece, inside the string.
+                if not in_key and len(pieces) > mark:
+                    state._stale = True
+                    changes = state._changes
+                    if changes is not None:
+                        string_path = state._string_path
+                        if string_path is None:
+                            string_path = state._string_path = _path(stack, keys, key)
+                        appended = pieces[-1] if len(pieces) == mark + 1 else "".join(pieces[mark:])
+                        changes.append(_text_appended((string_path, appended)))
+                if len(pieces) > state._folded + _FOLD:  # a key's slices too
+                    _fold(state)
+                # feed() reads the pieces wholly inside a value string itself, until one
+                # is not: the next piece the loop reads starts where feed() stopped.
+                state._in_string = not in_key and not escaping
                 text = yield
-            except _EndOfText:
-                if whole_value and state in _NUMBER_ENDS:
-                    self._root = _number_value("".join(token), state >= 5, start)
-                    self._complete = True
-                raise
-            i = 0
-            n = len(text)
+                base = state._length
+                i = 0
+                n = len(text)
+                mark = len(pieces)
+            string = "".join(pieces)
+            state._in_string = False
+            reading = False
+            if in_key:
+                in_key = False
+                key = string
+                pieces.clear()
+                state._folded = 0
+                while i == n or text[i] != ":":
+                    if i == n:
+                        base += n
+                        text = yield
+                        i = 0
+                        n = len(text)
+                    elif text[i] in _WHITESPACE:
+                        i += 1
+                    else:
+                        raise InvalidJSONError(
+                            f"expected ':' after an object key, got {text[i]!r}",
+                            offset=base + i,
+                        )
+                i += 1
+                continue
+            state._stale = False
+            changes = state._changes
+            if changes is not None and len(pieces) > mark:
+                string_path = state._string_path
+                if string_path is None:
+                    string_path = _path(stack, keys, key)
+                changes.append(_text_appended((string_path, "".join(pieces[mark:]))))
+            pieces.clear()
+            state._folded = 0
+            if top is None:
+                state._root = string
+            elif in_object:
+                top[key] = string
+            else:
+                top[-1] = string
+        # After a value: a comma or a closing bracket (only whitespace after the whole
+        # value).
+        while True:
+            if i == n:
+                if top is None:
+                    state._complete = True
+                base += n
+                text = yield
+                i = 0
+                n = len(text)
+                continue
+            c = text[i]
+            if c == ",":
+                if in_object:
+                    # The next key whole with its colon, in one match.
+                    match = _next_key(text, i)
+                    if match is not None and match.lastindex == 2:
+                        key = match[1]
+                        i = match.end()
+                    else:
+                        expect_key = True
+                        i += 1
+                    break
+                if top is None:
+                    raise InvalidJSONError("a comma after the whole value", offset=base + i)
+                i += 1
+                break
+            if c in _WHITESPACE:
+                i += 1
+            elif (c == "}" and in_object) or (c == "]" and top is not None and not in_object):
+                stack.pop()
+                key = keys.pop()
+                top = stack[-1] if stack else None
+                in_object = type(top) is dict
+                i += 1
+            else:
+                raise InvalidJSONError(_unexpected(c, top, in_object), offset=base + i)
+
+
+def _number_rest(state: _State, text: str, i: int, n: int, base: int, whole_value: bool) -> _Read:
+    """A number from ``text[i]`` on, cut by the end of the piece or malformed, read a
+    character at a time by the grammar's state machine. One that is the whole value
+    (``whole_value``) ends with the text: at :meth:`close`."""
+    start = base + i
+    token: list[str] = []
+    number_state = 0
+    moves = _NUMBER_MOVES
+    while True:
+        j = i
+        while j < n:
+            next_state = moves[number_state].get(text[j])
+            if next_state is None:
+                break
+            number_state = next_state
+            j += 1
+        token.append(text[i:j])
+        if j < n:
+            if text[j] in _NUMBER_CHARS or number_state not in _NUMBER_ENDS:
+                raise InvalidJSONError(
+                    f"{text[j]!r} cannot come there in a number", offset=base + j
+                )
+            return _number_value("".join(token), number_state >= 5, start), text, j, n, base
+        base += n
+        try:
+            text = yield
+        except _EndOfText:
+            if whole_value and number_state in _NUMBER_ENDS:
+                state._root = _number_value("".join(token), number_state >= 5, start)
+                state._complete = True
+            raise
+        i = 0
+        n = len(text)
 
 
 def _path(stack: list[Any], keys: list[str | None], key: str | None) -> JSONPath:
