@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import gzip
 import itertools
 import json
 import tracemalloc
@@ -168,6 +169,9 @@ def test_sseproto_check_fails_streams_that_carry_no_chat_chunk(
         (b"just some text", "not an event stream"),
         (bytes(range(256)) * 40, "not an event stream"),
         (b'data: {"choices":[]}data: {"choices":[]}data: [DONE]', "line ends were stripped"),
+        # Read with httpx's iter_raw() (not decompressed), or recorded from a server that
+        # compressed what was not asked to be.
+        (gzip.compress(b'data: {"choices":[]}\n\n' * 20), "it is gzip-compressed"),
     ],
 )
 @pytest.mark.parametrize("dialect", ["chat", "auto", "gemini", "responses"])

@@ -205,6 +205,11 @@ def no_event_error(head: bytes, size: int) -> StreamError:
         )
     elif start.lstrip()[:1] == b"<":
         hint = "it is HTML or XML, not an event stream"
+    elif head.startswith(b"\x1f\x8b"):
+        hint = (
+            "it is gzip-compressed (read the body decompressed: httpx's iter_bytes(), not "
+            "iter_raw())"
+        )
     else:
         hint = "it is not an event stream"
     return UnexpectedStreamError(f"{quoted}: {hint}", offset=0, event_index=0)
