@@ -299,3 +299,24 @@ def test_argument_deltas_are_read_by_the_template() -> None:
         ToolCallArgumentsDelta(0, 0, piece) for piece in pieces
     ]
     assert updates == FullPath().feed(body.encode())
+
+
+def test_an_event_fed_on_its_own_ends_the_template() -> None:
+    # A template learned from the deltas of one item must not read the next read's deltas
+    # once an event fed on its own has put another item at its index: they are that item's.
+    body = _text_stream(["a", "b", "c", "d"], ["3", "4", "5", "6"])
+    where = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+    item = {**_MESSAGE, "id": "msg_2"}
+    added = {"type": "response.output_item.added", "output_index": 0, "item": item}
+    part = {"type": "response.content_part.added", **where, "part": _PART}
+    delta = {"type": _TEXT, "sequence_number": 9, **where, "delta": "x", "logprobs": []}
+    after = _event(_TEXT, _json({**delta, "obfuscation": "p"})).encode()
+    for kind in ("event", "chunk"):
+        fed: list[tuple[str, Any]] = [
+            (kind, (payload["type"], _json(payload)) if kind == "event" else payload)
+            for payload in (added, part)
+        ]
+        calls = [("feed", body), *fed, ("feed", after)]
+        assert_same(calls)
+        _, response, _ = outcome(ResponsesAccumulator, calls, False)
+        assert response.output[0]["content"][0]["text"] == "x"

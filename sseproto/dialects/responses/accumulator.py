@@ -318,6 +318,9 @@ class ResponsesAccumulator(Engine[Response]):
         # The event being read is this input, which has no byte offset.
         self._at = self._inputs
         self._from_bytes = False
+        # Whatever it changes (a new item at the template's index), the template's delta may no
+        # longer be repeated as if it came again at once.
+        self._fast.drop()
         super()._guarded(updates, step, *arguments)
 
     def _end(self, state: StreamState, updates: list[ChatUpdate]) -> None:
