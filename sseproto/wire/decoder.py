@@ -314,7 +314,7 @@ class SSEDecoder:
         """
         self._texts = True
         try:
-            # The data-only fast paths gave texts (see _messages), all of them or none.
+            # The data-only fast paths gave texts (_messages, _one_message), all of them or none.
             decoded: list[Any] = self.feed(data)
             return decoded
         finally:
@@ -370,9 +370,10 @@ class SSEDecoder:
         self._last = (buffer, len(buffer) - len(rest), start, first)
         return events
 
-    def _one_message(self, data: bytes, cut: int) -> list[ServerSentEvent] | None:
+    def _one_message(self, data: bytes, cut: int) -> list[Any] | None:
         """The fast path of a read that completes one block of one data line, with LF or CRLF
-        line ends (a small read of the chat wire); None for any other.
+        line ends (a small read of the chat wire); None for any other. In :meth:`feed_texts`,
+        its data alone.
 
         ``data[:cut]`` ends with a blank line, so the unfinished block plus it is one such block
         exactly when its first line end is the one its blank line starts with (for CRLF, its
@@ -414,6 +415,8 @@ class SSEDecoder:
         first = self._dispatched
         self._dispatched = first + 1
         self._last = (block, size, start, first)
+        if self._texts:
+            return [value]  # see feed_texts
         event = _new_event(ServerSentEvent)
         event.event = "message"
         event.data = value
