@@ -36,6 +36,7 @@ _CLIENTS_NEEDED = {
     # The documentation's examples use every client and the openai SDK.
     "test_docs.py": ("aiohttp", "httpx", "requests", "openai", "fastapi", *_SERVERS),
     "test_follow.py": ("aiohttp", "httpx", "requests", *_SERVERS),
+    "test_guide.py": ("aiohttp", "httpx", "requests", "openai", *_SERVERS),
     "test_readers.py": ("httpx", *_SERVERS),
     "test_relay_browser.py": _SERVERS,
     "test_relay_response.py": ("httpx", "openai", *_SERVERS),
