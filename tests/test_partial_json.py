@@ -200,21 +200,63 @@ def test_the_value_after_a_text_does_not_depend_on_its_split(text: str, cuts: li
             reference(text)
 
 
-@given(JSON_TEXT, st.lists(st.integers(min_value=0), max_size=30))
+NOTHING = object()  # no change has given the value yet
+
+# A scalar that is the whole text (with whitespace around it or not): drawn on its own as well,
+# since the recursive texts are mostly containers.
+SCALAR_TEXT = st.builds(
+    lambda before, value, after: before + value + after,
+    WHITESPACE,
+    st.one_of(STRING, NUMBER, LITERAL),
+    WHITESPACE,
+)
+
+
+@given(st.one_of(JSON_TEXT, SCALAR_TEXT), st.lists(st.integers(min_value=0), max_size=30))
 def test_the_changes_applied_in_order_rebuild_the_value(text: str, cuts: list[int]) -> None:
     parser = PartialJSONParser()
-    mirror: list[Any] = [None]  # the value, under a root so a change at () can replace it
+    # The value, under a root so a change at () can replace it; NOTHING until a change gives it.
+    mirror: list[Any] = [NOTHING]
     try:
         for piece in split(text, cuts):
             for change in parser.feed_changes(piece):
                 apply(mirror, change)
-            assert same(mirror[0], parser.value)
-        final = parser.close()
-        # A number that is the whole value ends with the text: close() gives it, not a change.
-        assert same(mirror[0], final) or (mirror[0] is None and type(final) in (int, float))
+            assert same(None if mirror[0] is NOTHING else mirror[0], parser.value)
+        # A number that is the whole value, ended by the text alone, is the end's change.
+        for change in parser.close_changes():
+            apply(mirror, change)
+        final = parser.value
     except InvalidJSONError:
         with pytest.raises(StreamError):
             reference(text)
+    else:
+        assert mirror[0] is not NOTHING, "the whole value was never reported"
+        assert same(mirror[0], final)
+        assert same(final, reference(text))
+
+
+@pytest.mark.parametrize(
+    ("pieces", "reported"),
+    [
+        (["12"], [[], [JSONValueAdded((), 12)]]),
+        (["-1", ".5e3"], [[], [], [JSONValueAdded((), -1500.0)]]),
+        (["7", " "], [[], [JSONValueAdded((), 7)], []]),
+        (["tr", "ue"], [[], [JSONValueAdded((), True)], []]),
+        ([" null "], [[JSONValueAdded((), None)], []]),
+        (
+            ['"a', 'b"'],
+            [[JSONValueAdded((), ""), JSONTextAppended((), "a")], [JSONTextAppended((), "b")], []],
+        ),
+    ],
+)
+def test_a_scalar_that_is_the_whole_value_is_a_change_at_the_root(
+    pieces: list[str], reported: list[list[JSONChange]]
+) -> None:
+    parser = PartialJSONParser()
+    changes = [parser.feed_changes(piece) for piece in pieces]
+    changes.append(parser.close_changes())
+    assert changes == reported
+    assert parser.close_changes() == []  # closed once: nothing more ends
 
 
 def apply(mirror: list[Any], change: JSONChange) -> None:
@@ -663,10 +705,13 @@ def test_a_piece_of_escaped_string_text_is_one_change() -> None:
 
 @pytest.mark.parametrize("piece", [b'"ab"', bytearray(b"1"), ["[", "]"], None, 1])
 def test_a_piece_that_is_not_text_is_a_type_error_and_changes_nothing(piece: Any) -> None:
+    # Named by its type; only bytes are told to be decoded.
+    told = f"must be a str, not {type(piece).__name__}"
+    told += ": decode bytes first$" if isinstance(piece, bytes | bytearray) else "$"
     for feed in ("feed", "feed_changes"):
         parser = PartialJSONParser()
         parser.feed('{"a": "b')
-        with pytest.raises(TypeError, match="must be a str"):
+        with pytest.raises(TypeError, match=told):
             getattr(parser, feed)(piece)
         parser.feed('c"}')
         assert parser.close() == {"a": "bc"}

@@ -139,10 +139,10 @@ _FOLD = 256
 
 
 def _not_text(value: object) -> TypeError:
-    """The error for a piece that is not text (a piece of bytes would be read as ints)."""
-    return TypeError(
-        f"a piece of JSON text must be a str, not {type(value).__name__}: decode bytes first"
-    )
+    """The error for a piece that is not text (a piece of bytes would be read as ints), naming
+    its type; bytes are told to be decoded first."""
+    hint = ": decode bytes first" if isinstance(value, bytes | bytearray | memoryview) else ""
+    return TypeError(f"a piece of JSON text must be a str, not {type(value).__name__}{hint}")
 
 
 class _EndOfText(Exception):
@@ -307,13 +307,30 @@ class PartialJSONParser:
         """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
         each value that appeared and the text appended to each string, the whole value given as
         ``()``. Applied in order to a copy of the value before the piece, they give the value
-        after it. (A number that is the whole value ends only with the text: :meth:`close`
-        returns it.)"""
+        after it. (A number that is the whole value ends only with the text: unless whitespace
+        follows it, :meth:`close_changes` reports it.)"""
         state = self._state
         changes: list[JSONChange] = []
         state._changes = changes
         try:
             self.feed(text)
+        finally:
+            state._changes = None
+        return changes
+
+    def close_changes(self) -> list[JSONChange]:
+        """End the text (as :meth:`close`) and say what its end changed: a number that is the
+        whole value and that only the end of the text ended (``[JSONValueAdded((), 12)]``),
+        else nothing. With :meth:`feed_changes`, the changes then give the whole value.
+
+        Raises:
+            InvalidJSONError: as :meth:`close`.
+        """
+        state = self._state
+        changes: list[JSONChange] = []
+        state._changes = changes
+        try:
+            self.close()
         finally:
             state._changes = None
         return changes
@@ -703,8 +720,10 @@ def _number_rest(state: _State, text: str, i: int, n: int, base: int, whole_valu
             text = yield
         except _EndOfText:
             if whole_value and number_state in _NUMBER_ENDS:
-                state._root = _number_value("".join(token), number_state >= 5, start)
+                state._root = number = _number_value("".join(token), number_state >= 5, start)
                 state._complete = True
+                if state._changes is not None:
+                    state._changes.append(_value_added(((), number)))
             raise
         i = 0
         n = len(text)
