@@ -216,3 +216,30 @@ def test_no_result_repr_prints_empty_fields(path: Path) -> None:
     shown = repr(result)
     for empty in ("=None", "={}", "=()", "=''", "=[]"):
         assert empty not in shown, (empty, shown)
+
+
+def test_a_partial_json_parser_shows_where_the_text_stands_not_its_value() -> None:
+    parser = sseproto.PartialJSONParser()
+    assert repr(parser) == "PartialJSONParser(offset=0, depth=0)"
+    parser.feed('{"text": "' + "x" * 1_000_000)
+    assert repr(parser) == "PartialJSONParser(offset=1000010, depth=1)"
+    parser.feed('", "n": [1, [2')
+    assert repr(parser) == "PartialJSONParser(offset=1000024, depth=3)"
+    parser.feed("]]} ")
+    assert repr(parser) == "PartialJSONParser(offset=1000028, depth=0, state='complete')"
+    parser.close()
+    assert repr(parser) == "PartialJSONParser(offset=1000028, depth=0, state='closed')"
+    failed = sseproto.PartialJSONParser()
+    with pytest.raises(sseproto.InvalidJSONError):
+        failed.feed("[1,]")
+    assert repr(failed) == "PartialJSONParser(offset=0, depth=1, state='failed')"
+
+
+def test_live_arguments_show_how_many_calls_and_answers_they_follow() -> None:
+    live = sseproto.LiveArguments()
+    assert repr(live) == "LiveArguments(calls=0, answers=0)"
+    for update in sseproto.iter_updates(
+        sseproto.replay(PROJECT_FIXTURES / "reasoning-text-tool-call.sse")
+    ):
+        live.annotate(update)
+    assert repr(live) == "LiveArguments(calls=1, answers=1)"

@@ -229,6 +229,19 @@ class PartialJSONParser:
         next(self._parsing)
         self._send = self._parsing.send
 
+    def __repr__(self) -> str:
+        # Where the text stands, never the value (which may be megabytes): the characters
+        # consumed, the open arrays and objects, and whether the value or the text has ended.
+        state = self._state
+        fields = f"offset={state._length}, depth={len(state._stack)}"
+        if state._error is not None:
+            fields += ", state='failed'"
+        elif state._closed:
+            fields += ", state='closed'"
+        elif state._complete:
+            fields += ", state='complete'"
+        return f"PartialJSONParser({fields})"
+
     @property
     def value(self) -> Any:
         """The value parsed so far: ``None`` before any value has started.

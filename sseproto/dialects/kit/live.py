@@ -149,6 +149,12 @@ class LiveArguments:
         # The answer text of each choice.
         self._answers: dict[int, Live[str]] = {}
 
+    def __repr__(self) -> str:
+        # How much it follows, never the values (which may be megabytes): the calls whose
+        # arguments it parses (text or Gemini's structured pieces) and the answers.
+        calls = len(self._calls.keys() | self._structured.keys())
+        return f"LiveArguments(calls={calls}, answers={len(self._answers)})"
+
     def annotate(self, update: ChatUpdate) -> None:
         """Give ``update``, the next update of the stream, its live value if it has one.
 
