@@ -54,6 +54,7 @@ _MAX_RETRY_DIGITS = len(str(MAX_RETRY))
 _BOM = b"\xef\xbb\xbf"
 _LF = 10
 _CR = 13
+_D = ord("d")
 # An unfinished block's pieces are merged in runs of _MERGED_READS when their reads average under
 # _SMALL_READ bytes (see SSEDecoder._merge_small_reads).
 _MERGED_READS = 64
@@ -381,6 +382,8 @@ class SSEDecoder:
         which tells where it fails.
         """
         pieces = self._pieces
+        if (pieces[0] if pieces else data)[0] != _D:
+            return None  # a block of another stream (event:, id:, a comment): nothing copied
         if pieces:
             pieces.append(data[:cut])
             block = b"".join(pieces)
