@@ -62,6 +62,14 @@ _CUTS = [
 RAW_PIECES = [_RAW_TEXT[start:end] for start, end in itertools.pairwise([0, *_CUTS, None])]
 RAW = b"".join(RAW_PIECES)
 
+# What the usual streaming guide's route sends (JSON.stringify({ content }) per delta, then
+# [DONE]), which /guide sends in two pieces: cut inside the "é" of "Voilà", so inside a line too.
+GUIDE_BODY = (
+    'data: {"content":"Bonjour"}\n\ndata: {"content":" ! Voilà"}\n\ndata: [DONE]\n\n'
+).encode()
+_GUIDE_CUT = GUIDE_BODY.index("à".encode()) + 1
+GUIDE_PIECES = [GUIDE_BODY[:_GUIDE_CUT], GUIDE_BODY[_GUIDE_CUT:]]
+
 requests: Counter[str] = Counter()
 reports: dict[str, Any] = {}
 
@@ -147,13 +155,21 @@ async def silent(request: Request) -> EventSourceResponse:
     return EventSourceResponse(source(), keepalive=None)
 
 
-async def raw(request: Request) -> StreamingResponse:
+def _in_pieces(parts: list[bytes]) -> StreamingResponse:
     async def pieces() -> AsyncIterator[bytes]:
-        for piece in RAW_PIECES:
+        for piece in parts:
             yield piece
             await asyncio.sleep(0.05)  # long enough for the browser to read each piece alone
 
     return StreamingResponse(pieces(), media_type="text/event-stream")
+
+
+async def raw(request: Request) -> StreamingResponse:
+    return _in_pieces(RAW_PIECES)
+
+
+async def guide(request: Request) -> StreamingResponse:
+    return _in_pieces(GUIDE_PIECES)
 
 
 async def page(request: Request) -> HTMLResponse:
@@ -177,6 +193,7 @@ app = Starlette(
         Route("/refused", refused, methods=["POST"]),
         Route("/crashed", crashed, methods=["POST"]),
         Route("/raw", raw),
+        Route("/guide", guide),
         Route("/ticks", ticks),
         Route("/silent", silent),
         Route("/report", report, methods=["POST"]),

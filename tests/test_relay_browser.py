@@ -2,7 +2,8 @@
 CI script installs when missing) loads a page from the relay under uvicorn that reads it both
 ways, ``EventSource`` on a GET endpoint and ``fetch`` with a stream reader on a POST endpoint,
 each from a stream that completes and one whose upstream fails, parses a stream sent one to three
-bytes at a time, and posts what it got back.
+bytes at a time, runs the usual streaming guide's reader beside the documented one on a stream cut
+inside a line and a character, and posts what it got back.
 
 The page's clients are the ones the relay documentation gives. The server counts the requests, so
 a page that reconnected after the end (EventSource does unless it is closed; the relay asks it to
@@ -119,6 +120,12 @@ def test_a_browser_reads_the_relay_with_event_source_and_with_fetch() -> None:
     assert reports["raw"] == [
         {"event": event.event, "data": event.data} for event in decode_whole(RAW)
     ]
+    # The usual streaming guide's reader, given an event cut inside a line and inside a
+    # character, throws on the half line; the documented parser reads the same stream whole.
+    assert reports["guide"] == {
+        "guide": {"contents": ["Bonjour"], "exception": "SyntaxError"},
+        "documented": ["Bonjour", " ! Voilà"],
+    }
     # One request each: the page did not reconnect after the end event or the error event.
     assert seen["requests"] == {
         "GET /events?": 1,
