@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
         "--partial-json",
         action="store_true",
         help="print each tool call's arguments parsed so far, on a line of its own, after every "
-        "delta",
+        "delta (not with --json)",
     )
     replay.add_argument(
         "--json",
@@ -302,6 +302,12 @@ def _print_events(decoder: SSEDecoder, events: list[ServerSentEvent]) -> None:
 
 def _run_replay(args: argparse.Namespace) -> int:
     name: str = args.file
+    if args.json and args.partial_json:
+        # The live values are lines between the streamed text; --json prints the result alone.
+        raise _UsageError(
+            "--partial-json prints the arguments parsed after each delta, between the streamed "
+            "text, and --json only the result: give one or the other"
+        )
     seed = _seed(args)
     reads, fixture = _replay_reads(name, args.chunking, seed, args.realtime)
     accumulator = new_accumulator(partial_json=args.partial_json)

@@ -325,6 +325,7 @@ def test_random_chunking_prints_its_seed_so_the_run_can_be_repeated() -> None:
         ("--seed", "3"),
         ("--chunking", "byte", "--seed", "3"),
         ("--realtime",),
+        ("--json", "--partial-json"),  # the live values are lines between the text
     ],
 )
 def test_options_that_do_not_go_together_exit_2(args: tuple[str, ...]) -> None:
