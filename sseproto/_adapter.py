@@ -162,7 +162,7 @@ class _EventSourceBase(ABC):
         self._check_content_type = check_content_type
         self._last_event_id = ""
         self._max_event_size = max_event_size
-        self._started = False
+        self._read_by: str | None = None  # the method that read the stream, once one did
         self._block_ended = False  # the connect_sse block that gave it ended (see _end_block)
         # When the request was sent (time.monotonic()) and the read timeout it was sent with,
         # as the adapter's connect_sse tells them; a source made from a response counts its
@@ -175,13 +175,16 @@ class _EventSourceBase(ABC):
         self._requested_at = sent_at
         self._read_timeout = read_timeout
 
-    def _claim(self) -> None:
-        """Mark the stream as being read; raise RuntimeError if it already was, or if its
-        response was closed by the end of its block."""
+    def _claim(self, method: str) -> None:
+        """Mark the stream as being read by ``method``; raise RuntimeError if it already was,
+        or if its response was closed by the end of its block."""
         self._check_block()
-        if self._started:
-            raise RuntimeError("this event stream has already been read")
-        self._started = True
+        if self._read_by is not None:
+            raise RuntimeError(
+                f"this event stream was already read by {self._read_by}(): a response's body "
+                "can be read only once, so keep what that call gave"
+            )
+        self._read_by = method
 
     def _end_block(self) -> None:
         """Note that the ``connect_sse`` block that gave this source ended, closing its response:
@@ -256,7 +259,7 @@ class _EventSourceBase(ABC):
             ("status", head.status),
             ("content_type", head.content_type),
         ]
-        if self._started:
+        if self._read_by is not None:
             fields.append(("read", True))
         if self._last_event_id:
             fields.append(("last_event_id", self._last_event_id))
@@ -316,7 +319,7 @@ class SyncEventSourceBase(_EventSourceBase):
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read (raised at the call).
         """
-        self._claim()
+        self._claim("iter_sse")
         return self._events()
 
     def _events(self) -> Generator[ServerSentEvent, None, None]:
@@ -362,7 +365,7 @@ class SyncEventSourceBase(_EventSourceBase):
             max_event_size=self._max_event_size,
             partial_json=partial_json,
         )
-        self._claim()
+        self._claim("iter_updates")
         return iterate(accumulator, self._chunks())
 
     def iter_chat(
@@ -390,7 +393,7 @@ class SyncEventSourceBase(_EventSourceBase):
             The errors of :meth:`iter_updates`.
         """
         accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
-        self._claim()
+        self._claim("accumulate")
         return run(accumulator, self._chunks())
 
     def _chunks(self, *, comments: bool = True) -> Generator[bytes, None, None]:
@@ -472,7 +475,7 @@ class AsyncEventSourceBase(_EventSourceBase):
             EventTooLargeError: an event exceeds ``max_event_size``.
             RuntimeError: the stream was already read (raised at the call).
         """
-        self._claim()
+        self._claim("aiter_sse")
         return self._events()
 
     async def _events(self) -> AsyncGenerator[ServerSentEvent, None]:
@@ -507,7 +510,7 @@ class AsyncEventSourceBase(_EventSourceBase):
             max_event_size=self._max_event_size,
             partial_json=partial_json,
         )
-        self._claim()
+        self._claim("aiter_updates")
         return aiterate(accumulator, self._chunks())
 
     def aiter_chat(
@@ -545,7 +548,7 @@ class AsyncEventSourceBase(_EventSourceBase):
             The errors of :meth:`aiter_updates`.
         """
         accumulator = new_accumulator(dialect, strict=strict, max_event_size=self._max_event_size)
-        self._claim()
+        self._claim("aaccumulate")
         return await arun(accumulator, self._chunks())
 
     async def _chunks(self, *, comments: bool = True) -> AsyncGenerator[bytes, None]:

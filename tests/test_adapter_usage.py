@@ -205,6 +205,37 @@ def test_an_event_source_is_read_through_its_methods(server: LoopbackServer) -> 
         assert run(misuse) == ["x"]
 
 
+def read_twice_says(first: str) -> str:
+    return rf"already read by {first}\(\): a response's body can be read only once, so keep"
+
+
+def test_an_event_source_read_twice_names_the_first_read_and_the_rule(
+    server: LoopbackServer,
+) -> None:
+    server.replies["/s"] = Reply(parts=[b"data: x\n\n"])
+    url = f"{server.url}/s"
+    with clients() as connects:
+        for connect in connects.values():
+            with connect("GET", url) as source:
+                assert [event.data for event in source.iter_sse()] == ["x"]
+                with pytest.raises(RuntimeError, match=read_twice_says("iter_sse")):
+                    source.accumulate()
+            with connect("GET", url) as source:
+                source.iter_chat()  # iter_updates(dialect="chat"): made, not even iterated
+                with pytest.raises(RuntimeError, match=read_twice_says("iter_updates")):
+                    source.iter_sse()
+
+    async def twice(connection: Any) -> None:
+        async with connection as source:
+            with pytest.raises(sseproto.StreamError):
+                await source.aaccumulate()  # one event of no dialect
+            with pytest.raises(RuntimeError, match=read_twice_says("aaccumulate")):
+                source.aiter_updates()
+
+    for run in async_connections(url).values():
+        run(twice)
+
+
 AFTER_BLOCK = r"closed when its connect_sse\(\.\.\.\) block ended: read the event source inside"
 
 
