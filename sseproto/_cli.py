@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.gemini.updates import ToolCallPartialArg
+from .dialects.kit.detect import HEAD_SIZE, no_event_error
 from .dialects.kit.drive import Accumulator
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import (
@@ -165,7 +166,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Send a request and record the response into a fixture: the body as it "
         "arrived, with the time of each read from the request, the status, the headers, the "
         "method and the URL, credentials redacted. Exit 1 if no event stream came back whole "
-        "(a rejected response, a cut, an idle timeout: what came is still recorded).",
+        "(a rejected response, a cut, an idle timeout, a body with no event: what came is still "
+        "recorded).",
     )
     record.add_argument("url", metavar="URL", help="the http or https URL")
     record.add_argument(
@@ -862,6 +864,11 @@ def _run_record(args: argparse.Namespace) -> int:
         )
         _message(f"record: {rejection}; recorded in {output}")
         return EXIT_STREAM_ERROR
+    if not _has_event(fixture.body):
+        # What the server sent is recorded, but it is no stream: said as replay will say it.
+        what = _what(no_event_error(fixture.body[:HEAD_SIZE], len(fixture.body)))
+        _message(f"record: status {head.status}, but {what}; recorded in {output}")
+        return EXIT_STREAM_ERROR
     recording = fixture.recording
     assert recording is not None, "a recording always writes its sidecar"
     reads = len(recording.reads)
@@ -871,6 +878,12 @@ def _run_record(args: argparse.Namespace) -> int:
         f"replay it with: sseproto replay {output}"
     )
     return EXIT_OK
+
+
+def _has_event(body: bytes) -> bool:
+    """Whether ``body`` dispatches at least one event."""
+    decoder = SSEDecoder(max_event_size=None)
+    return bool(decoder.feed(body) or decoder.close())
 
 
 def _json_body(name: str) -> bytes:
@@ -931,8 +944,12 @@ def _stream_error_line(name: str, error: StreamError) -> str:
     """One line naming the file, where in it the stream went wrong, and what was wrong."""
     offset = "?" if error.offset is None else str(error.offset)
     index = "?" if error.event_index is None else str(error.event_index)
-    what = " ".join(error.message.split())
-    return f"{name}: byte offset {offset}, event index {index}: {what}"
+    return f"{name}: byte offset {offset}, event index {index}: {_what(error)}"
+
+
+def _what(error: StreamError) -> str:
+    """What was wrong, on one line."""
+    return " ".join(error.message.split())
 
 
 def _json_line(value: object) -> str:

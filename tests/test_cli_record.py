@@ -4,6 +4,7 @@ fixture replayed by ``sseproto replay``."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import socket
@@ -218,3 +219,42 @@ def test_a_mislabelled_stream_is_recorded_and_said_to_replay(
         f"but the body is an event stream; recorded in {output}, which sseproto replay reads\n"
     )
     assert sseproto("replay", output).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("parts", "headers", "said"),
+    [
+        ([], {}, "the stream ended before its first byte"),
+        # Compressed though no compression was asked for: the bytes as the socket gave them.
+        (
+            [gzip.compress(CHAT.read_bytes())],
+            {"Content-Encoding": "gzip"},
+            "it is gzip-compressed",
+        ),
+        ([b": keep-alive\n\n"], {}, "the stream ended with no event in 14 bytes"),
+    ],
+)
+def test_an_event_stream_with_no_event_is_recorded_and_exits_1_as_replay_says(
+    server: LoopbackServer,
+    tmp_path: Path,
+    parts: list[bytes],
+    headers: dict[str, str],
+    said: str,
+) -> None:
+    server.replies["/s"] = Reply(
+        parts=parts, headers={"Content-Type": "text/event-stream", **headers}
+    )
+    output = tmp_path / "nothing.sse"
+    result = sseproto("record", f"{server.url}/s", "-o", output)
+    assert result.returncode == 1
+    assert "recorded nothing.sse" not in result.stderr
+    assert result.stderr.startswith("sseproto: record: status 200, but ")
+    assert result.stderr.endswith(f"; recorded in {output}\n")
+    assert said in result.stderr
+    # What the server sent is the fixture, and replay refuses it in the same words.
+    assert load_fixture(output).body == b"".join(parts)
+    replayed = sseproto("replay", output)
+    assert replayed.returncode == 1
+    error = result.stderr.removeprefix("sseproto: record: status 200, but ")
+    error = error.removesuffix(f"; recorded in {output}\n")
+    assert replayed.stderr.endswith(f"event index 0: {error}\n")
