@@ -1,6 +1,6 @@
-"""SSEDecoder.feed_texts: the same decoding as feed(), the data-only events given as their data.
+"""SSEDecoder._feed_texts: the same decoding as feed(), the data-only events given as their data.
 
-Fed the same reads, a decoder read with ``feed()`` and one read with ``feed_texts()`` must agree
+Fed the same reads, a decoder read with ``feed()`` and one read with ``_feed_texts()`` must agree
 read by read: each read's events are equal, or the texts are the data of events that are all of
 type ``"message"`` with the id in force and no retry; the errors, offsets, ids, retry and event
 counts are the same; and one read never mixes texts and events.
@@ -49,7 +49,7 @@ def assert_same(chunks: list[bytes], max_event_size: int | None = None) -> None:
     texts = SSEDecoder(max_event_size=max_event_size)
     for chunk in chunks:
         expected, failure = _outcome(events.feed, chunk)
-        got, failed = _outcome(texts.feed_texts, chunk)
+        got, failed = _outcome(texts._feed_texts, chunk)
         assert failed == failure
         if failure is not None:
             return
@@ -97,9 +97,9 @@ def test_data_only_reads_are_given_as_texts() -> None:
     decoder = SSEDecoder()
     body = b"".join(b'data: {"n":%d}\n\n' % n for n in range(200))
     cut = body.index(b'data: {"n":150}')
-    assert decoder.feed_texts(body[:cut]) == [f'{{"n":{n}}}' for n in range(150)]
+    assert decoder._feed_texts(body[:cut]) == [f'{{"n":{n}}}' for n in range(150)]
     # A comment takes the read off the data-only path: events, as feed() gives them.
-    assert decoder.feed_texts(b": ping\n\n" + body[cut:]) == [
+    assert decoder._feed_texts(b": ping\n\n" + body[cut:]) == [
         ServerSentEvent("message", f'{{"n":{n}}}') for n in range(150, 200)
     ]
     assert decoder.feed(body) == [ServerSentEvent("message", f'{{"n":{n}}}') for n in range(200)]

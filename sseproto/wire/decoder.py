@@ -178,7 +178,7 @@ class SSEDecoder:
         self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
         # The stream offsets of the events of _last, computed when first asked for.
         self._located: tuple[tuple[bytes, int, int, int], list[int]] = (self._last, [])
-        # True only during feed_texts(): the data-only fast paths then give texts, not events.
+        # True only during _feed_texts(): the data-only fast paths then give texts, not events.
         self._texts = False
 
     @property
@@ -301,7 +301,9 @@ class SSEDecoder:
             self._merge_small_reads()
         return []
 
-    def feed_texts(self, data: bytes | bytearray | memoryview) -> list[str] | list[ServerSentEvent]:
+    def _feed_texts(
+        self, data: bytes | bytearray | memoryview
+    ) -> list[str] | list[ServerSentEvent]:
         """:meth:`feed` for a reader that needs only the data of the commonest events: when the
         events this read completes are all decoded by the data-only fast path (blocks of one
         ``data:`` line, the chat wire), their data as ``str``, each standing for a
@@ -311,7 +313,8 @@ class SSEDecoder:
         errors.
 
         Building an event object costs about as much as decoding its data; a reader that reads
-        most events' data only (an accumulator) skips that cost.
+        most events' data only (an accumulator) skips that cost. Private: the engines' entry
+        point, whose mixed result is no API to promise (:meth:`feed` is the decoder's).
         """
         self._texts = True
         try:
@@ -549,7 +552,7 @@ class SSEDecoder:
         size = len(block)
         has_cr = _CR in block
         start = 0
-        # Events only, even in feed_texts(): segments of other shapes would mix them with texts.
+        # Events only, even in _feed_texts(): segments of other shapes would mix them with texts.
         texts, self._texts = self._texts, False
         try:
             while start < size:
@@ -562,7 +565,7 @@ class SSEDecoder:
 
     def _messages(self, values: list[bytes]) -> list[Any] | None:
         """The events of the values of data-only blocks (:func:`_messages`); in
-        :meth:`feed_texts`, their data alone (only it sees them, and says what they stand for).
+        :meth:`_feed_texts`, their data alone (only it sees them, and says what they stand for).
         None if one is not valid UTF-8."""
         if not self._texts:
             return _messages(values, self._last_event_id)

@@ -155,7 +155,7 @@ class Template:
         """Read the events of ``events`` this template's text fits, applying each leaf (and
         keeping the last pad) as :class:`Leaf` says; stop at the first one it does not fit.
         ``events`` holds :class:`ServerSentEvent` objects, or with ``texts`` the data of
-        ``"message"`` events (:meth:`~sseproto.wire.decoder.SSEDecoder.feed_texts`).
+        ``"message"`` events (:meth:`~sseproto.wire.decoder.SSEDecoder._feed_texts`).
 
         Returns:
             That first event (taken from ``events``, for the caller's full path), or None when
