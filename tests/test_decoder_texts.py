@@ -103,3 +103,12 @@ def test_data_only_reads_are_given_as_texts() -> None:
         ServerSentEvent("message", f'{{"n":{n}}}') for n in range(150, 200)
     ]
     assert decoder.feed(body) == [ServerSentEvent("message", f'{{"n":{n}}}') for n in range(200)]
+
+
+def test_a_small_read_completing_one_event_is_given_as_its_text() -> None:
+    # The commonest read of all that completes anything: one data line and its blank line.
+    decoder = SSEDecoder()
+    assert decoder._feed_texts(b'data: {"n":') == []
+    assert decoder._feed_texts(b'1}\n\ndata: {"n"') == ['{"n":1}']
+    assert decoder._feed_texts(b':2}\r\n\r\n') == ['{"n":2}']
+    assert decoder.feed(b'data: {"n":3}\n\n') == [ServerSentEvent("message", '{"n":3}')]

@@ -376,7 +376,7 @@ class SSEDecoder:
 
     def _one_message(self, data: bytes, cut: int) -> list[Any] | None:
         """The fast path of a read that completes one block of one data line, with LF or CRLF
-        line ends (a small read of the chat wire); None for any other. In :meth:`feed_texts`,
+        line ends (a small read of the chat wire); None for any other. In :meth:`_feed_texts`,
         its data alone.
 
         ``data[:cut]`` ends with a blank line, so the unfinished block plus it is one such block
@@ -422,7 +422,7 @@ class SSEDecoder:
         self._dispatched = first + 1
         self._last = (block, size, start, first)
         if self._texts:
-            return [value]  # see feed_texts
+            return [value]  # see _feed_texts
         event = _new_event(ServerSentEvent)
         event.event = "message"
         event.data = value
