@@ -359,20 +359,26 @@ class SyncEventSourceBase(_EventSourceBase):
                 not a stream of the dialect, after the updates before it.
             ValueError: as :func:`sseproto.accumulate`, at the call.
         """
+        return self._updates("iter_updates", dialect, strict, partial_json)
+
+    def iter_chat(
+        self, *, strict: bool = False, partial_json: bool = False
+    ) -> Generator[ChatUpdate, None, None]:
+        """The updates of a chat stream: ``iter_updates(dialect="chat", ...)``."""
+        return self._updates("iter_chat", "chat", strict, partial_json)
+
+    def _updates(
+        self, method: str, dialect: DialectChoice, strict: bool, partial_json: bool
+    ) -> Generator[ChatUpdate, None, None]:
+        """The updates of the stream, read by ``method`` (the name a second read will quote)."""
         accumulator = new_accumulator(
             dialect,
             strict=strict,
             max_event_size=self._max_event_size,
             partial_json=partial_json,
         )
-        self._claim("iter_updates")
+        self._claim(method)
         return iterate(accumulator, self._chunks())
-
-    def iter_chat(
-        self, *, strict: bool = False, partial_json: bool = False
-    ) -> Generator[ChatUpdate, None, None]:
-        """The updates of a chat stream: ``iter_updates(dialect="chat", ...)``."""
-        return self.iter_updates(dialect="chat", strict=strict, partial_json=partial_json)
 
     @overload
     def accumulate(self, *, dialect: Literal["chat"], strict: bool = ...) -> ChatCompletion: ...
@@ -504,20 +510,26 @@ class AsyncEventSourceBase(_EventSourceBase):
     ) -> AsyncGenerator[ChatUpdate, None]:
         """The updates of the stream, as they arrive (the async twin of
         :meth:`SyncEventSourceBase.iter_updates`)."""
+        return self._updates("aiter_updates", dialect, strict, partial_json)
+
+    def aiter_chat(
+        self, *, strict: bool = False, partial_json: bool = False
+    ) -> AsyncGenerator[ChatUpdate, None]:
+        """The updates of a chat stream: ``aiter_updates(dialect="chat", ...)``."""
+        return self._updates("aiter_chat", "chat", strict, partial_json)
+
+    def _updates(
+        self, method: str, dialect: DialectChoice, strict: bool, partial_json: bool
+    ) -> AsyncGenerator[ChatUpdate, None]:
+        """The updates of the stream, read by ``method`` (the name a second read will quote)."""
         accumulator = new_accumulator(
             dialect,
             strict=strict,
             max_event_size=self._max_event_size,
             partial_json=partial_json,
         )
-        self._claim("aiter_updates")
+        self._claim(method)
         return aiterate(accumulator, self._chunks())
-
-    def aiter_chat(
-        self, *, strict: bool = False, partial_json: bool = False
-    ) -> AsyncGenerator[ChatUpdate, None]:
-        """The updates of a chat stream: ``aiter_updates(dialect="chat", ...)``."""
-        return self.aiter_updates(dialect="chat", strict=strict, partial_json=partial_json)
 
     @overload
     async def aaccumulate(

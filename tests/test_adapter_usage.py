@@ -221,8 +221,8 @@ def test_an_event_source_read_twice_names_the_first_read_and_the_rule(
                 with pytest.raises(RuntimeError, match=read_twice_says("iter_sse")):
                     source.accumulate()
             with connect("GET", url) as source:
-                source.iter_chat()  # iter_updates(dialect="chat"): made, not even iterated
-                with pytest.raises(RuntimeError, match=read_twice_says("iter_updates")):
+                source.iter_chat()  # made, not even iterated: the name the user called
+                with pytest.raises(RuntimeError, match=read_twice_says("iter_chat")):
                     source.iter_sse()
 
     async def twice(connection: Any) -> None:
@@ -232,8 +232,15 @@ def test_an_event_source_read_twice_names_the_first_read_and_the_rule(
             with pytest.raises(RuntimeError, match=read_twice_says("aaccumulate")):
                 source.aiter_updates()
 
+    async def chat_then_events(connection: Any) -> None:
+        async with connection as source:
+            source.aiter_chat()
+            with pytest.raises(RuntimeError, match=read_twice_says("aiter_chat")):
+                source.aiter_sse()
+
     for run in async_connections(url).values():
         run(twice)
+        run(chat_then_events)
 
 
 AFTER_BLOCK = r"closed when its connect_sse\(\.\.\.\) block ended: read the event source inside"
