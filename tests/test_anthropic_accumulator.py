@@ -17,6 +17,7 @@ from sseproto import (
     CitationAdded,
     ContentDelta,
     EventTooLargeError,
+    HostedToolArgumentsDelta,
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
@@ -364,6 +365,8 @@ def test_updates_of_a_message_with_every_kind_of_block() -> None:
         ContentDelta(0, "A"),
         BlockDone(0, blocks[0]),
         ServerToolCallStarted(1, "server_tool_use", "srvtoolu_1", "f"),
+        # The input of a call the API runs: its own update, never a tool call's.
+        HostedToolArgumentsDelta(0, 1, '{"q": 1}'),
         BlockDone(1, blocks[1]),
         ToolCallStarted(0, 0, "toolu_1", "f"),
         ToolCallArgumentsDelta(0, 0, '{"a"'),

@@ -1,20 +1,24 @@
 """Live partial JSON as an option of every accumulator: ``partial_json=True`` on the engine itself
-gives each argument delta (and each answer delta, and each Gemini streamed argument) the value
-parsed up to it, whatever reads the stream came in and however many deltas one read brought;
-off, the updates are what they always were."""
+gives each argument delta (a call the caller runs, or one the provider runs), each answer delta
+and each Gemini streamed argument the value parsed up to it, whatever reads the stream came in and
+however many deltas one read brought; off, the updates are what they always were."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from conftest import PROJECT_FIXTURES, real_fixture_files, require_real_fixtures
+from conftest import PROJECT_FIXTURES, REAL_FIXTURES, real_fixture_files, require_real_fixtures
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_anthropic_properties import streams as anthropic_streams
 from test_partial_json import is_prefix, split
+from test_responses_properties import GEN, random_split
+from test_responses_properties import items as responses_items
 
 import sseproto
 from sseproto import (
@@ -24,9 +28,13 @@ from sseproto import (
     ContentDelta,
     Dialect,
     GeminiAccumulator,
+    HostedToolArgumentsDelta,
     LiveArguments,
+    MCPToolUseBlock,
     ResponsesAccumulator,
+    ServerToolUseBlock,
     StreamError,
+    StreamResult,
     ToolCallArgumentsDelta,
     ToolCallDone,
     ToolCallPartialArg,
@@ -46,8 +54,8 @@ def _dialect_of(body: bytes) -> Dialect | None:
 
 
 def _live_kinds(path: Path) -> set[str]:
-    """What ``path`` gives live values to: "arguments", "streamed" (Gemini) and "answer"
-    (a JSON answer)."""
+    """What ``path`` gives live values to: "arguments", "hosted" (a call the provider runs),
+    "streamed" (Gemini) and "answer" (a JSON answer)."""
     kinds: set[str] = set()
     answers: dict[int, list[str]] = {}
     with contextlib.suppress(StreamError):
@@ -56,6 +64,8 @@ def _live_kinds(path: Path) -> set[str]:
                 kinds.add("arguments")
             elif isinstance(update, ToolCallPartialArg):
                 kinds.add("streamed")
+            elif isinstance(update, HostedToolArgumentsDelta):
+                kinds.add("hosted")
             elif isinstance(update, ContentDelta):
                 answers.setdefault(update.choice, []).append(update.text)
     if any(_json_or_none("".join(texts)) is not None for texts in answers.values()):
@@ -78,8 +88,11 @@ REAL = _files(real_fixture_files(*DIALECTS))
 PROJECT = _files(sorted(PROJECT_FIXTURES.rglob("*.sse")))
 
 
+LIVE = ToolCallArgumentsDelta | HostedToolArgumentsDelta | ContentDelta | ToolCallPartialArg
+
+
 def _is_live(update: Any) -> bool:
-    return isinstance(update, ToolCallArgumentsDelta | ContentDelta | ToolCallPartialArg)
+    return isinstance(update, LIVE)
 
 
 def read_live(engine: Any, reads: list[bytes]) -> tuple[list[Any], list[str]]:
@@ -138,6 +151,43 @@ def check_final_values(updates: list[Any]) -> None:
             assert last_answer[choice] == json.dumps(whole)
 
 
+def hosted_arguments(result: StreamResult | None) -> dict[int, str]:
+    """The final argument text of each call the provider runs in ``result``, by the index its
+    updates name: an Anthropic server or MCP tool block's, a Responses ``mcp_call`` item's."""
+    if result is None:
+        return {}
+    if result.dialect == "anthropic":
+        blocks = cast(sseproto.AnthropicMessage, result).content
+        hosted = ServerToolUseBlock | MCPToolUseBlock
+        return {i: b.arguments for i, b in enumerate(blocks) if isinstance(b, hosted)}
+    if result.dialect == "responses":
+        output = cast(sseproto.Response, result).output
+        return {i: item["arguments"] for i, item in enumerate(output) if item["type"] == "mcp_call"}
+    return {}
+
+
+def check_hosted(updates: list[Any], result: StreamResult | None) -> set[int]:
+    """The argument deltas of each call the provider runs add up to its final arguments, and the
+    last one shows them whole when they are JSON; return the indexes of the calls that had
+    deltas. Each argument text streamed (not blank) has its deltas."""
+    texts: dict[int, list[str]] = {}
+    last: dict[int, str] = {}
+    for update in updates:
+        if isinstance(update, HostedToolArgumentsDelta):
+            assert update.choice == 0
+            texts.setdefault(update.index, []).append(update.text)
+            last[update.index] = json.dumps(update.parsed)
+    finals = hosted_arguments(result)
+    for index, pieces in texts.items():
+        assert "".join(pieces) == finals[index]
+        whole = _json_or_none(finals[index])
+        if _shown_whole(whole):
+            assert last[index] == json.dumps(whole)
+    # A blank Anthropic input is the start's {}, which no delta brought.
+    assert set(texts) >= {index for index, text in finals.items() if text not in ("", "{}")}
+    return set(texts)
+
+
 def _without_parsed(updates: list[Any]) -> list[Any]:
     """``updates`` with every ToolCallDone's ``parsed`` left out (the one field the option
     fills; the live values are not fields)."""
@@ -148,11 +198,18 @@ def _without_parsed(updates: list[Any]) -> list[Any]:
 
 
 def check_recording(path: Path, cuts: list[int]) -> None:
-    body = path.read_bytes()
+    check_body(path.read_bytes(), cuts)
+
+
+def check_body(body: bytes, cuts: list[int]) -> set[int]:
+    """Read ``body`` whole and in the reads ``cuts`` make, the option on and off (see the
+    module); return the indexes of the calls the provider runs that had argument deltas."""
     dialect = _dialect_of(body)
     assert dialect is not None
-    whole_updates, whole_values = read_live(ACCUMULATORS[dialect](partial_json=True), [body])
+    whole = ACCUMULATORS[dialect](partial_json=True)
+    whole_updates, whole_values = read_live(whole, [body])
     check_final_values(whole_updates)
+    hosted = check_hosted(whole_updates, whole.snapshot())
     pieces = [piece.encode("latin-1") for piece in split(body.decode("latin-1"), cuts)]
     for engine in (ACCUMULATORS[dialect](partial_json=True), AutoAccumulator(partial_json=True)):
         updates, values = read_live(engine, pieces)
@@ -160,11 +217,13 @@ def check_recording(path: Path, cuts: list[int]) -> None:
         # each delta's own value, as a read per byte does.
         assert values == whole_values
         check_final_values(updates)
+        assert check_hosted(updates, engine.snapshot()) == hosted
     # Off, the updates are those of an engine without the option: no value anywhere.
     off, off_values = read_live(ACCUMULATORS[dialect](), pieces)
     assert set(off_values) <= {"null"}
     assert all(not isinstance(update, ToolCallDone) or update.parsed is None for update in off)
     assert off == _without_parsed(whole_updates)
+    return hosted
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda path: f"{path.parent.name}/{path.name}")
@@ -182,7 +241,7 @@ def test_the_real_recordings_hold_every_kind_of_live_value() -> None:
     dialects = {path.parent.name for path in REAL}
     assert {"openai-chat", "anthropic", "openai-responses", "gemini"} <= dialects
     kinds = set().union(*(_live_kinds(path) for path in REAL))
-    assert kinds == {"arguments", "streamed", "answer"}
+    assert kinds == {"arguments", "hosted", "streamed", "answer"}
 
 
 @pytest.mark.parametrize("path", PROJECT, ids=lambda path: str(path.relative_to(PROJECT_FIXTURES)))
@@ -197,6 +256,128 @@ def test_every_project_fixture_gives_the_same_live_values_in_any_reads(
 def test_the_project_fixtures_hold_live_values_of_every_dialect() -> None:
     dialects = {_dialect_of(path.read_bytes()) for path in PROJECT}
     assert dialects == {"chat", "anthropic", "responses", "gemini"}
+
+
+# --- calls the provider runs, in generated streams ---------------------------------------------
+
+_HOSTED_BLOCKS = ("server_tool_use", "mcp_tool_use")
+
+
+@settings(max_examples=60)
+@given(case=anthropic_streams(), cuts=st.lists(st.integers(0, 1 << 16), max_size=20))
+def test_generated_anthropic_streams_give_server_tool_input_its_live_value(
+    case: tuple[dict[str, Any], bytes, list[int]], cuts: list[int]
+) -> None:
+    message, body, _ = case
+    # Every server or MCP tool block streams its input (its first delta, "", gives nothing).
+    expected = {i for i, block in enumerate(message["content"]) if block["type"] in _HOSTED_BLOCKS}
+    assert check_body(body, cuts) == expected
+
+
+@st.composite
+def responses_streams(draw: st.DrawFn) -> tuple[list[dict[str, Any]], bytes]:
+    """A random output holding an MCP call, sent as a Responses stream (its deltas of random
+    sizes, some stopping short of their ``.done``), its items closed or not, with or without its
+    terminal event."""
+    output = draw(responses_items())
+    # One MCP call at least, among the other items.
+    call = {
+        "id": "mcp_1",
+        "type": "mcp_call",
+        "status": "completed",
+        "server_label": "deepwiki",
+        "name": "ask_question",
+        "arguments": json.dumps(draw(st.dictionaries(st.text(max_size=9), st.text(max_size=30)))),
+        "output": "Server-Sent Events.",
+        "error": None,
+    }
+    output.insert(draw(st.integers(0, len(output))), call)
+    render = GEN.Render(split=random_split(draw(st.integers(0, 2**32)), True))
+    render.lifecycle("created", GEN.head())
+    render.lifecycle("in_progress", GEN.head())
+    for index, item in enumerate(output):
+        render.item(index, item, done=draw(st.booleans()))
+    if draw(st.booleans()):
+        render.terminal("completed", GEN.head("completed", usage=GEN.USAGE, output=output))
+    return output, render.body()[0]
+
+
+@settings(max_examples=60)
+@given(case=responses_streams(), cuts=st.lists(st.integers(0, 1 << 16), max_size=20))
+def test_generated_responses_streams_give_mcp_arguments_their_live_value(
+    case: tuple[list[dict[str, Any]], bytes], cuts: list[int]
+) -> None:
+    output, body = case
+    calls = {i for i, item in enumerate(output) if item["type"] == "mcp_call" and item["arguments"]}
+    assert check_body(body, cuts) == calls
+
+
+# The real recordings of calls the provider runs: a web search's query, an MCP call's input, a
+# code execution's command, each streamed as input_json_delta.
+REAL_HOSTED = (
+    "anthropic/sonnet4-thinking-web-search-citations.sse",
+    "anthropic/sonnet45-mcp-tool-use.sse",
+    "anthropic/sonnet46-code-execution-container.sse",
+)
+PROJECT_HOSTED = (
+    "anthropic/server-tool-web-search.sse",
+    "anthropic/mcp-tool-use.sse",
+    "responses/hosted-tools.sse",
+)
+
+
+def _hosted_values(updates: Iterable[Any]) -> list[Any]:
+    """Each hosted argument delta's value, read in order and copied as it is read."""
+    return [
+        json.loads(json.dumps(u.parsed)) for u in updates if isinstance(u, HostedToolArgumentsDelta)
+    ]
+
+
+def check_readers(body: bytes, cuts: list[int]) -> None:
+    """The readers pass the option on: iter_updates and aiter_updates give each hosted delta the
+    value a whole read gives it, the last one the final arguments; without it, None."""
+    import asyncio
+
+    reads = [piece.encode("latin-1") for piece in split(body.decode("latin-1"), cuts)]
+    accumulator = AutoAccumulator(partial_json=True)
+    expected = _hosted_values(accumulator.feed(body) + accumulator.close())
+    assert expected
+    finals = hosted_arguments(accumulator.result())
+    assert expected[-1] == json.loads(finals[max(finals)])
+
+    async def aread() -> list[Any]:
+        async def source() -> Any:
+            for data in reads:
+                yield data
+
+        updates = sseproto.aiter_updates(source(), partial_json=True)
+        return [
+            json.loads(json.dumps(u.parsed))
+            async for u in updates
+            if isinstance(u, HostedToolArgumentsDelta)
+        ]
+
+    # Each value read as the reader hands its update on.
+    assert _hosted_values(sseproto.iter_updates(reads, partial_json=True)) == expected
+    assert asyncio.run(aread()) == expected
+    assert set(map(json.dumps, _hosted_values(sseproto.iter_updates(reads)))) == {"null"}
+
+
+@pytest.mark.parametrize("name", REAL_HOSTED)
+@settings(max_examples=5)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1 << 20), max_size=40))
+def test_the_readers_give_real_provider_run_calls_their_live_values(
+    name: str, cuts: list[int]
+) -> None:
+    require_real_fixtures()
+    check_readers((REAL_FIXTURES / name).read_bytes(), cuts)
+
+
+@pytest.mark.parametrize("name", PROJECT_HOSTED)
+@settings(max_examples=5)
+@given(cuts=st.lists(st.integers(min_value=0, max_value=1 << 20), max_size=40))
+def test_the_readers_give_provider_run_calls_their_live_values(name: str, cuts: list[int]) -> None:
+    check_readers((PROJECT_FIXTURES / name).read_bytes(), cuts)
 
 
 # --- one stream, by hand -----------------------------------------------------------------------
@@ -314,6 +495,57 @@ def test_a_call_restarted_at_an_index_has_arguments_of_its_own() -> None:
     for update in first:
         live.annotate(update)
     assert shown(first) == [{"x": 1}, {}, {"y": 2}]
+
+
+def test_a_provider_run_call_has_arguments_of_its_own() -> None:
+    # Its index is a block's position, not a call's: block 1's input is not call 1's arguments,
+    # and a server tool block restarted at an index starts afresh.
+    live = LiveArguments()
+    updates = [
+        sseproto.ServerToolCallStarted(1, "server_tool_use", "s1", "web_search"),
+        HostedToolArgumentsDelta(0, 1, '{"query": "ca'),
+        ToolCallArgumentsDelta(0, 1, '{"x": '),
+        HostedToolArgumentsDelta(0, 1, 'ts"}'),
+        ToolCallArgumentsDelta(0, 1, "1}"),
+        sseproto.ServerToolCallStarted(1, "mcp_tool_use", "m1", "ask"),
+        HostedToolArgumentsDelta(0, 1, '{"q": 2}'),
+    ]
+    for update in updates:
+        live.annotate(update)
+    hosted = shown(updates, HostedToolArgumentsDelta)
+    assert hosted == [{"query": "ca"}, {"query": "cats"}, {"q": 2}]
+    assert shown(updates) == [{}, {"x": 1}]
+
+
+def test_a_server_tool_block_restarted_by_the_stream_shows_its_own_input() -> None:
+    def event(payload: dict[str, Any]) -> str:
+        return f"event: {payload['type']}\ndata: {json.dumps(payload)}\n\n"
+
+    def piece(text: str) -> dict[str, Any]:
+        delta = {"type": "input_json_delta", "partial_json": text}
+        return {"type": "content_block_delta", "index": 0, "delta": delta}
+
+    block = {"type": "server_tool_use", "id": "s", "name": "web_search", "input": {}}
+    start = {"type": "content_block_start", "index": 0, "content_block": block}
+    message = {"id": "m", "type": "message", "role": "assistant", "content": [], "usage": {}}
+    body = "".join(
+        map(
+            event,
+            [
+                {"type": "message_start", "message": message},
+                start,
+                piece('{"query": "a'),
+                start,  # the default mode reads a block restarted at its index as a new block
+                piece('{"query": "b"}'),
+                {"type": "content_block_stop", "index": 0},
+                {"type": "message_stop"},
+            ],
+        )
+    ).encode()
+    accumulator = AnthropicAccumulator(partial_json=True)
+    updates = accumulator.feed(body)
+    assert shown(updates, HostedToolArgumentsDelta) == [{"query": "a"}, {"query": "b"}]
+    assert accumulator.result().content[0].to_dict()["input"] == {"query": "b"}
 
 
 def test_reading_every_value_keeps_each_prefix_of_the_whole() -> None:

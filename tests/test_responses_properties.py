@@ -19,6 +19,7 @@ from test_responses_fixtures import generator
 
 from sseproto import (
     ContentDelta,
+    HostedToolArgumentsDelta,
     IncompleteStreamError,
     ReasoningDelta,
     RefusalDelta,
@@ -44,7 +45,8 @@ _CITATION = st.builds(
 
 @st.composite
 def items(draw: st.DrawFn) -> list[Json]:
-    """A random output: messages, calls the caller runs, reasoning, calls the provider runs."""
+    """A random output: messages, calls the caller runs, reasoning, calls the provider runs
+    (an MCP call's arguments stream as a function call's do)."""
     out: list[Json] = []
     for index in range(draw(st.integers(0, 4))):
         kind = draw(
@@ -56,6 +58,7 @@ def items(draw: st.DrawFn) -> list[Json]:
                     "reasoning",
                     "web_search_call",
                     "code_interpreter_call",
+                    "mcp_call",
                 ]
             )
         )
@@ -107,6 +110,21 @@ def items(draw: st.DrawFn) -> list[Json]:
             if draw(st.booleans()):
                 item["content"] = [{"type": "reasoning_text", "text": draw(_TEXT)}]
             out.append(item)
+        elif kind == "mcp_call":
+            arguments = draw(st.dictionaries(_TEXT, _TEXT | st.integers(), max_size=3))
+            out.append(
+                {
+                    "id": item_id,
+                    "type": kind,
+                    "status": "completed",
+                    "server_label": "deepwiki",
+                    "name": f"tool_{index}",
+                    # JSON text, as the API sends it, or none at all.
+                    "arguments": json.dumps(arguments) if draw(st.booleans()) else "",
+                    "output": draw(_TEXT),
+                    "error": None,
+                }
+            )
         elif kind == "web_search_call":
             out.append(
                 {
@@ -236,6 +254,17 @@ def test_random_outputs_rebuild_exactly(
             u.text for u in updates if isinstance(u, ToolCallArgumentsDelta) and u.index == index
         ]
         assert "".join(pieces) == call.arguments
+    # The arguments of the calls the provider runs add up too, each under its output index.
+    for index, item in enumerate(result.output):
+        if item["type"] == "mcp_call":
+            pieces = [
+                u.text
+                for u in updates
+                if isinstance(u, HostedToolArgumentsDelta) and u.index == index
+            ]
+            assert "".join(pieces) == item["arguments"]
+    streamed = {i for i, it in enumerate(output) if it["type"] == "mcp_call" and it["arguments"]}
+    assert {u.index for u in updates if isinstance(u, HostedToolArgumentsDelta)} == streamed
     finished = [u.index for u in updates if isinstance(u, ToolCallDone)]
     call_items = [i for i, item in enumerate(output) if item["type"] in GEN.CALL_TYPES]
     if ending == "cut":

@@ -268,6 +268,7 @@ def test_every_real_recording_relays_one_event_per_update() -> None:
         "ToolCallPartialArg",
         "AnnotationAdded",
         "HostedToolProgress",
+        "HostedToolArgumentsDelta",
     }
 
 

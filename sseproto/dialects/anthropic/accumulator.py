@@ -32,6 +32,7 @@ from ..kit.updates import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    HostedToolArgumentsDelta,
     ReasoningDelta,
     StreamDone,
     ToolCallArgumentsDelta,
@@ -348,8 +349,12 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
                 raise _invalid("partial_json must be a string", "$.delta.partial_json")
             if block.tracks_input:
                 block.json.append(text)
-                if text and updates is not None and block.tool_index >= 0:
-                    updates.append(ToolCallArgumentsDelta(0, block.tool_index, text))
+                if text and updates is not None:
+                    if block.tool_index >= 0:
+                        updates.append(ToolCallArgumentsDelta(0, block.tool_index, text))
+                    else:
+                        # server_tool_use, mcp_tool_use: the API runs them, never a tool call.
+                        updates.append(HostedToolArgumentsDelta(0, index, text))
         elif kind == "thinking_delta":
             text = delta.get("thinking")
             if type(text) is not str:

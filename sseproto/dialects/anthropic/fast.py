@@ -11,11 +11,18 @@ checks every event, and has no template.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from ..kit.template import Leaf, Plan
-from ..kit.updates import ContentDelta, ReasoningDelta, ToolCallArgumentsDelta
+from ..kit.updates import (
+    ChatUpdate,
+    ContentDelta,
+    HostedToolArgumentsDelta,
+    ReasoningDelta,
+    ToolCallArgumentsDelta,
+)
 from .blocks import BlockState
 
 __all__ = ["plan"]
@@ -28,7 +35,9 @@ def plan(payload: Any, blocks: dict[int, BlockState]) -> Plan | None:
     if type(payload) is not dict or payload.get("type") != "content_block_delta":
         return None
     index = payload.get("index")
-    block = blocks.get(index) if type(index) is int else None
+    if type(index) is not int:
+        return None
+    block = blocks.get(index)
     delta = payload.get("delta")
     if block is None or type(delta) is not dict:
         return None
@@ -38,8 +47,11 @@ def plan(payload: Any, blocks: dict[int, BlockState]) -> Plan | None:
     if kind == "thinking_delta" and block.text_key == "thinking":
         return Plan(("delta", "thinking"), Leaf(block.pieces, partial(ReasoningDelta, 0), True))
     if kind == "input_json_delta" and block.tracks_input:
-        update = None
+        update: Callable[[str], ChatUpdate]
         if block.tool_index >= 0:
             update = partial(ToolCallArgumentsDelta, 0, block.tool_index)
+        else:
+            # A call the API runs, named by its block's index.
+            update = partial(HostedToolArgumentsDelta, 0, index)
         return Plan(("delta", "partial_json"), Leaf(block.json, update, True))
     return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..kit.live import LiveArguments
 from ..kit.updates import ChatUpdate
 from .result import ContentBlock
 
@@ -30,7 +31,8 @@ class CitationAdded(ChatUpdate):
 
 class ServerToolCallStarted(ChatUpdate):
     """Block ``index`` starts a call the API runs itself: ``type`` is ``server_tool_use`` (web
-    search, web fetch, code execution, ...) or ``mcp_tool_use``. Its input is in the
+    search, web fetch, code execution, ...) or ``mcp_tool_use``. Its input streams as
+    :class:`~sseproto.HostedToolArgumentsDelta` updates of the same ``index`` and is whole in the
     :class:`BlockDone` of the same block; its result is a later block."""
 
     __slots__ = ("id", "index", "name", "type")
@@ -41,6 +43,9 @@ class ServerToolCallStarted(ChatUpdate):
         self.type = type
         self.id = id
         self.name = name
+
+    def _follow(self, live: LiveArguments) -> None:
+        live.hosted_started(0, self.index)
 
 
 class BlockDone(ChatUpdate):

@@ -2,7 +2,8 @@
 arrive, the same way for every dialect.
 
 Strategy. Every engine reports a tool call's arguments as :class:`ToolCallArgumentsDelta` updates
-and its end as :class:`ToolCallDone`, so one watcher of the updates serves every dialect: an
+and its end as :class:`ToolCallDone` (the argument text of a call the provider runs as
+:class:`HostedToolArgumentsDelta`), so one watcher of the updates serves every dialect: an
 engine made with ``partial_json=True`` shows it each update it produces, and each update that
 carries a live value says which of the watcher's rules applies to it (``_follow``: one call, no
 chain of type tests). The watcher keeps one :class:`Live` per call (and per answer), which queues
@@ -29,11 +30,12 @@ from ...wire.errors import StreamError
 from .payload import parse_json
 
 if TYPE_CHECKING:
-    from .updates import ChatUpdate, ContentDelta, ToolCallArgumentsDelta
+    from .updates import ChatUpdate, ContentDelta, HostedToolArgumentsDelta, ToolCallArgumentsDelta
 
 __all__ = ["Live", "LiveArguments", "Target", "check_partial_json"]
 
 _Piece = TypeVar("_Piece")
+_Key = TypeVar("_Key")
 _Piece_contra = TypeVar("_Piece_contra", contravariant=True)
 
 
@@ -117,15 +119,25 @@ def _text() -> Live[str]:
     return Live(PartialJSONParser(), InvalidJSONError)
 
 
+def _queue(texts: dict[_Key, Live[str]], key: _Key, text: str) -> tuple[Live[str], int]:
+    """Queue ``text`` on the Live of the text ``key`` names in ``texts`` (made for its first
+    piece): that Live and the piece's position, which the update keeps."""
+    live = texts.get(key)
+    if live is None:
+        live = texts[key] = _text()
+    return live, live.add(text)
+
+
 class LiveArguments:
     """Gives the tool-call updates of one stream their parsed arguments (and a JSON answer its
     parsed value): what an accumulator made with ``partial_json=True`` does to its own updates,
     for updates got otherwise (an accumulator made without it, updates rebuilt elsewhere).
 
     :meth:`annotate` takes the updates of one stream, in order (a whole read's at once is
-    fine), and makes each :class:`ToolCallArgumentsDelta`'s ``parsed`` the arguments parsed up
-    to that delta, each :class:`ToolCallDone`'s ``parsed`` the whole arguments (when valid JSON),
-    each :class:`ContentDelta`'s ``parsed`` the answer so far and each Gemini
+    fine), and makes each :class:`ToolCallArgumentsDelta`'s (and
+    :class:`HostedToolArgumentsDelta`'s) ``parsed`` the arguments parsed up to that delta, each
+    :class:`ToolCallDone`'s ``parsed`` the whole arguments (when valid JSON), each
+    :class:`ContentDelta`'s ``parsed`` the answer so far and each Gemini
     :class:`~sseproto.ToolCallPartialArg`'s ``parsed`` the arguments so far. Use one per
     stream::
 
@@ -139,11 +151,14 @@ class LiveArguments:
     so read the updates' values in the order of the updates (see :class:`Live`).
     """
 
-    __slots__ = ("_answers", "_calls", "_structured")
+    __slots__ = ("_answers", "_calls", "_hosted", "_structured")
 
     def __init__(self) -> None:
         # The argument text of each call, by (choice, index).
         self._calls: dict[tuple[int, int], Live[str]] = {}
+        # The argument text of each call the provider runs, by (choice, index): its own table,
+        # since those indexes are block or output positions, not the calls' compact ones.
+        self._hosted: dict[tuple[int, int], Live[str]] = {}
         # Gemini's streamed arguments, structured, by (choice, index).
         self._structured: dict[tuple[int, int], Live[Any]] = {}
         # The answer text of each choice.
@@ -180,19 +195,16 @@ class LiveArguments:
     def arguments(self, update: ToolCallArgumentsDelta) -> None:
         """More argument text for a call."""
         key = (update.choice, update.index)
-        live = self._calls.get(key)
-        if live is None:
-            live = self._calls[key] = _text()
-        update._live = live
-        update._position = live.add(update.text)
+        update._live, update._position = _queue(self._calls, key, update.text)
+
+    def hosted(self, update: HostedToolArgumentsDelta) -> None:
+        """More argument text for a call the provider runs."""
+        key = (update.choice, update.index)
+        update._live, update._position = _queue(self._hosted, key, update.text)
 
     def answer(self, update: ContentDelta) -> None:
         """More answer text for a choice."""
-        live = self._answers.get(update.choice)
-        if live is None:
-            live = self._answers[update.choice] = _text()
-        update._live = live
-        update._position = live.add(update.text)
+        update._live, update._position = _queue(self._answers, update.choice, update.text)
 
     def structured(
         self, choice: int, index: int, piece: Any, new: Callable[[], Live[Any]]
@@ -212,6 +224,11 @@ class LiveArguments:
         key = (choice, index)
         self._calls.pop(key, None)
         self._structured.pop(key, None)
+
+    def hosted_started(self, choice: int, index: int) -> None:
+        """A call the provider runs started at ``index`` of choice ``choice``: its arguments
+        are its own, whatever an earlier call there had."""
+        self._hosted.pop((choice, index), None)
 
     def done(self, arguments: str) -> Any:
         """The value of a call's whole argument text, or None if it is not JSON under the rules

@@ -22,6 +22,7 @@ __all__ = [
     "ChatUpdate",
     "ChoiceFinished",
     "ContentDelta",
+    "HostedToolArgumentsDelta",
     "ReasoningDelta",
     "RefusalDelta",
     "StreamDone",
@@ -196,6 +197,39 @@ class ToolCallDone(ChatUpdate):
 
     def _follow(self, live: LiveArguments) -> None:
         self.parsed = live.done(self.arguments)
+
+
+class HostedToolArgumentsDelta(ChatUpdate):
+    """More argument text of a call the provider runs itself, at ``index`` of choice ``choice``:
+    an Anthropic ``server_tool_use`` or ``mcp_tool_use`` block's input (``index`` is the block's
+    position in ``content``, as in :class:`~sseproto.ServerToolCallStarted`), a Responses
+    ``mcp_call`` item's arguments (``index`` is its ``output_index``).
+
+    Never a tool call update: such a call is not the caller's to run (no ``ToolCallDone``), so
+    it has updates of its own, for a UI showing the search query or the MCP call being written.
+    ``parsed`` is the arguments parsed so far when live partial JSON is on, exactly as
+    :attr:`ToolCallArgumentsDelta.parsed` is (the same object for every delta of a call, brought
+    up to date when read); None when it is off.
+    """
+
+    __slots__ = ("_live", "_position", "choice", "index", "text")
+    __match_args__ = ("choice", "index", "text")
+
+    def __init__(self, choice: int, index: int, text: str) -> None:
+        self.choice = choice
+        self.index = index
+        self.text = text
+        self._live: Live[str] | None = None
+        self._position = 0
+
+    def _follow(self, live: LiveArguments) -> None:
+        live.hosted(self)
+
+    @property
+    def parsed(self) -> Any:
+        """The arguments parsed so far (see the class); None when live partial JSON is off."""
+        live = self._live
+        return None if live is None else live.value_at(self._position)
 
 
 class ChoiceFinished(ChatUpdate):

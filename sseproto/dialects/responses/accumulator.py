@@ -41,6 +41,7 @@ from ..kit.updates import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    HostedToolArgumentsDelta,
     ReasoningDelta,
     RefusalDelta,
     StreamDone,
@@ -118,6 +119,8 @@ def _text_update(kind: str, state: ItemState, text: str, updates: list[ChatUpdat
         updates.append(ReasoningDelta(0, text))
     elif kind == "refusal":
         updates.append(RefusalDelta(0, text))
+    elif kind == "hosted":
+        updates.append(HostedToolArgumentsDelta(0, state.index, text))
     elif state.call_index is not None:
         updates.append(ToolCallArgumentsDelta(0, state.call_index, text))
 
@@ -278,15 +281,14 @@ class ResponsesAccumulator(Engine[Response]):
                             pieces = state.strings.get(("", 0, "arguments"))
                             if pieces is not None:
                                 pieces.append(delta)
-                                if (
-                                    delta
-                                    and updates is not None
-                                    and state.call_field == "arguments"
-                                    and state.call_index is not None
-                                ):
-                                    updates.append(
-                                        ToolCallArgumentsDelta(0, state.call_index, delta)
-                                    )
+                                if delta and updates is not None:
+                                    if state.call_field == "arguments":
+                                        if state.call_index is not None:
+                                            updates.append(
+                                                ToolCallArgumentsDelta(0, state.call_index, delta)
+                                            )
+                                    elif state.hosted_field == "arguments":
+                                        updates.append(HostedToolArgumentsDelta(0, oi, delta))
                                 if learns:
                                     learns = self._learn(event.event, text, payload, pieces, state)
                                 continue
@@ -466,7 +468,7 @@ class ResponsesAccumulator(Engine[Response]):
                     )
             if len(items) >= _MAX_ITEMS:
                 raise _invalid(f"a response has at most {_MAX_ITEMS} output items")
-            state = items[output_index] = ItemState(item)
+            state = items[output_index] = ItemState(item, output_index)
         else:
             if self._strict and not done:
                 raise _invalid("output_item.added for an index already added", "$.output_index")
@@ -561,9 +563,11 @@ class ResponsesAccumulator(Engine[Response]):
             else:
                 part["logprobs"] = logprobs
         if delta and updates is not None:
-            if not key and state.call_field != field:
-                return  # arguments of an MCP call, code: no common update
-            _text_update(kind, state, delta, updates)
+            if key or state.call_field == field:
+                _text_update(kind, state, delta, updates)
+            elif state.hosted_field == field:
+                _text_update("hosted", state, delta, updates)
+            # Anything else (code being written) has no update.
 
     def _string_done(
         self,
@@ -591,6 +595,8 @@ class ResponsesAccumulator(Engine[Response]):
             raise _invalid(f"{field} differs from the concatenated deltas", f"$.{field}")
         if key or state.call_field == field:
             _suffix(kind, state, built, value, updates)
+        elif state.hosted_field == field:
+            _suffix("hosted", state, built, value, updates)
         state.set_string(location, value)
         logprobs = payload.get("logprobs")
         if kind == "content" and type(logprobs) is list and logprobs:
@@ -702,7 +708,7 @@ class ResponsesAccumulator(Engine[Response]):
             if state is None or state.item.get("type") != item.get("type"):
                 # An item never streamed (a resumed stream, a backend sending only the final
                 # output): everything in it is new.
-                state = ItemState({"type": item.get("type")})
+                state = ItemState({"type": item.get("type")}, position)
             if state.call_field is not None and state.call_index is None:
                 state.call_index = self._calls
                 self._calls += 1

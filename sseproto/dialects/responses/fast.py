@@ -19,7 +19,12 @@ from functools import partial
 from typing import Any
 
 from ..kit.template import Leaf, Path, Plan
-from ..kit.updates import ChatUpdate, ContentDelta, ToolCallArgumentsDelta
+from ..kit.updates import (
+    ChatUpdate,
+    ContentDelta,
+    HostedToolArgumentsDelta,
+    ToolCallArgumentsDelta,
+)
 from .items import ItemState
 
 __all__ = ["plan"]
@@ -37,8 +42,13 @@ def plan(payload: dict[str, Any], pieces: list[str], state: ItemState, text: boo
     update: Callable[[str], ChatUpdate] | None
     if text:
         update = partial(ContentDelta, 0)
-    elif state.call_field == "arguments" and state.call_index is not None:
-        update = partial(ToolCallArgumentsDelta, 0, state.call_index)
+    elif state.call_field == "arguments":
+        update = None
+        if state.call_index is not None:
+            update = partial(ToolCallArgumentsDelta, 0, state.call_index)
+    elif state.hosted_field == "arguments":
+        # A call the provider runs (an MCP call), named by its output index.
+        update = partial(HostedToolArgumentsDelta, 0, state.index)
     else:
         update = None
     pad = _PAD if type(payload.get("obfuscation")) is str else None

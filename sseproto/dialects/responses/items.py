@@ -20,6 +20,7 @@ from .tree import copy_tree
 
 __all__ = [
     "CALL_FIELDS",
+    "HOSTED_FIELDS",
     "MAX_PART_INDEX",
     "ItemState",
     "Location",
@@ -34,6 +35,8 @@ Location = tuple[str, int, str]
 
 # The items the caller must run, and the field holding their arguments.
 CALL_FIELDS = {"function_call": "arguments", "custom_tool_call": "input"}
+# The calls the provider runs whose arguments stream, and the field holding them.
+HOSTED_FIELDS = {"mcp_call": "arguments"}
 
 # How far a part, summary or annotation list may be padded with null: a generous bound (real
 # messages have a handful of parts, and annotations number in the tens), so that a hostile index
@@ -44,10 +47,14 @@ MAX_PART_INDEX = 10_000
 def streamed_strings(item: dict[str, Any]) -> list[tuple[Location, str]]:
     """The strings of ``item`` that text updates report, with the kind of update each gives:
     ``"content"`` (output text), ``"refusal"``, ``"reasoning"`` (summary and raw reasoning
-    text) or ``"arguments"`` (a call's arguments or custom input)."""
+    text), ``"arguments"`` (a call's arguments or custom input) or ``"hosted"`` (the arguments
+    of a call the provider runs)."""
     kind = item.get("type")
-    if type(kind) is str and kind in CALL_FIELDS:
-        return [(("", 0, CALL_FIELDS[kind]), "arguments")]
+    if type(kind) is str:
+        if kind in CALL_FIELDS:
+            return [(("", 0, CALL_FIELDS[kind]), "arguments")]
+        if kind in HOSTED_FIELDS:
+            return [(("", 0, HOSTED_FIELDS[kind]), "hosted")]
     found: list[tuple[Location, str]] = []
     for key in ("summary", "content"):
         parts = item.get(key)
@@ -87,25 +94,41 @@ def string_at(item: dict[str, Any], location: Location) -> str:
 
 
 class ItemState:
-    """One output item: ``item`` as last set, ``strings`` being built by deltas, and its place
-    among the tool calls (``call_index``, None if the item is not a call the caller runs)."""
+    """One output item, at ``index`` (its ``output_index``): ``item`` as last set, ``strings``
+    being built by deltas, its place among the tool calls (``call_index``, None if the item is
+    not a call the caller runs), and the field of the arguments it streams as a call the
+    provider runs (``hosted_field``, else None)."""
 
-    __slots__ = ("call_done", "call_field", "call_index", "item", "strings")
+    __slots__ = (
+        "call_done",
+        "call_field",
+        "call_index",
+        "hosted_field",
+        "index",
+        "item",
+        "strings",
+    )
 
-    def __init__(self, item: dict[str, Any]) -> None:
-        self.item = item
+    def __init__(self, item: dict[str, Any], index: int) -> None:
+        self.index = index
         self.strings: dict[Location, list[str]] = {}
         self.call_index: int | None = None
         self.call_done = False
-        kind = item.get("type")
-        self.call_field = CALL_FIELDS.get(kind) if type(kind) is str else None
+        self._take(item)
 
     def replace(self, item: dict[str, Any]) -> None:
         """Take ``item`` as the whole item (``output_item.added`` / ``.done``)."""
-        self.item = item
         self.strings.clear()
+        self._take(item)
+
+    def _take(self, item: dict[str, Any]) -> None:
+        self.item = item
         kind = item.get("type")
-        self.call_field = CALL_FIELDS.get(kind) if type(kind) is str else None
+        self.call_field: str | None = None
+        self.hosted_field: str | None = None
+        if type(kind) is str:
+            self.call_field = CALL_FIELDS.get(kind)
+            self.hosted_field = HOSTED_FIELDS.get(kind)
 
     def part(self, key: str, index: int) -> dict[str, Any] | None:
         """The part at ``index`` of the list ``key`` (``""``: the item itself), if it exists."""
