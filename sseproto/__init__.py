@@ -45,6 +45,11 @@ from .dialects.chat.completion import (
     FunctionCall,
     ToolCall,
 )
+from .dialects.chat.updates import (
+    FunctionCallArgumentsDelta,
+    FunctionCallDone,
+    FunctionCallStarted,
+)
 from .dialects.gemini.accumulator import GeminiAccumulator
 from .dialects.gemini.result import (
     GeminiCandidate,
@@ -138,6 +143,9 @@ __all__ = [
     "ExecutableCodeUpdate",
     "FixtureError",
     "FunctionCall",
+    "FunctionCallArgumentsDelta",
+    "FunctionCallDone",
+    "FunctionCallStarted",
     "GeminiAccumulator",
     "GeminiCandidate",
     "GeminiFunctionCall",

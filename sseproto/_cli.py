@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 
 from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
+from .dialects.chat.updates import FunctionCallArgumentsDelta
 from .dialects.gemini.updates import ToolCallPartialArg
 from .dialects.kit.detect import HEAD_SIZE, no_event_error
 from .dialects.kit.drive import Accumulator
@@ -29,6 +30,7 @@ from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import (
     ChatUpdate,
     ContentDelta,
+    HostedToolArgumentsDelta,
     ReasoningDelta,
     RefusalDelta,
     ToolCallArgumentsDelta,
@@ -127,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--partial-json",
         action="store_true",
-        help="print each tool call's arguments parsed so far, on a line of its own, after every "
+        help="print each call's arguments parsed so far, on a line of its own, after every "
         "delta (not with --json)",
     )
     replay.add_argument(
@@ -397,20 +399,37 @@ class _Text:
 
 
 def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
-    """Print choice 0's text among ``updates`` (and with live partial JSON on, its tool calls'
-    arguments parsed so far, after each delta, or each piece of Gemini's streamed arguments)."""
+    """Print choice 0's text among ``updates`` (and with live partial JSON on, its calls'
+    arguments parsed so far, after each delta: tool calls, and each piece of Gemini's streamed
+    arguments, calls the provider runs, a legacy function call)."""
     if text is None:
         return
     for update in updates:
         if isinstance(update, _TextDelta) and update.choice == 0:
             text.write(update)
-        elif isinstance(update, ToolCallArgumentsDelta | ToolCallPartialArg):
+        elif isinstance(update, _ArgumentsDelta) and update.choice == 0:
             # Read in order: each delta's value is the arguments up to it.
             parsed = update.parsed
-            if update.choice == 0 and parsed is not None:
-                text.line(
-                    ToolCallArgumentsDelta, f"[arguments {update.index}] {_json_text(parsed)}"
-                )
+            if parsed is not None:
+                text.line(type(update), f"[{_arguments_label(update)}] {_json_text(parsed)}")
+
+
+_ArgumentsDelta = (
+    ToolCallArgumentsDelta
+    | ToolCallPartialArg
+    | HostedToolArgumentsDelta
+    | FunctionCallArgumentsDelta
+)
+
+
+def _arguments_label(update: _ArgumentsDelta) -> str:
+    """What a line of live arguments names: a tool call by its index, a call the provider runs
+    by its block's or item's, the legacy function call."""
+    if isinstance(update, ToolCallArgumentsDelta | ToolCallPartialArg):
+        return f"arguments {update.index}"
+    if isinstance(update, HostedToolArgumentsDelta):
+        return f"hosted {update.index}"
+    return "function_call"
 
 
 def _recorded_first_content(fixture: Fixture | None) -> float | None:

@@ -73,6 +73,9 @@ class TruthChoice:
     reasoning: str | None
     tool_calls: list[TruthCall]
     finish_reason: str
+    # The legacy function_call (OpenAI's deprecated functions parameter), in a choice without
+    # tool calls; its id is unused.
+    function_call: TruthCall | None = None
 
 
 @dataclass
@@ -123,6 +126,15 @@ def truths(draw: st.DrawFn) -> Truth:
     choices = []
     for index in range(draw(st.integers(1, 3))):
         calls = draw(tool_calls(draw(st.integers(0, 3))))
+        function_call = None
+        if not calls and draw(st.integers(0, 3)) == 0:
+            function_call = draw(tool_calls(1))[0]
+        if calls:
+            finish_reason = "tool_calls"
+        elif function_call is not None:
+            finish_reason = "function_call"
+        else:
+            finish_reason = draw(st.sampled_from(["stop", "length"]))
         choices.append(
             TruthChoice(
                 index=index,
@@ -130,7 +142,8 @@ def truths(draw: st.DrawFn) -> Truth:
                 refusal=draw(st.none() | _TEXT.filter(bool)),
                 reasoning=draw(st.none() | _TEXT.filter(bool)),
                 tool_calls=calls,
-                finish_reason="tool_calls" if calls else draw(st.sampled_from(["stop", "length"])),
+                finish_reason=finish_reason,
+                function_call=function_call,
             )
         )
     usage = draw(
@@ -214,6 +227,20 @@ class _Renderer:
                 delta["index"] = self._wire_index(number)
         return [{"tool_calls": [delta]} for delta in deltas]
 
+    def _function_deltas(self, call: TruthCall) -> list[dict[str, Any]]:
+        """The legacy function_call as OpenAI sends it: the name with arguments "", then the
+        arguments in pieces (whole with the name in "whole_call", an object in
+        "arguments_object", as those vendors send tool calls)."""
+        quirks = self.quirks
+        if "arguments_object" in quirks and call.arguments_object is not None:
+            return [{"function_call": {"name": call.name, "arguments": call.arguments_object}}]
+        if "whole_call" in quirks:
+            return [{"function_call": {"name": call.name, "arguments": call.arguments}}]
+        deltas = [{"function_call": {"name": call.name, "arguments": ""}}]
+        for piece in _pieces(self.rng, call.arguments):
+            deltas.append({"function_call": {"arguments": piece}})
+        return deltas
+
     def choice_deltas(self, choice: TruthChoice) -> list[dict[str, Any]]:
         """The deltas of one choice, in order (without the finish)."""
         first: dict[str, Any] = {"role": "assistant"}
@@ -228,6 +255,8 @@ class _Renderer:
             deltas += [{"refusal": piece} for piece in _pieces(self.rng, choice.refusal)]
         for number, call in enumerate(choice.tool_calls):
             deltas += self._tool_deltas(number, call)
+        if choice.function_call is not None:
+            deltas += self._function_deltas(choice.function_call)
         if "role_resent" in self.quirks:
             for delta in deltas:
                 delta["role"] = "assistant"

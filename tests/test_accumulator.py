@@ -19,6 +19,9 @@ from sseproto import (
     ChoiceFinished,
     ContentDelta,
     EventTooLargeError,
+    FunctionCallArgumentsDelta,
+    FunctionCallDone,
+    FunctionCallStarted,
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
@@ -441,6 +444,35 @@ def test_the_legacy_function_call_is_rebuilt_by_the_same_rules() -> None:
     assert message.function_call is not None
     assert message.function_call.to_dict() == {"name": "f", "arguments": '{"x":1}'}
     assert message.to_dict()["function_call"] == {"name": "f", "arguments": '{"x":1}'}
+
+
+def test_the_legacy_function_call_has_updates_of_its_own() -> None:
+    # A call the caller runs, reported as a tool call is but never as one: it is no place in
+    # tool_calls, and done when the tool calls would be, when the stream completes.
+    chunks = (
+        chunk(choice(role="assistant", function_call={"name": "f", "arguments": ""})),
+        chunk(choice(function_call={"name": "f", "arguments": '{"x"'})),
+        chunk(choice(tool_calls=[call(0, id="c", type="function", function={"name": "g"})])),
+        chunk(choice(function_call={"arguments": ":1}"})),
+        chunk(choice(finish="function_call")),
+    )
+    updates = updates_of(*chunks)
+    assert updates[:-1] == [
+        FunctionCallStarted(0, "f"),
+        FunctionCallArgumentsDelta(0, '{"x"'),
+        ToolCallStarted(0, 0, "c", "g"),
+        FunctionCallArgumentsDelta(0, ":1}"),
+        ChoiceFinished(0, "function_call"),
+        ToolCallDone(0, 0, "c", "g", ""),
+        FunctionCallDone(0, "f", '{"x":1}'),
+    ]
+    assert isinstance(updates[-1], StreamDone)
+    # Cut short, the call is never done.
+    cut = ChatAccumulator()
+    partial = cut.feed(sse(*chunks[:2], done=False))
+    with pytest.raises(IncompleteStreamError):
+        cut.close()
+    assert partial == [FunctionCallStarted(0, "f"), FunctionCallArgumentsDelta(0, '{"x"')]
 
 
 def test_tool_calls_of_a_choice_without_finish_reason_complete_at_done() -> None:

@@ -17,6 +17,9 @@ from sseproto import (
     ChatUpdate,
     ChoiceFinished,
     ContentDelta,
+    FunctionCallArgumentsDelta,
+    FunctionCallDone,
+    FunctionCallStarted,
     InvalidChunkError,
     ReasoningDelta,
     RefusalDelta,
@@ -57,6 +60,12 @@ def assert_rebuilt(completion: ChatCompletion, truth: Truth) -> None:
         assert [
             (c.id, c.type, c.function.name, c.function.arguments) for c in message.tool_calls
         ] == [(c.id, "function", c.name, c.arguments) for c in expected.tool_calls]
+        legacy, truth_legacy = message.function_call, expected.function_call
+        if truth_legacy is None:
+            assert legacy is None
+        else:
+            assert legacy is not None
+            assert (legacy.name, legacy.arguments) == (truth_legacy.name, truth_legacy.arguments)
 
 
 @given(rendered_streams())
@@ -114,9 +123,17 @@ def test_the_updates_tell_the_same_story_as_the_result(stream: RenderedStream) -
         assert [(u.index, u.id, u.name, u.arguments) for u in done] == [
             (j, c.id, c.function.name, c.function.arguments) for j, c in enumerate(calls)
         ]
+        # The legacy function call is reported as the tool calls are, by updates of its own.
+        legacy = choice.message.function_call
+        started_legacy = [u.name for u in mine if isinstance(u, FunctionCallStarted)]
+        assert started_legacy == ([] if legacy is None else [legacy.name])
+        pieces = [u.text for u in mine if isinstance(u, FunctionCallArgumentsDelta)]
+        assert "".join(pieces) == ("" if legacy is None else legacy.arguments)
+        done_legacy = [(u.name, u.arguments) for u in mine if isinstance(u, FunctionCallDone)]
+        assert done_legacy == ([] if legacy is None else [(legacy.name, legacy.arguments)])
         finished = [u for u in mine if isinstance(u, ChoiceFinished)]
         assert [u.finish_reason for u in finished] == [choice.finish_reason]
-        kinds = [isinstance(u, ToolCallDone) for u in mine]
+        kinds = [isinstance(u, ToolCallDone | FunctionCallDone) for u in mine]
         assert kinds == sorted(kinds)
     usages = [u.usage for u in updates if isinstance(u, UsageUpdate)]
     assert (usages[-1] if usages else None) == completion.usage

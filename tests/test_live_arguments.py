@@ -233,10 +233,22 @@ def test_partial_json_must_be_a_bool() -> None:
         sseproto.iter_updates([b""], partial_json=flag)
 
 
-def test_replay_partial_json_prints_the_value_growing(capsys: pytest.CaptureFixture[str]) -> None:
-    fixture = PROJECT_FIXTURES / "reasoning-text-tool-call.sse"
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("reasoning-text-tool-call.sse", "[arguments 0]"),
+        ("function-call-legacy.sse", "[function_call]"),
+        ("anthropic/server-tool-web-search.sse", "[hosted 0]"),
+        ("responses/hosted-tools.sse", "[hosted 4]"),
+    ],
+)
+def test_replay_partial_json_prints_the_value_growing(
+    name: str, label: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A tool call, the legacy function call, a call the provider runs (its block or item named).
+    fixture = PROJECT_FIXTURES / name
     assert main(["replay", "--partial-json", "--chunking", "byte", str(fixture)]) == 0
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[arg")]
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(label)]
     values = [json.loads(line.split("] ", 1)[1]) for line in lines]
     assert len(values) > 1
     whole = values[-1]
@@ -245,7 +257,7 @@ def test_replay_partial_json_prints_the_value_growing(capsys: pytest.CaptureFixt
     # Without the option, no such line.
     with contextlib.redirect_stdout(io.StringIO()) as out:
         main(["replay", str(fixture)])
-    assert "[arguments" not in out.getvalue()
+    assert label not in out.getvalue()
 
 
 def test_replay_partial_json_prints_gemini_streamed_arguments_growing(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from chatgen import RenderedStream, rendered_streams
 from conftest import PROJECT_FIXTURES, REAL_FIXTURES, real_fixture_files, require_real_fixtures
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,6 +28,8 @@ from sseproto import (
     ChatAccumulator,
     ContentDelta,
     Dialect,
+    FunctionCallArgumentsDelta,
+    FunctionCallDone,
     GeminiAccumulator,
     HostedToolArgumentsDelta,
     LiveArguments,
@@ -55,7 +58,8 @@ def _dialect_of(body: bytes) -> Dialect | None:
 
 def _live_kinds(path: Path) -> set[str]:
     """What ``path`` gives live values to: "arguments", "hosted" (a call the provider runs),
-    "streamed" (Gemini) and "answer" (a JSON answer)."""
+    "function" (chat's legacy function call), "streamed" (Gemini) and "answer" (a JSON
+    answer)."""
     kinds: set[str] = set()
     answers: dict[int, list[str]] = {}
     with contextlib.suppress(StreamError):
@@ -66,6 +70,8 @@ def _live_kinds(path: Path) -> set[str]:
                 kinds.add("streamed")
             elif isinstance(update, HostedToolArgumentsDelta):
                 kinds.add("hosted")
+            elif isinstance(update, FunctionCallDone):
+                kinds.add("function")
             elif isinstance(update, ContentDelta):
                 answers.setdefault(update.choice, []).append(update.text)
     if any(_json_or_none("".join(texts)) is not None for texts in answers.values()):
@@ -88,7 +94,13 @@ REAL = _files(real_fixture_files(*DIALECTS))
 PROJECT = _files(sorted(PROJECT_FIXTURES.rglob("*.sse")))
 
 
-LIVE = ToolCallArgumentsDelta | HostedToolArgumentsDelta | ContentDelta | ToolCallPartialArg
+LIVE = (
+    ToolCallArgumentsDelta
+    | HostedToolArgumentsDelta
+    | FunctionCallArgumentsDelta
+    | ContentDelta
+    | ToolCallPartialArg
+)
 
 
 def _is_live(update: Any) -> bool:
@@ -122,8 +134,10 @@ def _shown_whole(value: Any) -> bool:
 
 def check_final_values(updates: list[Any]) -> None:
     """Each call's last argument delta shows its whole arguments, as its ``ToolCallDone``
-    does; each answer's last delta shows the whole answer when it is JSON."""
+    (``FunctionCallDone``, for a legacy function call) does; each answer's last delta shows the
+    whole answer when it is JSON."""
     last: dict[tuple[int, int], Any] = {}
+    functions: dict[int, Any] = {}
     streamed: dict[tuple[int, int], Any] = {}
     answers: dict[int, list[str]] = {}
     last_answer: dict[int, Any] = {}
@@ -133,9 +147,16 @@ def check_final_values(updates: list[Any]) -> None:
             last[update.choice, update.index] = json.dumps(update.parsed)
         elif isinstance(update, ToolCallPartialArg):
             streamed[update.choice, update.index] = json.dumps(update.parsed)
+        elif isinstance(update, FunctionCallArgumentsDelta):
+            functions[update.choice] = json.dumps(update.parsed)
         elif isinstance(update, ContentDelta):
             answers.setdefault(update.choice, []).append(update.text)
             last_answer[update.choice] = json.dumps(update.parsed)
+        elif isinstance(update, FunctionCallDone):
+            whole = _json_or_none(update.arguments)
+            assert json.dumps(update.parsed) == json.dumps(whole)
+            if _shown_whole(whole) and update.choice in functions:
+                assert functions[update.choice] == json.dumps(whole)
         elif isinstance(update, ToolCallDone):
             done += 1
             whole = _json_or_none(update.arguments)
@@ -189,10 +210,10 @@ def check_hosted(updates: list[Any], result: StreamResult | None) -> set[int]:
 
 
 def _without_parsed(updates: list[Any]) -> list[Any]:
-    """``updates`` with every ToolCallDone's ``parsed`` left out (the one field the option
-    fills; the live values are not fields)."""
+    """``updates`` with every ToolCallDone's (and FunctionCallDone's) ``parsed`` left out (the
+    one field the option fills; the live values are not fields)."""
     for update in updates:
-        if isinstance(update, ToolCallDone):
+        if isinstance(update, ToolCallDone | FunctionCallDone):
             update.parsed = None
     return updates
 
@@ -201,9 +222,9 @@ def check_recording(path: Path, cuts: list[int]) -> None:
     check_body(path.read_bytes(), cuts)
 
 
-def check_body(body: bytes, cuts: list[int]) -> set[int]:
+def check_body(body: bytes, cuts: list[int]) -> list[Any]:
     """Read ``body`` whole and in the reads ``cuts`` make, the option on and off (see the
-    module); return the indexes of the calls the provider runs that had argument deltas."""
+    module); return the updates of the whole read (their done calls' ``parsed`` left out)."""
     dialect = _dialect_of(body)
     assert dialect is not None
     whole = ACCUMULATORS[dialect](partial_json=True)
@@ -221,9 +242,17 @@ def check_body(body: bytes, cuts: list[int]) -> set[int]:
     # Off, the updates are those of an engine without the option: no value anywhere.
     off, off_values = read_live(ACCUMULATORS[dialect](), pieces)
     assert set(off_values) <= {"null"}
-    assert all(not isinstance(update, ToolCallDone) or update.parsed is None for update in off)
+    assert all(
+        not isinstance(update, ToolCallDone | FunctionCallDone) or update.parsed is None
+        for update in off
+    )
     assert off == _without_parsed(whole_updates)
-    return hosted
+    return whole_updates
+
+
+def hosted_indexes(updates: list[Any]) -> set[int]:
+    """The indexes of the calls the provider runs that had argument deltas."""
+    return {u.index for u in updates if isinstance(u, HostedToolArgumentsDelta)}
 
 
 @pytest.mark.parametrize("path", REAL, ids=lambda path: f"{path.parent.name}/{path.name}")
@@ -258,6 +287,26 @@ def test_the_project_fixtures_hold_live_values_of_every_dialect() -> None:
     assert dialects == {"chat", "anthropic", "responses", "gemini"}
 
 
+# --- chat's legacy function call, in generated streams ------------------------------------------
+
+
+@settings(max_examples=60)
+@given(stream=rendered_streams(), cuts=st.lists(st.integers(0, 1 << 16), max_size=20))
+def test_generated_chat_streams_give_the_legacy_function_call_its_live_value(
+    stream: RenderedStream, cuts: list[int]
+) -> None:
+    updates = check_body(stream.body, cuts)
+    calls = {c.index: c.function_call for c in stream.truth.choices if c.function_call}
+    done = {u.choice: u for u in updates if isinstance(u, FunctionCallDone)}
+    assert {choice: (u.name, u.arguments) for choice, u in done.items()} == {
+        choice: (call.name, call.arguments) for choice, call in calls.items()
+    }
+    # Never a tool call: a legacy call has no place in tool_calls.
+    assert sum(isinstance(u, ToolCallDone) for u in updates) == sum(
+        len(c.tool_calls) for c in stream.truth.choices
+    )
+
+
 # --- calls the provider runs, in generated streams ---------------------------------------------
 
 _HOSTED_BLOCKS = ("server_tool_use", "mcp_tool_use")
@@ -271,7 +320,7 @@ def test_generated_anthropic_streams_give_server_tool_input_its_live_value(
     message, body, _ = case
     # Every server or MCP tool block streams its input (its first delta, "", gives nothing).
     expected = {i for i, block in enumerate(message["content"]) if block["type"] in _HOSTED_BLOCKS}
-    assert check_body(body, cuts) == expected
+    assert hosted_indexes(check_body(body, cuts)) == expected
 
 
 @st.composite
@@ -309,7 +358,7 @@ def test_generated_responses_streams_give_mcp_arguments_their_live_value(
 ) -> None:
     output, body = case
     calls = {i for i, item in enumerate(output) if item["type"] == "mcp_call" and item["arguments"]}
-    assert check_body(body, cuts) == calls
+    assert hosted_indexes(check_body(body, cuts)) == calls
 
 
 # The real recordings of calls the provider runs: a web search's query, an MCP call's input, a
@@ -528,20 +577,16 @@ def test_a_server_tool_block_restarted_by_the_stream_shows_its_own_input() -> No
     block = {"type": "server_tool_use", "id": "s", "name": "web_search", "input": {}}
     start = {"type": "content_block_start", "index": 0, "content_block": block}
     message = {"id": "m", "type": "message", "role": "assistant", "content": [], "usage": {}}
-    body = "".join(
-        map(
-            event,
-            [
-                {"type": "message_start", "message": message},
-                start,
-                piece('{"query": "a'),
-                start,  # the default mode reads a block restarted at its index as a new block
-                piece('{"query": "b"}'),
-                {"type": "content_block_stop", "index": 0},
-                {"type": "message_stop"},
-            ],
-        )
-    ).encode()
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": message},
+        start,
+        piece('{"query": "a'),
+        start,  # the default mode reads a block restarted at its index as a new block
+        piece('{"query": "b"}'),
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_stop"},
+    ]
+    body = "".join(map(event, events)).encode()
     accumulator = AnthropicAccumulator(partial_json=True)
     updates = accumulator.feed(body)
     assert shown(updates, HostedToolArgumentsDelta) == [{"query": "a"}, {"query": "b"}]

@@ -331,7 +331,7 @@ class ChatAccumulator(Engine[ChatCompletion]):
 
     def _finish_stream(self, updates: Updates) -> None:
         """The stream is complete (its first ``[DONE]``, or the end of a complete input): report
-        every tool call done, then the stream.
+        every call done (tool calls, a legacy function call), then the stream.
 
         Tool calls are reported here rather than at their choice's finish_reason, which vendors
         follow with more argument deltas; nothing after this changes one, since what follows
@@ -341,7 +341,7 @@ class ChatAccumulator(Engine[ChatCompletion]):
             return
         choices = self._choices
         for index in sorted(choices):
-            choices[index].tool_calls.complete(updates)
+            choices[index].complete(updates)
         self._done_sent = True
         updates.append(StreamDone(self.snapshot()))
 

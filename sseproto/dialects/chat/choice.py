@@ -2,8 +2,8 @@
 
 The accumulator's hot path applies the two commonest fields (``content`` strings and
 ``tool_calls``) itself and hands everything else here: role, refusal, the three shapes of
-reasoning, Mistral's content arrays, the legacy ``function_call``, audio, logprobs, the
-finish_reason and vendor extras. Text is kept as lists of pieces, joined once by
+reasoning, Mistral's content arrays, the legacy ``function_call`` (and its updates), audio,
+logprobs, the finish_reason and vendor extras. Text is kept as lists of pieces, joined once by
 :meth:`ChoiceState.build`.
 
 Errors carry JSON paths relative to the choice (``.delta.role``); the accumulator, which knows
@@ -21,6 +21,7 @@ from .audio import AudioState
 from .completion import ChatMessage, Choice
 from .extras import copy_extras, merge_extra
 from .tool_calls import CallState, ToolCalls, apply_function
+from .updates import FunctionCallArgumentsDelta, FunctionCallDone, FunctionCallStarted
 
 __all__ = ["ChoiceState"]
 
@@ -142,13 +143,19 @@ class ChoiceState:
             elif key == "function_call":
                 # The legacy single function call, rebuilt by the tool call rules.
                 call = self.function_call
+                started = call is None
                 if call is None:
                     call = self.function_call = CallState(0)
                 try:
-                    apply_function(call, value)
+                    text = apply_function(call, value)
                 except InvalidChunkError as exc:
                     where = f".delta.function_call{exc.path}"
                     raise InvalidChunkError(exc.rule, path=where) from None
+                if updates is not None:
+                    if started:
+                        updates.append(FunctionCallStarted(self.index, call.name))
+                    if text:
+                        updates.append(FunctionCallArgumentsDelta(self.index, text))
             elif key == "audio":
                 # OpenAI's audio output, in pieces across chunks.
                 if self.audio is None:
@@ -227,6 +234,15 @@ class ChoiceState:
                 held[key] = list(tokens)
             else:
                 previous.extend(tokens)
+
+    def complete(self, updates: list[ChatUpdate]) -> None:
+        """Report every call of the choice done (once, when the stream completes): its tool
+        calls, then its legacy function call."""
+        self.tool_calls.complete(updates)
+        call = self.function_call
+        if call is not None:
+            arguments = join_text(call.arguments)
+            updates.append(FunctionCallDone(self.index, call.name, arguments))
 
     def finish(self, reason: Any, updates: list[ChatUpdate] | None) -> None:
         """A non-empty finish_reason different from the one held (the last

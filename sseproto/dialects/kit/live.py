@@ -137,7 +137,8 @@ class LiveArguments:
     fine), and makes each :class:`ToolCallArgumentsDelta`'s (and
     :class:`HostedToolArgumentsDelta`'s) ``parsed`` the arguments parsed up to that delta, each
     :class:`ToolCallDone`'s ``parsed`` the whole arguments (when valid JSON), each
-    :class:`ContentDelta`'s ``parsed`` the answer so far and each Gemini
+    :class:`ContentDelta`'s ``parsed`` the answer so far, the legacy chat function call's
+    updates theirs as a tool call's, and each Gemini
     :class:`~sseproto.ToolCallPartialArg`'s ``parsed`` the arguments so far. Use one per
     stream::
 
@@ -151,7 +152,7 @@ class LiveArguments:
     so read the updates' values in the order of the updates (see :class:`Live`).
     """
 
-    __slots__ = ("_answers", "_calls", "_hosted", "_structured")
+    __slots__ = ("_answers", "_calls", "_functions", "_hosted", "_structured")
 
     def __init__(self) -> None:
         # The argument text of each call, by (choice, index).
@@ -159,6 +160,8 @@ class LiveArguments:
         # The argument text of each call the provider runs, by (choice, index): its own table,
         # since those indexes are block or output positions, not the calls' compact ones.
         self._hosted: dict[tuple[int, int], Live[str]] = {}
+        # The argument text of each choice's legacy function call.
+        self._functions: dict[int, Live[str]] = {}
         # Gemini's streamed arguments, structured, by (choice, index).
         self._structured: dict[tuple[int, int], Live[Any]] = {}
         # The answer text of each choice.
@@ -201,6 +204,12 @@ class LiveArguments:
         """More argument text for a call the provider runs."""
         key = (update.choice, update.index)
         update._live, update._position = _queue(self._hosted, key, update.text)
+
+    def function(self, choice: int, text: str) -> tuple[Live[str], int]:
+        """More argument text for the legacy function call of choice ``choice``: its Live and
+        the piece's position, which the update keeps itself (it is chat's, which the kit does
+        not know)."""
+        return _queue(self._functions, choice, text)
 
     def answer(self, update: ContentDelta) -> None:
         """More answer text for a choice."""
