@@ -119,13 +119,13 @@ def _text() -> Live[str]:
     return Live(PartialJSONParser(), InvalidJSONError)
 
 
-def _queue(texts: dict[_Key, Live[str]], key: _Key, text: str) -> tuple[Live[str], int]:
-    """Queue ``text`` on the Live of the text ``key`` names in ``texts`` (made for its first
-    piece): that Live and the piece's position, which the update keeps."""
-    live = texts.get(key)
-    if live is None:
-        live = texts[key] = _text()
-    return live, live.add(text)
+class _Texts(dict[_Key, Live[str]]):
+    """The Live of each text of one kind, by key, made for the text's first piece (looking one
+    up costs a dict lookup: a rule runs once per delta)."""
+
+    def __missing__(self, key: _Key) -> Live[str]:
+        live = self[key] = _text()
+        return live
 
 
 class LiveArguments:
@@ -156,16 +156,16 @@ class LiveArguments:
 
     def __init__(self) -> None:
         # The argument text of each call, by (choice, index).
-        self._calls: dict[tuple[int, int], Live[str]] = {}
+        self._calls: _Texts[tuple[int, int]] = _Texts()
         # The argument text of each call the provider runs, by (choice, index): its own table,
         # since those indexes are block or output positions, not the calls' compact ones.
-        self._hosted: dict[tuple[int, int], Live[str]] = {}
+        self._hosted: _Texts[tuple[int, int]] = _Texts()
         # The argument text of each choice's legacy function call.
-        self._functions: dict[int, Live[str]] = {}
+        self._functions: _Texts[int] = _Texts()
         # Gemini's streamed arguments, structured, by (choice, index).
         self._structured: dict[tuple[int, int], Live[Any]] = {}
         # The answer text of each choice.
-        self._answers: dict[int, Live[str]] = {}
+        self._answers: _Texts[int] = _Texts()
 
     def __repr__(self) -> str:
         # How much it follows, never the values (which may be megabytes): the calls whose
@@ -197,23 +197,25 @@ class LiveArguments:
 
     def arguments(self, update: ToolCallArgumentsDelta) -> None:
         """More argument text for a call."""
-        key = (update.choice, update.index)
-        update._live, update._position = _queue(self._calls, key, update.text)
+        live = update._live = self._calls[update.choice, update.index]
+        update._position = live.add(update.text)
 
     def hosted(self, update: HostedToolArgumentsDelta) -> None:
         """More argument text for a call the provider runs."""
-        key = (update.choice, update.index)
-        update._live, update._position = _queue(self._hosted, key, update.text)
+        live = update._live = self._hosted[update.choice, update.index]
+        update._position = live.add(update.text)
 
     def function(self, choice: int, text: str) -> tuple[Live[str], int]:
         """More argument text for the legacy function call of choice ``choice``: its Live and
         the piece's position, which the update keeps itself (it is chat's, which the kit does
         not know)."""
-        return _queue(self._functions, choice, text)
+        live = self._functions[choice]
+        return live, live.add(text)
 
     def answer(self, update: ContentDelta) -> None:
         """More answer text for a choice."""
-        update._live, update._position = _queue(self._answers, update.choice, update.text)
+        live = update._live = self._answers[update.choice]
+        update._position = live.add(update.text)
 
     def structured(
         self, choice: int, index: int, piece: Any, new: Callable[[], Live[Any]]
