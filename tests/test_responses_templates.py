@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+from functools import partial
 from typing import Any
 
+import pytest
 from conftest import real_fixture_files, require_real_fixtures
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,6 +28,7 @@ from test_chat_templates import _PIECE, _STYLES, _reads, _string
 from sseproto import (
     ChatUpdate,
     ContentDelta,
+    HostedToolArgumentsDelta,
     ResponsesAccumulator,
     ServerSentEvent,
     StreamError,
@@ -70,6 +73,8 @@ _TEXT = "response.output_text.delta"
 _ARGUMENTS = "response.function_call_arguments.delta"
 _MESSAGE = {"type": "message", "id": "msg_1", "status": "in_progress", "role": "assistant"}
 _CALL = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "f", "arguments": ""}
+# A call the provider runs, whose arguments stream as a function call's do.
+_MCP = {"type": "mcp_call", "id": "mcp_1", "server_label": "s", "name": "f", "arguments": ""}
 _PART = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
 # How the sequence number of a delta is written: the plain forms a template reads, and forms
 # it must leave to the full path (which reads them as their own numbers, or refuses them).
@@ -111,7 +116,7 @@ def template_streams(draw: st.DrawFn) -> list[tuple[str, Any]]:
     parsed payload fed on its own."""
     rng = random.Random(draw(st.integers(0, 2**32)))
     arguments = draw(st.booleans())
-    item = _CALL if arguments else _MESSAGE
+    item = draw(st.sampled_from([_CALL, _MCP])) if arguments else _MESSAGE
     sequence = 0
 
     def lifecycle(payload: dict[str, Any]) -> str:
@@ -283,21 +288,30 @@ def test_numbers_the_scanner_reads_otherwise_are_left_to_the_full_path() -> None
         assert_same([("feed", body)])
 
 
-def test_argument_deltas_are_read_by_the_template() -> None:
+@pytest.mark.parametrize(
+    ("item", "update"),
+    [
+        (_CALL, partial(ToolCallArgumentsDelta, 0, 0)),
+        # An MCP call's arguments: its own update, named by the item's output index.
+        (_MCP, partial(HostedToolArgumentsDelta, 0, 1)),
+    ],
+)
+def test_argument_deltas_are_read_by_the_template(item: dict[str, Any], update: Any) -> None:
     body = _event("response.created", _json({"type": "response.created", "response": {}}))
-    added = {"type": "response.output_item.added", "output_index": 0, "item": _CALL}
-    body += _event("response.output_item.added", _json(added))
+    for index, opened in enumerate([_MESSAGE, item]):
+        added = {"type": "response.output_item.added", "output_index": index, "item": opened}
+        body += _event("response.output_item.added", _json(added))
     pieces = ['{"a"', ": 1", ', "b": 2', "}"]
     for number, piece in enumerate(pieces, 2):
         delta = {"type": _ARGUMENTS, "sequence_number": number, "item_id": "fc_1"}
-        delta |= {"output_index": 0, "delta": piece, "obfuscation": "x" * number}
+        delta |= {"output_index": 1, "delta": piece, "obfuscation": "x" * number}
         body += _event(_ARGUMENTS, _json(delta))
     accumulator = ResponsesAccumulator()
     updates = accumulator.feed(body.encode())
     assert accumulator._fast.reads == 1
-    assert [u for u in updates if isinstance(u, ToolCallArgumentsDelta)] == [
-        ToolCallArgumentsDelta(0, 0, piece) for piece in pieces
-    ]
+    arguments = ToolCallArgumentsDelta | HostedToolArgumentsDelta
+    deltas = [u for u in updates if isinstance(u, arguments)]
+    assert deltas == [update(piece) for piece in pieces]
     assert updates == FullPath().feed(body.encode())
 
 
