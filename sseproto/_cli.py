@@ -400,8 +400,8 @@ class _Text:
 
 def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
     """Print choice 0's text among ``updates`` (and with live partial JSON on, its calls'
-    arguments parsed so far, after each delta: tool calls, and each piece of Gemini's streamed
-    arguments, calls the provider runs, a legacy function call)."""
+    arguments parsed so far after each delta, of a tool call, a call the provider runs or a
+    legacy function call, and after each piece of Gemini's streamed arguments)."""
     if text is None:
         return
     for update in updates:
