@@ -243,3 +243,12 @@ def test_live_arguments_show_how_many_calls_and_answers_they_follow() -> None:
     ):
         live.annotate(update)
     assert repr(live) == "LiveArguments(calls=1, answers=1)"
+    # A call the provider runs and a legacy function call are calls it follows too.
+    for name, shown in [
+        ("anthropic/server-tool-web-search.sse", "LiveArguments(calls=1, answers=1)"),
+        ("function-call-legacy.sse", "LiveArguments(calls=1, answers=0)"),
+    ]:
+        live = sseproto.LiveArguments()
+        for update in sseproto.iter_updates(sseproto.replay(PROJECT_FIXTURES / name)):
+            live.annotate(update)
+        assert repr(live) == shown

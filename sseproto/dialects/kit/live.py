@@ -169,8 +169,10 @@ class LiveArguments:
 
     def __repr__(self) -> str:
         # How much it follows, never the values (which may be megabytes): the calls whose
-        # arguments it parses (text or Gemini's structured pieces) and the answers.
+        # arguments it parses (text or Gemini's structured pieces; calls the provider runs and
+        # legacy function calls too) and the answers.
         calls = len(self._calls.keys() | self._structured.keys())
+        calls += len(self._hosted) + len(self._functions)
         return f"LiveArguments(calls={calls}, answers={len(self._answers)})"
 
     def annotate(self, update: ChatUpdate) -> None:
