@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kit.live import Live, LiveArguments
-from ..kit.updates import ChatUpdate
+from ..kit.live import LiveArguments
+from ..kit.updates import ChatUpdate, LiveUpdate
 
 __all__ = ["FunctionCallArgumentsDelta", "FunctionCallDone", "FunctionCallStarted"]
 
@@ -31,7 +31,7 @@ class FunctionCallStarted(ChatUpdate):
         self.name = name
 
 
-class FunctionCallArgumentsDelta(ChatUpdate):
+class FunctionCallArgumentsDelta(LiveUpdate):
     """More argument text of the legacy ``function_call`` of choice ``choice``.
 
     ``parsed`` is the arguments parsed so far when live partial JSON is on, exactly as
@@ -39,23 +39,17 @@ class FunctionCallArgumentsDelta(ChatUpdate):
     call, brought up to date when read); None when it is off.
     """
 
-    __slots__ = ("_live", "_position", "choice", "text")
+    __slots__ = ("choice", "text")
     __match_args__ = ("choice", "text")
 
     def __init__(self, choice: int, text: str) -> None:
         self.choice = choice
         self.text = text
-        self._live: Live[str] | None = None
+        self._live = None
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
         self._live, self._position = live.function(self.choice, self.text)
-
-    @property
-    def parsed(self) -> Any:
-        """The arguments parsed so far (see the class); None when live partial JSON is off."""
-        live = self._live
-        return None if live is None else live.value_at(self._position)
 
 
 class FunctionCallDone(ChatUpdate):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..kit.live import Live, LiveArguments
-from ..kit.updates import ChatUpdate
+from ..kit.updates import ChatUpdate, LiveUpdate
 from .arguments import ArgumentsBuilder, BadPartialArg
 
 __all__ = [
@@ -55,7 +55,7 @@ class GroundingUpdate(ChatUpdate):
         self.grounding_metadata = grounding_metadata
 
 
-class ToolCallPartialArg(ChatUpdate):
+class ToolCallPartialArg(LiveUpdate):
     """One ``partialArg`` of streamed tool call ``index`` of candidate ``choice`` was applied.
 
     A streamed call's arguments arrive by JSON path, not as text, so their progress has no text
@@ -70,7 +70,7 @@ class ToolCallPartialArg(ChatUpdate):
     a fresh object each read, costing the size of the arguments. None when it is off.
     """
 
-    __slots__ = ("_live", "_position", "choice", "index", "json_path", "value")
+    __slots__ = ("choice", "index", "json_path", "value")
     __match_args__ = ("choice", "index", "json_path", "value")
 
     def __init__(self, choice: int, index: int, json_path: str, value: Any) -> None:
@@ -78,18 +78,12 @@ class ToolCallPartialArg(ChatUpdate):
         self.index = index
         self.json_path = json_path
         self.value = value
-        self._live: Live[tuple[str, Any]] | None = None
+        self._live = None
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
         piece = (self.json_path, self.value)
         self._live, self._position = live.structured(self.choice, self.index, piece, _live_writes)
-
-    @property
-    def parsed(self) -> dict[str, Any] | None:
-        """The arguments so far (see the class); None when live partial JSON is off."""
-        live = self._live
-        return None if live is None else live.value_at(self._position)
 
 
 def _live_writes() -> Live[tuple[str, Any]]:

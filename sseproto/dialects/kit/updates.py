@@ -23,6 +23,7 @@ __all__ = [
     "ChoiceFinished",
     "ContentDelta",
     "HostedToolArgumentsDelta",
+    "LiveUpdate",
     "ReasoningDelta",
     "RefusalDelta",
     "StreamDone",
@@ -64,7 +65,24 @@ class ChatUpdate:
         return call_repr(self.__class__.__name__, fields, omit_empty=False)
 
 
-class ContentDelta(ChatUpdate):
+class LiveUpdate(ChatUpdate):
+    """An update whose ``parsed`` is a live value (live partial JSON): its stream's
+    :class:`~sseproto.dialects.kit.live.Live` (set by ``_follow`` when the option is on) brought
+    up to the update's position when read. Each subclass says what its value is."""
+
+    __slots__ = ("_live", "_position")
+
+    _live: Live[Any] | None
+    _position: int
+
+    @property
+    def parsed(self) -> Any:
+        """The value parsed so far (see the class); None when live partial JSON is off."""
+        live = self._live
+        return None if live is None else live.value_at(self._position)
+
+
+class ContentDelta(LiveUpdate):
     """More assistant text for choice ``choice``; ``text`` is never empty.
 
     ``parsed`` is the answer so far parsed as JSON (structured output), when live partial JSON is
@@ -73,13 +91,13 @@ class ContentDelta(ChatUpdate):
     is not JSON.
     """
 
-    __slots__ = ("_live", "_position", "choice", "text")
+    __slots__ = ("choice", "text")
     __match_args__ = ("choice", "text")
 
     def __init__(self, choice: int, text: str) -> None:
         self.choice = choice
         self.text = text
-        self._live: Live[str] | None = None
+        self._live = None
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
@@ -140,7 +158,7 @@ class ToolCallStarted(ChatUpdate):
         live.started(self.choice, self.index)
 
 
-class ToolCallArgumentsDelta(ChatUpdate):
+class ToolCallArgumentsDelta(LiveUpdate):
     """More argument text for tool call ``index`` of choice ``choice``.
 
     ``parsed`` is the arguments parsed so far, when live partial JSON is on
@@ -151,24 +169,18 @@ class ToolCallArgumentsDelta(ChatUpdate):
     value of their valid beginning.
     """
 
-    __slots__ = ("_live", "_position", "choice", "index", "text")
+    __slots__ = ("choice", "index", "text")
     __match_args__ = ("choice", "index", "text")
 
     def __init__(self, choice: int, index: int, text: str) -> None:
         self.choice = choice
         self.index = index
         self.text = text
-        self._live: Live[str] | None = None
+        self._live = None
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
         live.arguments(self)
-
-    @property
-    def parsed(self) -> Any:
-        """The arguments parsed so far (see the class); None when live partial JSON is off."""
-        live = self._live
-        return None if live is None else live.value_at(self._position)
 
 
 class ToolCallDone(ChatUpdate):
@@ -199,7 +211,7 @@ class ToolCallDone(ChatUpdate):
         self.parsed = live.done(self.arguments)
 
 
-class HostedToolArgumentsDelta(ChatUpdate):
+class HostedToolArgumentsDelta(LiveUpdate):
     """More argument text of a call the provider runs itself, at ``index`` of choice ``choice``:
     an Anthropic ``server_tool_use`` or ``mcp_tool_use`` block's input (``index`` is the block's
     position in ``content``, as in :class:`~sseproto.ServerToolCallStarted`), a Responses
@@ -212,24 +224,18 @@ class HostedToolArgumentsDelta(ChatUpdate):
     up to date when read); None when it is off.
     """
 
-    __slots__ = ("_live", "_position", "choice", "index", "text")
+    __slots__ = ("choice", "index", "text")
     __match_args__ = ("choice", "index", "text")
 
     def __init__(self, choice: int, index: int, text: str) -> None:
         self.choice = choice
         self.index = index
         self.text = text
-        self._live: Live[str] | None = None
+        self._live = None
         self._position = 0
 
     def _follow(self, live: LiveArguments) -> None:
         live.hosted(self)
-
-    @property
-    def parsed(self) -> Any:
-        """The arguments parsed so far (see the class); None when live partial JSON is off."""
-        live = self._live
-        return None if live is None else live.value_at(self._position)
 
 
 class ChoiceFinished(ChatUpdate):
