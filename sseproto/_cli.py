@@ -2,7 +2,7 @@
 
 Results go to stdout and messages to stderr, so every command pipes cleanly. Exit status: 0 on
 success, 1 when the stream itself is at fault (a :class:`StreamError`: the one-line message names
-the file, the byte offset and the event index; for ``record``, no event stream came back whole),
+the file, the byte offset and the event index; for ``record``, what came back does not replay),
 2 for a usage error or a file that cannot be read.
 """
 
@@ -24,7 +24,6 @@ from . import __version__
 from .dialects.chat.completion import ChatCompletion, ToolCall
 from .dialects.chat.updates import FunctionCallArgumentsDelta
 from .dialects.gemini.updates import ToolCallPartialArg
-from .dialects.kit.detect import HEAD_SIZE, no_event_error
 from .dialects.kit.drive import Accumulator
 from .dialects.kit.result import StreamResult
 from .dialects.kit.updates import (
@@ -314,7 +313,7 @@ def _run_replay(args: argparse.Namespace) -> int:
         )
     seed = _seed(args)
     reads, fixture = _replay_reads(name, args.chunking, seed, args.realtime)
-    accumulator = new_accumulator(partial_json=args.partial_json)
+    accumulator = _replay_accumulator(args.partial_json)
     stats = _ReplayStats()
     text = None if args.json else _Text()
     failure: StreamError | None = None
@@ -346,6 +345,11 @@ def _run_replay(args: argparse.Namespace) -> int:
         _message(_stream_error_line(name, failure))
         return EXIT_STREAM_ERROR
     return EXIT_OK
+
+
+def _replay_accumulator(partial_json: bool) -> Accumulator[StreamResult]:
+    """The reader of ``replay``, which ``record`` runs too on what it recorded."""
+    return new_accumulator(partial_json=partial_json)
 
 
 class _ReplayStats:
@@ -883,10 +887,13 @@ def _run_record(args: argparse.Namespace) -> int:
         )
         _message(f"record: {rejection}; recorded in {output}")
         return EXIT_STREAM_ERROR
-    if not _has_event(fixture.body):
-        # What the server sent is recorded, but it is no stream: said as replay will say it.
-        what = _what(no_event_error(fixture.body[:HEAD_SIZE], len(fixture.body)))
-        _message(f"record: status {head.status}, but {what}; recorded in {output}")
+    failure = _replay_failure(fixture)
+    if failure is not None:
+        # What the server sent is recorded, but it does not replay: said as replay will say it.
+        _message(
+            f"record: status {head.status}, but at {_stream_error_place(failure)}; "
+            f"recorded in {output}"
+        )
         return EXIT_STREAM_ERROR
     recording = fixture.recording
     assert recording is not None, "a recording always writes its sidecar"
@@ -899,10 +906,16 @@ def _run_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _has_event(body: bytes) -> bool:
-    """Whether ``body`` dispatches at least one event."""
-    decoder = SSEDecoder(max_event_size=None)
-    return bool(decoder.feed(body) or decoder.close())
+def _replay_failure(fixture: Fixture) -> StreamError | None:
+    """The error ``sseproto replay`` stops at on ``fixture``, or None when it replays whole."""
+    accumulator = _replay_accumulator(partial_json=False)
+    try:
+        for data in play(fixture, plan(fixture, chunking="recorded")):
+            accumulator.feed(data)
+        accumulator.close()
+    except StreamError as error:
+        return error
+    return None
 
 
 def _json_body(name: str) -> bytes:
@@ -961,9 +974,14 @@ def _reads(stream: BinaryIO, name: str) -> Iterator[bytes]:
 
 def _stream_error_line(name: str, error: StreamError) -> str:
     """One line naming the file, where in it the stream went wrong, and what was wrong."""
+    return f"{name}: {_stream_error_place(error)}"
+
+
+def _stream_error_place(error: StreamError) -> str:
+    """Where the stream went wrong and what was wrong, on one line."""
     offset = "?" if error.offset is None else str(error.offset)
     index = "?" if error.event_index is None else str(error.event_index)
-    return f"{name}: byte offset {offset}, event index {index}: {_what(error)}"
+    return f"byte offset {offset}, event index {index}: {_what(error)}"
 
 
 def _what(error: StreamError) -> str:

@@ -95,7 +95,7 @@ def test_a_recorded_stream_replays_as_the_original(
 def test_the_body_can_come_from_stdin_and_the_method_be_named(
     server: LoopbackServer, tmp_path: Path
 ) -> None:
-    server.replies["/s"] = Reply(parts=[b"data: a\n\n"])
+    server.replies["/s"] = Reply(parts=[CHAT.read_bytes()])
     output = tmp_path / "s.sse"
     result = sseproto(
         "record", f"{server.url}/s", "-X", "put", "-d", "-", "-o", output,
@@ -109,7 +109,7 @@ def test_the_body_can_come_from_stdin_and_the_method_be_named(
 
 
 def test_without_a_body_it_is_a_get(server: LoopbackServer, tmp_path: Path) -> None:
-    server.replies["/s"] = Reply(parts=[b"data: a\n\n"])
+    server.replies["/s"] = Reply(parts=[CHAT.read_bytes()])
     assert sseproto("record", f"{server.url}/s", "-o", tmp_path / "s.sse").returncode == 0
     (sent,) = server.requests
     assert (sent.method, sent.body) == ("GET", b"")
@@ -232,9 +232,17 @@ def test_a_mislabelled_stream_is_recorded_and_said_to_replay(
             "it is gzip-compressed",
         ),
         ([b": keep-alive\n\n"], {}, "the stream ended with no event in 14 bytes"),
+        # Events, but of no dialect: replay cannot tell how to read them.
+        ([b"data: a\n\n"], {}, "no event of a known dialect"),
+        # A chat stream cut after its second event, before its choice finished.
+        (
+            [b"".join(CHAT.read_bytes().splitlines(keepends=True)[:4])],
+            {},
+            "the stream ended before data: [DONE] and before every choice finished",
+        ),
     ],
 )
-def test_an_event_stream_with_no_event_is_recorded_and_exits_1_as_replay_says(
+def test_an_event_stream_that_replay_refuses_is_recorded_and_exits_1_as_replay_says(
     server: LoopbackServer,
     tmp_path: Path,
     parts: list[bytes],
@@ -244,17 +252,18 @@ def test_an_event_stream_with_no_event_is_recorded_and_exits_1_as_replay_says(
     server.replies["/s"] = Reply(
         parts=parts, headers={"Content-Type": "text/event-stream", **headers}
     )
-    output = tmp_path / "nothing.sse"
+    output = tmp_path / "refused.sse"
     result = sseproto("record", f"{server.url}/s", "-o", output)
     assert result.returncode == 1
-    assert "recorded nothing.sse" not in result.stderr
-    assert result.stderr.startswith("sseproto: record: status 200, but ")
+    assert "recorded refused.sse" not in result.stderr
+    assert result.stderr.startswith("sseproto: record: status 200, but at byte offset ")
     assert result.stderr.endswith(f"; recorded in {output}\n")
     assert said in result.stderr
-    # What the server sent is the fixture, and replay refuses it in the same words.
+    # What the server sent is the fixture, and replay refuses it in the same words, at the same
+    # place.
     assert load_fixture(output).body == b"".join(parts)
     replayed = sseproto("replay", output)
     assert replayed.returncode == 1
-    error = result.stderr.removeprefix("sseproto: record: status 200, but ")
+    error = result.stderr.removeprefix("sseproto: record: status 200, but at ")
     error = error.removesuffix(f"; recorded in {output}\n")
-    assert replayed.stderr.endswith(f"event index 0: {error}\n")
+    assert replayed.stderr == f"sseproto: {output}: {error}\n"
