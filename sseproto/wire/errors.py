@@ -8,7 +8,8 @@ what had been rebuilt so far in ``partial``. Any other exception escaping the li
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import copyreg
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..dialects.kit.result import StreamResult
@@ -48,6 +49,12 @@ class StreamError(Exception):
         if self.event_index is not None:
             where.append(f"event {self.event_index}")
         return f"{self.message} (at {', '.join(where)})" if where else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its args and attributes without calling __init__ again (as Exception's own
+        # reduce would): each subclass's __init__ takes other arguments than the message it
+        # passes on, so pickling and copying an error would fail or garble it.
+        return copyreg.__newobj__, (type(self), *self.args), self.__dict__
 
 
 class EventTooLargeError(StreamError):
