@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, overload
 
-from ._adapter_errors import BadResponseError, IdleTimeoutError
+from ._adapter_errors import MAX_ERROR_BODY, BadResponseError, IdleTimeoutError
 from .dialects.anthropic.result import AnthropicMessage
 from .dialects.chat.completion import ChatCompletion
 from .dialects.gemini.result import GeminiResponse
@@ -62,10 +62,6 @@ __all__ = [
 # The request headers of an event-stream request. Cache-Control: no-store keeps caching proxies
 # from answering with (or holding back for) a stored copy of a stream that is never the same twice.
 SSE_REQUEST_HEADERS = MappingProxyType({"Accept": "text/event-stream", "Cache-Control": "no-store"})
-
-# How much of a rejected response's body is kept on BadResponseError: enough for any JSON error
-# object an API sends, bounded so that a misdirected multi-megabyte download is not read whole.
-MAX_ERROR_BODY = 4096
 
 
 def check_seconds(name: str, value: float | None) -> None:

@@ -14,10 +14,20 @@ from .wire.errors import StreamError
 if TYPE_CHECKING:
     from .dialects.kit.result import StreamResult
 
-__all__ = ["REQUEST_ID_HEADERS", "BadResponseError", "IdleTimeoutError", "ResponseHeaders"]
+__all__ = [
+    "MAX_ERROR_BODY",
+    "REQUEST_ID_HEADERS",
+    "BadResponseError",
+    "IdleTimeoutError",
+    "ResponseHeaders",
+]
 
 # Where APIs put the id their support asks for: OpenAI and most others, Anthropic, AWS.
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+
+# How much of a rejected response's body is kept on BadResponseError: enough for any JSON error
+# object an API sends, bounded so that a misdirected multi-megabyte download is not read whole.
+MAX_ERROR_BODY = 4096
 
 # How much of a body without a provider message the error's message quotes.
 _EXCERPT = 200
@@ -170,10 +180,14 @@ class BadResponseError(StreamError):
                 "check_content_type=False reads it)"
             )
         # An API answering a request that did not ask to stream sends the whole result as JSON.
-        document = self.json()
-        if type(document) is dict:
+        kind = type(self.json())
+        if kind is type(None) and len(self.body) >= MAX_ERROR_BODY:
+            # Only the start of a longer body was kept (a Gemini answer without ?alt=sse usually
+            # is): it is told by how it starts, as the readers tell a body without events.
+            kind = {b"{": dict, b"[": list}.get(self.body.lstrip()[:1], kind)
+        if kind is dict:
             return " (the whole answer as JSON: was the request sent without stream: true?)"
-        if type(document) is list:
+        if kind is list:
             return (
                 " (the whole answer as a JSON array: was the request sent without stream: "
                 "true, or a Gemini request without ?alt=sse?)"

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 import pytest
 
 from sseproto import BadResponseError, IdleTimeoutError, IncompleteStreamError, accumulate
+from sseproto._adapter import MAX_ERROR_BODY
 
 
 def rejection(body: bytes, *headers: tuple[str, str], status: int = 400) -> BadResponseError:
@@ -159,6 +160,24 @@ def test_a_whole_json_answer_asks_whether_streaming_was_requested(
         assert "stream: true" not in str(error)
     else:
         assert str(error).endswith(hint + ")")
+
+
+@pytest.mark.parametrize(
+    ("start", "hint"),
+    [
+        (b'[{\n  "candidates": [', "without ?alt=sse?)"),
+        (b'{"id": "chatcmpl-1", ', "stream: true?)"),
+    ],
+    ids=["gemini-array", "object"],
+)
+def test_a_whole_json_answer_longer_than_the_body_kept_is_hinted_too(
+    start: bytes, hint: str
+) -> None:
+    # Gemini's answer to a request without ?alt=sse is usually longer than the 4 KiB an adapter
+    # keeps: the start it keeps is no whole JSON document, but says as much as one.
+    kept = (start + b'"text": "' + b"x" * MAX_ERROR_BODY)[:MAX_ERROR_BODY]
+    error = BadResponseError(status=200, content_type="application/json", body=kept)
+    assert str(error).endswith(hint)
 
 
 def test_a_204_says_it_has_no_content() -> None:

@@ -9,9 +9,9 @@ import pickle
 from collections.abc import Callable
 
 import pytest
+from conftest import PROJECT_FIXTURES
 
 import sseproto
-from conftest import PROJECT_FIXTURES
 
 
 def raised(action: Callable[[], object]) -> sseproto.StreamError:
