@@ -53,6 +53,7 @@ __all__ = [
     "AsyncEventSourceBase",
     "Head",
     "SyncEventSourceBase",
+    "check_client",
     "check_options",
     "check_seconds",
     "head_timeout",
@@ -101,6 +102,28 @@ def check_options(
         raise TypeError(f"on_comment must be callable or None, not {on_comment!r}")
     if not isinstance(check_content_type, bool):
         raise TypeError(f"check_content_type must be a bool, not {check_content_type!r}")
+
+
+def check_client(
+    client: object, expected: type, function: str, *, twin: tuple[type, str] | None = None
+) -> None:
+    """Raise TypeError, before any request is sent, for a client ``function`` cannot use: not an
+    ``expected``, such as the synchronous client given to the asynchronous function, which would
+    fail inside the client or contextlib in words that do not say so (or, a requests session in
+    an aiohttp function, send a blocking request from the event loop). ``twin``: a client type
+    and the function of the same adapter that takes it."""
+    if isinstance(client, expected):
+        return
+    message = f"{function}'s client must be {_name(expected)}, not {_name(type(client))}"
+    if twin is not None and isinstance(client, twin[0]):
+        message += f" ({twin[1]} takes {_name(twin[0])})"
+    raise TypeError(message)
+
+
+def _name(kind: type) -> str:
+    """A class named as users import it, by its package: ``httpx.Client``."""
+    package = kind.__module__.partition(".")[0]
+    return kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
 
 
 # The readers' own options, easily given to connect_sse beside its reading options.

@@ -29,6 +29,7 @@ from ._adapter import (
     SSE_REQUEST_HEADERS,
     AsyncEventSourceBase,
     Head,
+    check_client,
     check_options,
     check_seconds,
     head_timeout,
@@ -213,6 +214,7 @@ async def connect_sse(
             or ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
+    check_client(session, aiohttp.ClientSession, "connect_sse")
     check_seconds("idle_timeout", idle_timeout)
     refuse_reader_options(kwargs, "aiter_updates")
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
@@ -268,6 +270,7 @@ def afollow_sse(
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
+    check_client(session, aiohttp.ClientSession, "afollow_sse")
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)

@@ -32,6 +32,7 @@ from ._adapter import (
     AsyncEventSourceBase,
     Head,
     SyncEventSourceBase,
+    check_client,
     check_options,
     check_seconds,
     head_timeout,
@@ -197,6 +198,7 @@ def connect_sse(
         TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
+    check_client(client, httpx.Client, "connect_sse", twin=(httpx.AsyncClient, "aconnect_sse"))
     refuse_reader_options(kwargs, "iter_updates")
     options = _request_options(client, idle_timeout, kwargs)
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
@@ -233,6 +235,7 @@ async def aconnect_sse(
     **kwargs: Any,
 ) -> AsyncIterator[AsyncEventSource]:
     """The asynchronous twin of :func:`connect_sse`, for an ``httpx.AsyncClient``."""
+    check_client(client, httpx.AsyncClient, "aconnect_sse", twin=(httpx.Client, "connect_sse"))
     refuse_reader_options(kwargs, "aiter_updates")
     options = _request_options(client, idle_timeout, kwargs)
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
@@ -294,6 +297,7 @@ def follow_sse(
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
+    check_client(client, httpx.Client, "follow_sse", twin=(httpx.AsyncClient, "afollow_sse"))
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
@@ -332,6 +336,7 @@ def afollow_sse(
     **kwargs: Any,
 ) -> AsyncIterator[ServerSentEvent]:
     """The asynchronous twin of :func:`follow_sse`, for an ``httpx.AsyncClient``."""
+    check_client(client, httpx.AsyncClient, "afollow_sse", twin=(httpx.Client, "follow_sse"))
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)

@@ -32,6 +32,7 @@ from ._adapter import (
     SSE_REQUEST_HEADERS,
     Head,
     SyncEventSourceBase,
+    check_client,
     check_options,
     check_seconds,
     head_timeout,
@@ -175,6 +176,7 @@ def connect_sse(
         TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
+    check_client(session, requests.Session, "connect_sse")
     check_seconds("idle_timeout", idle_timeout)
     refuse_reader_options(kwargs, "iter_updates")
     check_options(record=record, on_comment=on_comment, check_content_type=check_content_type)
@@ -232,6 +234,7 @@ def follow_sse(
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
+    check_client(session, requests.Session, "follow_sse")
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)

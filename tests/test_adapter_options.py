@@ -236,6 +236,72 @@ def test_options_of_the_wrong_type_are_refused_before_the_request(
     assert server.requests == []
 
 
+def test_a_client_of_the_wrong_kind_is_refused_before_the_request(server: LoopbackServer) -> None:
+    # The usual mistake is the sync client given to the async function or the other way round;
+    # the client's own error would speak of contextlib or send a blocking request in a loop.
+    url = f"{server.url}/s"
+
+    def refused(message: str, connect: Any) -> None:
+        with pytest.raises(TypeError) as caught:
+            connect()
+        assert str(caught.value) == message
+
+    async def enter(connection: Any) -> None:
+        async with connection:
+            pass
+
+    async def follow(events: Any) -> None:
+        async for _ in events:
+            pass
+
+    async def main() -> None:
+        async with httpx.AsyncClient() as async_client, aiohttp.ClientSession() as session:
+            with httpx.Client() as client, requests.Session() as sync_session:
+                for connect, (other, function) in {
+                    lambda: enter(sseproto.httpx.aconnect_sse(client, "GET", url)): (
+                        "httpx.Client",
+                        "aconnect_sse",
+                    ),
+                    lambda: follow(sseproto.httpx.afollow_sse(client, url)): (
+                        "httpx.Client",
+                        "afollow_sse",
+                    ),
+                    lambda: enter(sseproto.aiohttp.connect_sse(sync_session, "GET", url)): (
+                        "requests.Session",
+                        "connect_sse",
+                    ),
+                    lambda: follow(sseproto.aiohttp.afollow_sse(async_client, url)): (
+                        "httpx.AsyncClient",
+                        "afollow_sse",
+                    ),
+                }.items():
+                    with pytest.raises(TypeError) as caught:
+                        await connect()
+                    assert f"{function}'s client must be " in str(caught.value)
+                    assert f", not {other}" in str(caught.value)
+                refused(
+                    "connect_sse's client must be httpx.Client, not httpx.AsyncClient "
+                    "(aconnect_sse takes httpx.AsyncClient)",
+                    lambda: sseproto.httpx.connect_sse(async_client, "GET", url).__enter__(),
+                )
+                refused(
+                    "follow_sse's client must be httpx.Client, not httpx.AsyncClient "
+                    "(afollow_sse takes httpx.AsyncClient)",
+                    lambda: sseproto.httpx.follow_sse(async_client, url),
+                )
+                refused(
+                    "connect_sse's client must be requests.Session, not aiohttp.ClientSession",
+                    lambda: sseproto.requests.connect_sse(session, "GET", url).__enter__(),
+                )
+                refused(
+                    "connect_sse's client must be httpx.Client, not requests.Session",
+                    lambda: sseproto.httpx.connect_sse(sync_session, "GET", url).__enter__(),
+                )
+
+    asyncio.run(main())
+    assert server.requests == []
+
+
 # -- BadResponseError and IdleTimeoutError -------------------------------------------------------
 
 
