@@ -8,7 +8,6 @@ what had been rebuilt so far in ``partial``. Any other exception escaping the li
 
 from __future__ import annotations
 
-import copyreg
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,7 +53,12 @@ class StreamError(Exception):
         # Rebuilt from its args and attributes without calling __init__ again (as Exception's own
         # reduce would): each subclass's __init__ takes other arguments than the message it
         # passes on, so pickling and copying an error would fail or garble it.
-        return copyreg.__newobj__, (type(self), *self.args), self.__dict__
+        return _rebuilt, (type(self), self.args), self.__dict__
+
+
+def _rebuilt(kind: type[StreamError], args: tuple[object, ...]) -> StreamError:
+    """An unpickled error before its attributes are restored: made without its ``__init__``."""
+    return kind.__new__(kind, *args)
 
 
 class EventTooLargeError(StreamError):
