@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import PROJECT_FIXTURES
 
+import sseproto
 from sseproto import (
     AutoAccumulator,
     ChatUpdate,
@@ -300,3 +302,22 @@ def test_each_engine_says_what_came_instead_of_its_dialect(
         accumulator.close()
     assert type(caught.value) is kind
     assert caught.value.partial is not None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tool-call.sse",
+        "anthropic/tool-use.sse",
+        "responses/function-calls-parallel.sse",
+        "gemini/function-calls-whole.sse",
+    ],
+)
+def test_every_result_and_tool_call_is_an_instance_of_its_view(path: str) -> None:
+    # A caller handed a result it did not make (an error's partial, a relay's) checks it so.
+    result = sseproto.accumulate(sseproto.replay(PROJECT_FIXTURES / path))
+    assert isinstance(result, sseproto.StreamResult)
+    assert result.tool_calls
+    assert all(isinstance(call, sseproto.ToolCallView) for call in result.tool_calls)
+    assert not isinstance(result.to_dict(), sseproto.StreamResult)
+    assert not isinstance(result.tool_calls[0].name, sseproto.ToolCallView)

@@ -8,7 +8,7 @@ tools works on any stream unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = ["Dialect", "StreamResult", "ToolCallView"]
 
@@ -16,8 +16,9 @@ Dialect = Literal["chat", "anthropic", "responses", "gemini"]
 """The streaming dialects sseproto reads."""
 
 
+@runtime_checkable
 class ToolCallView(Protocol):
-    """A tool call the caller must run, in any dialect."""
+    """A tool call the caller must run, in any dialect (``isinstance`` tells one)."""
 
     @property
     def id(self) -> str:
@@ -32,8 +33,10 @@ class ToolCallView(Protocol):
         """The arguments as JSON text, as the stream sent them."""
 
 
+@runtime_checkable
 class StreamResult(Protocol):
-    """What every rebuilt result answers, in any dialect."""
+    """What every rebuilt result answers, in any dialect (``isinstance`` tells one, by the
+    presence of these attributes)."""
 
     @property
     def dialect(self) -> Dialect:
