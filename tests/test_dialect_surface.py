@@ -321,3 +321,28 @@ def test_every_result_and_tool_call_is_an_instance_of_its_view(path: str) -> Non
     assert all(isinstance(call, sseproto.ToolCallView) for call in result.tool_calls)
     assert not isinstance(result.to_dict(), sseproto.StreamResult)
     assert not isinstance(result.tool_calls[0].name, sseproto.ToolCallView)
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        ("auto", "expect names one dialect: chat, anthropic, responses or gemini (None, the "
+         "default, reads any), not 'auto'"),
+        ("Gemini", "expect names one dialect: chat, anthropic, responses or gemini (None, the "
+         "default, reads any), not 'Gemini' (names are lower case: 'gemini')"),
+    ],
+)
+def test_auto_says_what_expect_takes(expect: Any, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        AutoAccumulator(expect=expect)
+    assert str(caught.value) == message
+
+
+def test_a_reader_says_what_dialect_takes() -> None:
+    misspelt: Any = "Gemini"
+    with pytest.raises(ValueError) as caught:
+        sseproto.accumulate(b"", dialect=misspelt)
+    assert str(caught.value) == (
+        "dialect must be one of auto, chat, anthropic, responses, gemini, not 'Gemini' "
+        "(names are lower case: 'gemini')"
+    )

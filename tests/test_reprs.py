@@ -252,3 +252,47 @@ def test_live_arguments_show_how_many_calls_and_answers_they_follow() -> None:
         for update in sseproto.iter_updates(sseproto.replay(PROJECT_FIXTURES / name)):
             live.annotate(update)
         assert repr(live) == shown
+
+
+@pytest.mark.parametrize(
+    ("kind", "path"),
+    [
+        (sseproto.ChatAccumulator, "chat-text.sse"),
+        (sseproto.AnthropicAccumulator, "anthropic/tool-use.sse"),
+        (sseproto.ResponsesAccumulator, "responses/text.sse"),
+        (sseproto.GeminiAccumulator, "gemini/function-calls-whole.sse"),
+    ],
+)
+def test_an_accumulator_shows_where_its_stream_is(kind: type, path: str) -> None:
+    name = kind.__name__
+    accumulator = kind()
+    assert repr(accumulator) == f"{name}(state='streaming', offset=0, events_received=0)"
+    body = (PROJECT_FIXTURES / path).read_bytes()
+    accumulator.feed(body[:200])
+    events = accumulator.events_received
+    assert repr(accumulator) == f"{name}(state='streaming', offset=200, events_received={events})"
+    accumulator.feed(body[200:])
+    accumulator.close()
+    events = accumulator.events_received
+    assert repr(accumulator) == (
+        f"{name}(state='closed', offset={len(body)}, events_received={events})"
+    )
+    # Options only when not the defaults.
+    assert repr(kind(strict=True, partial_json=True)) == (
+        f"{name}(state='streaming', offset=0, events_received=0, strict=True, partial_json=True)"
+    )
+
+
+def test_an_auto_accumulator_shows_the_dialect_once_decided() -> None:
+    auto = sseproto.AutoAccumulator()
+    assert repr(auto) == "AutoAccumulator(state='streaming', offset=0, events_received=0)"
+    body = (PROJECT_FIXTURES / "anthropic" / "tool-use.sse").read_bytes()
+    auto.feed(body)
+    assert repr(auto) == (
+        f"AutoAccumulator(dialect='anthropic', state='done', offset={len(body)}, "
+        f"events_received={auto.events_received})"
+    )
+    assert repr(sseproto.AutoAccumulator(expect="gemini", strict=True)) == (
+        "AutoAccumulator(expect='gemini', state='streaming', offset=0, events_received=0, "
+        "strict=True)"
+    )

@@ -22,7 +22,7 @@ from ..wire.events import ServerSentEvent
 from ..wire.reads import BytesLike
 from .kit.detect import DIALECT_TITLES, DIALECTS, HEAD_SIZE, describe, no_event_error, recognise
 from .kit.drive import Accumulator
-from .kit.engine import check_event
+from .kit.engine import check_event, progress_repr
 from .kit.errors import InvalidChunkError, ProviderError, UnexpectedStreamError
 from .kit.guard import foreign_dialect_error
 from .kit.live import check_partial_json
@@ -109,7 +109,7 @@ class AutoAccumulator:
         self._named = (
             None
             if expect is None
-            else accumulator_class(expect)(
+            else accumulator_class(expect, option="expect")(
                 strict=strict, max_event_size=max_event_size, partial_json=partial_json
             )
         )
@@ -165,6 +165,19 @@ class AutoAccumulator:
         if self._decided is not None:
             return self._decided.events_received
         return self._probe.events_dispatched + self._inputs
+
+    def __repr__(self) -> str:
+        # The dialect named, or the one decided once it is.
+        first = [("expect", self._expected)] if self._expected else [("dialect", self._dialect)]
+        return progress_repr(
+            type(self).__name__,
+            [(name, value) for name, value in first if value is not None],
+            self.state,
+            self.offset,
+            self.events_received,
+            strict=self._strict,
+            partial_json=self._partial_json,
+        )
 
     # -- input ------------------------------------------------------------------------------
 

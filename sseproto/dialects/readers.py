@@ -20,7 +20,7 @@ from .gemini.result import GeminiResponse
 from .kit.drive import Accumulator, aiterate, arun, iterate, run
 from .kit.result import StreamResult
 from .kit.updates import ChatUpdate
-from .registry import DialectChoice
+from .registry import DialectChoice, accumulator_class
 from .responses.result import Response
 
 __all__ = [
@@ -52,6 +52,8 @@ def new_accumulator(
         ValueError: ``dialect`` is no dialect, or ``strict``/``max_event_size``/
             ``partial_json`` is invalid.
     """
+    if dialect != "auto":
+        accumulator_class(dialect)  # a name refused in the reader's words, not expect's
     return AutoAccumulator(
         strict=strict,
         max_event_size=max_event_size,

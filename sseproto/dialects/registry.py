@@ -29,20 +29,27 @@ ACCUMULATORS: Mapping[Dialect, AccumulatorClass] = {
 """The accumulator of each dialect."""
 
 
-def accumulator_class(dialect: Any) -> AccumulatorClass:
-    """The accumulator class of ``dialect``.
+def accumulator_class(dialect: Any, *, option: str = "dialect") -> AccumulatorClass:
+    """The accumulator class of ``dialect``, given as ``option``: a reader's ``dialect`` (which
+    also takes ``"auto"``, told apart before) or an :class:`AutoAccumulator`'s ``expect``.
 
     Raises:
-        ValueError: ``dialect`` is no dialect.
+        ValueError: ``dialect`` is no dialect, said in the words of ``option``.
     """
     found = ACCUMULATORS.get(dialect)
     if found is not None:
         return found
     meant = _MEANT.get(dialect.lower()) if isinstance(dialect, str) else None
-    hint = f" ({meant})" if meant is not None else ""
-    raise ValueError(
-        f"dialect must be one of {', '.join(get_args(DialectChoice))}, not {dialect!r}{hint}"
-    )
+    hint = f" ({meant})" if meant is not None and dialect != "auto" else ""
+    if option == "expect":
+        *first, last = ACCUMULATORS
+        wanted = (
+            f"expect names one dialect: {', '.join(first)} or {last} (None, the default, "
+            "reads any)"
+        )
+    else:
+        wanted = f"{option} must be one of {', '.join(get_args(DialectChoice))}"
+    raise ValueError(f"{wanted}, not {dialect!r}{hint}")
 
 
 # The names a dialect is likely to be asked for by, and what to say instead: the dialects are

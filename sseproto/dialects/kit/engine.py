@@ -24,11 +24,12 @@ through a few hooks:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import length_hint
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ...wire.decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from ...wire.display import call_repr
 from ...wire.errors import StreamError
 from ...wire.events import ServerSentEvent
 from ...wire.reads import BytesLike
@@ -40,7 +41,7 @@ from .result import Dialect, StreamResult
 from .state import Input, StreamState, Transitions
 from .updates import ChatUpdate
 
-__all__ = ["Engine", "Updates", "check_event"]
+__all__ = ["Engine", "Updates", "check_event", "progress_repr"]
 
 Updates = list[ChatUpdate] | None
 """Where updates go: a list, or None when nobody reads them (``accumulate()`` builds none)."""
@@ -166,6 +167,17 @@ class Engine(ABC, Generic[_R]):
         """How many events have arrived: decoded by :meth:`feed`, or given to
         :meth:`feed_event` and :meth:`feed_chunk` (a payload counts as one event)."""
         return self._decoder.events_dispatched + self._inputs
+
+    def __repr__(self) -> str:
+        return progress_repr(
+            type(self).__name__,
+            (),
+            self._state,
+            self.offset,
+            self.events_received,
+            strict=self._strict,
+            partial_json=self.partial_json,
+        )
 
     # -- input ------------------------------------------------------------------------------
 
@@ -403,3 +415,21 @@ class Engine(ABC, Generic[_R]):
         if self._inputs and not offset:
             offset = None
         return IncompleteStreamError(why, offset=offset, event_index=self.events_received)
+
+
+def progress_repr(
+    name: str,
+    first: Iterable[tuple[str, object]],
+    state: StreamState,
+    offset: int,
+    events: int,
+    *,
+    strict: bool,
+    partial_json: bool,
+) -> str:
+    """An accumulator's repr: where its stream is, as a person debugging it asks (after the
+    ``first`` fields), then the options that are not the defaults."""
+    fields = [*first, ("state", state.value), ("offset", offset), ("events_received", events)]
+    options = {"strict": strict, "partial_json": partial_json}
+    fields += [(option, True) for option, on in options.items() if on]
+    return call_repr(name, fields, omit_empty=False)
