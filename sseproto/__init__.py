@@ -5,8 +5,8 @@ Bytes flow through the package in one direction, one layer per folder:
 - ``wire``: bytes to :class:`ServerSentEvent` (the decoder, the encoder, the event iterators). It
   knows nothing of any dialect.
 - ``dialects``: events to typed updates and the provider's own result, one folder per dialect
-  (``chat``, ``anthropic``, ``responses``, ``gemini``) over a shared ``kit`` (updates, errors, the loop that
-  drives an accumulator).
+  (``chat``, ``anthropic``, ``responses``, ``gemini``) over a shared ``kit`` (updates, errors,
+  the loop that drives an accumulator).
 - ``partial_json``: one JSON text parsed as it arrives, with the value so far (below the dialects,
   which use it for tool-call arguments).
 - ``fixtures``: recording a live stream and replaying it with any read boundaries.
