@@ -703,6 +703,64 @@ def test_a_piece_of_escaped_string_text_is_one_change() -> None:
         assert caught.value.offset == 2 + len(cut)
 
 
+# Pieces of a long string are read without the loop, a backslash that ends one held for the next:
+# strings dense in escapes and runs of backslashes, cut just after backslashes and inside escapes,
+# and corrupted there, so that the bad character comes in the piece after a held backslash.
+ESCAPED_PART = st.one_of(
+    st.sampled_from([*SIMPLE_ESCAPES, "\\\\\\\\", "\\\\\\n", "\\u0041", "\\ud83d\\ude00", "x"]),
+    st.text(PLAIN_CHAR, min_size=1, max_size=4),
+)
+ESCAPED_STRING = st.lists(ESCAPED_PART, min_size=1, max_size=40).map("".join)
+AFTER_BACKSLASH = st.sampled_from(["x", "\x01", "\n", "u12", "uZ", "\\x", '"', "", "'"])
+
+
+@given(st.lists(ESCAPED_STRING, min_size=1, max_size=3), st.data())
+def test_pieces_cut_after_backslashes_read_as_the_whole_text_reads(
+    strings: list[str], data: st.DataObject
+) -> None:
+    text = '{"a": "' + strings[0] + '", "b": [' + ", ".join(f'"{s}"' for s in strings[1:]) + "]}"
+    backslashes = [at + 1 for at, char in enumerate(text) if char == "\\"]
+    corrupt = data.draw(st.booleans())
+    if corrupt and backslashes:
+        # Something after a backslash, which that backslash makes bad (or not: "\\x" after an
+        # escaped backslash is an invalid escape one character later).
+        at = data.draw(st.sampled_from(backslashes))
+        text = text[:at] + data.draw(AFTER_BACKSLASH) + text[at:]
+        backslashes = [at + 1 for at, char in enumerate(text) if char == "\\"]
+    cuts = data.draw(st.lists(st.sampled_from(backslashes or [0]), max_size=20))
+    cuts += data.draw(st.lists(st.integers(0, len(text)), max_size=10))
+    found = first_bad_offset(text)
+    bounds = sorted({0, len(text), *cuts})
+    parser = PartialJSONParser()
+    watcher = PartialJSONParser()
+    mirror: list[Any] = [None]
+    for start, end in pairwise(bounds):
+        piece = text[start:end]
+        if found is not None and start <= found[1] < end:
+            # The piece that brings the bad character is refused, by both, at its offset.
+            for feed in (parser.feed, watcher.feed_changes):
+                with pytest.raises(InvalidJSONError) as caught:
+                    feed(piece)
+                assert caught.value.offset == found[0]
+            return
+        parser.feed(piece)
+        for change in watcher.feed_changes(piece):
+            apply(mirror, change)
+        whole = PartialJSONParser()
+        whole.feed(text[:end])
+        assert same(parser.value, whole.value)
+        assert same(mirror[0], whole.value)
+        assert repr(parser) == repr(watcher) == repr(whole)
+    if found is None:
+        assert same(parser.close(), reference(text))
+        assert watcher.close_changes() == []  # the end of an object changes nothing
+        return
+    for ending in (parser.close, watcher.close_changes):  # cut short: refused at the end
+        with pytest.raises(InvalidJSONError) as caught:
+            ending()
+        assert caught.value.offset == found[0] == len(text)
+
+
 @pytest.mark.parametrize("piece", [b'"ab"', bytearray(b"1"), ["[", "]"], None, 1])
 def test_a_piece_that_is_not_text_is_a_type_error_and_changes_nothing(piece: Any) -> None:
     # Named by its type; only bytes are told to be decoded.

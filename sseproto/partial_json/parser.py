@@ -13,9 +13,10 @@ built in place, one container at a time, so a piece costs the same whether the t
 :attr:`PartialJSONParser.value` is read (and once more when it ends); the changes a piece made
 can be had instead, as the text appended, so following a long string costs nothing per piece
 either. A piece wholly inside a string does not resume the loop: plain text is one slice more,
-and text with escapes is decoded in one call of the C string reader of ``json.loads`` (an escape
-cut by the end of the piece, and a ``\\u`` escape, which may be half of a surrogate pair, are left
-to the loop).
+and text with escapes is decoded in one call of the C string reader of ``json.loads``; a
+backslash that ends the piece is held and read with the next piece (a ``\\u`` escape, which may
+be half of a surrogate pair, is left to the loop). :meth:`PartialJSONParser.feed_changes` reads
+such a piece itself, its change built at once.
 
 The rules are those of every JSON payload sseproto reads (``parse_json`` in the dialect kit): the
 value equals ``json.loads`` of the whole text, except that ``NaN``, ``Infinity``, floats that
@@ -165,6 +166,7 @@ class _State:
         "_complete",
         "_error",
         "_folded",
+        "_held",
         "_in_object",
         "_in_string",
         "_key",
@@ -194,6 +196,7 @@ class _State:
         self._key: str | None = None
         self._stale = False  # whether the value holds less of that string than _pieces
         self._in_string = False  # whether the loop waits inside that string, no escape held
+        self._held = ""  # a backslash that ended the last piece read inside it, not read yet
         self._string_path: JSONPath | None = None  # its path, once the changes needed it
         self._complete = False  # whether the whole value has ended
         self._length = 0  # how many characters were fed
@@ -277,34 +280,47 @@ class PartialJSONParser:
                 unchanged.
         """
         state = self._state
+        # The usual piece of a long string is read without resuming the parsing loop.
+        if state._in_string and type(text) is str and _read_inside(state, text) is not None:
+            return
+        self._resume(text)
+
+    def feed_changes(self, text: str) -> list[JSONChange]:
+        """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
+        each value that appeared and the text appended to each string, the whole value given as
+        ``()``. Applied in order to a copy of the value before the piece, they give the value
+        after it. (A number that is the whole value ends only with the text: unless whitespace
+        follows it, :meth:`close_changes` reports it.)"""
+        state = self._state
+        if state._in_string and type(text) is str:
+            run = _read_inside(state, text)
+            if run is not None:
+                if not run:
+                    return []
+                # The path is the same for every piece of a string.
+                path = state._string_path
+                if path is None:
+                    path = state._string_path = _path(state._stack, state._keys, state._key)
+                return [_text_appended((path, run))]
+        changes: list[JSONChange] = []
+        state._changes = changes
+        try:
+            self._resume(text)
+        finally:
+            state._changes = None
+        return changes
+
+    def _resume(self, text: str) -> None:
+        """Send the piece to the parsing loop (after a backslash held by :func:`_read_inside`)."""
+        state = self._state
         if not isinstance(text, str):
             raise _not_text(text)
-        if state._in_string:
-            # The usual piece of a long string, nothing in it but more of the string: one slice
-            # more, escapes decoded by json's C string reader, without resuming the parsing
-            # loop. (An escape cut by the end of the piece is left to the loop, which holds it:
-            # json's reader would raise, which costs more than the whole piece.)
-            special = _string_special(text)
-            run: str | None = text
-            if special is not None:
-                run = None
-                if special[0] == "\\" and text[-1] != "\\":
-                    run = _string_run(text)
-            if run is not None:
-                pieces = state._pieces
-                pieces.append(run)
-                state._stale = True
-                changes = state._changes
-                if changes is not None and run:
-                    # The path is the same for every piece of a string.
-                    path = state._string_path
-                    if path is None:
-                        path = state._string_path = _path(state._stack, state._keys, state._key)
-                    changes.append(_text_appended((path, run)))
-                if len(pieces) > state._folded + _FOLD:
-                    _fold(state)
-                state._length += len(text)
-                return
+        held = state._held
+        if held:
+            # The loop reads the held backslash as the start of an escape, at its own offset.
+            text = held + text
+            state._held = ""
+            state._length -= len(held)
         try:
             self._send(text)
         except StopIteration:  # the parsing generator has ended: an error, or close()
@@ -315,21 +331,6 @@ class PartialJSONParser:
             state._error = exc
             raise
         state._length += len(text)
-
-    def feed_changes(self, text: str) -> list[JSONChange]:
-        """Parse the next piece of the text (as :meth:`feed`) and say what it changed, in order:
-        each value that appeared and the text appended to each string, the whole value given as
-        ``()``. Applied in order to a copy of the value before the piece, they give the value
-        after it. (A number that is the whole value ends only with the text: unless whitespace
-        follows it, :meth:`close_changes` reports it.)"""
-        state = self._state
-        changes: list[JSONChange] = []
-        state._changes = changes
-        try:
-            self.feed(text)
-        finally:
-            state._changes = None
-        return changes
 
     def close_changes(self) -> list[JSONChange]:
         """End the text (as :meth:`close`) and say what its end changed: a number that is the
@@ -378,6 +379,45 @@ def _fold(state: _State) -> None:
     pieces = state._pieces
     pieces[state._folded :] = ["".join(pieces[state._folded :])]
     state._folded += 1
+
+
+def _read_inside(state: _State, piece: str) -> str | None:
+    """Read ``piece``, wholly inside the value string the loop waits in, without resuming the
+    loop, and give the text it appended to the string (``""`` for none); or None, having read
+    nothing, for the loop to read it: a quote that ends the string, a control character, a
+    ``\\u`` escape (which may be half of a surrogate pair), an invalid escape.
+
+    Text without a backslash is appended as it is; text with escapes is decoded by one call of
+    json's C string reader. A backslash that ends the piece (an escape cut in two) is held, and
+    read with the next piece."""
+    held = state._held
+    text = held + piece if held else piece
+    if "\\" not in text:
+        if '"' in text or (not text.isprintable() and _string_special(text) is not None):
+            return None
+        run = text
+        held = ""
+    else:
+        held = ""
+        if text[-1] == "\\" and (len(text) - len(text.rstrip("\\"))) & 1:
+            held = "\\"
+            text = text[:-1]
+        if "\\u" in text:
+            return None
+        try:
+            run, end = _scanstring(text + '"', 0)
+        except ValueError:
+            return None
+        if end <= len(text):  # a quote ended the string
+            return None
+    state._held = held
+    pieces = state._pieces
+    pieces.append(run)
+    state._stale = True
+    if len(pieces) > state._folded + _FOLD:
+        _fold(state)
+    state._length += len(piece)
+    return run
 
 
 def _parse(state: _State) -> Generator[None, str, None]:
@@ -620,8 +660,9 @@ def _parse(state: _State) -> Generator[None, str, None]:
                         changes.append(_text_appended((string_path, appended)))
                 if len(pieces) > state._folded + _FOLD:  # a key's slices too
                     _fold(state)
-                # feed() reads the pieces wholly inside a value string itself, until one
-                # is not: the next piece the loop reads starts where feed() stopped.
+                # _read_inside() reads the pieces wholly inside a value string, until one
+                # is not: the next piece the loop reads starts where it stopped (with the
+                # backslash it held, if any; state._length is then that backslash's offset).
                 state._in_string = not in_key and not escaping
                 text = yield
                 base = state._length
@@ -769,19 +810,6 @@ _text_appended: Callable[[tuple[JSONPath, str]], JSONTextAppended] = partial(
 # The C reader of json.loads's strings: ``_scanstring(text, index)`` is the string whose opening
 # quote is just before ``text[index]`` and the index past its closing quote.
 _scanstring: Callable[[str, int], tuple[str, int]] = vars(json.JSONDecoder())["parse_string"]
-
-
-def _string_run(text: str) -> str | None:
-    """``text`` decoded, when it is string text and whole escapes, but no ``\\u`` escape (which
-    could be half of a surrogate pair); else None, for the loop to read: a quote that ends the
-    string, a control character, a ``\\u`` escape, a backslash that ends the piece."""
-    if "\\u" in text:
-        return None
-    try:
-        run, end = _scanstring(text + '"', 0)
-    except ValueError:
-        return None
-    return run if end > len(text) else None
 
 
 def _unexpected(char: str, top: Any, in_object: bool) -> str:
