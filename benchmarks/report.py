@@ -12,6 +12,7 @@ every accumulator rebuilds the same message. A peer that is not installed is lef
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -88,9 +89,16 @@ ACCUMULATE_FLOOR_TARGETS = {
     ("chat", "tiny"): 0.7,
     ("tool-calls", "tiny"): 0.7,
 }
-# The chat engine with templates x without them: where templates apply (the real recordings as
-# they are), and where none does (logprobs on every chunk: never slower).
-TEMPLATE_TARGETS = {"real recordings": 1.15, "chat-logprobs": 1.0}
+# The chat engine with templates x without them where templates apply (the real recordings as
+# they are).
+TEMPLATE_TARGETS = {"real recordings": 1.15}
+# Where no template applies (logprobs on every chunk) the engine must never be slower than without
+# templates. Identical code timed against itself in the same rounds (an A/A pair) spreads 0.7-1.1x
+# round by round on a shared machine, so a strict 1.0 on the median falls either side by noise
+# alone: the median must instead reach the lower quartile of the A/A's rounds (or 1.0, whichever
+# is lower), so a slowdown is reported only when it goes beyond what a quarter of the rounds of
+# identical code show.
+NEVER_SLOWER = "chat-logprobs"
 JSON_FLOOR = "json.loads floor"
 SCANNER_FLOOR = "scanner floor"
 DECODER = "sseproto decoder"
@@ -466,21 +474,37 @@ def templates_section(repeats: int, markdown: bool, verdicts: Verdicts) -> None:
         streams = [split_reads(body, "network") for body in recordings]
         cases[f"real Responses recordings ({len(streams)})"] = ("responses", streams)
     for label, (dialect, streams) in cases.items():
-        timed = rounds(
-            {
-                "with": partial(engine(templates=True, dialect=dialect), streams),
-                "without": partial(engine(templates=False, dialect=dialect), streams),
-            },
-            repeats,
-        )
+        without = engine(templates=False, dialect=dialect)
+        runs: dict[str, Callable[[], object]] = {
+            "with": partial(engine(templates=True, dialect=dialect), streams),
+            "without": partial(without, streams),
+        }
+        name = label.split(" (")[0]
+        if name == NEVER_SLOWER:
+            runs["without, again"] = partial(without, streams)  # the A/A pair
+        timed = rounds(runs, repeats)
         speedup = timed.speedup("with", "without")
         medians = timed.medians()
         table.add(
             label, f"{medians['with'] * 1e3:.1f}", f"{medians['without'] * 1e3:.1f}", str(speedup)
         )
-        name = label.split(" (")[0]
         if name in TEMPLATE_TARGETS:
             verdicts.check(f"templates, {name}, with vs without", speedup, TEMPLATE_TARGETS[name])
+        if name == NEVER_SLOWER:
+            same = timed.ratios("without, again", "without")
+            table.add(
+                f"{label}, A/A: without vs without",
+                "-",
+                "-",
+                str(timed.speedup("without, again", "without")),
+            )
+            quartile = statistics.quantiles(same, n=4)[0] if len(same) > 1 else 1.0
+            verdicts.check(
+                f"templates, {name}, with vs without (never slower: at least the same-run "
+                "A/A's lower quartile, at most 1.0)",
+                speedup,
+                round(min(1.0, quartile), 2),
+            )
     table.print()
     if not recordings:
         print("- the real recordings are not beside the repository: left out\n")

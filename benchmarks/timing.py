@@ -61,9 +61,13 @@ class Rounds:
 
         Only the rounds both cases ran in count (the first ones, for a limited case).
         """
-        pairs = zip(self.times[baseline], self.times[case], strict=False)
-        ratios = [theirs / ours for theirs, ours in pairs]
+        ratios = self.ratios(case, baseline)
         return Ratio(statistics.median(ratios), min(ratios), max(ratios))
+
+    def ratios(self, case: str, baseline: str) -> list[float]:
+        """How many times faster ``case`` ran than ``baseline`` in each round both ran in."""
+        pairs = zip(self.times[baseline], self.times[case], strict=False)
+        return [theirs / ours for theirs, ours in pairs]
 
 
 def rounds(
