@@ -1,6 +1,6 @@
-"""SSEDecoder._feed_texts: the same decoding as feed(), the data-only events given as their data.
+"""SSEDecoder._texts_feed: the same decoding as feed(), the data-only events given as their data.
 
-Fed the same reads, a decoder read with ``feed()`` and one read with ``_feed_texts()`` must agree
+Fed the same reads, a decoder and one whose ``feed`` ``_texts_feed()`` turned to texts must agree
 read by read: each read's events are equal, or the texts are the data of events that are all of
 type ``"message"`` with the id in force and no retry; the errors, offsets, ids, retry and event
 counts are the same; and one read never mixes texts and events.
@@ -47,9 +47,10 @@ def _outcome(call: Any, chunk: bytes) -> tuple[Any, Any]:
 def assert_same(chunks: list[bytes], max_event_size: int | None = None) -> None:
     events = SSEDecoder(max_event_size=max_event_size)
     texts = SSEDecoder(max_event_size=max_event_size)
+    feed_texts = texts._texts_feed()
     for chunk in chunks:
         expected, failure = _outcome(events.feed, chunk)
-        got, failed = _outcome(texts._feed_texts, chunk)
+        got, failed = _outcome(feed_texts, chunk)
         assert failed == failure
         if failure is not None:
             return
@@ -94,21 +95,23 @@ def test_segments_of_a_large_read_never_mix_texts_and_events(
 
 
 def test_data_only_reads_are_given_as_texts() -> None:
-    decoder = SSEDecoder()
+    feed_texts = SSEDecoder()._texts_feed()
     body = b"".join(b'data: {"n":%d}\n\n' % n for n in range(200))
     cut = body.index(b'data: {"n":150}')
-    assert decoder._feed_texts(body[:cut]) == [f'{{"n":{n}}}' for n in range(150)]
+    assert feed_texts(body[:cut]) == [f'{{"n":{n}}}' for n in range(150)]
     # A comment takes the read off the data-only path: events, as feed() gives them.
-    assert decoder._feed_texts(b": ping\n\n" + body[cut:]) == [
+    assert feed_texts(b": ping\n\n" + body[cut:]) == [
         ServerSentEvent("message", f'{{"n":{n}}}') for n in range(150, 200)
     ]
-    assert decoder.feed(body) == [ServerSentEvent("message", f'{{"n":{n}}}') for n in range(200)]
+    # Only that decoder gives texts.
+    events = [ServerSentEvent("message", f'{{"n":{n}}}') for n in range(200)]
+    assert SSEDecoder().feed(body) == events
 
 
 def test_a_small_read_completing_one_event_is_given_as_its_text() -> None:
     # The commonest read of all that completes anything: one data line and its blank line.
-    decoder = SSEDecoder()
-    assert decoder._feed_texts(b'data: {"n":') == []
-    assert decoder._feed_texts(b'1}\n\ndata: {"n"') == ['{"n":1}']
-    assert decoder._feed_texts(b':2}\r\n\r\n') == ['{"n":2}']
-    assert decoder.feed(b'data: {"n":3}\n\n') == [ServerSentEvent("message", '{"n":3}')]
+    feed_texts = SSEDecoder()._texts_feed()
+    assert feed_texts(b'data: {"n":') == []
+    assert feed_texts(b'1}\n\ndata: {"n"') == ['{"n":1}']
+    assert feed_texts(b':2}\r\n\r\n') == ['{"n":2}']
+    assert SSEDecoder().feed(b'data: {"n":3}\n\n') == [ServerSentEvent("message", '{"n":3}')]

@@ -178,7 +178,7 @@ class SSEDecoder:
         self._last: tuple[bytes, int, int, int] = (b"", 0, 0, 0)
         # The stream offsets of the events of _last, computed when first asked for.
         self._located: tuple[tuple[bytes, int, int, int], list[int]] = (self._last, [])
-        # True only during _feed_texts(): the data-only fast paths then give texts, not events.
+        # True once _texts_feed() is called: the data-only fast paths then give texts, not events.
         self._texts = False
 
     @property
@@ -301,28 +301,25 @@ class SSEDecoder:
             self._merge_small_reads()
         return []
 
-    def _feed_texts(
-        self, data: bytes | bytearray | memoryview
-    ) -> list[str] | list[ServerSentEvent]:
-        """:meth:`feed` for a reader that needs only the data of the commonest events: when the
-        events this read completes are all decoded by the data-only fast path (blocks of one
-        ``data:`` line, the chat wire), their data as ``str``, each standing for a
-        :class:`ServerSentEvent` of type ``"message"`` with the id :attr:`last_event_id` and no
-        retry; otherwise the events, as :meth:`feed` returns them. Everything else is as
-        :meth:`feed` does it: the bytes consumed, the offsets, the size limit, the ids, the
-        errors.
+    def _texts_feed(self) -> Callable[[bytes | bytearray | memoryview], list[Any]]:
+        """Make this decoder's :meth:`feed` give, for good, what a reader that needs only the
+        data of the commonest events wants, and return it: when the events a read completes are
+        all decoded by the data-only fast path (blocks of one ``data:`` line, the chat wire),
+        their data as ``str``, each standing for a :class:`ServerSentEvent` of type
+        ``"message"`` with the id :attr:`last_event_id` and no retry; otherwise the events, as
+        :meth:`feed` returns them. Everything else is as :meth:`feed` does it: the bytes
+        consumed, the offsets, the size limit, the ids, the errors.
 
         Building an event object costs about as much as decoding its data; a reader that reads
-        most events' data only (an accumulator) skips that cost. Private: the engines' entry
-        point, whose mixed result is no API to promise (:meth:`feed` is the decoder's).
+        most events' data only (an accumulator) skips that cost. For good, rather than a method
+        setting and clearing the mode around each feed: that call and its ``try`` were paid by
+        every read, most of them completing a single event when reads are small. Private: an
+        engine owns its decoder and asks nothing else of it, and the mixed result is no API to
+        promise.
         """
+        # The data-only fast paths give texts (_messages, _one_message), all of them or none.
         self._texts = True
-        try:
-            # The data-only fast paths gave texts (_messages, _one_message), all of them or none.
-            decoded: list[Any] = self.feed(data)
-            return decoded
-        finally:
-            self._texts = False
+        return self.feed
 
     def _data_only_read(self, data: bytes) -> list[ServerSentEvent] | None:
         """The fast path of a read of a data-only stream with LF or CRLF line ends (the chat
@@ -376,7 +373,7 @@ class SSEDecoder:
 
     def _one_message(self, data: bytes, cut: int) -> list[Any] | None:
         """The fast path of a read that completes one block of one data line, with LF or CRLF
-        line ends (a small read of the chat wire); None for any other. In :meth:`_feed_texts`,
+        line ends (a small read of the chat wire); None for any other. After :meth:`_texts_feed`,
         its data alone.
 
         ``data[:cut]`` ends with a blank line, so the unfinished block plus it is one such block
@@ -422,7 +419,7 @@ class SSEDecoder:
         self._dispatched = first + 1
         self._last = (block, size, start, first)
         if self._texts:
-            return [value]  # see _feed_texts
+            return [value]  # see _texts_feed
         event = _new_event(ServerSentEvent)
         event.event = "message"
         event.data = value
@@ -552,7 +549,8 @@ class SSEDecoder:
         size = len(block)
         has_cr = _CR in block
         start = 0
-        # Events only, even in _feed_texts(): segments of other shapes would mix them with texts.
+        # Events only, even after _texts_feed(): segments of other shapes would mix them with
+        # texts.
         texts, self._texts = self._texts, False
         try:
             while start < size:
@@ -564,8 +562,8 @@ class SSEDecoder:
         return events
 
     def _messages(self, values: list[bytes]) -> list[Any] | None:
-        """The events of the values of data-only blocks (:func:`_messages`); in
-        :meth:`_feed_texts`, their data alone (only it sees them, and says what they stand for).
+        """The events of the values of data-only blocks (:func:`_messages`); after
+        :meth:`_texts_feed`, their data alone (its reader knows what they stand for).
         None if one is not valid UTF-8."""
         if not self._texts:
             return _messages(values, self._last_event_id)

@@ -213,9 +213,13 @@ class ChatAccumulator(Engine[ChatCompletion]):
         events = texts
         while True:
             # The commonest chunks of all, shaped like the one before them, read by the
-            # template in one go; the first other chunk comes back for the full path.
-            if fast.template is not None:
-                event = fast.read(events, updates, are_texts)
+            # template in one go; the first other chunk comes back for the full path. The
+            # template is called here, not through fast.read: a call less per read, and a read
+            # of 1-64 bytes brings about one chunk.
+            template = fast.template
+            if template is not None:
+                event, count = template.read(events, updates, are_texts)
+                fast.reads += count
             else:
                 event = next(events, None)
             if event is None:

@@ -111,7 +111,7 @@ class Engine(ABC, Generic[_R]):
     """What one input is called in the error refusing it once the stream is closed."""
     _TEXTS: ClassVar[bool] = False
     """Whether :meth:`feed` asks the decoder for the data of data-only events rather than event
-    objects (:meth:`~sseproto.wire.decoder.SSEDecoder._feed_texts`): the dialect then reads them
+    objects (:meth:`~sseproto.wire.decoder.SSEDecoder._texts_feed`): the dialect then reads them
     with :meth:`_read_texts`."""
 
     def __init__(
@@ -130,7 +130,7 @@ class Engine(ABC, Generic[_R]):
         # Events, or texts standing for them (list[str] | list[ServerSentEvent]: one item type
         # per read, told by its first).
         self._decode: Callable[[BytesLike], list[Any]] = (
-            self._decoder._feed_texts if self._TEXTS else self._decoder.feed
+            self._decoder._texts_feed() if self._TEXTS else self._decoder.feed
         )
         self._state = _STREAMING
         self._error: StreamError | None = None

@@ -155,7 +155,7 @@ class Template:
         """Read the events of ``events`` this template's text fits, applying each leaf (and
         keeping the last pad) as :class:`Leaf` says; stop at the first one it does not fit.
         ``events`` holds :class:`ServerSentEvent` objects, or with ``texts`` the data of
-        ``"message"`` events (:meth:`~sseproto.wire.decoder.SSEDecoder._feed_texts`).
+        ``"message"`` events (:meth:`~sseproto.wire.decoder.SSEDecoder._texts_feed`).
 
         Returns:
             That first event (taken from ``events``, for the caller's full path), or None when
@@ -304,23 +304,20 @@ class FastPath:
     nothing else has changed the state since the event it was learned from.
     """
 
-    __slots__ = ("_cost", "_planned", "_reads", "_wait", "_waited", "template")
+    __slots__ = ("_cost", "_planned", "_wait", "_waited", "reads", "template")
 
     def __init__(self) -> None:
         self.template: Template | None = None
         self._cost = 0
-        self._reads = 0
+        # How many events templates have read so far: :meth:`read` counts them, as does an
+        # engine that calls :meth:`Template.read` itself.
+        self.reads = 0
         # The plan of the last event the full path applied, if it had one.
         self._planned: Plan | None = None
         # While learning does not pay: how many events to let pass before trying again, and how
         # many have passed.
         self._wait = _FIRST_WAIT
         self._waited = 0
-
-    @property
-    def reads(self) -> int:
-        """How many events templates have read so far."""
-        return self._reads
 
     @property
     def gave_up(self) -> bool:
@@ -336,7 +333,7 @@ class FastPath:
         """Whether learning is likely to be repaid (see ``_FREE_COST``); the engine asks before
         it plans."""
         cost = self._cost
-        if cost < _FREE_COST or cost <= self._reads:
+        if cost < _FREE_COST or cost <= self.reads:
             return True
         self._waited += 1
         if self._waited < self._wait:
@@ -376,7 +373,7 @@ class FastPath:
         text) it does not fit, or None."""
         assert self.template is not None
         found, count = self.template.read(events, updates, texts)
-        self._reads += count
+        self.reads += count
         return found
 
 
