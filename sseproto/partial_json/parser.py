@@ -30,7 +30,6 @@ import json
 import math
 import re
 from collections.abc import Callable, Generator
-from functools import partial
 from typing import Any, NamedTuple, cast
 
 from .errors import InvalidJSONError
@@ -196,7 +195,7 @@ class _State:
         self._key: str | None = None
         self._stale = False  # whether the value holds less of that string than _pieces
         self._in_string = False  # whether the loop waits inside that string, no escape held
-        self._held = ""  # a backslash that ended the last piece read inside it, not read yet
+        self._held = False  # whether a backslash ended the last piece read in it, unread yet
         self._string_path: JSONPath | None = None  # its path, once the changes needed it
         self._complete = False  # whether the whole value has ended
         self._length = 0  # how many characters were fed
@@ -301,7 +300,7 @@ class PartialJSONParser:
                 path = state._string_path
                 if path is None:
                     path = state._string_path = _path(state._stack, state._keys, state._key)
-                return [_text_appended((path, run))]
+                return [_tuple_new(JSONTextAppended, (path, run))]
         changes: list[JSONChange] = []
         state._changes = changes
         try:
@@ -315,12 +314,11 @@ class PartialJSONParser:
         state = self._state
         if not isinstance(text, str):
             raise _not_text(text)
-        held = state._held
-        if held:
+        if state._held:
             # The loop reads the held backslash as the start of an escape, at its own offset.
-            text = held + text
-            state._held = ""
-            state._length -= len(held)
+            text = "\\" + text
+            state._held = False
+            state._length -= 1
         try:
             self._send(text)
         except StopIteration:  # the parsing generator has ended: an error, or close()
@@ -390,17 +388,15 @@ def _read_inside(state: _State, piece: str) -> str | None:
     Text without a backslash is appended as it is; text with escapes is decoded by one call of
     json's C string reader. A backslash that ends the piece (an escape cut in two) is held, and
     read with the next piece."""
-    held = state._held
-    text = held + piece if held else piece
+    text = "\\" + piece if state._held else piece
+    held = False
     if "\\" not in text:
         if '"' in text or (not text.isprintable() and _string_special(text) is not None):
             return None
         run = text
-        held = ""
     else:
-        held = ""
         if text[-1] == "\\" and (len(text) - len(text.rstrip("\\"))) & 1:
-            held = "\\"
+            held = True
             text = text[:-1]
         if "\\u" in text:
             return None
@@ -506,9 +502,9 @@ def _parse(state: _State) -> Generator[None, str, None]:
                     changes = state._changes
                     if changes is not None:
                         path = _path(stack, keys, key)
-                        changes.append(_value_added((path, "")))
+                        changes.append(_tuple_new(JSONValueAdded, (path, "")))
                         if string:
-                            changes.append(_text_appended((path, string)))
+                            changes.append(_tuple_new(JSONTextAppended, (path, string)))
                 else:
                     if top is None:
                         state._root = ""
@@ -518,7 +514,7 @@ def _parse(state: _State) -> Generator[None, str, None]:
                         top.append("")
                     changes = state._changes
                     if changes is not None:
-                        changes.append(_value_added((_path(stack, keys, key), "")))
+                        changes.append(_tuple_new(JSONValueAdded, (_path(stack, keys, key), "")))
                     state._string_path = None
                     # Where the value shows the string's text so far.
                     state._top = top
@@ -582,7 +578,7 @@ def _parse(state: _State) -> Generator[None, str, None]:
                 if changes is not None:
                     # A container as it is now (empty): its members come as changes too.
                     added = type(new)() if opened else new
-                    changes.append(_value_added((_path(stack, keys, key), added)))
+                    changes.append(_tuple_new(JSONValueAdded, (_path(stack, keys, key), added)))
                 if opened:
                     stack.append(new)
                     keys.append(key if in_object else None)
@@ -657,7 +653,7 @@ def _parse(state: _State) -> Generator[None, str, None]:
                         if string_path is None:
                             string_path = state._string_path = _path(stack, keys, key)
                         appended = pieces[-1] if len(pieces) == mark + 1 else "".join(pieces[mark:])
-                        changes.append(_text_appended((string_path, appended)))
+                        changes.append(_tuple_new(JSONTextAppended, (string_path, appended)))
                 if len(pieces) > state._folded + _FOLD:  # a key's slices too
                     _fold(state)
                 # _read_inside() reads the pieces wholly inside a value string, until one
@@ -698,7 +694,7 @@ def _parse(state: _State) -> Generator[None, str, None]:
                 string_path = state._string_path
                 if string_path is None:
                     string_path = _path(stack, keys, key)
-                changes.append(_text_appended((string_path, "".join(pieces[mark:]))))
+                changes.append(_tuple_new(JSONTextAppended, (string_path, "".join(pieces[mark:]))))
             pieces.clear()
             state._folded = 0
             if top is None:
@@ -777,7 +773,7 @@ def _number_rest(state: _State, text: str, i: int, n: int, base: int, whole_valu
                 state._root = number = _number_value("".join(token), number_state >= 5, start)
                 state._complete = True
                 if state._changes is not None:
-                    state._changes.append(_value_added(((), number)))
+                    state._changes.append(_tuple_new(JSONValueAdded, ((), number)))
             raise
         i = 0
         n = len(text)
@@ -797,14 +793,10 @@ def _path(stack: list[Any], keys: list[str | None], key: str | None) -> JSONPath
     return tuple(path)
 
 
-# The changes built without the Python-level ``__new__`` of a named tuple, which costs more than
-# the rest of a piece of a long string.
-_value_added: Callable[[tuple[JSONPath, Any]], JSONValueAdded] = partial(
-    tuple.__new__, JSONValueAdded
-)
-_text_appended: Callable[[tuple[JSONPath, str]], JSONTextAppended] = partial(
-    tuple.__new__, JSONTextAppended
-)
+# The changes are built by tuple's own constructor, called directly: a named tuple's ``__new__`` is
+# Python code, costing more than the rest of a piece of a long string, and binding the class with
+# ``functools.partial`` costs a call more.
+_tuple_new = tuple.__new__
 
 
 # The C reader of json.loads's strings: ``_scanstring(text, index)`` is the string whose opening
