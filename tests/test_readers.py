@@ -608,8 +608,8 @@ def _without_line_ends(data: bytes) -> bytes:
     )
 )
 def test_reads_without_a_line_end_are_held_until_the_next_that_has_one(reads: list[Any]) -> None:
-    handed = list(framed_reads(iter(reads)))
-    assert asyncio.run(_collect(aframed_reads(_async(iter(reads))))) == handed
+    handed = list(framed_reads(iter(reads), []))
+    assert asyncio.run(_collect(aframed_reads(_async(iter(reads)), []))) == handed
     assert b"".join(handed) == b"".join(reads)
     assert [data for data in handed if type(data) is not bytes] == [
         data for data in reads if type(data) is not bytes
@@ -651,6 +651,38 @@ def test_bytes_held_without_a_line_end_count_when_the_source_fails() -> None:
         error = failure_of(lambda e=events, c=cause: e(failing(reads, c)))
         assert type(error) is IncompleteStreamError, name
         assert (error.offset, error.event_index) == (len(b"".join(reads)), 1), name
+
+
+@given(held=st.lists(st.integers(1, 150), min_size=1, max_size=6))
+def test_held_bytes_too_large_for_an_event_are_the_error_and_the_source_failure_its_context(
+    held: list[int],
+) -> None:
+    """The source gives a line too long for max_event_size in reads without a line end, held,
+    then fails: every reader raises what a reader fed each read as it came raises (the
+    EventTooLargeError, at the same place), and the source's failure rides along as its
+    __context__."""
+    limit = 300  # the first event fits
+    line = b"data: " + b"x" * (sum(held) + limit)
+    cuts = list(itertools.accumulate(held))
+    reads = [chunk("Hel")] + [line[start:end] for start, end in itertools.pairwise([0, *cuts])]
+    reads.append(line[cuts[-1] :])
+    # Read by read, unheld: the line is refused before the source's failure comes.
+    unheld = AutoAccumulator(max_event_size=limit)
+    expected = failure_of(lambda: [unheld.feed(data) for data in reads])
+    assert type(expected) is EventTooLargeError
+    for name, read in {**READERS, **EVENT_READERS}.items():
+        cause = ConnectionResetError("reset")
+        error = failure_of(lambda r=read, c=cause: r(failing(reads, c), max_event_size=limit))
+        assert type(error) is EventTooLargeError, name
+        assert (error.offset, error.event_index) == (expected.offset, expected.event_index), name
+        assert error.__context__ is cause and error.__cause__ is None, name
+    # The event readers' async twin takes the sync source above; the update readers' here.
+    for name, aread in AREADERS.items():
+        cause = ConnectionResetError("reset")
+        error = failure_of(lambda r=aread, c=cause: r(afailing(reads, c), max_event_size=limit))
+        assert type(error) is EventTooLargeError, name
+        assert (error.offset, error.event_index) == (expected.offset, expected.event_index), name
+        assert error.__context__ is cause and error.__cause__ is None, name
 
 
 def test_a_line_that_never_ends_still_meets_the_size_limit() -> None:

@@ -8,7 +8,7 @@ from typing import NoReturn
 from .decoder import DEFAULT_MAX_EVENT_SIZE, SSEDecoder, not_bytes
 from .errors import source_failure
 from .events import ServerSentEvent
-from .reads import BytesLike, aframed_reads, async_reads, framed_reads, reads
+from .reads import BytesLike, aframed_reads, async_reads, framed_reads, reads, take_held
 
 __all__ = ["aiter_events", "iter_events"]
 
@@ -67,7 +67,8 @@ def _events(
     # Reads without a line end are held by the readers' one policy (framed_reads): they cannot
     # complete an event, and the decoder is called once per line end instead of once per read.
     feed = decoder.feed
-    framed = framed_reads(chunks)
+    held: list[bytes] = []
+    framed = framed_reads(chunks, held)
     ours: Exception | None = None  # an error of the decoder's or of a read's, not the source's
     try:
         for read in framed:
@@ -84,7 +85,7 @@ def _events(
     except Exception as error:
         if error is ours:
             raise
-        _raise_source_failure(decoder, error)
+        _raise_source_failure(decoder, error, held)
     finally:
         framed.close()
     yield from decoder.close()
@@ -94,7 +95,8 @@ async def _aevents(
     decoder: SSEDecoder, chunks: AsyncIterator[BytesLike]
 ) -> AsyncIterator[ServerSentEvent]:
     feed = decoder.feed
-    framed = aframed_reads(chunks)
+    held: list[bytes] = []
+    framed = aframed_reads(chunks, held)
     ours: Exception | None = None
     try:
         async for read in framed:
@@ -109,17 +111,18 @@ async def _aevents(
     except Exception as error:
         if error is ours:
             raise
-        _raise_source_failure(decoder, error)
+        _raise_source_failure(decoder, error, held)
     finally:
         await framed.aclose()
     for event in decoder.close():
         yield event
 
 
-def _raise_source_failure(decoder: SSEDecoder, error: Exception) -> NoReturn:
+def _raise_source_failure(decoder: SSEDecoder, error: Exception, held: list[bytes]) -> NoReturn:
     """Raise the stream's error for ``error``, raised by the source after the reads the decoder
-    took (the held ones included), placed where the stream stopped as the readers of updates
-    place theirs (:func:`~sseproto.wire.errors.source_failure`)."""
+    took and the ``held`` ones it takes now, placed where the stream stopped as the readers of
+    updates place theirs (:func:`~sseproto.wire.errors.source_failure`)."""
+    take_held(held, decoder.feed)
     raise source_failure(error, offset=decoder.offset, event_index=decoder.events_dispatched)
 
 

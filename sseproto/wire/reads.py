@@ -15,6 +15,7 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Generator,
     Iterable,
     Iterator,
@@ -30,6 +31,7 @@ __all__ = [
     "framed_reads",
     "not_bytes",
     "reads",
+    "take_held",
 ]
 
 BytesLike = bytes | bytearray | memoryview
@@ -98,74 +100,78 @@ async def _one(body: BytesLike) -> AsyncIterator[BytesLike]:
 # what is held beyond the decoder's own size check (a line that never ends meets
 # ``max_event_size`` at most HOLD bytes late) and the objects held (a few thousand reads at most),
 # and 4 KiB held and joined is copied once, cheap beside the reads it saves calls for. They are
-# also handed on before the end of the reads, before a read that is not bytes, and before a
-# failure of the source is raised, so the reader has consumed every byte when it tells either:
-# offsets stay exact, and every event still arrives with the read that completes it.
+# also handed on before the end of the reads and before a read that is not bytes, and taken by
+# the reader before it reports a failure of the source (take_held), so the reader has consumed
+# every byte when it tells either: offsets stay exact, and every event still arrives with the
+# read that completes it.
 HOLD = 4096
 
 
-def framed_reads(reads: Iterator[BytesLike]) -> Generator[BytesLike, None, None]:
-    """The reads of ``reads``, those without a line end held and handed on joined to the next
-    read (see :data:`HOLD`); a failure of the source is raised after the held bytes are handed
-    on. A read that is not ``bytes`` is handed on as it came, for the reader to refuse or copy.
+def framed_reads(reads: Iterator[BytesLike], held: list[bytes]) -> Generator[BytesLike, None, None]:
+    """The reads of ``reads``, those without a line end held in ``held`` (empty at the call) and
+    handed on joined to the next read (see :data:`HOLD`). A read that is not ``bytes`` is handed
+    on as it came, for the reader to refuse or copy. A failure of the source is raised as it
+    came, the bytes still held left in ``held``: the reader takes them while it handles the
+    failure (:func:`take_held`), before it reports it.
     """
-    held: list[bytes] = []
     hold = held.append
     size = 0
-    try:
-        for data in reads:
-            if data.__class__ is bytes:
-                if 10 not in data and 13 not in data:  # LF, CR: a memchr each
-                    hold(data)
-                    size += len(data)
-                    if size < HOLD:
-                        continue
-                    data = b""
-                if held:
-                    hold(data)
-                    data = b"".join(held)
-                    held.clear()
-                    size = 0
-            elif held:
-                yield b"".join(held)
+    for data in reads:
+        if data.__class__ is bytes:
+            if 10 not in data and 13 not in data:  # LF, CR: a memchr each
+                hold(data)
+                size += len(data)
+                if size < HOLD:
+                    continue
+                data = b""
+            if held:
+                hold(data)
+                data = b"".join(held)
                 held.clear()
                 size = 0
-            yield data
-    except Exception:
-        if held:
+        elif held:
             yield b"".join(held)
-        raise
+            held.clear()
+            size = 0
+        yield data
     if held:
         yield b"".join(held)
 
 
-async def aframed_reads(reads: AsyncIterator[BytesLike]) -> AsyncGenerator[BytesLike, None]:
+async def aframed_reads(
+    reads: AsyncIterator[BytesLike], held: list[bytes]
+) -> AsyncGenerator[BytesLike, None]:
     """The async twin of :func:`framed_reads`."""
-    held: list[bytes] = []
     hold = held.append
     size = 0
-    try:
-        async for data in reads:
-            if data.__class__ is bytes:
-                if 10 not in data and 13 not in data:
-                    hold(data)
-                    size += len(data)
-                    if size < HOLD:
-                        continue
-                    data = b""
-                if held:
-                    hold(data)
-                    data = b"".join(held)
-                    held.clear()
-                    size = 0
-            elif held:
-                yield b"".join(held)
+    async for data in reads:
+        if data.__class__ is bytes:
+            if 10 not in data and 13 not in data:
+                hold(data)
+                size += len(data)
+                if size < HOLD:
+                    continue
+                data = b""
+            if held:
+                hold(data)
+                data = b"".join(held)
                 held.clear()
                 size = 0
-            yield data
-    except Exception:
-        if held:
+        elif held:
             yield b"".join(held)
-        raise
+            held.clear()
+            size = 0
+        yield data
     if held:
         yield b"".join(held)
+
+
+def take_held(held: list[bytes], feed: Callable[[bytes], object]) -> None:
+    """Feed the bytes ``framed_reads`` still held when the source failed, to be called while
+    the failure is handled: they came before it, so they are judged first, as a reader fed each
+    read as it came judges them. Without a line end they complete no event; but a line they
+    make longer than ``max_event_size`` is refused (:class:`EventTooLargeError`), raised then
+    with the source's failure as its ``__context__``."""
+    if held:
+        feed(b"".join(held))
+        held.clear()

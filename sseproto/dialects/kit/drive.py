@@ -15,7 +15,9 @@ same for every dialect:
 3. Reads without a line end are held and handed on joined with the next read that has one,
    by the policy every reader shares (:func:`~sseproto.wire.reads.framed_reads`), instead of
    costing a call into the accumulator and its decoder each; the held bytes are handed on
-   before the loop ends or reports a failure of the source.
+   before the loop ends, and taken while a failure of the source is handled, before it is
+   reported (:func:`~sseproto.wire.reads.take_held`): a line they make too long is the error
+   then, the failure its ``__context__``.
 4. Source failures: an exception raised by the source itself carries what was rebuilt. An
    :class:`IncompleteStreamError` (an adapter's cut or idle timeout, a replayed transport
    error) is given the ``partial``, ``offset`` and ``event_index`` it lacks; another
@@ -28,12 +30,12 @@ same for every dialect:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, Mapping
 from typing import Any, NoReturn, Protocol, TypeVar, cast
 
 from ...wire.errors import IncompleteStreamError, source_failure
 from ...wire.events import ServerSentEvent
-from ...wire.reads import BytesLike, aframed_reads, framed_reads
+from ...wire.reads import BytesLike, aframed_reads, framed_reads, take_held
 from .state import StreamState
 from .updates import ChatUpdate
 
@@ -106,7 +108,8 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None  # an error of the accumulator's, not of the source
-    framed = framed_reads(reads)
+    held: list[bytes] = []
+    framed = framed_reads(reads, held)
     try:
         for data in framed:
             try:
@@ -124,7 +127,7 @@ def run(accumulator: Accumulator[_R], reads: Iterator[BytesLike]) -> _R:
     except Exception as error:
         if error is fed:
             raise
-        _raise_source_failure(accumulator, error)
+        _raise_source_failure(accumulator, error, feed, held)
     finally:
         framed.close()
         if isinstance(reads, Generator):
@@ -141,7 +144,8 @@ def iterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = framed_reads(reads)
+    held: list[bytes] = []
+    framed = framed_reads(reads, held)
     try:
         for data in framed:
             updates: list[ChatUpdate] = []
@@ -162,7 +166,7 @@ def iterate(
     except Exception as error:
         if error is fed:
             raise
-        _raise_source_failure(accumulator, error)
+        _raise_source_failure(accumulator, error, feed, held)
     finally:
         framed.close()
         if isinstance(reads, Generator):
@@ -175,7 +179,8 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
     target: Accumulator[Any] = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = aframed_reads(reads)
+    held: list[bytes] = []
+    framed = aframed_reads(reads, held)
     try:
         async for data in framed:
             try:
@@ -192,7 +197,7 @@ async def arun(accumulator: Accumulator[_R], reads: AsyncIterator[BytesLike]) ->
     except Exception as error:
         if error is fed:
             raise
-        _raise_source_failure(accumulator, error)
+        _raise_source_failure(accumulator, error, feed, held)
     finally:
         await framed.aclose()
         if isinstance(reads, AsyncGenerator):
@@ -207,7 +212,8 @@ async def aiterate(
     target = accumulator
     feed = target._feed_into
     fed: Exception | None = None
-    framed = aframed_reads(reads)
+    held: list[bytes] = []
+    framed = aframed_reads(reads, held)
     try:
         async for data in framed:
             updates: list[ChatUpdate] = []
@@ -229,7 +235,7 @@ async def aiterate(
     except Exception as error:
         if error is fed:
             raise
-        _raise_source_failure(accumulator, error)
+        _raise_source_failure(accumulator, error, feed, held)
     finally:
         await framed.aclose()
         if isinstance(reads, AsyncGenerator):
@@ -249,9 +255,16 @@ def _following(target: Accumulator[Any]) -> Accumulator[Any] | None:
     return decided if decided._state is _STREAMING else None
 
 
-def _raise_source_failure(accumulator: Accumulator[Any], error: Exception) -> NoReturn:
+def _raise_source_failure(
+    accumulator: Accumulator[Any],
+    error: Exception,
+    feed: Callable[[BytesLike, list[ChatUpdate] | None], object],
+    held: list[bytes],
+) -> NoReturn:
     """Raise the stream's error for ``error``, raised by the source after what ``accumulator``
-    has taken (see the module)."""
+    has taken and the ``held`` bytes it takes now through ``feed`` (see the module)."""
+    # Bytes without a line end complete no event, so no update is lost by building none.
+    take_held(held, lambda data: feed(data, None))
     failure = source_failure(
         error, offset=accumulator.offset, event_index=accumulator.events_received
     )
