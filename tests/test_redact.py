@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import given
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import sseproto
 from sseproto.fixtures.format import load_fixture, sidecar_path
 from sseproto.fixtures.record import Headers
-from sseproto.fixtures.redact import is_secret_name, redact, redact_headers
+from sseproto.fixtures.redact import REDACTED, is_secret_name, redact, redact_headers
 
 SECRET = "s3cr3t-Value_0123456789"
 KEY = "sk-proj-AbCdEf0123456789xyz"
@@ -261,6 +261,22 @@ def test_a_secret_named_value_is_redacted_in_every_shape(
         (f"?u=%3Fto%6Ben%3D{SECRET}%2B%3D%3B%3D1", "?u=%3Fto%6Ben%3D<redacted>%3B%3D1"),
         (f"moved to g%2Fx%3Fsig%3D{SECRET} (302)", "moved to g%2Fx%3Fsig%3D<redacted> (302)"),
         (f"?u=AccessToken%253d{SECRET}%2522", "?u=AccessToken%253d<redacted>%2522"),
+        # Three encodings, and more: each is undone in turn.
+        (f"?u=key%25253D{SECRET}%252526a", "?u=key%25253D<redacted>%252526a"),
+        (f"?u=key%2525252525253D{SECRET}", "?u=key%2525252525253D<redacted>"),
+        # A header line or a JSON pair, encoded: what decodes to a shape is read as that shape.
+        (
+            f"?h=Authorization%3A%20Bearer%20{KEY}%0Ax%3A1",
+            "?h=Authorization%3A%20<redacted>%0Ax%3A1",
+        ),
+        (
+            f"?j=%7B%22api_key%22%3A%20%22{SECRET}%22%7D",
+            "?j=%7B%22api_key%22%3A%20%22<redacted>%22%7D",
+        ),
+        (f"?u=x%3FBearer%2520{SECRET}", "?u=x%3FBearer%2520<redacted>"),
+        (f"?u=https%3A%2F%2F{KEY}%40h%2Fv1", "?u=https%3A%2F%2F<redacted>%40h%2Fv1"),
+        # An escape of a token's own characters: decoded, it is a key's shape.
+        (f"k=sk-proj%2D{SECRET}", "k=<redacted>"),
     ],
 )
 def test_a_percent_encoded_pair_is_redacted(text: str, redacted: str) -> None:
@@ -284,7 +300,7 @@ def test_a_harmless_percent_encoded_pair_is_kept(text: str) -> None:
     value=st.from_regex(r"[A-Za-z0-9_-]{12,30}", fullmatch=True),
     before=st.text(alphabet="abc=&;?/:#%+.-_ ", max_size=8),
     after=st.text(alphabet="abc=&;?/:#%+.-_ ", max_size=8),
-    times=st.sampled_from([1, 2]),
+    times=st.integers(1, 4),
     around=st.tuples(*[st.text(alphabet=" .,;:()[]{}'\"=&?/%\n", max_size=8)] * 2),
 )
 def test_a_percent_encoded_secret_pair_in_a_url_never_keeps_its_secret(
@@ -300,6 +316,35 @@ def test_a_percent_encoded_secret_pair_in_a_url_never_keeps_its_secret(
         inner = quote(inner, safe="")
     text = f"{around[0]}https://h/p?next={inner}&n=1{around[1]}"
     assert value not in redact(text)
+
+
+@given(
+    shape=st.sampled_from(PAIR_SHAPES),
+    name=st.sampled_from(["api_key", "Authorization", "x-goog-api-key", "accessToken", "Cookie"]),
+    value=st.from_regex(r"[A-Za-z0-9_-]{12,30}", fullmatch=True),
+    times=st.integers(1, 4),
+    plus=st.booleans(),
+    around=st.tuples(*[st.text(alphabet=" .,;:()[]{}'\"=&?/%\n", max_size=8)] * 2),
+)
+def test_a_secret_pair_of_any_shape_quoted_up_to_four_times_keeps_no_secret_and_nothing_else(
+    shape: str,
+    name: str,
+    value: str,
+    times: int,
+    plus: bool,
+    around: tuple[str, str],
+) -> None:
+    """Whatever the shape (a header line, JSON, a repr), quoted 1 to 4 times as a parameter's
+    value: the secret is gone, and the redaction, mapped back onto the encoded text, replaces
+    a part of it only (the parameter's name and what follows the encoded pair are kept)."""
+    encoded = shape.format(name=name, value=value)
+    for _ in range(times):
+        encoded = quote_plus(encoded, safe="") if plus else quote(encoded, safe="")
+    text = f"{around[0]} ?next={encoded}&n=1{around[1]}"
+    redacted = redact(text)
+    assert value not in redacted
+    assert f" ?next={encoded[:3]}" in redacted
+    assert redacted.count(REDACTED) == 1 + around[0].count(REDACTED) + around[1].count(REDACTED)
 
 
 @pytest.mark.parametrize(
