@@ -30,6 +30,7 @@ from .dialects.kit.updates import (
     ChatUpdate,
     ContentDelta,
     HostedToolArgumentsDelta,
+    HostedToolCallStarted,
     ReasoningDelta,
     RefusalDelta,
     ToolCallArgumentsDelta,
@@ -315,7 +316,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     reads, fixture = _replay_reads(name, args.chunking, seed, args.realtime)
     accumulator = _replay_accumulator(args.partial_json)
     stats = _ReplayStats()
-    text = None if args.json else _Text()
+    text = None if args.json else _Text(args.partial_json)
     failure: StreamError | None = None
     try:
         for data in _placed(reads, accumulator):
@@ -380,7 +381,8 @@ class _Text:
     the answer when another kind came before it: a plain answer prints exactly as it streamed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, calls: bool) -> None:
+        self.calls = calls  # whether the calls' lines are printed too (--partial-json)
         self.kind: type[ChatUpdate] | None = None  # of the text printed last; None: nothing yet
         self.line_open = False  # the text printed last did not end its line
 
@@ -405,7 +407,8 @@ class _Text:
 def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
     """Print choice 0's text among ``updates`` (and with live partial JSON on, its calls'
     arguments parsed so far after each delta, of a tool call, a call the provider runs or a
-    legacy function call, and after each piece of Gemini's streamed arguments)."""
+    legacy function call, and after each piece of Gemini's streamed arguments; and what a call
+    the provider runs is, when it opens)."""
     if text is None:
         return
     for update in updates:
@@ -416,6 +419,13 @@ def _show(updates: list[ChatUpdate], text: _Text | None) -> None:
             parsed = update.parsed
             if parsed is not None:
                 text.line(type(update), f"[{_arguments_label(update)}] {_json_text(parsed)}")
+        elif isinstance(update, HostedToolCallStarted) and update.choice == 0 and text.calls:
+            # What the lines of its arguments that follow are about.
+            server = f" on {update.server}" if update.server else ""
+            text.line(
+                type(update),
+                f"[hosted {update.index}] opened: {update.type} {update.name}{server}",
+            )
 
 
 _ArgumentsDelta = (

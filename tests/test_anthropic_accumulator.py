@@ -7,7 +7,9 @@ import json
 from typing import Any, cast
 
 import pytest
+from conftest import PROJECT_FIXTURES
 
+import sseproto
 from sseproto import (
     AnthropicAccumulator,
     AnthropicMessage,
@@ -18,11 +20,11 @@ from sseproto import (
     ContentDelta,
     EventTooLargeError,
     HostedToolArgumentsDelta,
+    HostedToolCallStarted,
     IncompleteStreamError,
     InvalidChunkError,
     ProviderError,
     ServerSentEvent,
-    ServerToolCallStarted,
     StreamDone,
     StreamError,
     StreamState,
@@ -364,7 +366,7 @@ def test_updates_of_a_message_with_every_kind_of_block() -> None:
         CitationAdded(0, citation),
         ContentDelta(0, "A"),
         BlockDone(0, blocks[0]),
-        ServerToolCallStarted(1, "server_tool_use", "srvtoolu_1", "f"),
+        HostedToolCallStarted(0, 1, "server_tool_use", "srvtoolu_1", "f", ""),
         # The input of a call the API runs: its own update, never a tool call's.
         HostedToolArgumentsDelta(0, 1, '{"q": 1}'),
         BlockDone(1, blocks[1]),
@@ -381,6 +383,23 @@ def test_updates_of_a_message_with_every_kind_of_block() -> None:
         {"type": "server_tool_use", "id": "srvtoolu_1", "name": "f", "input": {"q": 1}},
         {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": 2}},
     ]
+
+
+def test_an_mcp_tool_use_block_opens_naming_its_server() -> None:
+    # The update common to the dialects, under the name it first had here too.
+    assert sseproto.ServerToolCallStarted is HostedToolCallStarted
+    path = PROJECT_FIXTURES / "anthropic" / "mcp-tool-use.sse"
+    updates = list(sseproto.iter_updates(sseproto.replay(path)))
+    opened = [update for update in updates if isinstance(update, HostedToolCallStarted)]
+    blocks = sseproto.accumulate(sseproto.replay(path), dialect="anthropic").content
+    (index,) = [i for i, block in enumerate(blocks) if block.type == "mcp_tool_use"]
+    block = blocks[index].to_dict()
+    assert opened == [
+        HostedToolCallStarted(
+            0, index, "mcp_tool_use", block["id"], block["name"], block["server_name"]
+        )
+    ]
+    assert block["server_name"] != ""
 
 
 def test_a_tool_call_never_stopped_gets_no_tool_call_done() -> None:

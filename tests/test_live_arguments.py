@@ -234,21 +234,33 @@ def test_partial_json_must_be_a_bool() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "label"),
+    ("name", "label", "opened"),
     [
-        ("reasoning-text-tool-call.sse", "[arguments 0]"),
-        ("function-call-legacy.sse", "[function_call]"),
-        ("anthropic/server-tool-web-search.sse", "[hosted 0]"),
-        ("responses/hosted-tools.sse", "[hosted 4]"),
+        ("reasoning-text-tool-call.sse", "[arguments 0]", None),
+        ("function-call-legacy.sse", "[function_call]", None),
+        (
+            "anthropic/server-tool-web-search.sse",
+            "[hosted 0]",
+            "[hosted 0] opened: server_tool_use web_search",
+        ),
+        (
+            "responses/hosted-tools.sse",
+            "[hosted 4]",
+            "[hosted 4] opened: mcp_call ask_question on deepwiki",
+        ),
     ],
 )
 def test_replay_partial_json_prints_the_value_growing(
-    name: str, label: str, capsys: pytest.CaptureFixture[str]
+    name: str, label: str, opened: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A tool call, the legacy function call, a call the provider runs (its block or item named).
+    # A tool call, the legacy function call, a call the provider runs (its block or item named,
+    # and what it is said first, when it opens).
     fixture = PROJECT_FIXTURES / name
     assert main(["replay", "--partial-json", "--chunking", "byte", str(fixture)]) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(label)]
+    if opened is not None:
+        assert lines[0] == opened
+        lines = lines[1:]
     values = [json.loads(line.split("] ", 1)[1]) for line in lines]
     assert len(values) > 1
     whole = values[-1]

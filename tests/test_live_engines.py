@@ -551,12 +551,12 @@ def test_a_provider_run_call_has_arguments_of_its_own() -> None:
     # and a server tool block restarted at an index starts afresh.
     live = LiveArguments()
     updates = [
-        sseproto.ServerToolCallStarted(1, "server_tool_use", "s1", "web_search"),
+        sseproto.HostedToolCallStarted(0, 1, "server_tool_use", "s1", "web_search"),
         HostedToolArgumentsDelta(0, 1, '{"query": "ca'),
         ToolCallArgumentsDelta(0, 1, '{"x": '),
         HostedToolArgumentsDelta(0, 1, 'ts"}'),
         ToolCallArgumentsDelta(0, 1, "1}"),
-        sseproto.ServerToolCallStarted(1, "mcp_tool_use", "m1", "ask"),
+        sseproto.HostedToolCallStarted(0, 1, "mcp_tool_use", "m1", "ask", "wiki"),
         HostedToolArgumentsDelta(0, 1, '{"q": 2}'),
     ]
     for update in updates:

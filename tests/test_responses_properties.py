@@ -16,10 +16,13 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 from test_responses_fixtures import generator
+from test_responses_templates import FullPath
 
 from sseproto import (
+    ChatUpdate,
     ContentDelta,
     HostedToolArgumentsDelta,
+    HostedToolCallStarted,
     IncompleteStreamError,
     ReasoningDelta,
     RefusalDelta,
@@ -265,6 +268,17 @@ def test_random_outputs_rebuild_exactly(
             assert "".join(pieces) == item["arguments"]
     streamed = {i for i, it in enumerate(output) if it["type"] == "mcp_call" and it["arguments"]}
     assert {u.index for u in updates if isinstance(u, HostedToolArgumentsDelta)} == streamed
+    # Each opens first, named: its type, id, tool and server, as its output_item.added gave them.
+    opened = [
+        (u.index, u.type, u.id, u.name, u.server)
+        for u in updates
+        if isinstance(u, HostedToolCallStarted)
+    ]
+    assert opened == [
+        (i, "mcp_call", it["id"], it["name"], it["server_label"])
+        for i, it in enumerate(output)
+        if it["type"] == "mcp_call"
+    ]
     finished = [u.index for u in updates if isinstance(u, ToolCallDone)]
     call_items = [i for i, item in enumerate(output) if item["type"] in GEN.CALL_TYPES]
     if ending == "cut":
@@ -273,6 +287,91 @@ def test_random_outputs_rebuild_exactly(
     else:
         assert sorted(finished) == list(range(len(calls)))
         assert isinstance(updates[-1], StreamDone) and updates[-1].completion == result
+
+
+@given(
+    output=items(),
+    closed=st.lists(st.booleans(), min_size=4, max_size=4),
+    seed=st.integers(0, 2**32),
+    named=st.booleans(),
+    cuts=st.lists(st.integers(0, 10**6), max_size=12),
+    templates=st.booleans(),
+)
+def test_a_call_the_provider_runs_opens_before_its_arguments_and_its_value_follows_them(
+    output: list[Json],
+    closed: list[bool],
+    seed: int,
+    named: bool,
+    cuts: list[int],
+    templates: bool,
+) -> None:
+    """An MCP call's HostedToolCallStarted comes before any of its argument deltas, and starts
+    the live value they bring up to date (live partial JSON on), which ends as the arguments
+    parsed; whatever the reads, with the templates or without (the same updates either way)."""
+    render = GEN.Render(split=random_split(seed, True), named=named, numbered=True)
+    render.lifecycle("created", GEN.head())
+    for index, item in enumerate(output):
+        render.item(index, item, done=closed[index])
+    final = GEN.head("completed", usage=GEN.USAGE, output=output)
+    render.terminal("completed", final)
+    data, _ = render.body()
+
+    def read(engine: type[ResponsesAccumulator]) -> tuple[list[ChatUpdate], list[Any]]:
+        accumulator = engine(partial_json=True)
+        updates: list[ChatUpdate] = []
+        values: list[Any] = []
+        for data_read in reads_of(data, cuts):
+            for update in accumulator.feed(data_read):
+                updates.append(update)
+                if isinstance(update, HostedToolArgumentsDelta):
+                    values.append((update.index, copy.deepcopy(update.parsed)))
+        return updates + accumulator.close(), values
+
+    updates, values = read(ResponsesAccumulator if templates else FullPath)
+    opened: set[int] = set()
+    for update in updates:
+        if isinstance(update, HostedToolCallStarted):
+            assert update.index not in opened
+            opened.add(update.index)
+        elif isinstance(update, HostedToolArgumentsDelta):
+            assert update.index in opened
+    assert opened == {i for i, it in enumerate(output) if it["type"] == "mcp_call"}
+    for index, item in enumerate(output):
+        if item["type"] == "mcp_call" and item["arguments"]:
+            assert [value for i, value in values if i == index][-1] == json.loads(
+                item["arguments"]
+            )
+    other = read(FullPath if templates else ResponsesAccumulator)
+    assert other == (updates, values)
+
+
+def test_an_mcp_call_added_again_at_its_index_opens_afresh() -> None:
+    """A stream that adds an item again at its output_index (lenient mode reads it): the call
+    opens again, and its value starts over instead of continuing the first one's."""
+    first = {"type": "mcp_call", "id": "mcp_1", "server_label": "wiki", "name": "ask"}
+    again = {**first, "id": "mcp_2", "arguments": '{"b"'}
+    added, delta = "response.output_item.added", "response.mcp_call_arguments.delta"
+    events = [
+        {"type": added, "output_index": 0, "item": {**first, "arguments": ""}},
+        {"type": delta, "output_index": 0, "delta": '{"a": 1,'},
+        {"type": added, "output_index": 0, "item": again},
+        {"type": delta, "output_index": 0, "delta": ": 2}"},
+    ]
+    accumulator = ResponsesAccumulator(partial_json=True)
+    seen = []
+    for event in events:
+        for update in accumulator.feed_chunk(event):
+            if isinstance(update, HostedToolArgumentsDelta):
+                seen.append(copy.deepcopy(update.parsed))
+            else:
+                seen.append(update)
+    assert seen == [
+        HostedToolCallStarted(0, 0, "mcp_call", "mcp_1", "ask", "wiki"),
+        {"a": 1},
+        HostedToolCallStarted(0, 0, "mcp_call", "mcp_2", "ask", "wiki"),
+        {},
+        {"b": 2},
+    ]
 
 
 _KEYS = st.sampled_from(

@@ -261,7 +261,7 @@ def test_every_real_recording_relays_one_event_per_update() -> None:
     assert {kind.__name__ for kind in names} >= {
         "BlockDone",
         "CitationAdded",
-        "ServerToolCallStarted",
+        "HostedToolCallStarted",
         "GroundingUpdate",
         "ExecutableCodeUpdate",
         "CodeExecutionResultUpdate",

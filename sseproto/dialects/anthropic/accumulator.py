@@ -33,6 +33,7 @@ from ..kit.updates import (
     ChoiceFinished,
     ContentDelta,
     HostedToolArgumentsDelta,
+    HostedToolCallStarted,
     ReasoningDelta,
     StreamDone,
     ToolCallArgumentsDelta,
@@ -44,7 +45,7 @@ from .blocks import BlockState
 from .fast import plan
 from .result import AnthropicMessage, string_field
 from .schema import StrictChecker
-from .updates import BlockDone, CitationAdded, ServerToolCallStarted
+from .updates import BlockDone, CitationAdded
 
 __all__ = ["AnthropicAccumulator"]
 
@@ -82,8 +83,8 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
 
     Feed it the stream as raw bytes (:meth:`feed`), as decoded events (:meth:`feed_event`) or as
     parsed event payloads (:meth:`feed_chunk`); each call returns the :class:`ChatUpdate` objects
-    the input produced: the common ones (text, thinking, tool calls, usage, the end) and
-    Anthropic's own (:class:`CitationAdded`, :class:`ServerToolCallStarted`, :class:`BlockDone`).
+    the input produced: the common ones (text, thinking, tool calls, the calls the API runs,
+    usage, the end) and Anthropic's own (:class:`CitationAdded`, :class:`BlockDone`).
     Call :meth:`close` at the end of the input, then :meth:`result` for the
     :class:`AnthropicMessage`. :meth:`snapshot` gives the message rebuilt so far at any time.
 
@@ -314,7 +315,8 @@ class AnthropicAccumulator(Engine[AnthropicMessage]):
         if kind == "tool_use":
             updates.append(ToolCallStarted(0, block.tool_index, call_id, name))
         elif block.tracks_input:
-            updates.append(ServerToolCallStarted(index, block.type, call_id, name))
+            server = string_field(fields, "server_name")
+            updates.append(HostedToolCallStarted(0, index, block.type, call_id, name, server))
         citations = fields.get("citations")
         if type(citations) is list:
             updates.extend(CitationAdded(index, citation) for citation in citations)

@@ -1,17 +1,17 @@
 """The updates only Anthropic streams give, beside the common ones of the kit.
 
 A streaming UI shows what the common vocabulary has no word for: a citation under the sentence it
-supports, a "searching the web" line while a server tool runs, a block (a tool result, redacted
-thinking, a signed thinking block, a compaction) once it is whole. Same slotted pattern as the kit's
-updates; ``index`` is always the block's position in the Message's ``content``.
+supports, a block (a tool result, redacted thinking, a signed thinking block, a compaction) once
+it is whole. Same slotted pattern as the kit's updates; ``index`` is always the block's position
+in the Message's ``content``. A server or MCP tool's call opening is common to the dialects
+(:class:`~sseproto.HostedToolCallStarted`, first named ``ServerToolCallStarted`` here).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..kit.live import LiveArguments
-from ..kit.updates import ChatUpdate
+from ..kit.updates import ChatUpdate, HostedToolCallStarted
 from .result import ContentBlock
 
 __all__ = ["BlockDone", "CitationAdded", "ServerToolCallStarted"]
@@ -29,23 +29,9 @@ class CitationAdded(ChatUpdate):
         self.citation = citation
 
 
-class ServerToolCallStarted(ChatUpdate):
-    """Block ``index`` starts a call the API runs itself: ``type`` is ``server_tool_use`` (web
-    search, web fetch, code execution, ...) or ``mcp_tool_use``. Its input streams as
-    :class:`~sseproto.HostedToolArgumentsDelta` updates of the same ``index`` and is whole in the
-    :class:`BlockDone` of the same block; its result is a later block."""
-
-    __slots__ = ("id", "index", "name", "type")
-    __match_args__ = ("index", "type", "id", "name")
-
-    def __init__(self, index: int, type: str, id: str, name: str) -> None:
-        self.index = index
-        self.type = type
-        self.id = id
-        self.name = name
-
-    def _follow(self, live: LiveArguments) -> None:
-        live.hosted_started(0, self.index)
+ServerToolCallStarted = HostedToolCallStarted
+"""The name this update had when only Anthropic streams gave it: the same class, common to the
+dialects since (``choice`` first and ``server`` last, as every update of the kit has them)."""
 
 
 class BlockDone(ChatUpdate):

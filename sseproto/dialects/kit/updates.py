@@ -23,6 +23,7 @@ __all__ = [
     "ChoiceFinished",
     "ContentDelta",
     "HostedToolArgumentsDelta",
+    "HostedToolCallStarted",
     "LiveUpdate",
     "ReasoningDelta",
     "RefusalDelta",
@@ -211,11 +212,43 @@ class ToolCallDone(ChatUpdate):
         self.parsed = live.done(self.arguments)
 
 
+class HostedToolCallStarted(ChatUpdate):
+    """A call the provider runs itself opened at ``index`` of choice ``choice``: an Anthropic
+    ``server_tool_use`` block (web search, web fetch, code execution, ...) or ``mcp_tool_use``
+    block (``index`` is the block's position in ``content``), a Responses ``mcp_call`` item
+    (``index`` is its ``output_index``).
+
+    ``type`` is the block's or item's type, ``id`` its ``id``, ``name`` the tool's name and
+    ``server`` the MCP server's (Anthropic's ``server_name``, Responses' ``server_label``; ``""``
+    for a server tool), each ``""`` when the stream did not say. Its arguments then stream as
+    :class:`HostedToolArgumentsDelta` updates of the same ``choice`` and ``index``. Never a tool
+    call update: the caller does not run such a call. ``ServerToolCallStarted`` is another name
+    for this class.
+    """
+
+    __slots__ = ("choice", "id", "index", "name", "server", "type")
+    __match_args__ = ("choice", "index", "type", "id", "name", "server")
+
+    def __init__(
+        self, choice: int, index: int, type: str, id: str, name: str, server: str = ""
+    ) -> None:
+        self.choice = choice
+        self.index = index
+        self.type = type
+        self.id = id
+        self.name = name
+        self.server = server
+
+    def _follow(self, live: LiveArguments) -> None:
+        # A call opened again at the same place starts its value afresh.
+        live.hosted_started(self.choice, self.index)
+
+
 class HostedToolArgumentsDelta(LiveUpdate):
     """More argument text of a call the provider runs itself, at ``index`` of choice ``choice``:
     an Anthropic ``server_tool_use`` or ``mcp_tool_use`` block's input (``index`` is the block's
-    position in ``content``, as in :class:`~sseproto.ServerToolCallStarted`), a Responses
-    ``mcp_call`` item's arguments (``index`` is its ``output_index``).
+    position in ``content``), a Responses ``mcp_call`` item's arguments (``index`` is its
+    ``output_index``), as the :class:`HostedToolCallStarted` that opened the call gave them.
 
     Never a tool call update: such a call is not the caller's to run (no ``ToolCallDone``), so
     it has updates of its own, for a UI showing the search query or the MCP call being written.

@@ -42,6 +42,7 @@ from ..kit.updates import (
     ChoiceFinished,
     ContentDelta,
     HostedToolArgumentsDelta,
+    HostedToolCallStarted,
     ReasoningDelta,
     RefusalDelta,
     StreamDone,
@@ -137,6 +138,15 @@ def _call_names(item: dict[str, Any], field: str) -> tuple[str, str, str]:
     """A call item's ``call_id``, ``name`` and arguments (``""`` where missing)."""
     values = (item.get("call_id"), item.get("name"), item.get(field))
     return cast(tuple[str, str, str], tuple(v if type(v) is str else "" for v in values))
+
+
+def _hosted_started(item: dict[str, Any], output_index: int) -> HostedToolCallStarted:
+    """The update opening an item the provider runs (an ``mcp_call``)."""
+    kind, call_id, name, server = (
+        value if type(value) is str else ""
+        for value in (item.get("type"), item.get("id"), item.get("name"), item.get("server_label"))
+    )
+    return HostedToolCallStarted(0, output_index, kind, call_id, name, server)
 
 
 class ResponsesAccumulator(Engine[Response]):
@@ -457,6 +467,9 @@ class ResponsesAccumulator(Engine[Response]):
         items = self._items
         state = items.get(output_index)
         built: dict[Location, str] = {}
+        # Whether this event opens the item: its output_item.added, or a .done that came
+        # without one.
+        opens = not done or state is None
         if state is None:
             if self._strict:
                 if done:
@@ -481,6 +494,11 @@ class ResponsesAccumulator(Engine[Response]):
             if updates is not None:
                 call_id, name, _ = _call_names(item, state.call_field)
                 updates.append(ToolCallStarted(0, state.call_index, call_id, name))
+        elif state.hosted_field is not None and opens:
+            # An item added again at its index opens afresh: its arguments are all new.
+            built.clear()
+            if updates is not None:
+                updates.append(_hosted_started(item, output_index))
         for location, kind in streamed_strings(item):
             _suffix(kind, state, built.get(location, ""), state.value(location), updates)
         if done and state.call_field is not None:
