@@ -272,6 +272,29 @@ def test_every_real_recording_relays_one_event_per_update() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("name", "opened"),
+    [
+        (
+            "responses/hosted-tools.sse",
+            {"choice": 0, "index": 4, "type": "mcp_call", "name": "ask_question"},
+        ),
+        (
+            "anthropic/mcp-tool-use.sse",
+            {"choice": 0, "type": "mcp_tool_use", "name": "ask_question"},
+        ),
+    ],
+)
+def test_a_call_the_provider_runs_is_relayed_as_it_opens_under_one_name(
+    name: str, opened: dict[str, Any]
+) -> None:
+    events = list(sseproto.iter_events([relay_recording(PROJECT_FIXTURES / name)]))
+    (event,) = [event for event in events if event.event == "hosted_tool_call_started"]
+    data = event.json()
+    assert list(data) == ["choice", "index", "type", "id", "name", "server"]
+    assert data | opened == data and data["server"] == "deepwiki" and data["id"]
+
+
 def test_done_is_sent_only_when_asked() -> None:
     assert encode(["x"], keepalive=None) == b"data: x\n\n"
     assert encode(["x"], keepalive=None, done=True) == b"data: x\n\ndata: [DONE]\n\n"
