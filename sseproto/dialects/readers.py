@@ -116,12 +116,23 @@ def accumulate(
     Reading stops at the dialect's terminal event (chat: ``data: [DONE]``), and a generator
     source is closed however reading ends.
 
+    Args:
+        chunks: the body's reads as the client gives them (``response.iter_bytes()``, a
+            :func:`~sseproto.replay`), or one whole ``bytes`` body.
+        dialect: ``"auto"`` to tell the dialect from the first data event, or the one the
+            stream must be: ``"chat"``, ``"anthropic"``, ``"responses"`` or ``"gemini"`` (the
+            result is then typed as that dialect's).
+        strict: reject deviations from the dialect's documented stream instead of reading them.
+        max_event_size: the largest event buffered, in bytes (None: no limit).
+
     Raises:
         StreamError: the stream was invalid, carried a provider error, was cut short (its
             source failing included) or is not a stream of the dialect; the error's
             ``partial`` holds what was rebuilt.
-        TypeError: ``chunks`` is not bytes reads (see the module).
-        ValueError: as :func:`new_accumulator`.
+        TypeError: ``chunks`` is not bytes reads (a ``str``, an async iterable, a path, events
+            or parsed payloads: the message says what to pass instead).
+        ValueError: ``dialect`` names no dialect (the message says which to write), or
+            ``strict`` or ``max_event_size`` is invalid.
     """
     source = reads(chunks)
     return run(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
