@@ -47,6 +47,18 @@ def refuse_recording(kwargs: dict[str, object]) -> None:
         )
 
 
+def check_last_event_id(last_event_id: object) -> None:
+    """Raise, at the call, for a ``last_event_id`` that no ``Last-Event-ID`` header can carry,
+    which each client would otherwise refuse at the first request in words of its own."""
+    if not isinstance(last_event_id, str) and last_event_id is not None:
+        raise TypeError(f"last_event_id must be a str, not {type(last_event_id).__name__}")
+    if last_event_id is not None and any(char in last_event_id for char in "\r\n\0"):
+        raise ValueError(
+            f"last_event_id must not contain CR, LF or NUL, which no header can carry: "
+            f"{last_event_id!r}"
+        )
+
+
 class Backoff:
     """The wait before each reconnection.
 

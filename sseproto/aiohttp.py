@@ -36,7 +36,7 @@ from ._adapter import (
     refuse_reader_options,
 )
 from ._connection import async_sse_connection
-from ._resume import Backoff, afollow, refuse_recording
+from ._resume import Backoff, afollow, check_last_event_id, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
@@ -210,8 +210,9 @@ async def connect_sse(
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
-        TypeError: if ``timeout`` is none of the forms aiohttp accepts (with ``idle_timeout``),
-            or ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
+        TypeError: if ``session`` is not an ``aiohttp.ClientSession``, ``timeout`` is none of
+            the forms aiohttp accepts (with ``idle_timeout``), or ``record``, ``on_comment`` or
+            ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_client(session, aiohttp.ClientSession, "connect_sse")
@@ -266,13 +267,15 @@ def afollow_sse(
         BadResponseError: a response other than an event stream, except a 204, which ends it.
         IncompleteStreamError, IdleTimeoutError, aiohttp.ClientError, TimeoutError: the last
             failure, after ``max_attempts`` reconnections in a row brought no event.
-        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+        ValueError: ``max_attempts``, ``max_delay`` or ``last_event_id`` is invalid (at the
+            call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     check_client(session, aiohttp.ClientSession, "afollow_sse")
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
+    check_last_event_id(last_event_id)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractAsyncContextManager[EventSource]:

@@ -39,7 +39,7 @@ from ._adapter import (
     refuse_reader_options,
 )
 from ._connection import async_sse_connection, sse_connection
-from ._resume import Backoff, afollow, follow, refuse_recording
+from ._resume import Backoff, afollow, check_last_event_id, follow, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
@@ -195,7 +195,9 @@ def connect_sse(
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
-        TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
+        TypeError: if ``client`` is not an ``httpx.Client`` (an ``httpx.AsyncClient`` goes to
+            :func:`aconnect_sse`), or ``record``, ``on_comment`` or ``check_content_type`` is
+            of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_client(client, httpx.Client, "connect_sse", twin=(httpx.AsyncClient, "aconnect_sse"))
@@ -293,13 +295,15 @@ def follow_sse(
             stream as it ends an ``EventSource``.
         IncompleteStreamError, IdleTimeoutError, httpx.TransportError: the last failure, after
             ``max_attempts`` reconnections in a row brought no event.
-        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+        ValueError: ``max_attempts``, ``max_delay`` or ``last_event_id`` is invalid (at the
+            call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     check_client(client, httpx.Client, "follow_sse", twin=(httpx.AsyncClient, "afollow_sse"))
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
+    check_last_event_id(last_event_id)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
@@ -339,6 +343,7 @@ def afollow_sse(
     check_client(client, httpx.AsyncClient, "afollow_sse", twin=(httpx.Client, "follow_sse"))
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
+    check_last_event_id(last_event_id)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(

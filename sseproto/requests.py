@@ -39,7 +39,7 @@ from ._adapter import (
     refuse_reader_options,
 )
 from ._connection import sse_connection
-from ._resume import Backoff, follow, refuse_recording
+from ._resume import Backoff, check_last_event_id, follow, refuse_recording
 from .wire.decoder import DEFAULT_MAX_EVENT_SIZE, CommentHook
 from .wire.events import ServerSentEvent
 
@@ -173,7 +173,8 @@ def connect_sse(
 
     Raises:
         ValueError: if ``idle_timeout`` or ``max_event_size`` is invalid.
-        TypeError: if ``record``, ``on_comment`` or ``check_content_type`` is of the wrong type.
+        TypeError: if ``session`` is not a ``requests.Session``, or ``record``, ``on_comment``
+            or ``check_content_type`` is of the wrong type.
         IdleTimeoutError: ``idle_timeout`` passed before the response head arrived.
     """
     check_client(session, requests.Session, "connect_sse")
@@ -230,13 +231,15 @@ def follow_sse(
         BadResponseError: a response other than an event stream, except a 204, which ends it.
         IncompleteStreamError, IdleTimeoutError, requests.ConnectionError, requests.Timeout: the
             last failure, after ``max_attempts`` reconnections in a row brought no event.
-        ValueError: ``max_attempts`` or ``max_delay`` is invalid (at the call), or
+        ValueError: ``max_attempts``, ``max_delay`` or ``last_event_id`` is invalid (at the
+            call), or
             ``idle_timeout`` or ``max_event_size`` (at the first connection).
         TypeError: ``record=`` was given, or an option is of the wrong type (at the call).
     """
     check_client(session, requests.Session, "follow_sse")
     backoff = Backoff(max_attempts=max_attempts, max_delay=max_delay)
     refuse_recording(kwargs)
+    check_last_event_id(last_event_id)
     check_options(record=None, on_comment=on_comment, check_content_type=check_content_type)
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:

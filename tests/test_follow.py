@@ -8,6 +8,7 @@ import asyncio
 import random
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import aiohttp
 import httpx
@@ -201,3 +202,31 @@ def test_requests_and_aiohttp_retry_an_unreachable_server_then_raise() -> None:
 
     with pytest.raises(aiohttp.ClientConnectionError):
         asyncio.run(read())
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal"),
+    [(5, TypeError), (b"5", TypeError), ("7\r\nX: y", ValueError), ("a\x00", ValueError)],
+    ids=["int", "bytes", "line-end", "nul"],
+)
+def test_a_last_event_id_no_header_can_carry_is_refused_at_the_call(
+    value: Any, refusal: type[Exception]
+) -> None:
+    # Each client refused it only at the first request, in its own words (aiohttp's: "Cannot
+    # serialize non-str key 5").
+    url = "http://127.0.0.1:9/"
+
+    async def main() -> None:
+        async with httpx.AsyncClient() as async_client, aiohttp.ClientSession() as session:
+            with httpx.Client() as client, requests.Session() as sync_session:
+                follows: list[Callable[[], object]] = [
+                    lambda: follow_sse(client, url, last_event_id=value),
+                    lambda: afollow_sse(async_client, url, last_event_id=value),
+                    lambda: aiohttp_afollow_sse(session, url, last_event_id=value),
+                    lambda: requests_follow_sse(sync_session, url, last_event_id=value),
+                ]
+                for follow_at_once in follows:
+                    with pytest.raises(refusal, match=r"^last_event_id must "):
+                        follow_at_once()
+
+    asyncio.run(main())
