@@ -6,8 +6,10 @@ however many deltas one read brought; off, the updates are what they always were
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
-from collections.abc import Iterable
+import pickle
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +28,7 @@ from sseproto import (
     AnthropicAccumulator,
     AutoAccumulator,
     ChatAccumulator,
+    ChatUpdate,
     ContentDelta,
     Dialect,
     FunctionCallArgumentsDelta,
@@ -43,6 +46,7 @@ from sseproto import (
     ToolCallPartialArg,
 )
 from sseproto.dialects.kit.payload import parse_json
+from sseproto.dialects.kit.updates import LiveUpdate
 from sseproto.dialects.registry import ACCUMULATORS
 
 DIALECTS = ("openai-chat", "anthropic", "openai-responses", "gemini", "other-openai-compatible")
@@ -640,3 +644,34 @@ def test_the_adapters_update_methods_take_the_option() -> None:
 
     for read in ("aiter_updates", "aiter_chat"):
         assert shown(asyncio.run(read_async(read))) == CALL_VALUES
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "reasoning-text-tool-call.sse",
+        "function-call-legacy.sse",
+        "anthropic/server-tool-web-search.sse",
+        "responses/function-calls-parallel.sse",
+        "responses/hosted-tools.sse",
+        "gemini/streamed-args-terminator.sse",
+    ],
+)
+def test_an_update_pickled_or_copied_keeps_the_value_it_showed(path: str) -> None:
+    # Its live parser is its stream's (and holds a generator): the copy holds the value instead.
+    duplicates: list[Callable[[ChatUpdate], ChatUpdate]] = [
+        lambda update: pickle.loads(pickle.dumps(update)),
+        copy.copy,
+        copy.deepcopy,
+    ]
+    chunks = sseproto.replay(PROJECT_FIXTURES / path, chunking=5)
+    live = 0
+    for update in sseproto.iter_updates(chunks, partial_json=True):
+        shown = getattr(update, "parsed", None)
+        live += isinstance(update, LiveUpdate) and shown is not None
+        for duplicate in duplicates:
+            again = duplicate(update)
+            assert type(again) is type(update)
+            assert again == update
+            assert getattr(again, "parsed", None) == shown
+    assert live

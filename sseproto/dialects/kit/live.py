@@ -32,7 +32,7 @@ from .payload import parse_json
 if TYPE_CHECKING:
     from .updates import ChatUpdate, ContentDelta, HostedToolArgumentsDelta, ToolCallArgumentsDelta
 
-__all__ = ["Live", "LiveArguments", "Target", "check_partial_json"]
+__all__ = ["Live", "LiveArguments", "Target", "check_partial_json", "settled"]
 
 _Piece = TypeVar("_Piece")
 _Key = TypeVar("_Key")
@@ -112,6 +112,24 @@ class Live(Generic[_Piece]):
             else:
                 self._next = last + 1
         return self._target.value
+
+
+class _Held:
+    """The :class:`Target` of a settled :class:`Live`: a value, given no piece."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def feed(self, piece: object, /) -> None:
+        raise StreamError("a settled value takes no piece")
+
+
+def settled(value: Any) -> Live[Any]:
+    """A Live whose value is ``value`` before any piece: that of an update that left its stream
+    (pickled or copied)."""
+    return Live(_Held(value), StreamError)
 
 
 def _text() -> Live[str]:

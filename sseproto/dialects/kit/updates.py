@@ -10,7 +10,7 @@ They compare by value, and support ``match`` statements through ``__match_args__
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...wire.display import call_repr
 
@@ -73,6 +73,8 @@ class LiveUpdate(ChatUpdate):
 
     __slots__ = ("_live", "_position")
 
+    # Each subclass's fields, in the order its constructor takes them.
+    __match_args__: ClassVar[tuple[str, ...]]
     _live: Live[Any] | None
     _position: int
 
@@ -81,6 +83,24 @@ class LiveUpdate(ChatUpdate):
         """The value parsed so far (see the class); None when live partial JSON is off."""
         live = self._live
         return None if live is None else live.value_at(self._position)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled or copied, an update keeps the value it shows now: the live parser behind it
+        # is its stream's (and holds a generator, which neither pickles nor copies).
+        fields = tuple(getattr(self, field) for field in self.__match_args__)
+        return _settled, (type(self), fields, self._live is not None, self.parsed)
+
+
+def _settled(kind: type[LiveUpdate], fields: tuple[Any, ...], live: bool, parsed: Any) -> Any:
+    """An unpickled or copied :class:`LiveUpdate`: ``parsed`` held, no longer live."""
+    update = kind(*fields)
+    if live:
+        # Imported here: live imports this module.
+        from .live import settled
+
+        update._live = settled(parsed)
+        update._position = -1  # before any piece: the held value as it is
+    return update
 
 
 class ContentDelta(LiveUpdate):
