@@ -318,6 +318,12 @@ def test_invalid_text_is_refused_at_its_first_bad_character(text: str, data: st.
         assert fed <= decided < fed + len(piece) if decided < len(corrupt) else fed == decided
         with pytest.raises(StreamError):
             reference(corrupt)
+        # Refused, the parser reads nothing more: every call raises that error again (a string
+        # left open by the error, too, takes no more text).
+        for again in (parser.feed, parser.feed_changes, lambda _: parser.close()):
+            with pytest.raises(InvalidJSONError) as caught:
+                again("more")
+            assert caught.value is error
     else:
         assert found is None
         assert same(value, reference(corrupt))
@@ -611,6 +617,26 @@ def test_after_an_error_every_call_raises_it_again() -> None:
     with pytest.raises(InvalidJSONError) as closing:
         parser.close()
     assert closing.value is first.value
+
+
+@pytest.mark.parametrize(
+    "pieces", [['["ab', "\x01"], ['["ab', "\\", "x"], ['"ab'], ['"ab\\'], ['"ab', "\\"]]
+)
+def test_a_string_left_open_by_an_error_takes_no_more_text(pieces: list[str]) -> None:
+    # Refused inside a string (by a feed, or by close() for a text cut short there): the pieces
+    # after it are refused too, not read as more of that string.
+    for feed in ("feed", "feed_changes"):
+        parser = PartialJSONParser()
+        with pytest.raises(InvalidJSONError) as first:
+            for piece in pieces:
+                parser.feed(piece)
+            parser.close()
+        failed = repr(parser)
+        for _ in range(2):
+            with pytest.raises(InvalidJSONError) as again:
+                getattr(parser, feed)("more")
+            assert again.value is first.value
+            assert repr(parser) == failed
 
 
 def test_close_returns_the_value_again_and_refuses_more_text() -> None:

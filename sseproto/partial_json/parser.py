@@ -312,6 +312,8 @@ class PartialJSONParser:
     def _resume(self, text: str) -> None:
         """Send the piece to the parsing loop (after a backslash held by :func:`_read_inside`)."""
         state = self._state
+        if state._error is not None:  # nothing is read after an error, not even a held backslash
+            raise state._error
         if not isinstance(text, str):
             raise _not_text(text)
         if state._held:
@@ -321,12 +323,12 @@ class PartialJSONParser:
             state._length -= 1
         try:
             self._send(text)
-        except StopIteration:  # the parsing generator has ended: an error, or close()
-            if state._error is None:
-                state._error = InvalidJSONError("text fed after close()", offset=state._length)
+        except StopIteration:  # the parsing generator has ended: close() ended the text
+            state._error = InvalidJSONError("text fed after close()", offset=state._length)
             raise state._error from None
         except InvalidJSONError as exc:
             state._error = exc
+            state._in_string = False  # the loop has ended: later pieces go to it, to be refused
             raise
         state._length += len(text)
 
@@ -368,6 +370,8 @@ class PartialJSONParser:
             except InvalidJSONError as exc:  # a number that is the whole value, refused
                 state._error = exc
                 raise
+            finally:
+                state._in_string = False  # the loop has ended: later pieces go to it, refused
             state._closed = True
         return self.value
 
