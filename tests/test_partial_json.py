@@ -768,6 +768,9 @@ def test_pieces_cut_after_backslashes_read_as_the_whole_text_reads(
                 with pytest.raises(InvalidJSONError) as caught:
                     feed(piece)
                 assert caught.value.offset == found[0]
+            # What was read stays counted: the pieces before this one, a held backslash too.
+            assert repr(parser) == repr(watcher)
+            assert repr(parser).startswith(f"PartialJSONParser(offset={start}, ")
             return
         parser.feed(piece)
         for change in watcher.feed_changes(piece):
@@ -922,3 +925,15 @@ def test_a_parser_let_go_mid_text_is_freed_at_once() -> None:
             assert dropped() is None, piece
     finally:
         gc.enable()
+
+
+def test_a_text_that_ends_after_a_held_backslash_is_cut_short_at_its_length() -> None:
+    for feed in ("feed", "feed_changes"):
+        parser = PartialJSONParser()
+        getattr(parser, feed)('["ab')
+        getattr(parser, feed)("c\\")  # read inside the string, its backslash held
+        assert parser.value == ["abc"]
+        assert repr(parser) == "PartialJSONParser(offset=6, depth=1)"
+        with pytest.raises(InvalidJSONError) as caught:
+            parser.close()
+        assert caught.value.offset == 6

@@ -316,7 +316,8 @@ class PartialJSONParser:
             raise state._error
         if not isinstance(text, str):
             raise _not_text(text)
-        if state._held:
+        held = state._held
+        if held:
             # The loop reads the held backslash as the start of an escape, at its own offset.
             text = "\\" + text
             state._held = False
@@ -329,6 +330,8 @@ class PartialJSONParser:
         except InvalidJSONError as exc:
             state._error = exc
             state._in_string = False  # the loop has ended: later pieces go to it, to be refused
+            if held:  # counted with the piece that brought it, which was read
+                state._length += 1
             raise
         state._length += len(text)
 
