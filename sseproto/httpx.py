@@ -260,6 +260,12 @@ async def aconnect_sse(
         yield source
 
 
+def _utf8(headers: Mapping[str, str]) -> dict[bytes, bytes]:
+    """The reconnection's headers in UTF-8, as browsers send a Last-Event-ID (httpx encodes a
+    ``str`` value as ASCII, refusing an ID beyond it)."""
+    return {name.encode(): value.encode() for name, value in headers.items()}
+
+
 def follow_sse(
     client: httpx.Client,
     url: str | httpx.URL,
@@ -308,7 +314,7 @@ def follow_sse(
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
         headers = httpx.Headers(kwargs.get("headers"))
-        headers.update(extra)
+        headers.update(_utf8(extra))
         options = {**kwargs, "headers": headers}
         return connect_sse(
             client,
@@ -350,7 +356,7 @@ def afollow_sse(
         extra: Mapping[str, str],
     ) -> AbstractAsyncContextManager[AsyncEventSource]:
         headers = httpx.Headers(kwargs.get("headers"))
-        headers.update(extra)
+        headers.update(_utf8(extra))
         options = {**kwargs, "headers": headers}
         return aconnect_sse(
             client,

@@ -244,7 +244,8 @@ def follow_sse(
 
     def connect(extra: Mapping[str, str]) -> AbstractContextManager[EventSource]:
         headers: CaseInsensitiveDict[Any] = CaseInsensitiveDict(kwargs.get("headers") or {})
-        headers.update(extra)
+        # In UTF-8, as browsers send a Last-Event-ID (http.client encodes a str as Latin-1).
+        headers.update({name: value.encode() for name, value in extra.items()})
         options = {**kwargs, "headers": headers}
         return connect_sse(
             session,

@@ -230,3 +230,39 @@ def test_a_last_event_id_no_header_can_carry_is_refused_at_the_call(
                         follow_at_once()
 
     asyncio.run(main())
+
+
+def test_an_id_beyond_ascii_is_sent_back_as_utf8(server: LoopbackServer) -> None:
+    # The id is the text the stream gave (decoded as UTF-8): it goes back in UTF-8, as browsers
+    # send it (httpx refused it with its encoder's UnicodeEncodeError, requests sent Latin-1 or
+    # refused it so too).
+    given = "ид-é-日本"
+    url = f"{server.url}/feed"
+
+    async def read_async() -> list[str]:
+        async with httpx.AsyncClient() as client:
+            follower = afollow_sse(client, url, max_attempts=ATTEMPTS, max_delay=DELAY)
+            return [event.id async for event in follower]
+
+    def read_httpx() -> list[str]:
+        with httpx.Client() as client:
+            return [event.id for event in follow(client, url)]
+
+    def read_requests() -> list[str]:
+        with requests.Session() as session:
+            follower = requests_follow_sse(session, url, max_attempts=ATTEMPTS, max_delay=DELAY)
+            return [event.id for event in follower]
+
+    for read in (read_httpx, read_requests, lambda: asyncio.run(read_async())):
+        server.requests.clear()
+        server.replies["/feed"] = scripted(
+            Reply(parts=[RETRY, f"id: {given}\ndata: a\n\n".encode()], cut=True),
+            Reply(status=204, headers={}),
+        )
+        assert read() == [given]
+        # The stdlib server reads header bytes as Latin-1.
+        sent = [request.headers.get("Last-Event-ID") for request in server.requests]
+        assert [None if id is None else id.encode("latin-1").decode() for id in sent] == [
+            None,
+            given,
+        ]
