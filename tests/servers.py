@@ -257,6 +257,12 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(reply.status)
             for name, value in reply.headers.items():
                 self.send_header(name, value)
+            if reply.status in (204, 304):
+                # No body, so no framing: a client reading one after the head (aiohttp does,
+                # by a race) would take the stream for cut and reconnect.
+                self.send_header("Connection", "close")
+                self.end_headers()
+                return
             if reply.framing == "chunked":
                 self.send_header("Transfer-Encoding", "chunked")
             elif reply.framing == "length":

@@ -266,3 +266,17 @@ def test_an_id_beyond_ascii_is_sent_back_as_utf8(server: LoopbackServer) -> None
             None,
             given,
         ]
+
+
+def test_the_test_server_sends_a_204_without_a_body(server: LoopbackServer) -> None:
+    # A 204 with a chunked body's framing made aiohttp reconnect after it now and then.
+    server.replies["/feed"] = Reply(status=204, headers={})
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(b"GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 204") and b"transfer-encoding" not in head.lower()
+    assert body == b""
