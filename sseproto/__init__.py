@@ -20,6 +20,8 @@ from ``sseproto.httpx`` and its siblings); the folders' modules are internal.
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING
+
 from ._adapter_errors import BadResponseError, IdleTimeoutError
 from .dialects.anthropic.accumulator import AnthropicAccumulator
 from .dialects.anthropic.result import (
@@ -99,8 +101,6 @@ from .dialects.responses.accumulator import ResponsesAccumulator
 from .dialects.responses.result import Response, ResponseToolCall
 from .dialects.responses.updates import AnnotationAdded, HostedToolProgress, PartialImage
 from .fixtures.errors import FixtureError, RecordedTransportError
-from .fixtures.record import arecord, record
-from .fixtures.replay import Chunking, areplay, replay
 from .partial_json.errors import InvalidJSONError
 from .partial_json.parser import (
     JSONChange,
@@ -114,6 +114,10 @@ from .wire.encoder import encode_comment, encode_event
 from .wire.errors import EventTooLargeError, StreamError
 from .wire.events import ServerSentEvent
 from .wire.iterate import aiter_events, iter_events
+
+if TYPE_CHECKING:
+    from .fixtures.record import arecord, record
+    from .fixtures.replay import Chunking, areplay, replay
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
@@ -212,3 +216,31 @@ __all__ = [
     "record",
     "replay",
 ]
+
+# Recording and replaying need hashlib, random and pathlib (which loads urllib.parse and
+# ipaddress), which a client that only reads streams never uses: their names load on first use.
+# Type checkers see the imports above instead, so a misspelt name stays an error for them.
+_LOADED_ON_FIRST_USE = {
+    "arecord": ".fixtures.record",
+    "record": ".fixtures.record",
+    "Chunking": ".fixtures.replay",
+    "areplay": ".fixtures.replay",
+    "replay": ".fixtures.replay",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        """Load a recording or replaying name when it is first used."""
+        from importlib import import_module
+
+        module = _LOADED_ON_FIRST_USE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        """The module's names, those not yet loaded included."""
+        return sorted({*globals(), *_LOADED_ON_FIRST_USE})

@@ -14,13 +14,15 @@ import sseproto.wire
 
 # What `import sseproto` must never load: asyncio drags in ssl and concurrent.futures (tens of
 # milliseconds), and the HTTP clients belong to the optional adapters.
-# Nor socket (with email.utils, which reading a Retry-After date needs, loaded only then).
+# Nor socket (with email.utils, which reading a Retry-After date needs, loaded only then), nor
+# what recording and replaying need: hashlib, random, and pathlib's urllib.parse and ipaddress.
 _HEAVY = (
     "asyncio", "ssl", "concurrent", "socket", "httpx", "aiohttp", "requests", "starlette", "openai",
+    "hashlib", "random", "urllib", "ipaddress",
 )  # fmt: skip
 
 
-def test_importing_sseproto_loads_no_asyncio_ssl_or_http_client() -> None:
+def test_importing_sseproto_loads_no_asyncio_ssl_http_client_or_fixture_machinery() -> None:
     code = "import sys, sseproto; print('\\n'.join(sorted(sys.modules)))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
