@@ -271,8 +271,8 @@ class _Encoder:
         self._last_id: str | None = ""
 
     def encode(self, item: object) -> bytes:
-        """One item's block; TypeError for an item of no known type, ValueError for one that
-        cannot be written."""
+        """One item's block; TypeError for an item (or an event's field) of no known type,
+        ValueError for one that cannot be written."""
         if isinstance(item, ChatUpdate):
             return _encode_update(item)
         if isinstance(item, str):

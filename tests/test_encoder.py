@@ -108,6 +108,16 @@ def test_negative_retry_is_refused() -> None:
     assert decode(encode_event("x", retry=0)) == [ServerSentEvent(data="x", retry=0)]
 
 
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [(1.5, "float"), (3000.0, "float"), ("3000", "str"), (True, "bool"), (False, "bool")],
+)
+def test_retry_that_is_not_an_int_is_a_type_error_naming_its_type(value: Any, name: str) -> None:
+    """A bool is an int to Python, but True would be written as ``retry: True``: refused too."""
+    with pytest.raises(TypeError, match=f"retry must be an int, not {name}$"):
+        encode_event("x", retry=value)
+
+
 def test_retry_over_max_retry_is_refused_at_the_call() -> None:
     """The decoder clamps a longer retry to MAX_RETRY: a larger one would not decode to itself."""
     expected = [ServerSentEvent(data="x", retry=MAX_RETRY)]

@@ -20,9 +20,10 @@ def encode_event(
     a lone half as U+FFFD.
 
     Raises:
-        TypeError: if ``data``, or ``event`` or ``id`` when given, is not a ``str``.
+        TypeError: if ``data``, or ``event`` or ``id`` when given, is not a ``str``, or
+            ``retry`` when given is not an ``int`` (a ``bool`` is refused too).
         ValueError: if ``event`` or ``id`` holds CR or LF (it would end the field early), ``id``
-            holds NUL (the decoder must ignore such an id), or ``retry`` is not an int from 0 to
+            holds NUL (the decoder must ignore such an id), or ``retry`` is not from 0 to
             ``MAX_RETRY`` (the decoder clamps a larger one, so it would not decode to itself).
     """
     _check_text("data", data)
@@ -37,7 +38,8 @@ def encode_event(
         lines.append(f"id: {id}")
     if retry is not None:
         if isinstance(retry, bool) or not isinstance(retry, int):
-            raise ValueError(f"retry must be an int, not {retry!r}")
+            # bool is an int subclass, but True would be written as "retry: True".
+            raise TypeError(f"retry must be an int, not {type(retry).__name__}")
         if not 0 <= retry <= MAX_RETRY:  # (not shown: a huge int may exceed the str digit limit)
             raise ValueError(f"retry must be from 0 to MAX_RETRY = {MAX_RETRY} ms")
         lines.append(f"retry: {retry}")
