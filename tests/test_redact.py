@@ -275,6 +275,9 @@ def test_a_secret_named_value_is_redacted_in_every_shape(
         ),
         (f"?u=x%3FBearer%2520{SECRET}", "?u=x%3FBearer%2520<redacted>"),
         (f"?u=https%3A%2F%2F{KEY}%40h%2Fv1", "?u=https%3A%2F%2F<redacted>%40h%2Fv1"),
+        # A nested URL's fragment, encoded once or twice, is a fragment.
+        (f"?u=https%3A%2F%2Fh%2Fcb%23{SECRET}", "?u=https%3A%2F%2Fh%2Fcb%23<redacted>"),
+        (f"?u=https%253A%252F%252Fh%2523{SECRET}", "?u=https%253A%252F%252Fh%2523<redacted>"),
         # An escape of a token's own characters: decoded, it is a key's shape.
         (f"k=sk-proj%2D{SECRET}", "k=<redacted>"),
     ],
@@ -289,6 +292,10 @@ def test_a_percent_encoded_pair_is_redacted(text: str, redacted: str) -> None:
         "?next=https%3A%2F%2Fg%2Fx%3Fq%3Dmonkey%26page%3D2",
         "?next=%2Fv1%2Fmodels%3Falt%3Dsse",
         "50% off, 100%25 sure: a%3Db%26c%3Dd",
+        # An encoded "#" in a URL's own value, the URL plain or nested, starts no fragment.
+        "https://h/p?lang=C%23&x=1&y=2",
+        "?next=https%3A%2F%2Fh%2Fp%3Flang%3DC%2523%26x%3D1",
+        "https://h/p?lang=C%2523&x=1",
     ],
 )
 def test_a_harmless_percent_encoded_pair_is_kept(text: str) -> None:
