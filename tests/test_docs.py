@@ -13,7 +13,9 @@ The conventions, which the README's "About the examples" states for readers:
 - An HTML comment on the line before a block says how else to run it:
   ``<!-- pytest: PATH -->`` saves the block as PATH in the page's folder and runs pytest on it;
   ``<!-- check: NAME -->`` then drives what the block built (``relay``: serves its ``app`` and
-  reads the events it relays); ``<!-- not run: REASON -->`` leaves it out, saying why.
+  reads the events it relays); ``<!-- not run: REASON -->`` leaves it out, saying why;
+  ``<!-- not typed: REASON -->`` runs it but leaves it out of the type check
+  (test_docs_types.py), since the mistake it shows is one a type checker reports.
 - In shell blocks each ``sseproto`` command (alone or after ``&&``) runs as
   ``python -m sseproto`` with its globs expanded, and must exit 0 unless it ends with the comment
   ``# exit status N``; other commands (installs, benchmarks) are not run.
@@ -34,13 +36,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import PROJECT_FIXTURES, ROOT
+from conftest import PROJECT_FIXTURES
+from docblocks import ALL_BLOCKS, PAGES, PYTHON_BLOCKS, Block, blocks_of
 from fastapi import FastAPI
 from openai import AsyncOpenAI
 from servers import MAX_REPLY_SECONDS, LoopbackServer, Received, Reply, serving, serving_app
@@ -50,52 +52,17 @@ from starlette.types import ASGIApp
 import sseproto
 from sseproto import SSEDecoder, encode_event, replay
 
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # The examples are what users copy: one that leaves a file or a socket open fails.
 pytestmark = [
     pytest.mark.filterwarnings("error::ResourceWarning"),
     pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
 ]
 
-# A fenced block, with the HTML comment on the line before it when there is one.
-_BLOCK = re.compile(
-    r"(?:^<!-- (?P<marker>[a-z ]+)(?:: (?P<argument>.*?))? -->\n)?"
-    r"^```(?P<language>\w*)\n(?P<code>.*?)^```$",
-    re.MULTILINE | re.DOTALL,
-)
-_MARKERS = {"pytest", "check", "not run"}
+_MARKERS = {"pytest", "check", "not run", "not typed"}
 _EXIT_STATUS = re.compile(r"\s+# exit status (\d+)$")
 
 # What the loopback API answers for a chat completion request: the front page's fixture.
 CHAT_FIXTURE = PROJECT_FIXTURES / "reasoning-text-tool-call.sse"
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced block of a page."""
-
-    page: Path
-    line: int
-    language: str
-    code: str
-    marker: str | None
-    argument: str | None
-
-    @property
-    def name(self) -> str:
-        return f"{self.page.relative_to(ROOT)}:{self.line}"
-
-
-def blocks_of(page: Path) -> list[Block]:
-    """The fenced blocks of ``page`` with their markers."""
-    text = page.read_text(encoding="utf-8")
-    found = []
-    for match in _BLOCK.finditer(text):
-        line = text.count("\n", 0, match.start("language")) + 1
-        found.append(
-            Block(page, line, match["language"], match["code"], match["marker"], match["argument"])
-        )
-    return found
 
 
 def sseproto_commands(block: Block) -> list[tuple[list[str], int]]:
@@ -112,10 +79,6 @@ def sseproto_commands(block: Block) -> list[tuple[list[str], int]]:
             if words and Path(words[0]).name == "sseproto":
                 commands.append((words[1:], expected))
     return commands
-
-
-ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
-PYTHON_BLOCKS = [block for block in ALL_BLOCKS if block.language == "python"]
 
 
 def test_the_pages_are_read() -> None:
