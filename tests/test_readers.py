@@ -868,6 +868,38 @@ def test_naming_no_dialect_is_a_value_error() -> None:
     assert str(caught.value).endswith("not 'sse'")
 
 
+# What a reader says to dialect=None: what it says to any name that is no dialect.
+NONE_REFUSED = "dialect must be one of auto, chat, anthropic, responses, gemini, not None"
+
+
+def test_none_as_the_dialect_is_refused_as_any_unknown_name_by_every_reader() -> None:
+    # DialectChoice holds no None: it is not read as "auto", which is the word for any dialect.
+    none: Any = None
+    readers: list[Callable[[], object]] = [
+        lambda: sseproto.accumulate(BODY, dialect=none),
+        lambda: asyncio.run(sseproto.aaccumulate(BODY, dialect=none)),
+        lambda: sseproto.iter_updates(BODY, dialect=none),
+        lambda: sseproto.aiter_updates(BODY, dialect=none),
+    ]
+    for read in readers:
+        with pytest.raises(ValueError) as caught:
+            read()
+        assert str(caught.value) == NONE_REFUSED
+
+
+def test_none_as_the_dialect_is_refused_by_the_adapters_methods(server: Any) -> None:
+    server.replies["/n"] = Reply(parts=[BODY])
+    none: Any = None
+    with httpx.Client() as client, connect_sse(client, "GET", f"{server.url}/n") as source:
+        for read in (
+            lambda: source.accumulate(dialect=none),
+            lambda: source.iter_updates(dialect=none),
+        ):
+            with pytest.raises(ValueError) as caught:
+                read()
+            assert str(caught.value) == NONE_REFUSED
+
+
 @pytest.mark.parametrize(
     ("name", "says"),
     [

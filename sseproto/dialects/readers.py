@@ -131,8 +131,8 @@ def accumulate(
             ``partial`` holds what was rebuilt.
         TypeError: ``chunks`` is not bytes reads (a ``str``, an async iterable, a path, events
             or parsed payloads: the message says what to pass instead).
-        ValueError: ``dialect`` names no dialect (the message says which to write), or
-            ``strict`` or ``max_event_size`` is invalid.
+        ValueError: ``dialect`` names no dialect (None included; the message says which to
+            write), or ``strict`` or ``max_event_size`` is invalid.
     """
     source = reads(chunks)
     return run(new_accumulator(dialect, strict=strict, max_event_size=max_event_size), source)
